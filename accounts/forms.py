@@ -1,0 +1,125 @@
+from allauth.account import forms as allauth_forms
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import Organisation, Profession, Region, User, timezone_choices
+
+ORGANISATION_HELP = "If your organisation is not in the list, leave it empty and type its name below."
+
+
+class OrganisationFieldsMixin:
+    """An organisation chosen from the list, or typed when it is not listed yet."""
+
+    def _organisation_fields(self):
+        self.fields["organisation"] = forms.ModelChoiceField(
+            queryset=Organisation.objects.order_by("name"),
+            required=False,
+            empty_label="Choose your organisation",
+            help_text=ORGANISATION_HELP,
+        )
+        self.fields["organisation_name"] = forms.CharField(
+            label="Organisation not in the list",
+            max_length=200,
+            required=False,
+            help_text="For example, Riverside Care Home",
+        )
+
+    def _clean_organisation(self, cleaned):
+        if not cleaned.get("organisation") and not (cleaned.get("organisation_name") or "").strip():
+            self.add_error(
+                "organisation",
+                "Choose your organisation, or type its name if it is not in the list",
+            )
+        return cleaned
+
+
+class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
+    """allauth's sign-up (e-mail, password) with the profile we need to place a person."""
+
+    field_order = ["name", "email", "password1", "password2", "organisation", "organisation_name", "profession", "region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"] = forms.CharField(
+            label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            error_messages={"required": "Enter your full name"},
+        )
+        self._organisation_fields()
+        self.fields["profession"] = forms.ModelChoiceField(
+            queryset=Profession.objects.filter(active=True), empty_label="Choose your profession",
+            error_messages={"required": "Choose your profession"},
+        )
+        self.fields["region"] = forms.ChoiceField(
+            choices=[("", "Choose your region"), *Region.choices], error_messages={"required": "Choose your region"}
+        )
+        messages = {
+            "email": ("E-mail address", "Enter your e-mail address", "Enter an e-mail address in the correct format, like name@example.org"),
+            "password1": ("Password", "Enter a password", None),
+            "password2": ("Password again", "Enter the password again", None),
+        }
+        for name, (label, required, invalid) in messages.items():
+            field = self.fields[name]
+            field.label = label
+            field.widget.attrs.pop("placeholder", None)
+            field.error_messages["required"] = required
+            if invalid:
+                field.error_messages["invalid"] = invalid
+        self.order_fields(self.field_order)
+
+    def validate_unique_email(self, value):
+        # Sign-up says plainly that an address is taken (a person needs to know to sign in
+        # instead); password reset keeps allauth's enumeration protection.
+        email = super().validate_unique_email(value)
+        if self.account_already_exists:
+            raise ValidationError(
+                "An account with this e-mail address already exists. Sign in, or reset your password if you have forgotten it"
+            )
+        return email
+
+    def clean(self):
+        return self._clean_organisation(super().clean())
+
+
+class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "job_title", "organisation", "profession", "region", "bio", "timezone"]
+        labels = {"name": "Full name", "bio": "Short bio"}
+        help_texts = {
+            "bio": "What you work on and what you can help others with. Up to 1,000 characters.",
+            "timezone": "Meeting times are shown in this time zone.",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+    field_order = ["name", "job_title", "organisation", "organisation_name", "profession", "region", "bio", "timezone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._organisation_fields()
+        self.fields["profession"].queryset = Profession.objects.filter(active=True)
+        self.fields["profession"].empty_label = "Choose your profession"
+        self.fields["region"].choices = [("", "Choose your region"), *Region.choices]
+        self.fields["timezone"] = forms.ChoiceField(
+            label="Time zone", choices=timezone_choices(), help_text=ProfileForm.Meta.help_texts["timezone"]
+        )
+        self.fields["name"].error_messages["required"] = "Enter your full name"
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        return self._clean_organisation(super().clean())
+
+    def service_kwargs(self):
+        data = {f: self.cleaned_data[f] for f in ProfileForm.Meta.fields}
+        data["organisation_name"] = "" if data["organisation"] else self.cleaned_data["organisation_name"]
+        return data
+
+
+class PreferencesForm(forms.Form):
+    digest_frequency = forms.ChoiceField(
+        label="How often do you want a digest of what is new in your communities?",
+        choices=User.Digest.choices,
+        widget=forms.RadioSelect,
+    )
+    meeting_reminders = forms.BooleanField(
+        label="Send me a reminder before meetings I have registered for", required=False
+    )

@@ -1,0 +1,226 @@
+"""The one way the platform sends e-mail.
+
+`email_queue` renders a message and writes an outbox row in the caller's transaction,
+unique per (recipient address, purpose): asking twice for the same purpose sends one
+message. A task queued on commit delivers it; a periodic sweep delivers any row still
+pending (its task was never published, or SMTP failed transiently), so a message
+survives a broker outage at commit time. Delivery claims the row with a conditional
+UPDATE before talking to SMTP, so two workers never send the same row: at most once.
+
+Every message tied to a preference carries a one-click unsubscribe (RFC 8058) for
+exactly that preference. Account-security messages that a person asks for themselves
+(e-mail verification, password reset) are `transactional`: no preference governs them.
+"""
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import EmailDelivery, User
+from cop_platform.celery import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "accounts.unsubscribe"
+
+
+@dataclass(frozen=True)
+class Preference:
+    key: str
+    label: str  # completes "You will no longer receive ..."
+    field: str
+    off_value: object
+
+    def is_on(self, user):
+        return getattr(user, self.field) != self.off_value
+
+
+# Every preference an e-mail can be sent under; later features add theirs here.
+PREFERENCES = {
+    p.key: p
+    for p in (
+        Preference("digest", "digest e-mails", "digest_frequency", User.Digest.NEVER),
+        Preference("meeting_reminders", "meeting reminders", "meeting_reminders", False),
+    )
+}
+
+
+class TransientEmailError(Exception):
+    """SMTP said 'try again later' (4xx) or the network failed: worth retrying."""
+
+
+def unsubscribe_token(*, user, preference):
+    return signing.dumps({"u": user.pk, "p": preference}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_token_read(token):
+    """Return (user_id, preference key), or raise signing.BadSignature."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or data.get("p") not in PREFERENCES:
+        raise signing.BadSignature("Unknown preference")
+    return data["u"], data["p"]
+
+
+def unsubscribe_url(*, user, preference):
+    token = unsubscribe_token(user=user, preference=preference)
+    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
+
+
+def email_queue(*, recipient, purpose, template, context=None, preference=None, transactional=False):
+    """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
+
+    Returns the delivery row, or None when the recipient has switched the preference off
+    or the account is inactive.
+    """
+    if not isinstance(recipient, User):
+        raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
+    if not recipient.is_active:
+        return None
+    if not transactional:
+        pref = PREFERENCES[preference]  # KeyError: every non-transactional e-mail names one
+        if not pref.is_on(recipient):
+            return None
+    ctx = {
+        "recipient": recipient,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        **(context or {}),
+    }
+    if preference:
+        ctx["unsubscribe_url"] = unsubscribe_url(user=recipient, preference=preference)
+        ctx["unsubscribe_label"] = PREFERENCES[preference].label
+    ctx["preferences_url"] = settings.SITE_URL + reverse("accounts:preferences")
+    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
+    text = render_to_string(f"emails/{template}.txt", ctx)
+    html = render_to_string(f"emails/{template}.html", ctx)
+    return email_queue_rendered(
+        to_address=recipient.email,
+        recipient=recipient,
+        purpose=purpose,
+        subject=subject,
+        text=text,
+        html=html,
+        preference=preference or "",
+        unsubscribe=ctx.get("unsubscribe_url"),
+    )
+
+
+def email_queue_rendered(*, to_address, purpose, subject, text, html="", recipient=None, preference="", unsubscribe=None):
+    """Store an already rendered message once per (address, purpose) and queue its delivery."""
+    headers = {}
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    to_address = to_address.strip().lower()
+    try:
+        with transaction.atomic():
+            delivery, created = EmailDelivery.objects.get_or_create(
+                to_address=to_address,
+                purpose=purpose,
+                defaults={
+                    "recipient": recipient,
+                    "preference": preference,
+                    "subject": subject[:255],
+                    "body_text": text,
+                    "body_html": html,
+                    "headers": headers,
+                    # The on-commit task sends it at once; the sweep waits a minute first.
+                    "next_attempt_at": timezone.now() + timedelta(seconds=60),
+                },
+            )
+    except IntegrityError:  # a concurrent call stored it first
+        return EmailDelivery.objects.get(to_address=to_address, purpose=purpose)
+    if created:
+        from accounts.tasks import send_email_task
+
+        enqueue_on_commit(send_email_task, delivery.pk)
+    return delivery
+
+
+def one_off_purpose(prefix):
+    """A purpose key for a message that may legitimately be sent again (e.g. a reset link)."""
+    return f"{prefix}:{uuid.uuid4().hex}"
+
+
+def _is_transient(exc):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
+
+
+def _backoff(attempts):
+    return timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
+
+
+def email_deliver(*, delivery_id):
+    """Send one pending row. Returns the row's new status, or None if it was not ours to send.
+
+    Raises TransientEmailError after putting the row back to pending, so the caller (a
+    task) may retry; the sweep retries it anyway once next_attempt_at passes.
+    """
+    # The claim: only one caller can move the row from pending to sending.
+    claimed = EmailDelivery.objects.filter(pk=delivery_id, status=EmailDelivery.Status.PENDING).update(
+        status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    delivery = EmailDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    # A preference switched off (or an account closed) after queueing stops the message.
+    user = delivery.recipient
+    if user is not None and delivery.preference:
+        pref = PREFERENCES.get(delivery.preference)
+        if not user.is_active or (pref and not pref.is_on(user)):
+            delivery.status = EmailDelivery.Status.SUPPRESSED
+            delivery.save(update_fields=["status"])
+            return delivery.status
+    message = EmailMultiAlternatives(
+        subject=delivery.subject,
+        body=delivery.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.to_address],
+        headers=delivery.headers,
+    )
+    if delivery.body_html:
+        message.attach_alternative(delivery.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        if _is_transient(exc) and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
+            delivery.status = EmailDelivery.Status.PENDING
+            delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
+            delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+            logger.warning("E-mail %s deferred: %s", delivery.pk, delivery.last_error)
+            raise TransientEmailError(delivery.last_error) from exc
+        delivery.status = EmailDelivery.Status.FAILED
+        delivery.save(update_fields=["status", "last_error"])
+        logger.error("E-mail %s failed: %s", delivery.pk, delivery.last_error)
+        return delivery.status
+    delivery.status = EmailDelivery.Status.SENT
+    delivery.sent_at = timezone.now()
+    delivery.save(update_fields=["status", "sent_at"])
+    return delivery.status
+
+
+def email_due_ids(*, limit=500):
+    return list(
+        EmailDelivery.objects.filter(
+            status=EmailDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,207 @@
+"""People and how we reach them."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+
+class Region(models.TextChoices):
+    NORTH_EAST_YORKSHIRE = "north-east-yorkshire", "North East and Yorkshire"
+    NORTH_WEST = "north-west", "North West"
+    MIDLANDS = "midlands", "Midlands"
+    EAST_OF_ENGLAND = "east-of-england", "East of England"
+    LONDON = "london", "London"
+    SOUTH_EAST = "south-east", "South East"
+    SOUTH_WEST = "south-west", "South West"
+    SCOTLAND = "scotland", "Scotland"
+    WALES = "wales", "Wales"
+    NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
+    NATIONAL = "national", "National or several regions"
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        NHS_TRUST = "nhs-trust", "NHS trust"
+        ICB = "icb", "Integrated care board"
+        PRIMARY_CARE = "primary-care", "GP practice or primary care network"
+        COMMUNITY_PHARMACY = "community-pharmacy", "Community pharmacy"
+        CARE_HOME = "care-home", "Care home"
+        LOCAL_AUTHORITY = "local-authority", "Local authority"
+        UNIVERSITY = "university", "University"
+        CHARITY = "charity", "Charity or voluntary organisation"
+        PATIENT_GROUP = "patient-group", "Patient or carer group"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    region = models.CharField(max_length=32, choices=Region.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Profession(models.Model):
+    """The managed list of professions (administrators add to it in the admin)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+def timezone_choices():
+    return sorted((tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz)
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Digest(models.TextChoices):
+        NEVER = "never", "Never"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    email = models.EmailField("e-mail address", unique=True)
+    name = models.CharField("full name", max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    profession = models.ForeignKey(
+        Profession, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    region = models.CharField(max_length=32, choices=Region.choices, blank=True)
+    bio = models.TextField("short bio", max_length=1000, blank=True)
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    # E-mail preferences; each one is what a one-click unsubscribe switches off.
+    digest_frequency = models.CharField(max_length=8, choices=Digest.choices, default=Digest.WEEKLY)
+    meeting_reminders = models.BooleanField(default=True)
+
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class EmailDelivery(models.Model):
+    """The outbox and delivery log: one row per (recipient, purpose), so no e-mail goes twice.
+
+    A row is written in the caller's transaction, sent by a task queued on commit, and
+    swept up by a periodic job if that task never ran.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SUPPRESSED = "suppressed", "Not sent (preference off)"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_address = models.EmailField()
+    purpose = models.CharField(max_length=200, help_text="What the message is for, unique per recipient.")
+    preference = models.CharField(max_length=32, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=dj_timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "e-mail deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["to_address", "purpose"], name="email_delivery_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_delivery_due")]
+
+    def __str__(self):
+        return f"{self.purpose} → {self.to_address} ({self.status})"
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which object: every state change writes one."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=80)
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,75 @@
+"""Writes about people: profile, preferences, unsubscribe, organisations, the audit log."""
+
+from django.db import transaction
+
+from accounts.mail import PREFERENCES
+from accounts.models import AuditEntry, Organisation, User
+
+PROFILE_FIELDS = ("name", "job_title", "organisation", "profession", "region", "bio", "timezone")
+
+
+def audit_log(*, actor, action, target=None, data=None):
+    return AuditEntry.objects.create(actor=actor, action=action, target=target, data=data or {})
+
+
+def organisation_get_or_create(*, name, kind=Organisation.Kind.OTHER, region=""):
+    """Find an organisation by name (any case), or add it to the list."""
+    name = " ".join(name.split())
+    organisation = Organisation.objects.filter(name__iexact=name).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(name=name, kind=kind, region=region)
+    return organisation
+
+
+@transaction.atomic
+def user_profile_update(*, user, actor, organisation_name="", **fields):
+    """Update the profile fields given; a typed organisation name is found or added."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not profile fields: {sorted(unknown)}")
+    if organisation_name:
+        fields["organisation"] = organisation_get_or_create(name=organisation_name)
+    # Compare with the stored row: a ModelForm may already have changed the instance.
+    columns = {f: User._meta.get_field(f).attname for f in fields}
+    before = User.objects.filter(pk=user.pk).values(*columns.values()).get()
+    for field, value in fields.items():
+        setattr(user, field, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(fields))
+    # Only the names of the fields that changed: the audit log holds no personal text.
+    changed = sorted(f for f, column in columns.items() if before[column] != getattr(user, column))
+    audit_log(actor=actor, action="profile.update", target=user, data={"changed": changed})
+    return user
+
+
+@transaction.atomic
+def user_preferences_update(*, user, actor, digest_frequency, meeting_reminders):
+    user.digest_frequency = digest_frequency
+    user.meeting_reminders = meeting_reminders
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["digest_frequency", "meeting_reminders"])
+    audit_log(
+        actor=actor,
+        action="preferences.update",
+        target=user,
+        data={"digest_frequency": digest_frequency, "meeting_reminders": meeting_reminders},
+    )
+    return user
+
+
+@transaction.atomic
+def preference_unsubscribe(*, user_id, preference):
+    """Switch exactly one preference off. Idempotent: a second call changes nothing.
+
+    Returns (user, changed) or (None, False) when the account no longer exists.
+    """
+    pref = PREFERENCES[preference]
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        return None, False
+    if not pref.is_on(user):
+        return user, False
+    setattr(user, pref.field, pref.off_value)
+    user.save(update_fields=[pref.field])
+    audit_log(actor=None, action="preferences.unsubscribe", target=user, data={"preference": preference})
+    return user, True

@@ -1,0 +1,27 @@
+from celery import shared_task
+from django.conf import settings
+
+from accounts.mail import TransientEmailError, email_deliver, email_due_ids
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def send_email_task(self, delivery_id):
+    try:
+        email_deliver(delivery_id=delivery_id)
+    except TransientEmailError as exc:
+        # The row is pending again; retry later (the sweep would find it too).
+        if self.request.retries + 1 < settings.EMAIL_MAX_ATTEMPTS:
+            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_pending_emails_task():
+    """Deliver every due pending e-mail. Safe to run twice, or alongside the tasks."""
+    sent = 0
+    for delivery_id in email_due_ids():
+        try:
+            if email_deliver(delivery_id=delivery_id):
+                sent += 1
+        except TransientEmailError:
+            continue
+    return sent

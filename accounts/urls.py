@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("accounts/settings/", views.account_overview, name="overview"),
+    path("accounts/settings/profile/", views.profile_edit, name="profile"),
+    path("accounts/settings/preferences/", views.preferences_edit, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

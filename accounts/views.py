@@ -1,0 +1,72 @@
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.forms import PreferencesForm, ProfileForm
+from accounts.mail import PREFERENCES, unsubscribe_token_read
+
+
+def account_overview(request):
+    person = request.user
+    rows = [
+        ("Full name", person.name),
+        ("Job title", person.job_title),
+        ("Organisation", person.organisation),
+        ("Profession", person.profession),
+        ("Region", person.get_region_display()),
+        ("Short bio", person.bio),
+        ("Time zone", person.timezone),
+    ]
+    context = {
+        "person": person,
+        "profile_rows": rows,
+        "has_mfa": Authenticator.objects.filter(user=person).exists(),
+        "sso_enabled": bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]),
+    }
+    return render(request, "accounts/overview.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_profile_update(user=request.user, actor=request.user, **form.service_kwargs())
+        messages.success(request, "Your profile has been saved.")
+        return redirect("accounts:overview")
+    return render(request, "accounts/profile_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def preferences_edit(request):
+    user = request.user
+    initial = {"digest_frequency": user.digest_frequency, "meeting_reminders": user.meeting_reminders}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.user_preferences_update(user=user, actor=user, **form.cleaned_data)
+        messages.success(request, "Your e-mail preferences have been saved.")
+        return redirect("accounts:overview")
+    return render(request, "accounts/preferences_form.html", {"form": form})
+
+
+@csrf_exempt  # mail clients POST here (RFC 8058) without a CSRF token; the signed token is the proof
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    try:
+        user_id, preference = unsubscribe_token_read(token)
+    except signing.BadSignature:
+        return render(request, "accounts/unsubscribe_invalid.html", status=400)
+    pref = PREFERENCES[preference]
+    if request.method == "GET":
+        # A GET never changes anything: link scanners in mail systems follow links.
+        return render(request, "accounts/unsubscribe_confirm.html", {"preference": pref})
+    user, _changed = services.preference_unsubscribe(user_id=user_id, preference=preference)
+    if user is None:
+        return render(request, "accounts/unsubscribe_invalid.html", status=400)
+    return render(request, "accounts/unsubscribe_done.html", {"preference": pref})

@@ -1,0 +1,41 @@
+"""The Celery application, and the one way the project queues a task.
+
+Tasks are queued only once the transaction that made their data has committed, and
+publishing never hangs a page: if the broker cannot be reached the task is not lost,
+because every task we queue this way has a periodic sweep that picks up its work
+(see CELERY_BEAT_SCHEDULE in settings).
+"""
+
+import logging
+import os
+from functools import partial
+
+from celery import Celery
+from django.db import transaction
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
+
+app = Celery("cop_platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+# Publishing gives up quickly: the sweep will catch what was not published.
+PUBLISH_OPTIONS = {
+    "retry": True,
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "timeout": 2},
+}
+
+
+def publish(task, *args):
+    """Publish a task now; log and carry on if the broker is unreachable."""
+    try:
+        task.apply_async(args=args, **PUBLISH_OPTIONS)
+    except Exception:  # any broker failure: the periodic sweep takes over
+        logger.warning("Could not publish %s%r; the periodic sweep will pick it up.", task.name, args, exc_info=True)
+
+
+def enqueue_on_commit(task, *args, using=None):
+    """Queue `task(*args)` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(partial(publish, task, *args), using=using)

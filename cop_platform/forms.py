@@ -1,0 +1,61 @@
+"""Every Django form, ours and allauth's, renders with the NHS.UK design system.
+
+The renderer's templates (templates/components/forms/) draw the error summary and each
+field's label, hint and error message; the bound field adds the design system's classes
+to the widgets. One place, so no form can forget the error-summary pattern.
+"""
+
+from django.forms import widgets
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
+
+_KINDS = (
+    (widgets.RadioSelect, "radios"),
+    (widgets.CheckboxSelectMultiple, "checkboxes"),
+    (widgets.CheckboxInput, "checkbox"),
+    (widgets.Select, "select"),
+    (widgets.Textarea, "textarea"),
+    (widgets.ClearableFileInput, "file"),
+    (widgets.FileInput, "file"),
+    (widgets.HiddenInput, "hidden"),
+)
+_CLASSES = {
+    "input": ("nhsuk-input", "nhsuk-input--error"),
+    "textarea": ("nhsuk-textarea", "nhsuk-textarea--error"),
+    "select": ("nhsuk-select", "nhsuk-select--error"),
+    "file": ("nhsuk-file-upload", "nhsuk-file-upload--error"),
+    "radios": ("nhsuk-radios__input", ""),
+    "checkboxes": ("nhsuk-checkboxes__input", ""),
+    "checkbox": ("nhsuk-checkboxes__input", ""),
+    "hidden": ("", ""),
+}
+
+
+class NHSUKBoundField(BoundField):
+    @property
+    def nhsuk_kind(self):
+        for widget_class, kind in _KINDS:
+            if isinstance(self.field.widget, widget_class):
+                return kind
+        return "input"
+
+    @property
+    def error_anchor(self):
+        """The id the error summary links to: the first option of a group."""
+        if self.nhsuk_kind in ("radios", "checkboxes"):
+            return f"{self.auto_id}_0"
+        return self.auto_id
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        base, error = _CLASSES[self.nhsuk_kind]
+        classes = [c for c in (attrs.get("class", ""), base, error if self.errors else "") if c]
+        if classes:
+            attrs["class"] = " ".join(classes)
+        return attrs
+
+
+class NHSUKFormRenderer(TemplatesSetting):
+    form_template_name = "components/forms/form.html"
+    field_template_name = "components/forms/field.html"
+    bound_field_class = NHSUKBoundField

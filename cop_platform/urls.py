@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from cop_platform.health import healthz
+from dashboard import views as dashboard_views
+
+
+def page(template):
+    return login_not_required(TemplateView.as_view(template_name=template))
+
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accessibility/", page("pages/accessibility.html"), name="accessibility"),
+    path("privacy/", page("pages/privacy.html"), name="privacy"),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

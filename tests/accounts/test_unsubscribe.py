@@ -1,0 +1,68 @@
+"""One-click unsubscribe: no sign-in, exactly one preference, idempotent, tamper-proof."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.mail import unsubscribe_token
+from accounts.models import AuditEntry
+from tests.conftest import soup
+
+pytestmark = pytest.mark.django_db
+
+
+def url(user, preference):
+    return reverse("accounts:unsubscribe", args=[unsubscribe_token(user=user, preference=preference)])
+
+
+def test_get_asks_and_changes_nothing(client, user):
+    page = soup(client.get(url(user, "digest")))
+    assert page.find("h1").get_text(strip=True) == "Unsubscribe from digest e-mails"
+    user.refresh_from_db()
+    assert user.digest_frequency == "weekly"
+
+
+@pytest.mark.parametrize(
+    ("preference", "field", "off", "other_field", "other_value"),
+    [
+        ("digest", "digest_frequency", "never", "meeting_reminders", True),
+        ("meeting_reminders", "meeting_reminders", False, "digest_frequency", "weekly"),
+    ],
+)
+def test_post_without_sign_in_changes_exactly_that_preference_twice_in_a_row(
+    client, user, preference, field, off, other_field, other_value
+):
+    link = url(user, preference)
+    for _ in range(2):
+        response = client.post(link)
+        assert response.status_code == 200
+        assert "You are unsubscribed" in soup(response).get_text()
+    user.refresh_from_db()
+    assert getattr(user, field) == off
+    assert getattr(user, other_field) == other_value
+    assert AuditEntry.objects.filter(action="preferences.unsubscribe").count() == 1
+
+
+def test_rfc8058_one_click_post_from_a_mail_client(client, user):
+    """Mail clients POST List-Unsubscribe=One-Click with no cookie and no CSRF token."""
+    client.handler.enforce_csrf_checks = True
+    response = client.post(url(user, "digest"), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.digest_frequency == "never"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_tampered_token_gets_a_clear_error_page(client, user, method):
+    good = unsubscribe_token(user=user, preference="digest")
+    tampered = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    response = getattr(client, method)(reverse("accounts:unsubscribe", args=[tampered]))
+    assert response.status_code == 400
+    assert soup(response).find("h1").get_text(strip=True) == "This unsubscribe link does not work"
+    user.refresh_from_db()
+    assert user.digest_frequency == "weekly"
+
+
+def test_token_for_a_deleted_account(client, user):
+    link = url(user, "digest")
+    user.delete()
+    assert client.post(link).status_code == 400

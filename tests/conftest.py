@@ -1,0 +1,65 @@
+import os
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from cop_platform.celery import app as celery_app
+from tests.factories import UserFactory
+
+TESTS_DIR = Path(__file__).parent
+ROOT = TESTS_DIR.parent
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the
+# test body are still plain synchronous calls, so allow them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process when they are published, which is on commit (see
+    cop_platform.celery.enqueue_on_commit). The integration tests run a real worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.SITE_URL = "http://testserver"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TESTS_DIR / "templates"]}
+    ]
+    # Passwords hashed fast in tests; production keeps Django's default hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
+
+
+def soup(response):
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def field_error(page_soup, field_id):
+    """The text of the error message drawn next to a field, or None."""
+    node = page_soup.find(id=f"{field_id}_error")
+    return " ".join(node.get_text(" ").split()).replace("Error: ", "") if node else None
+
+
+def error_summary(page_soup):
+    box = page_soup.select_one(".nhsuk-error-summary")
+    return [" ".join(li.get_text(" ").split()) for li in box.select("li")] if box else []
