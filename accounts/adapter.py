@@ -46,6 +46,8 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
-        full = data.get("name") or " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+        full = data.get("name") or " ".join(
+            p for p in (data.get("first_name"), data.get("last_name")) if p
+        )
         user.name = full or (user.email or "").split("@")[0]
         return user

@@ -7,19 +7,45 @@ from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession,
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "organisation", "profession", "region", "is_staff", "is_active"]
+    list_display = [
+        "email",
+        "name",
+        "organisation",
+        "profession",
+        "region",
+        "is_staff",
+        "is_active",
+    ]
     list_filter = ["is_staff", "is_active", "region", "profession"]
     search_fields = ["email", "name", "organisation__name"]
     list_select_related = ["organisation", "profession"]
     autocomplete_fields = ["organisation"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["name", "job_title", "organisation", "profession", "region", "bio", "timezone"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "name",
+                    "job_title",
+                    "organisation",
+                    "profession",
+                    "region",
+                    "bio",
+                    "timezone",
+                ]
+            },
+        ),
         ("E-mail preferences", {"fields": ["digest_frequency", "meeting_reminders"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})
+    ]
 
 
 @admin.register(Organisation)

@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Organisation, Profession, Region, User, timezone_choices
 
-ORGANISATION_HELP = "If your organisation is not in the list, leave it empty and type its name below."
+ORGANISATION_HELP = (
+    "If your organisation is not in the list, leave it empty and type its name below."
+)
 
 
 class OrganisationFieldsMixin:
@@ -36,24 +38,41 @@ class OrganisationFieldsMixin:
 class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
     """allauth's sign-up (e-mail, password) with the profile we need to place a person."""
 
-    field_order = ["name", "email", "password1", "password2", "organisation", "organisation_name", "profession", "region"]
+    field_order = [
+        "name",
+        "email",
+        "password1",
+        "password2",
+        "organisation",
+        "organisation_name",
+        "profession",
+        "region",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"] = forms.CharField(
-            label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            label="Full name",
+            max_length=150,
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
             error_messages={"required": "Enter your full name"},
         )
         self._organisation_fields()
         self.fields["profession"] = forms.ModelChoiceField(
-            queryset=Profession.objects.filter(active=True), empty_label="Choose your profession",
+            queryset=Profession.objects.filter(active=True),
+            empty_label="Choose your profession",
             error_messages={"required": "Choose your profession"},
         )
         self.fields["region"] = forms.ChoiceField(
-            choices=[("", "Choose your region"), *Region.choices], error_messages={"required": "Choose your region"}
+            choices=[("", "Choose your region"), *Region.choices],
+            error_messages={"required": "Choose your region"},
         )
         messages = {
-            "email": ("E-mail address", "Enter your e-mail address", "Enter an e-mail address in the correct format, like name@example.org"),
+            "email": (
+                "E-mail address",
+                "Enter your e-mail address",
+                "Enter an e-mail address in the correct format, like name@example.org",
+            ),
             "password1": ("Password", "Enter a password", None),
             "password2": ("Password again", "Enter the password again", None),
         }
@@ -91,7 +110,16 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
 
-    field_order = ["name", "job_title", "organisation", "organisation_name", "profession", "region", "bio", "timezone"]
+    field_order = [
+        "name",
+        "job_title",
+        "organisation",
+        "organisation_name",
+        "profession",
+        "region",
+        "bio",
+        "timezone",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +128,9 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
         self.fields["profession"].empty_label = "Choose your profession"
         self.fields["region"].choices = [("", "Choose your region"), *Region.choices]
         self.fields["timezone"] = forms.ChoiceField(
-            label="Time zone", choices=timezone_choices(), help_text=ProfileForm.Meta.help_texts["timezone"]
+            label="Time zone",
+            choices=timezone_choices(),
+            help_text=ProfileForm.Meta.help_texts["timezone"],
         )
         self.fields["name"].error_messages["required"] = "Enter your full name"
         self.order_fields(self.field_order)
@@ -110,7 +140,9 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
 
     def service_kwargs(self):
         data = {f: self.cleaned_data[f] for f in ProfileForm.Meta.fields}
-        data["organisation_name"] = "" if data["organisation"] else self.cleaned_data["organisation_name"]
+        data["organisation_name"] = (
+            "" if data["organisation"] else self.cleaned_data["organisation_name"]
+        )
         return data
 
 

@@ -77,7 +77,9 @@ def unsubscribe_url(*, user, preference):
     return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
 
 
-def email_queue(*, recipient, purpose, template, context=None, preference=None, transactional=False):
+def email_queue(
+    *, recipient, purpose, template, context=None, preference=None, transactional=False
+):
     """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
 
     Returns the delivery row, or None when the recipient has switched the preference off
@@ -116,7 +118,9 @@ def email_queue(*, recipient, purpose, template, context=None, preference=None, 
     )
 
 
-def email_queue_rendered(*, to_address, purpose, subject, text, html="", recipient=None, preference="", unsubscribe=None):
+def email_queue_rendered(
+    *, to_address, purpose, subject, text, html="", recipient=None, preference="", unsubscribe=None
+):
     """Store an already rendered message once per (address, purpose) and queue its delivery."""
     headers = {}
     if unsubscribe:
@@ -173,9 +177,9 @@ def email_deliver(*, delivery_id):
     task) may retry; the sweep retries it anyway once next_attempt_at passes.
     """
     # The claim: only one caller can move the row from pending to sending.
-    claimed = EmailDelivery.objects.filter(pk=delivery_id, status=EmailDelivery.Status.PENDING).update(
-        status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1
-    )
+    claimed = EmailDelivery.objects.filter(
+        pk=delivery_id, status=EmailDelivery.Status.PENDING
+    ).update(status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1)
     if not claimed:
         return None
     delivery = EmailDelivery.objects.select_related("recipient").get(pk=delivery_id)

@@ -115,7 +115,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     region = models.CharField(max_length=32, choices=Region.choices, blank=True)
     bio = models.TextField("short bio", max_length=1000, blank=True)
-    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
     # E-mail preferences; each one is what a one-click unsubscribe switches off.
     digest_frequency = models.CharField(max_length=8, choices=Digest.choices, default=Digest.WEEKLY)
     meeting_reminders = models.BooleanField(default=True)
@@ -161,7 +163,9 @@ class EmailDelivery(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     to_address = models.EmailField()
-    purpose = models.CharField(max_length=200, help_text="What the message is for, unique per recipient.")
+    purpose = models.CharField(
+        max_length=200, help_text="What the message is for, unique per recipient."
+    )
     preference = models.CharField(max_length=32, blank=True)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()

@@ -71,5 +71,7 @@ def preference_unsubscribe(*, user_id, preference):
         return user, False
     setattr(user, pref.field, pref.off_value)
     user.save(update_fields=[pref.field])
-    audit_log(actor=None, action="preferences.unsubscribe", target=user, data={"preference": preference})
+    audit_log(
+        actor=None, action="preferences.unsubscribe", target=user, data={"preference": preference}
+    )
     return user, True

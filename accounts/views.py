@@ -45,7 +45,10 @@ def profile_edit(request):
 @require_http_methods(["GET", "POST"])
 def preferences_edit(request):
     user = request.user
-    initial = {"digest_frequency": user.digest_frequency, "meeting_reminders": user.meeting_reminders}
+    initial = {
+        "digest_frequency": user.digest_frequency,
+        "meeting_reminders": user.meeting_reminders,
+    }
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.user_preferences_update(user=user, actor=user, **form.cleaned_data)

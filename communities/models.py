@@ -16,7 +16,9 @@ class Network(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     managers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="managed_networks",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_networks",
         help_text="Programme managers: they see every community of the network side by side.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -46,15 +48,21 @@ class Community(models.Model):
         APPROVAL = "approval", "Approval: conveners approve requests"
         INVITATION = "invitation", "Invitation only"
 
-    network = models.ForeignKey(Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="communities")
+    network = models.ForeignKey(
+        Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="communities"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     domain = models.TextField("Domain: what do we care about?")
     practice = models.TextField("Practice: what do we do?", blank=True)
     community = models.TextField("Community: who are we together?", blank=True)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.DISCOVER)
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.LISTED)
-    join_policy = models.CharField(max_length=16, choices=JoinPolicy.choices, default=JoinPolicy.APPROVAL)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.LISTED
+    )
+    join_policy = models.CharField(
+        max_length=16, choices=JoinPolicy.choices, default=JoinPolicy.APPROVAL
+    )
     region = models.CharField(max_length=32, blank=True)
     topics = TaggableManager(blank=True, help_text="Topics, separated by commas")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,7 +90,9 @@ class Membership(models.Model):
         REMOVED = "removed", "Removed"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     needs = models.TextField("what I need from the community", blank=True)

@@ -24,7 +24,12 @@ logger = logging.getLogger(__name__)
 # Publishing gives up quickly: the sweep will catch what was not published.
 PUBLISH_OPTIONS = {
     "retry": True,
-    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "timeout": 2},
+    "retry_policy": {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 0.5,
+    },
 }
 
 
@@ -33,7 +38,12 @@ def publish(task, *args):
     try:
         task.apply_async(args=args, **PUBLISH_OPTIONS)
     except Exception:  # any broker failure: the periodic sweep takes over
-        logger.warning("Could not publish %s%r; the periodic sweep will pick it up.", task.name, args, exc_info=True)
+        logger.warning(
+            "Could not publish %s%r; the periodic sweep will pick it up.",
+            task.name,
+            args,
+            exc_info=True,
+        )
 
 
 def enqueue_on_commit(task, *args, using=None):

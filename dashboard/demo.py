@@ -13,11 +13,19 @@ from django.utils import timezone
 from accounts.models import Organisation, Profession, Region, User
 from communities.models import Community, Membership, Network
 
-DEMO_PASSWORD = "demo-community-2026"
+DEMO_PASSWORD = "demo-community-2026"  # noqa: S105 - published demo password, refused in production
 
 ORGANISATIONS = [
-    ("Northfield Teaching Hospitals NHS Trust", Organisation.Kind.NHS_TRUST, Region.NORTH_EAST_YORKSHIRE),
-    ("Riverside Community Health NHS Trust", Organisation.Kind.NHS_TRUST, Region.NORTH_EAST_YORKSHIRE),
+    (
+        "Northfield Teaching Hospitals NHS Trust",
+        Organisation.Kind.NHS_TRUST,
+        Region.NORTH_EAST_YORKSHIRE,
+    ),
+    (
+        "Riverside Community Health NHS Trust",
+        Organisation.Kind.NHS_TRUST,
+        Region.NORTH_EAST_YORKSHIRE,
+    ),
     ("Wolds and Coast Integrated Care Board", Organisation.Kind.ICB, Region.NORTH_EAST_YORKSHIRE),
     ("Millbrook Primary Care Network", Organisation.Kind.PRIMARY_CARE, Region.NORTH_EAST_YORKSHIRE),
     ("Harbour Lane Surgery", Organisation.Kind.PRIMARY_CARE, Region.NORTH_EAST_YORKSHIRE),
@@ -33,60 +41,167 @@ ORGANISATIONS = [
 ]
 
 NETWORKS = [
-    ("north-coast-patient-safety", "North Coast Patient Safety Collaborative",
-     "A regional programme of communities of practice working on patient safety across hospitals, primary care and care homes."),
-    ("national-deprescribing-network", "National Deprescribing Network",
-     "A national network of professionals reducing harm from problematic polypharmacy, developing conveners through a leadership programme."),
+    (
+        "north-coast-patient-safety",
+        "North Coast Patient Safety Collaborative",
+        "A regional programme of communities of practice working on patient safety across hospitals, primary care and care homes.",
+    ),
+    (
+        "national-deprescribing-network",
+        "National Deprescribing Network",
+        "A national network of professionals reducing harm from problematic polypharmacy, developing conveners through a leadership programme.",
+    ),
 ]
 
 # slug, name, network slug, phase, visibility, join policy, topics, domain, practice, community
 COMMUNITIES = [
-    ("medicines-safety", "Medicines Safety", "north-coast-patient-safety", "mature", "public", "open",
-     ["medicines safety", "near misses"],
-     "Reducing avoidable harm from medicines across care settings, with a focus on transitions of care.",
-     "Monthly case reviews of near misses, shared learning notes and a medicines reconciliation toolkit.",
-     "Pharmacists, nurses, GPs and care-home staff from across the coast who trust each other enough to talk about errors."),
-    ("postpartum-haemorrhage", "Maternity: Postpartum Haemorrhage", "north-coast-patient-safety", "unite", "listed", "approval",
-     ["maternity", "obstetric haemorrhage"],
-     "Earlier recognition and better management of postpartum haemorrhage in our maternity units.",
-     "Simulation sessions, a shared measurement plan for blood loss, and stories from units that changed practice.",
-     "Midwives, obstetricians and anaesthetists from four units, meeting every other month."),
-    ("duty-of-candour", "Duty of Candour", "north-coast-patient-safety", "discover", "private", "invitation",
-     ["candour", "incident response"],
-     "Being open with patients and families when things go wrong, and supporting the staff involved.",
-     "Role play of difficult conversations, letter templates, and reflection on real cases in confidence.",
-     "Governance leads, clinicians and patient representatives in a safe space."),
-    ("sepsis-acute-deterioration", "Sepsis and Acute Deterioration", "north-coast-patient-safety", "steward", "public", "open",
-     ["sepsis", "deterioration", "NEWS2"],
-     "Spotting and responding to deterioration and sepsis early, in hospital and in the community.",
-     "Shared NEWS2 training packages, audit of escalation, and a soft-signs tool for care homes.",
-     "Ambulance, acute and community teams who hand patients to each other every day."),
-    ("delirium", "Delirium Awareness", "north-coast-patient-safety", "unite", "listed", "approval",
-     ["delirium", "older people"],
-     "Preventing, recognising and managing delirium in older people wherever they are cared for.",
-     "Screening tools, family involvement leaflets and a monthly journal club.",
-     "Nurses, therapists, geriatricians and carers."),
-    ("polypharmacy-over-74", "Polypharmacy in People over 74", "national-deprescribing-network", "mature", "public", "approval",
-     ["polypharmacy", "deprescribing", "structured medication review"],
-     "Reducing harm from problematic polypharmacy in people over 74 taking ten or more medicines.",
-     "A four-session facilitated process, a co-created problem statement, masterclasses and shared review templates.",
-     "GPs, practice pharmacists, care-home staff and patients who have lived with many medicines."),
-    ("care-homes-medicines", "Care Homes Medicines Optimisation", "national-deprescribing-network", "mature", "listed", "open",
-     ["care homes", "medicines optimisation"],
-     "Making medicines work better and more safely for people living in care homes.",
-     "Monthly meetings capped at the room's 20 places, minutes to the whole group, and a process for identifying residents at risk of admission.",
-     "Care-home managers, pharmacists, GPs and social workers across the county."),
-    ("deprescribing-conveners", "Deprescribing Conveners Circle", "national-deprescribing-network", "transform", "private", "invitation",
-     ["deprescribing", "leadership"],
-     "Supporting conveners of deprescribing communities to learn from each other.",
-     "Reflective sessions after each leadership module and a shared convener toolkit.",
-     "Conveners from every region of the national network."),
+    (
+        "medicines-safety",
+        "Medicines Safety",
+        "north-coast-patient-safety",
+        "mature",
+        "public",
+        "open",
+        ["medicines safety", "near misses"],
+        "Reducing avoidable harm from medicines across care settings, with a focus on transitions of care.",
+        "Monthly case reviews of near misses, shared learning notes and a medicines reconciliation toolkit.",
+        "Pharmacists, nurses, GPs and care-home staff from across the coast who trust each other enough to talk about errors.",
+    ),
+    (
+        "postpartum-haemorrhage",
+        "Maternity: Postpartum Haemorrhage",
+        "north-coast-patient-safety",
+        "unite",
+        "listed",
+        "approval",
+        ["maternity", "obstetric haemorrhage"],
+        "Earlier recognition and better management of postpartum haemorrhage in our maternity units.",
+        "Simulation sessions, a shared measurement plan for blood loss, and stories from units that changed practice.",
+        "Midwives, obstetricians and anaesthetists from four units, meeting every other month.",
+    ),
+    (
+        "duty-of-candour",
+        "Duty of Candour",
+        "north-coast-patient-safety",
+        "discover",
+        "private",
+        "invitation",
+        ["candour", "incident response"],
+        "Being open with patients and families when things go wrong, and supporting the staff involved.",
+        "Role play of difficult conversations, letter templates, and reflection on real cases in confidence.",
+        "Governance leads, clinicians and patient representatives in a safe space.",
+    ),
+    (
+        "sepsis-acute-deterioration",
+        "Sepsis and Acute Deterioration",
+        "north-coast-patient-safety",
+        "steward",
+        "public",
+        "open",
+        ["sepsis", "deterioration", "NEWS2"],
+        "Spotting and responding to deterioration and sepsis early, in hospital and in the community.",
+        "Shared NEWS2 training packages, audit of escalation, and a soft-signs tool for care homes.",
+        "Ambulance, acute and community teams who hand patients to each other every day.",
+    ),
+    (
+        "delirium",
+        "Delirium Awareness",
+        "north-coast-patient-safety",
+        "unite",
+        "listed",
+        "approval",
+        ["delirium", "older people"],
+        "Preventing, recognising and managing delirium in older people wherever they are cared for.",
+        "Screening tools, family involvement leaflets and a monthly journal club.",
+        "Nurses, therapists, geriatricians and carers.",
+    ),
+    (
+        "polypharmacy-over-74",
+        "Polypharmacy in People over 74",
+        "national-deprescribing-network",
+        "mature",
+        "public",
+        "approval",
+        ["polypharmacy", "deprescribing", "structured medication review"],
+        "Reducing harm from problematic polypharmacy in people over 74 taking ten or more medicines.",
+        "A four-session facilitated process, a co-created problem statement, masterclasses and shared review templates.",
+        "GPs, practice pharmacists, care-home staff and patients who have lived with many medicines.",
+    ),
+    (
+        "care-homes-medicines",
+        "Care Homes Medicines Optimisation",
+        "national-deprescribing-network",
+        "mature",
+        "listed",
+        "open",
+        ["care homes", "medicines optimisation"],
+        "Making medicines work better and more safely for people living in care homes.",
+        "Monthly meetings capped at the room's 20 places, minutes to the whole group, and a process for identifying residents at risk of admission.",
+        "Care-home managers, pharmacists, GPs and social workers across the county.",
+    ),
+    (
+        "deprescribing-conveners",
+        "Deprescribing Conveners Circle",
+        "national-deprescribing-network",
+        "transform",
+        "private",
+        "invitation",
+        ["deprescribing", "leadership"],
+        "Supporting conveners of deprescribing communities to learn from each other.",
+        "Reflective sessions after each leadership module and a shared convener toolkit.",
+        "Conveners from every region of the national network.",
+    ),
 ]
 
-FIRST = ["Amira", "Ben", "Chloe", "Dev", "Eleni", "Femi", "Grace", "Hamza", "Isla", "Jonah", "Kavya", "Liam",
-         "Maya", "Niall", "Olu", "Priya", "Quinn", "Rosa", "Sami", "Tess", "Umar", "Vera", "Wes", "Yara", "Zain"]
-LAST = ["Ashworth", "Bramley", "Calder", "Dunmore", "Ellery", "Fenwick", "Garside", "Holloway", "Ingram", "Jessop",
-        "Kirkby", "Lowther", "Marsden", "Norcross", "Oakley", "Pemberton", "Redfern", "Sowerby", "Thwaite", "Whitlock"]
+FIRST = [
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Eleni",
+    "Femi",
+    "Grace",
+    "Hamza",
+    "Isla",
+    "Jonah",
+    "Kavya",
+    "Liam",
+    "Maya",
+    "Niall",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tess",
+    "Umar",
+    "Vera",
+    "Wes",
+    "Yara",
+    "Zain",
+]
+LAST = [
+    "Ashworth",
+    "Bramley",
+    "Calder",
+    "Dunmore",
+    "Ellery",
+    "Fenwick",
+    "Garside",
+    "Holloway",
+    "Ingram",
+    "Jessop",
+    "Kirkby",
+    "Lowther",
+    "Marsden",
+    "Norcross",
+    "Oakley",
+    "Pemberton",
+    "Redfern",
+    "Sowerby",
+    "Thwaite",
+    "Whitlock",
+]
 
 
 def _person(email, name, organisation, profession, region, *, staff=False, job_title=""):
@@ -111,61 +226,133 @@ def seed_demo():
     rng = random.Random(2026)  # fixed seed: the same people every run
     orgs = []
     for name, kind, region in ORGANISATIONS:
-        org, _ = Organisation.objects.update_or_create(name=name, defaults={"kind": kind, "region": region})
+        org, _ = Organisation.objects.update_or_create(
+            name=name, defaults={"kind": kind, "region": region}
+        )
         orgs.append(org)
     professions = {p.name: p for p in Profession.objects.all()}
-    clinical = [professions[n] for n in (
-        "Pharmacist", "Pharmacy technician", "General practitioner", "Hospital doctor", "Nurse", "Midwife",
-        "Paramedic", "Occupational therapist", "Care home manager", "Care worker", "Social worker",
-        "Patient or carer representative",
-    )]
+    clinical = [
+        professions[n]
+        for n in (
+            "Pharmacist",
+            "Pharmacy technician",
+            "General practitioner",
+            "Hospital doctor",
+            "Nurse",
+            "Midwife",
+            "Paramedic",
+            "Occupational therapist",
+            "Care home manager",
+            "Care worker",
+            "Social worker",
+            "Patient or carer representative",
+        )
+    ]
 
     networks = {}
     for slug, name, description in NETWORKS:
-        networks[slug], _ = Network.objects.update_or_create(slug=slug, defaults={"name": name, "description": description})
+        networks[slug], _ = Network.objects.update_or_create(
+            slug=slug, defaults={"name": name, "description": description}
+        )
 
     communities = []
-    for slug, name, net, phase, visibility, policy, topics, domain, practice, community_text in COMMUNITIES:
+    for (
+        slug,
+        name,
+        net,
+        phase,
+        visibility,
+        policy,
+        topics,
+        domain,
+        practice,
+        community_text,
+    ) in COMMUNITIES:
         community, _ = Community.objects.update_or_create(
             slug=slug,
             defaults={
-                "name": name, "network": networks[net], "phase": phase, "visibility": visibility,
-                "join_policy": policy, "domain": domain, "practice": practice, "community": community_text,
-                "region": Region.NORTH_EAST_YORKSHIRE if net == "north-coast-patient-safety" else Region.NATIONAL,
+                "name": name,
+                "network": networks[net],
+                "phase": phase,
+                "visibility": visibility,
+                "join_policy": policy,
+                "domain": domain,
+                "practice": practice,
+                "community": community_text,
+                "region": Region.NORTH_EAST_YORKSHIRE
+                if net == "north-coast-patient-safety"
+                else Region.NATIONAL,
             },
         )
         community.topics.set(topics)
         communities.append(community)
 
     accounts = {
-        "admin": _person("admin@example.org", "Alex Administrator", orgs[11], professions["Other"],
-                         Region.NATIONAL, staff=True, job_title="Site administrator"),
-        "manager": _person("manager@example.nhs.uk", "Morgan Pemberton", orgs[2], professions["Commissioner or manager"],
-                           Region.NORTH_EAST_YORKSHIRE, job_title="Programme manager, patient safety"),
-        "convener": _person("convener@example.nhs.uk", "Cara Lowther", orgs[0], professions["Pharmacist"],
-                            Region.NORTH_EAST_YORKSHIRE, job_title="Lead pharmacist, medicines safety"),
-        "member": _person("member@example.org", "Sam Redfern", orgs[6], professions["Care home manager"],
-                          Region.NORTH_EAST_YORKSHIRE, job_title="Registered manager"),
+        "admin": _person(
+            "admin@example.org",
+            "Alex Administrator",
+            orgs[11],
+            professions["Other"],
+            Region.NATIONAL,
+            staff=True,
+            job_title="Site administrator",
+        ),
+        "manager": _person(
+            "manager@example.nhs.uk",
+            "Morgan Pemberton",
+            orgs[2],
+            professions["Commissioner or manager"],
+            Region.NORTH_EAST_YORKSHIRE,
+            job_title="Programme manager, patient safety",
+        ),
+        "convener": _person(
+            "convener@example.nhs.uk",
+            "Cara Lowther",
+            orgs[0],
+            professions["Pharmacist"],
+            Region.NORTH_EAST_YORKSHIRE,
+            job_title="Lead pharmacist, medicines safety",
+        ),
+        "member": _person(
+            "member@example.org",
+            "Sam Redfern",
+            orgs[6],
+            professions["Care home manager"],
+            Region.NORTH_EAST_YORKSHIRE,
+            job_title="Registered manager",
+        ),
     }
     accounts["manager"].managed_networks.add(networks["north-coast-patient-safety"])
-    national_manager = _person("programme@example.nhs.uk", "Noor Fenwick", orgs[11],
-                               professions["Commissioner or manager"], Region.NATIONAL,
-                               job_title="National programme lead")
+    national_manager = _person(
+        "programme@example.nhs.uk",
+        "Noor Fenwick",
+        orgs[11],
+        professions["Commissioner or manager"],
+        Region.NATIONAL,
+        job_title="National programme lead",
+    )
     national_manager.managed_networks.add(networks["national-deprescribing-network"])
 
     people = []
     for i in range(56):
         first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
         org = orgs[i % len(orgs)]
-        people.append(_person(
-            f"{first}.{last}{i}@example.org".lower(), f"{first} {last}", org, clinical[i % len(clinical)], org.region,
-        ))
+        people.append(
+            _person(
+                f"{first}.{last}{i}@example.org".lower(),
+                f"{first} {last}",
+                org,
+                clinical[i % len(clinical)],
+                org.region,
+            )
+        )
 
     now = timezone.now()
 
     def member(community, user, role=Membership.Role.MEMBER):
         Membership.objects.update_or_create(
-            community=community, user=user,
+            community=community,
+            user=user,
             defaults={"role": role, "status": Membership.Status.ACTIVE, "joined_at": now},
         )
 

@@ -10,7 +10,9 @@ def welcome_context():
     public = Community.objects.filter(visibility=Community.Visibility.PUBLIC)
     return {
         "public_communities": public.select_related("network").annotate(
-            member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
+            member_count=Count(
+                "memberships", filter=Q(memberships__status=Membership.Status.ACTIVE)
+            )
         )[:6],
     }
 

@@ -28,7 +28,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     name = factory.Faker("name", locale="en_GB")
     organisation = factory.SubFactory(OrganisationFactory)
-    profession = factory.LazyFunction(lambda: Profession.objects.get(name="Pharmacist"))
+    profession = factory.LazyFunction(
+        lambda: Profession.objects.get_or_create(name="Pharmacist")[0]
+    )
     region = Region.LONDON
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
@@ -37,7 +39,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             if extracted is not False:
-                EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+                EmailAddress.objects.create(
+                    user=self, email=self.email, verified=True, primary=True
+                )
 
 
 class NetworkFactory(factory.django.DjangoModelFactory):

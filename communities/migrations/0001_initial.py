@@ -7,67 +7,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Network',
+            name="Network",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('managers', models.ManyToManyField(blank=True, help_text='Programme managers: they see every community of the network side by side.', related_name='managed_networks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "managers",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Programme managers: they see every community of the network side by side.",
+                        related_name="managed_networks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('domain', models.TextField(verbose_name='Domain: what do we care about?')),
-                ('practice', models.TextField(blank=True, verbose_name='Practice: what do we do?')),
-                ('community', models.TextField(blank=True, verbose_name='Community: who are we together?')),
-                ('phase', models.CharField(choices=[('discover', 'Discover'), ('unite', 'Unite'), ('mature', 'Mature'), ('steward', 'Steward'), ('transform', 'Transform')], default='discover', max_length=16)),
-                ('visibility', models.CharField(choices=[('public', 'Public: anyone can see it'), ('listed', 'Listed: signed-in people can see it'), ('private', 'Private: only its members know it exists')], default='listed', max_length=16)),
-                ('join_policy', models.CharField(choices=[('open', 'Open: anyone signed in can join'), ('approval', 'Approval: conveners approve requests'), ('invitation', 'Invitation only')], default='approval', max_length=16)),
-                ('region', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('topics', taggit.managers.TaggableManager(blank=True, help_text='Topics, separated by commas', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Tags')),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='communities', to='communities.network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                ("domain", models.TextField(verbose_name="Domain: what do we care about?")),
+                ("practice", models.TextField(blank=True, verbose_name="Practice: what do we do?")),
+                (
+                    "community",
+                    models.TextField(blank=True, verbose_name="Community: who are we together?"),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("discover", "Discover"),
+                            ("unite", "Unite"),
+                            ("mature", "Mature"),
+                            ("steward", "Steward"),
+                            ("transform", "Transform"),
+                        ],
+                        default="discover",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public: anyone can see it"),
+                            ("listed", "Listed: signed-in people can see it"),
+                            ("private", "Private: only its members know it exists"),
+                        ],
+                        default="listed",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "join_policy",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open: anyone signed in can join"),
+                            ("approval", "Approval: conveners approve requests"),
+                            ("invitation", "Invitation only"),
+                        ],
+                        default="approval",
+                        max_length=16,
+                    ),
+                ),
+                ("region", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "topics",
+                    taggit.managers.TaggableManager(
+                        blank=True,
+                        help_text="Topics, separated by commas",
+                        through="taggit.TaggedItem",
+                        to="taggit.Tag",
+                        verbose_name="Tags",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="communities",
+                        to="communities.network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'communities',
-                'ordering': ['name'],
+                "verbose_name_plural": "communities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('member', 'Member'), ('core', 'Core member'), ('co-convener', 'Co-convener'), ('convener', 'Convener')], default='member', max_length=16)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('requested', 'Asked to join'), ('invited', 'Invited'), ('left', 'Left'), ('removed', 'Removed')], default='active', max_length=16)),
-                ('needs', models.TextField(blank=True, verbose_name='what I need from the community')),
-                ('offers', models.TextField(blank=True, verbose_name='what I can offer')),
-                ('joined_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='communities.community')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("member", "Member"),
+                            ("core", "Core member"),
+                            ("co-convener", "Co-convener"),
+                            ("convener", "Convener"),
+                        ],
+                        default="member",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("requested", "Asked to join"),
+                            ("invited", "Invited"),
+                            ("left", "Left"),
+                            ("removed", "Removed"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "needs",
+                    models.TextField(blank=True, verbose_name="what I need from the community"),
+                ),
+                ("offers", models.TextField(blank=True, verbose_name="what I can offer")),
+                ("joined_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="communities.community",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['community', 'status', 'role'], name='membership_by_role')],
-                'constraints': [models.UniqueConstraint(fields=('community', 'user'), name='membership_once')],
+                "indexes": [
+                    models.Index(fields=["community", "status", "role"], name="membership_by_role")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("community", "user"), name="membership_once")
+                ],
             },
         ),
     ]

@@ -44,7 +44,9 @@ def test_same_purpose_twice_sends_one_message(user, mailoutbox, django_capture_o
     assert len(mailoutbox) == 1
 
 
-def test_message_is_rendered_in_html_and_text_with_unsubscribe_headers(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_message_is_rendered_in_html_and_text_with_unsubscribe_headers(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         queue(user, body="<script>alert(1)</script>")
     message = mailoutbox[0]
@@ -60,7 +62,9 @@ def test_message_is_rendered_in_html_and_text_with_unsubscribe_headers(user, mai
     assert unsubscribe_token_read(token) == (user.pk, "meeting_reminders")
 
 
-def test_nothing_is_sent_before_commit_and_nothing_after_rollback(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_nothing_is_sent_before_commit_and_nothing_after_rollback(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         queue(user)
     assert mailoutbox == []
@@ -74,7 +78,9 @@ def test_preference_off_means_no_row_and_no_message(mailoutbox, django_capture_o
     assert mailoutbox == [] and not EmailDelivery.objects.exists()
 
 
-def test_preference_switched_off_after_queueing_suppresses_delivery(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_preference_switched_off_after_queueing_suppresses_delivery(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = queue(user)
     User.objects.filter(pk=user.pk).update(meeting_reminders=False)
@@ -88,7 +94,9 @@ def test_every_non_transactional_message_names_a_preference(user):
         queue(user, preference=None)
 
 
-def test_task_retried_after_transient_smtp_failure_sends_one_message(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_task_retried_after_transient_smtp_failure_sends_one_message(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = queue(user)
     calls = {"n": 0}
@@ -117,13 +125,18 @@ def test_task_retried_after_transient_smtp_failure_sends_one_message(user, mailo
     assert delivery.status == EmailDelivery.Status.SENT and delivery.attempts == 2
 
 
-def test_transient_failure_leaves_row_pending_for_the_sweep(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_transient_failure_leaves_row_pending_for_the_sweep(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = queue(user)
-    with mock.patch(
-        "django.core.mail.backends.locmem.EmailBackend.send_messages",
-        side_effect=smtplib.SMTPResponseException(421, b"Try again later"),
-    ), pytest.raises(TransientEmailError):
+    with (
+        mock.patch(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=smtplib.SMTPResponseException(421, b"Try again later"),
+        ),
+        pytest.raises(TransientEmailError),
+    ):
         email_deliver(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == EmailDelivery.Status.PENDING
@@ -135,11 +148,15 @@ def test_transient_failure_leaves_row_pending_for_the_sweep(user, mailoutbox, dj
     assert len(mailoutbox) == 1
 
 
-def test_permanent_smtp_failure_is_not_retried(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_permanent_smtp_failure_is_not_retried(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = queue(user)
     refused = smtplib.SMTPRecipientsRefused({user.email: (550, b"No such user")})
-    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=refused):
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=refused
+    ):
         assert email_deliver(delivery_id=delivery.pk) == EmailDelivery.Status.FAILED
     with time_machine.travel(timezone.now() + timedelta(days=1)):
         assert sweep_pending_emails_task() == 0
@@ -151,7 +168,8 @@ def test_gives_up_after_the_maximum_attempts(user, settings, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=False):
         delivery = queue(user)
     with mock.patch(
-        "django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=ConnectionRefusedError()
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionRefusedError(),
     ):
         with pytest.raises(TransientEmailError):
             email_deliver(delivery_id=delivery.pk)
@@ -159,13 +177,19 @@ def test_gives_up_after_the_maximum_attempts(user, settings, django_capture_on_c
         assert email_deliver(delivery_id=delivery.pk) == EmailDelivery.Status.FAILED
 
 
-def test_broker_outage_at_commit_time_loses_nothing(user, mailoutbox, django_capture_on_commit_callbacks):
+def test_broker_outage_at_commit_time_loses_nothing(
+    user, mailoutbox, django_capture_on_commit_callbacks
+):
     """Publishing fails (broker down): the page carries on, the row waits for the sweep."""
     from kombu.exceptions import OperationalError
 
-    with mock.patch.object(send_email_task, "apply_async", side_effect=OperationalError("Connection refused")):
-        with django_capture_on_commit_callbacks(execute=True):
-            delivery = queue(user)
+    with (
+        mock.patch.object(
+            send_email_task, "apply_async", side_effect=OperationalError("Connection refused")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        delivery = queue(user)
     delivery.refresh_from_db()
     assert delivery.status == EmailDelivery.Status.PENDING and mailoutbox == []
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):

@@ -31,12 +31,19 @@ def test_account_pages_need_sign_in(client, name):
 def test_edit_profile(user_client, user):
     response = user_client.post(
         reverse("accounts:profile"),
-        profile_data(user, timezone="Europe/Dublin", profession=Profession.objects.get(name="Social worker").pk),
+        profile_data(
+            user,
+            timezone="Europe/Dublin",
+            profession=Profession.objects.get(name="Social worker").pk,
+        ),
     )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.job_title, user.region, user.timezone, user.profession.name) == (
-        "Lead pharmacist", "midlands", "Europe/Dublin", "Social worker",
+        "Lead pharmacist",
+        "midlands",
+        "Europe/Dublin",
+        "Social worker",
     )
     entry = AuditEntry.objects.get(action="profile.update")
     assert entry.actor == user and "job_title" in entry.data["changed"]
@@ -46,7 +53,10 @@ def test_edit_profile(user_client, user):
 
 
 def test_profile_typed_organisation(user_client, user):
-    user_client.post(reverse("accounts:profile"), profile_data(user, organisation="", organisation_name="Example Hospice"))
+    user_client.post(
+        reverse("accounts:profile"),
+        profile_data(user, organisation="", organisation_name="Example Hospice"),
+    )
     user.refresh_from_db()
     assert user.organisation == Organisation.objects.get(name="Example Hospice")
 
@@ -54,7 +64,8 @@ def test_profile_typed_organisation(user_client, user):
 def test_profile_bad_input_keeps_what_was_saved(user_client, user):
     before = user.name
     response = user_client.post(
-        reverse("accounts:profile"), profile_data(user, name="", timezone="Mars/Olympus", bio="x" * 1001)
+        reverse("accounts:profile"),
+        profile_data(user, name="", timezone="Mars/Olympus", bio="x" * 1001),
     )
     page = soup(response)
     assert field_error(page, "id_name") == "Enter your full name"
@@ -65,14 +76,18 @@ def test_profile_bad_input_keeps_what_was_saved(user_client, user):
 
 
 def test_profile_text_is_escaped(user_client, user):
-    user_client.post(reverse("accounts:profile"), profile_data(user, bio="<img src=x onerror=alert(1)>"))
+    user_client.post(
+        reverse("accounts:profile"), profile_data(user, bio="<img src=x onerror=alert(1)>")
+    )
     html = user_client.get(reverse("accounts:overview")).content.decode()
     assert "<img src=x" not in html and "&lt;img src=x" in html
 
 
 def test_preferences(user_client, user):
     page = soup(user_client.get(reverse("accounts:preferences")))
-    assert page.find("input", attrs={"name": "digest_frequency", "value": "weekly"}).has_attr("checked")
+    assert page.find("input", attrs={"name": "digest_frequency", "value": "weekly"}).has_attr(
+        "checked"
+    )
     response = user_client.post(reverse("accounts:preferences"), {"digest_frequency": "daily"})
     assert response.status_code == 302
     user.refresh_from_db()

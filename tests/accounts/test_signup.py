@@ -40,21 +40,39 @@ def signup(client, data):
 def test_signup_page_has_every_field_labelled(client):
     page = soup(client.get(reverse("account_signup")))
     assert page.find("h1").get_text(strip=True) == "Create an account"
-    for name in ["name", "email", "password1", "password2", "organisation", "organisation_name", "profession", "region"]:
+    for name in [
+        "name",
+        "email",
+        "password1",
+        "password2",
+        "organisation",
+        "organisation_name",
+        "profession",
+        "region",
+    ]:
         control = page.find(attrs={"name": name})
         assert control is not None, name
         assert page.find("label", attrs={"for": control["id"]}) is not None, name
 
 
-def test_signup_creates_account_and_sends_verification(client, organisation, mailoutbox, django_capture_on_commit_callbacks):
+def test_signup_creates_account_and_sends_verification(
+    client, organisation, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = signup(client, form_data(organisation))
     assert response.status_code == 302
     user = User.objects.get(email="jo@example.nhs.uk")
     assert (user.name, user.organisation, user.profession.name, user.region) == (
-        "Jo Example", organisation, "Nurse", "london",
+        "Jo Example",
+        organisation,
+        "Nurse",
+        "london",
     )
-    assert user.digest_frequency == "weekly" and user.meeting_reminders and user.timezone == "Europe/London"
+    assert (
+        user.digest_frequency == "weekly"
+        and user.meeting_reminders
+        and user.timezone == "Europe/London"
+    )
     assert AuditEntry.objects.filter(action="account.signup", target_id=str(user.pk)).exists()
     # The verification e-mail went through the outbox, once.
     assert len(mailoutbox) == 1
@@ -65,7 +83,9 @@ def test_signup_creates_account_and_sends_verification(client, organisation, mai
 
 def test_typed_organisation_is_added_once(client, mailoutbox):
     signup(client, form_data(None, organisation_name="  Riverside   Care Home "))
-    signup(client, form_data(None, email="other@example.org", organisation_name="riverside care home"))
+    signup(
+        client, form_data(None, email="other@example.org", organisation_name="riverside care home")
+    )
     assert Organisation.objects.filter(name__iexact="riverside care home").count() == 1
     assert User.objects.filter(organisation__name="Riverside Care Home").count() == 2
 
@@ -84,7 +104,9 @@ def test_typed_organisation_is_added_once(client, mailoutbox):
         ({"region": ""}, "region", "Choose your region"),
     ],
 )
-def test_bad_input_gets_a_message_by_the_field_and_creates_nothing(client, organisation, mailoutbox, overrides, field, message):
+def test_bad_input_gets_a_message_by_the_field_and_creates_nothing(
+    client, organisation, mailoutbox, overrides, field, message
+):
     response = signup(client, form_data(organisation, **overrides))
     assert response.status_code == 200
     page = soup(response)
@@ -93,7 +115,10 @@ def test_bad_input_gets_a_message_by_the_field_and_creates_nothing(client, organ
     assert any(message.lower() in item.lower() for item in error_summary(page))
     assert page.title.get_text().startswith("Error:")
     # What the person typed is kept (except passwords).
-    assert page.find(attrs={"name": "name"}).get("value", "") == form_data(organisation, **overrides)["name"]
+    assert (
+        page.find(attrs={"name": "name"}).get("value", "")
+        == form_data(organisation, **overrides)["name"]
+    )
     assert not User.objects.exists() and mailoutbox == [] and not EmailDelivery.objects.exists()
 
 
@@ -109,7 +134,10 @@ def test_duplicate_email_is_refused_clearly(client, organisation, mailoutbox):
 def test_unverified_account_cannot_sign_in(client, organisation):
     signup(client, form_data(organisation))
     client.logout()
-    response = client.post(reverse("account_login"), {"login": "jo@example.nhs.uk", "password": "a-long-unusual-passphrase"})
+    response = client.post(
+        reverse("account_login"),
+        {"login": "jo@example.nhs.uk", "password": "a-long-unusual-passphrase"},
+    )
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def url(user, preference):
-    return reverse("accounts:unsubscribe", args=[unsubscribe_token(user=user, preference=preference)])
+    return reverse(
+        "accounts:unsubscribe", args=[unsubscribe_token(user=user, preference=preference)]
+    )
 
 
 def test_get_asks_and_changes_nothing(client, user):
@@ -45,7 +47,11 @@ def test_post_without_sign_in_changes_exactly_that_preference_twice_in_a_row(
 def test_rfc8058_one_click_post_from_a_mail_client(client, user):
     """Mail clients POST List-Unsubscribe=One-Click with no cookie and no CSRF token."""
     client.handler.enforce_csrf_checks = True
-    response = client.post(url(user, "digest"), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        url(user, "digest"),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.digest_frequency == "never"

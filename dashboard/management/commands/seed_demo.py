@@ -17,12 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if getattr(settings, "PRODUCTION", False):
-            raise CommandError("seed_demo creates accounts with a published password: not in production.")
+            raise CommandError(
+                "seed_demo creates accounts with a published password: not in production."
+            )
         result = seed_demo()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {result['people']} people from {result['organisations']} organisations, "
-            f"{result['networks']} networks, {result['communities']} communities."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {result['people']} people from {result['organisations']} organisations, "
+                f"{result['networks']} networks, {result['communities']} communities."
+            )
+        )
         self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
         for key, role in ROLES:
             self.stdout.write(f"  {result['accounts'][key].email:<28} {role}")

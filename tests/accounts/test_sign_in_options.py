@@ -1,0 +1,44 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from tests.conftest import soup
+
+pytestmark = pytest.mark.django_db
+
+OIDC_APP = {
+    "provider_id": "example-trust",
+    "name": "Example Trust",
+    "client_id": "client-id",
+    "secret": "client-secret",
+    "settings": {"server_url": "https://login.example.org/tenant/v2.0"},
+}
+
+
+def test_no_single_sign_on_button_unless_configured(client):
+    page = soup(client.get(reverse("account_login")))
+    assert not page.find(string=re.compile("Sign in with"))
+
+
+def test_openid_connect_button_appears_when_configured(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [OIDC_APP]}}
+    page = soup(client.get(reverse("account_login")))
+    button = page.find("a", string=re.compile("Sign in with Example Trust"))
+    assert button is not None
+    assert "/accounts/oidc/example-trust/login/" in button["href"]
+
+
+def test_change_email_sends_verification_to_the_new_address(
+    user_client, user, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(reverse("account_email"), {"action_add": "", "email": "new.address@example.org"})
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [["new.address@example.org"]]
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mailoutbox[0].body).group(1)
+    user_client.post(link)
+    user.refresh_from_db()
+    assert user.email == "new.address@example.org"
+    assert EmailAddress.objects.get(user=user).email == "new.address@example.org"

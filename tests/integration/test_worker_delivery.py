@@ -1,0 +1,187 @@
+"""A real Celery worker process, a real broker (Redis when REDIS_URL is set, as in CI;
+the filesystem transport otherwise) and a real SMTP server on loopback (aiosmtpd)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
+
+from accounts.mail import email_queue_rendered
+from accounts.models import EmailDelivery
+from accounts.tasks import sweep_pending_emails_task
+from cop_platform.celery import app as celery_app
+from tests.conftest import ROOT
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+class Sink:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url():
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def child_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
+    env.update(DATABASE_URL=database_url(), VAR_DIR=str(settings.VAR_DIR), **extra)
+    return env
+
+
+def wait_for(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield sink, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def worker(smtp_sink):
+    """Start `celery worker` on a queue of its own, sending through the SMTP sink."""
+    _, port = smtp_sink
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = child_env(EMAIL_URL=f"smtp://127.0.0.1:{port}")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cop_platform",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield proc
+    finally:
+        celery_app.conf.task_default_queue = previous
+        proc.terminate()
+        try:
+            output, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+        print(output)
+
+
+def test_worker_delivers_over_smtp_exactly_once(worker, smtp_sink):
+    sink, _ = smtp_sink
+    user = UserFactory(email="kit@example.org")
+    # Outside a transaction: on_commit publishes at once, to the real broker.
+    delivery = email_queue_rendered(
+        to_address=user.email,
+        recipient=user,
+        purpose="integration:1",
+        subject="Minutes of the March meeting",
+        text="The minutes are ready.",
+        html="<p>The minutes are ready.</p>",
+        preference="digest",
+        unsubscribe="http://testserver/unsubscribe/x/",
+    )
+    email_queue_rendered(  # the same purpose again: nothing new is queued
+        to_address=user.email,
+        recipient=user,
+        purpose="integration:1",
+        subject="x",
+        text="x",
+    )
+    assert wait_for(lambda: len(sink.messages) >= 1), "the worker did not deliver within 60 s"
+    assert wait_for(
+        lambda: EmailDelivery.objects.get(pk=delivery.pk).status == EmailDelivery.Status.SENT
+    )
+    time.sleep(1)  # anything duplicated would have arrived by now
+    assert len(sink.messages) == 1
+    message = sink.messages[0]
+    assert message["To"] == "kit@example.org"
+    assert message["Subject"] == "Minutes of the March meeting"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert worker.poll() is None, "the worker died"
+
+
+def test_broker_outage_at_commit_time_does_not_hang_and_the_sweep_sends(smtp_sink, settings):
+    """A page that queues an e-mail while the broker is down answers quickly; the row waits."""
+    UserFactory(email="lee@example.org")
+    script = (
+        "import time, django; django.setup();"
+        "from accounts.models import User; from accounts.mail import email_queue_rendered;"
+        "u = User.objects.get(email='lee@example.org'); t = time.monotonic();"
+        "d = email_queue_rendered(to_address=u.email, recipient=u, purpose='outage:1', subject='s', text='t');"
+        "print(round(time.monotonic() - t, 2), d.status)"
+    )
+    # Port 9 on loopback: nothing listens, the connection is refused.
+    env = child_env(
+        REDIS_URL="redis://127.0.0.1:9/0", DJANGO_SETTINGS_MODULE="cop_platform.settings"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    elapsed, status = result.stdout.split()[-2:]
+    assert status == "pending"
+    assert float(elapsed) < 10, f"queueing took {elapsed}s with the broker down"
+    assert "will pick it up" in result.stderr
+
+    sink, port = smtp_sink
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    EmailDelivery.objects.update(next_attempt_at=EmailDelivery.objects.get().created_at)
+    assert sweep_pending_emails_task() == 1
+    assert sweep_pending_emails_task() == 0
+    assert len(sink.messages) == 1 and sink.messages[0]["To"] == "lee@example.org"
