@@ -34,10 +34,14 @@ def test_change_email_sends_verification_to_the_new_address(
     user_client, user, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = user_client.post(reverse("account_email"), {"action_add": "", "email": "new.address@example.org"})
+        response = user_client.post(
+            reverse("account_email"), {"action_add": "", "email": "new.address@example.org"}
+        )
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [["new.address@example.org"]]
-    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mailoutbox[0].body).group(1)
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mailoutbox[0].body).group(
+        1
+    )
     user_client.post(link)
     user.refresh_from_db()
     assert user.email == "new.address@example.org"
