@@ -39,7 +39,16 @@ def profile_edit(request):
         services.user_profile_update(user=request.user, actor=request.user, **form.service_kwargs())
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:overview")
-    return render(request, "accounts/profile_form.html", {"form": form})
+    return render(
+        request,
+        "accounts/settings_form.html",
+        {
+            "form": form,
+            "heading": "Edit your profile",
+            "intro": "Members of your communities see your profile. Other signed-in people see only your name and organisation.",
+            "submit_label": "Save profile",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,7 +63,16 @@ def preferences_edit(request):
         services.user_preferences_update(user=user, actor=user, **form.cleaned_data)
         messages.success(request, "Your e-mail preferences have been saved.")
         return redirect("accounts:overview")
-    return render(request, "accounts/preferences_form.html", {"form": form})
+    return render(
+        request,
+        "accounts/settings_form.html",
+        {
+            "form": form,
+            "heading": "E-mail preferences",
+            "intro": "Messages about your account (verifying your address, resetting your password) are always sent.",
+            "submit_label": "Save preferences",
+        },
+    )
 
 
 @csrf_exempt  # mail clients POST here (RFC 8058) without a CSRF token; the signed token is the proof

@@ -4,9 +4,11 @@ Idempotent: every object is found by a natural key (e-mail, slug, name) and upda
 so running it twice leaves the same data. Later features add their part here.
 """
 
+import functools
 import random
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -204,6 +206,12 @@ LAST = [
 ]
 
 
+@functools.cache
+def _demo_password_hash():
+    # Hashed once: a slow password hash per person would make the command take a minute.
+    return make_password(DEMO_PASSWORD)
+
+
 def _person(email, name, organisation, profession, region, *, staff=False, job_title=""):
     user, created = User.objects.get_or_create(email=email, defaults={"name": name})
     user.name = name
@@ -213,7 +221,7 @@ def _person(email, name, organisation, profession, region, *, staff=False, job_t
     user.job_title = job_title
     user.is_staff = user.is_superuser = staff
     if created or not user.has_usable_password():
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
     user.save()
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
