@@ -155,3 +155,7 @@ class PreferencesForm(forms.Form):
     meeting_reminders = forms.BooleanField(
         label="Send me a reminder before meetings I have registered for", required=False
     )
+    membership_notices = forms.BooleanField(
+        label="Tell me about join requests to answer and about answers to my own requests",
+        required=False,
+    )

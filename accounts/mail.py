@@ -52,6 +52,9 @@ PREFERENCES = {
     for p in (
         Preference("digest", "digest e-mails", "digest_frequency", User.Digest.NEVER),
         Preference("meeting_reminders", "meeting reminders", "meeting_reminders", False),
+        Preference(
+            "membership_notices", "notices about joining communities", "membership_notices", False
+        ),
     )
 }
 

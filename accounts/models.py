@@ -121,6 +121,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # E-mail preferences; each one is what a one-click unsubscribe switches off.
     digest_frequency = models.CharField(max_length=8, choices=Digest.choices, default=Digest.WEEKLY)
     meeting_reminders = models.BooleanField(default=True)
+    membership_notices = models.BooleanField(
+        default=True,
+        help_text="Join requests to answer (conveners) and answers to one's own requests.",
+    )
 
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

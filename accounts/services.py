@@ -43,17 +43,15 @@ def user_profile_update(*, user, actor, organisation_name="", **fields):
 
 
 @transaction.atomic
-def user_preferences_update(*, user, actor, digest_frequency, meeting_reminders):
-    user.digest_frequency = digest_frequency
-    user.meeting_reminders = meeting_reminders
+def user_preferences_update(*, user, actor, **preferences):
+    fields = sorted({p.field for p in PREFERENCES.values()})
+    if set(preferences) - set(fields):
+        raise TypeError(f"Not preferences: {sorted(set(preferences) - set(fields))}")
+    for field, value in preferences.items():
+        setattr(user, field, value)
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["digest_frequency", "meeting_reminders"])
-    audit_log(
-        actor=actor,
-        action="preferences.update",
-        target=user,
-        data={"digest_frequency": digest_frequency, "meeting_reminders": meeting_reminders},
-    )
+    user.save(update_fields=list(preferences))
+    audit_log(actor=actor, action="preferences.update", target=user, data=preferences)
     return user
 
 

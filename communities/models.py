@@ -1,12 +1,15 @@
-"""Networks of communities, communities and their members.
+"""Networks of communities, communities, their members, charters and phase history."""
 
-The foundation holds only what the demo data and the permission model need; the
-community features (directory, joining, charter, phase history) build on these.
-"""
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from taggit.managers import TaggableManager
+
+from accounts.models import Region
 
 
 class Network(models.Model):
@@ -30,6 +33,11 @@ class Network(models.Model):
         return self.name
 
 
+class CommunityQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Community.Status.ACTIVE)
+
+
 class Community(models.Model):
     class Phase(models.TextChoices):
         DISCOVER = "discover", "Discover"
@@ -48,10 +56,22 @@ class Community(models.Model):
         APPROVAL = "approval", "Approval: conveners approve requests"
         INVITATION = "invitation", "Invitation only"
 
+    class Cadence(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        FORTNIGHTLY = "fortnightly", "Every two weeks"
+        MONTHLY = "monthly", "Monthly"
+        BIMONTHLY = "bimonthly", "Every two months"
+        QUARTERLY = "quarterly", "Quarterly"
+        AD_HOC = "ad-hoc", "When needed"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
     network = models.ForeignKey(
         Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="communities"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     domain = models.TextField("Domain: what do we care about?")
     practice = models.TextField("Practice: what do we do?", blank=True)
@@ -63,9 +83,28 @@ class Community(models.Model):
     join_policy = models.CharField(
         max_length=16, choices=JoinPolicy.choices, default=JoinPolicy.APPROVAL
     )
-    region = models.CharField(max_length=32, blank=True)
+    cadence = models.CharField(
+        "meeting cadence", max_length=16, choices=Cadence.choices, default=Cadence.MONTHLY
+    )
+    approved_email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="People whose e-mail address ends with one of these domains join without approval.",
+    )
     topics = TaggableManager(blank=True, help_text="Topics, separated by commas")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # What became of it (Transform): merged into another, or split off from one.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="split_into"
+    )
+    archive_note = models.TextField(blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -73,6 +112,31 @@ class Community(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self):
+        return self.status == self.Status.ARCHIVED
+
+    def email_domains(self):
+        return [
+            d.strip().lower().lstrip("@")
+            for d in self.approved_email_domains.split(",")
+            if d.strip()
+        ]
+
+
+class CommunityRegion(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="regions")
+    region = models.CharField(max_length=32, choices=Region.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "region"], name="community_region_once")
+        ]
+        indexes = [models.Index(fields=["region"], name="community_region_idx")]
+
+    def __str__(self):
+        return self.get_region_display()
 
 
 class Membership(models.Model):
@@ -85,9 +149,11 @@ class Membership(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         REQUESTED = "requested", "Asked to join"
-        INVITED = "invited", "Invited"
+        DECLINED = "declined", "Request declined"
         LEFT = "left", "Left"
         REMOVED = "removed", "Removed"
+
+    LEADING_ROLES = (Role.CONVENER, Role.CO_CONVENER)
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -95,9 +161,18 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    request_note = models.TextField(blank=True)
+    decision_message = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_reason = models.TextField(blank=True)
     needs = models.TextField("what I need from the community", blank=True)
+    needs_topics = models.CharField(max_length=300, blank=True)
     offers = models.TextField("what I can offer", blank=True)
+    offers_topics = models.CharField(max_length=300, blank=True)
     joined_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -108,3 +183,121 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.community} ({self.role}, {self.status})"
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def leads(self):
+        return self.is_active and self.role in self.LEADING_ROLES
+
+    @staticmethod
+    def split_topics(text):
+        return sorted({t.strip().lower() for t in text.split(",") if t.strip()})
+
+    def need_topic_list(self):
+        return self.split_topics(self.needs_topics)
+
+    def offer_topic_list(self):
+        return self.split_topics(self.offers_topics)
+
+
+ACTIVE_MEMBERSHIP = Q(memberships__status=Membership.Status.ACTIVE)
+
+
+def _invitation_token():
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=14)
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Withdrawn"
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and community; answered ones stay as history.
+            models.UniqueConstraint(
+                fields=["community", "email"],
+                condition=Q(status="pending"),
+                name="invitation_pending_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.community}"
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
+
+
+class PhaseChange(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="phase_changes")
+    from_phase = models.CharField(max_length=16, choices=Community.Phase.choices, blank=True)
+    to_phase = models.CharField(max_length=16, choices=Community.Phase.choices)
+    note = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.community}: {self.from_phase} → {self.to_phase}"
+
+
+class CharterVersion(models.Model):
+    """Each save of the charter is a new version; the newest is the charter."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="charter_versions"
+    )
+    number = models.PositiveIntegerField()
+    trying_to_do = models.TextField("What are we trying to do?", blank=True)
+    how_to_do_it = models.TextField("How do we need to do it?", blank=True)
+    who_needs_to = models.TextField("Who needs to do it?", blank=True)
+    how_we_know = models.TextField("How will we know we are doing it?", blank=True)
+    problem_statement = models.TextField("Our problem statement", blank=True)
+    priorities = models.TextField("Our priorities, one per line, most important first", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "number"], name="charter_version_once")
+        ]
+
+    def __str__(self):
+        return f"{self.community} charter v{self.number}"
+
+    def priority_list(self):
+        return [line.strip() for line in self.priorities.splitlines() if line.strip()]

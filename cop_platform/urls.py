@@ -17,6 +17,7 @@ urlpatterns = [
     path("accessibility/", page("pages/accessibility.html"), name="accessibility"),
     path("privacy/", page("pages/privacy.html"), name="privacy"),
     path("", include("accounts.urls")),
+    path("", include("communities.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Profession, Region, User
-from communities.models import Community, Membership, Network
+from communities.models import (
+    CharterVersion,
+    Community,
+    CommunityRegion,
+    Invitation,
+    Membership,
+    Network,
+    PhaseChange,
+)
 
 DEMO_PASSWORD = "demo-community-2026"  # noqa: S105 - published demo password, refused in production
 
@@ -287,12 +295,13 @@ def seed_demo():
                 "domain": domain,
                 "practice": practice,
                 "community": community_text,
-                "region": Region.NORTH_EAST_YORKSHIRE
-                if net == "north-coast-patient-safety"
-                else Region.NATIONAL,
             },
         )
         community.topics.set(topics)
+        region = (
+            Region.NORTH_EAST_YORKSHIRE if net == "north-coast-patient-safety" else Region.NATIONAL
+        )
+        CommunityRegion.objects.get_or_create(community=community, region=region)
         communities.append(community)
 
     accounts = {
@@ -374,10 +383,154 @@ def seed_demo():
     member(communities[6], accounts["convener"], Membership.Role.CONVENER)
     member(communities[0], accounts["member"])
     member(communities[6], accounts["member"])
+    _seed_community_life(communities, people, accounts, rng, now)
     return {
         "accounts": accounts | {"national manager": national_manager},
         "people": len(people) + 5,
         "organisations": len(orgs),
         "networks": len(networks),
-        "communities": len(communities),
+        "communities": Community.objects.count(),
     }
+
+
+PHASE_ORDER = [p.value for p in Community.Phase]
+
+NEEDS_OFFERS = [
+    (
+        "Help running structured medication reviews in care homes",
+        "medication review, care homes",
+        "I can share our falls audit template",
+        "falls, audit",
+    ),
+    (
+        "Examples of deprescribing conversations with families",
+        "deprescribing, families",
+        "I have run medication reviews in twelve care homes and can mentor",
+        "medication review, care homes",
+    ),
+    (
+        "A way to audit falls after medicine changes",
+        "falls, audit",
+        "Patient leaflets about stopping medicines, tested with carers",
+        "deprescribing, leaflets",
+    ),
+]
+
+
+def _seed_community_life(communities, people, accounts, rng, now):
+    """What the communities have lived: phases, charters, requests, invitations, needs."""
+    from datetime import timedelta
+
+    for community in communities:
+        history = PHASE_ORDER[: PHASE_ORDER.index(community.phase) + 1]
+        leader = community.memberships.filter(role=Membership.Role.CONVENER).first().user
+        for step, phase in enumerate(history):
+            PhaseChange.objects.get_or_create(
+                community=community,
+                to_phase=phase,
+                defaults={
+                    "from_phase": history[step - 1] if step else "",
+                    "note": f"The community moved to the {phase.title()} phase after its review meeting.",
+                    "actor": leader,
+                    "created_at": now - timedelta(days=120 * (len(history) - step)),
+                },
+            )
+    care_homes = next(c for c in communities if c.slug == "care-homes-medicines")
+    for number, (trying, priorities) in enumerate(
+        [
+            (
+                "Make medicines safer for care-home residents.",
+                "Medication reviews\nCommunication at discharge",
+            ),
+            (
+                "Make medicines safer and simpler for care-home residents, with them and their families.",
+                "Structured medication reviews for every resident over 74\nSafer transfers of care\nFamilies in every review",
+            ),
+        ],
+        start=1,
+    ):
+        CharterVersion.objects.update_or_create(
+            community=care_homes,
+            number=number,
+            defaults={
+                "trying_to_do": trying,
+                "how_to_do_it": "Monthly meetings, shared templates, and learning from near misses in confidence.",
+                "who_needs_to": "Care-home managers, pharmacists, GPs, social workers and families.",
+                "how_we_know": "Fewer medicine-related admissions; stories of changed practice.",
+                "problem_statement": "Residents take many medicines that nobody reviews together.",
+                "priorities": priorities,
+                "author": accounts["convener"],
+                "created_at": now - timedelta(days=60 - 30 * number),
+            },
+        )
+    # Needs and offers that match on topics, in the convener's community.
+    members = list(
+        care_homes.memberships.filter(
+            status=Membership.Status.ACTIVE, role=Membership.Role.MEMBER
+        ).order_by("user__email")[:3]
+    )
+    for membership, (need, need_topics, offer, offer_topics) in zip(
+        members, NEEDS_OFFERS, strict=False
+    ):
+        membership.needs, membership.needs_topics = need, need_topics
+        membership.offers, membership.offers_topics = offer, offer_topics
+        membership.save()
+    # Join requests waiting for the demo convener.
+    for user in people[40:43]:
+        Membership.objects.update_or_create(
+            community=care_homes,
+            user=user,
+            defaults={
+                "status": Membership.Status.REQUESTED,
+                "role": Membership.Role.MEMBER,
+                "requested_at": now - timedelta(days=2),
+                "request_note": "I manage a care home nearby.",
+            },
+        )
+    Invitation.objects.get_or_create(
+        community=next(c for c in communities if c.slug == "duty-of-candour"),
+        email="invited.guest@example.org",
+        status=Invitation.Status.PENDING,
+        defaults={
+            "invited_by": communities[2]
+            .memberships.filter(role=Membership.Role.CONVENER)
+            .first()
+            .user,
+            "message": "We would value your experience as a patient representative.",
+        },
+    )
+    # An archived community that merged into another.
+    pilot, _ = Community.objects.update_or_create(
+        slug="care-homes-county-pilot",
+        defaults={
+            "name": "Care Homes County Pilot",
+            "network": care_homes.network,
+            "phase": Community.Phase.TRANSFORM,
+            "visibility": Community.Visibility.PUBLIC,
+            "join_policy": Community.JoinPolicy.OPEN,
+            "domain": "A pilot of medicines reviews in six care homes of one county.",
+            "status": Community.Status.ARCHIVED,
+            "merged_into": care_homes,
+            "archived_at": now - timedelta(days=200),
+            "archive_note": "The pilot's toolkit and members joined Care Homes Medicines Optimisation.",
+        },
+    )
+    PhaseChange.objects.get_or_create(
+        community=pilot,
+        to_phase=Community.Phase.TRANSFORM,
+        defaults={
+            "from_phase": Community.Phase.MATURE,
+            "note": "Merged into Care Homes Medicines Optimisation.",
+            "actor": accounts["convener"],
+            "created_at": now - timedelta(days=200),
+        },
+    )
+    Membership.objects.update_or_create(
+        community=pilot,
+        user=accounts["convener"],
+        defaults={
+            "role": Membership.Role.CONVENER,
+            "status": Membership.Status.ACTIVE,
+            "joined_at": now,
+        },
+    )

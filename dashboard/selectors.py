@@ -7,7 +7,7 @@ from communities.models import Community, Membership
 
 
 def welcome_context():
-    public = Community.objects.filter(visibility=Community.Visibility.PUBLIC)
+    public = Community.objects.active().filter(visibility=Community.Visibility.PUBLIC)
     return {
         "public_communities": public.select_related("network").annotate(
             member_count=Count(

@@ -12,7 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import Organisation, User
-from communities.models import Community, Membership, Network
+from communities.models import Community, Invitation, Membership, Network
+from communities.selectors import needs_offers_board
 from dashboard.demo import seed_demo
 from tests.conftest import ROOT, soup
 
@@ -78,7 +79,7 @@ def test_seed_demo_is_idempotent():
         Community.objects.count(),
         Membership.objects.count(),
     )
-    assert first["networks"] == 2 and first["communities"] == 8 and first["organisations"] == 14
+    assert first["networks"] == 2 and first["communities"] == 9 and first["organisations"] == 14
     assert 55 <= User.objects.count() <= 65
     assert User.objects.values("profession").distinct().count() >= 8
     assert User.objects.filter(is_staff=True, email="admin@example.org").exists()
@@ -87,10 +88,20 @@ def test_seed_demo_is_idempotent():
         .managers.filter(email="manager@example.nhs.uk")
         .exists()
     )
-    assert (
-        Membership.objects.filter(role="convener", user__email="convener@example.nhs.uk").count()
-        == 2
-    )
+    conveners = Membership.objects.filter(role="convener", user__email="convener@example.nhs.uk")
+    assert conveners.filter(community__status="active").count() == 2
+    # The life of communities: every phase, history, charter versions, requests, an
+    # invitation, needs that meet offers, and an archived community merged into another.
+    assert set(Community.objects.values_list("phase", flat=True)) == {
+        p.value for p in Community.Phase
+    }
+    care_homes = Community.objects.get(slug="care-homes-medicines")
+    assert care_homes.charter_versions.count() == 2
+    assert care_homes.memberships.filter(status="requested").count() == 3
+    assert Community.objects.get(slug="care-homes-county-pilot").merged_into == care_homes
+    assert Invitation.objects.filter(status="pending").exists()
+    board = needs_offers_board(community=care_homes)
+    assert any(row["matches"] for row in board["rows"])
     assert all(c.memberships.filter(role="convener").exists() for c in Community.objects.all())
     # Invented people only: every address is on an example domain.
     assert not User.objects.exclude(email__regex=r"@example\.(org|nhs\.uk)$").exists()

@@ -13,7 +13,7 @@ ROLES = [
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the demo data: invented people, two networks, eight communities."
+    help = "Create (or refresh) the demo data: invented people, two networks, nine communities."
 
     def handle(self, *args, **options):
         if getattr(settings, "PRODUCTION", False):

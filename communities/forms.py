@@ -1,0 +1,330 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from taggit.forms import TagField
+
+from accounts.models import Organisation, Profession, Region
+from communities.models import CharterVersion, Community, Membership, Network
+
+
+class CommunityForm(forms.ModelForm):
+    regions = forms.MultipleChoiceField(
+        choices=Region.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Where its members work. Leave empty if it is not tied to a region.",
+    )
+    topics = TagField(
+        required=False, help_text="Separated by commas, for example: polypharmacy, care homes"
+    )
+
+    class Meta:
+        model = Community
+        fields = [
+            "name",
+            "slug",
+            "network",
+            "domain",
+            "practice",
+            "community",
+            "topics",
+            "regions",
+            "visibility",
+            "join_policy",
+            "approved_email_domains",
+            "cadence",
+        ]
+        labels = {"slug": "Short web address", "approved_email_domains": "Approved e-mail domains"}
+        help_texts = {
+            "slug": "Letters, numbers and hyphens; it appears in the community's address.",
+            "domain": "The field you care about and the purpose that brings people together.",
+            "practice": "Methods, tools, stories: how you address recurring problems together.",
+            "community": "The professions, organisations and people who take part.",
+            "approved_email_domains": "Separated by commas, for example: example.nhs.uk. "
+            "Holders of these addresses join without approval.",
+        }
+        widgets = {
+            "domain": forms.Textarea(attrs={"rows": 4}),
+            "practice": forms.Textarea(attrs={"rows": 4}),
+            "community": forms.Textarea(attrs={"rows": 4}),
+            "visibility": forms.RadioSelect,
+            "join_policy": forms.RadioSelect,
+        }
+        error_messages = {
+            "name": {"unique": "A community with this name already exists: choose another name"},
+            "slug": {"unique": "This web address is taken: choose another one"},
+            "domain": {"required": "Say what the community cares about"},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        networks = Network.objects.all() if user.is_staff else Network.objects.filter(managers=user)
+        if self.instance.network_id:
+            networks = networks | Network.objects.filter(pk=self.instance.network_id)
+        self.fields["network"].queryset = networks.distinct()
+        self.fields["network"].empty_label = "Not part of a network"
+        self.fields["network"].help_text = "Programme managers add communities to their networks."
+        self.fields["name"].error_messages["required"] = "Enter the community's name"
+        self.fields["slug"].error_messages["required"] = "Enter a short web address"
+        if self.instance.pk:
+            self.initial["regions"] = list(self.instance.regions.values_list("region", flat=True))
+
+    def clean_approved_email_domains(self):
+        raw = self.cleaned_data["approved_email_domains"]
+        domains = [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
+        for domain in domains:
+            if "." not in domain or " " in domain:
+                raise ValidationError(f"“{domain}” is not an e-mail domain, like example.nhs.uk")
+        return ", ".join(domains)
+
+    def service_kwargs(self):
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields if f not in ("topics", "regions")}
+        return {
+            **data,
+            "topics": self.cleaned_data["topics"],
+            "regions": self.cleaned_data["regions"],
+        }
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation with no fields: the POST is the answer."""
+
+
+class JoinForm(forms.Form):
+    note = forms.CharField(
+        label="A short note to the conveners (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Who you are and why you would like to join.",
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your answer",
+        choices=[("approve", "Approve"), ("decline", "Decline")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or decline"},
+    )
+    message = forms.CharField(
+        label="A message to the person (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for removing this member",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Give a reason: the member and the other conveners will see it"
+        },
+    )
+
+
+class NeedsOffersForm(forms.Form):
+    needs = forms.CharField(
+        label="What do you need from the community?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    needs_topics = forms.CharField(
+        label="Topics of your needs",
+        required=False,
+        max_length=300,
+        help_text="Separated by commas, for example: deprescribing, falls",
+    )
+    offers = forms.CharField(
+        label="What can you offer?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    offers_topics = forms.CharField(
+        label="Topics of your offers",
+        required=False,
+        max_length=300,
+        help_text="Separated by commas, for example: medication review, audit",
+    )
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label="E-mail addresses",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line, or separated by commas.",
+        error_messages={"required": "Enter at least one e-mail address"},
+    )
+    message = forms.CharField(
+        label="A message with the invitation (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_emails(self):
+        raw = self.cleaned_data["emails"].replace(",", "\n").replace(";", "\n")
+        emails = [e.strip() for e in raw.splitlines() if e.strip()]
+        bad = []
+        for email in emails:
+            try:
+                validate_email(email)
+            except ValidationError:
+                bad.append(email)
+        if bad:
+            raise ValidationError(
+                "Check these addresses, they are not in the correct format (like name@example.org): "
+                + ", ".join(bad)
+            )
+        if len(emails) > 50:
+            raise ValidationError("Invite at most 50 people at a time")
+        return emails
+
+
+class CharterForm(forms.ModelForm):
+    class Meta:
+        model = CharterVersion
+        fields = [
+            "trying_to_do",
+            "how_to_do_it",
+            "who_needs_to",
+            "how_we_know",
+            "problem_statement",
+            "priorities",
+        ]
+        widgets = {f: forms.Textarea(attrs={"rows": 4}) for f in fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any((cleaned.get(f) or "").strip() for f in self.Meta.fields):
+            raise ValidationError("Answer at least one question before saving the charter")
+        return cleaned
+
+
+class PhaseForm(forms.Form):
+    to_phase = forms.ChoiceField(
+        label="New phase", choices=Community.Phase.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="What has changed?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="This note appears in the community's timeline.",
+        error_messages={"required": "Say why the community is moving to this phase"},
+    )
+
+
+class TransformForm(forms.Form):
+    action = forms.ChoiceField(
+        label="What becomes of the community?",
+        choices=[
+            ("archive", "End it: archive it, keeping its pages and resources findable"),
+            ("merge", "Merge it into another community (its members move there)"),
+            ("split", "Split off a new community from it"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note for the timeline and the archive banner",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    into = forms.ModelChoiceField(
+        label="Community to merge into",
+        queryset=Community.objects.none(),
+        required=False,
+        empty_label="Choose a community",
+    )
+    new_name = forms.CharField(label="Name of the new community", required=False, max_length=200)
+    new_slug = forms.SlugField(
+        label="Short web address of the new community", required=False, max_length=200
+    )
+    new_domain = forms.CharField(
+        label="What will the new community care about?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = targets
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == "merge" and not cleaned.get("into"):
+            self.add_error("into", "Choose the community to merge into")
+        if action == "split":
+            for field, message in [
+                ("new_name", "Enter the new community's name"),
+                ("new_slug", "Enter the new community's web address"),
+                ("new_domain", "Say what the new community will care about"),
+            ]:
+                if not cleaned.get(field):
+                    self.add_error(field, message)
+            if (
+                cleaned.get("new_name")
+                and Community.objects.filter(name__iexact=cleaned["new_name"]).exists()
+            ):
+                self.add_error(
+                    "new_name", "A community with this name already exists: choose another name"
+                )
+            if (
+                cleaned.get("new_slug")
+                and Community.objects.filter(slug=cleaned["new_slug"]).exists()
+            ):
+                self.add_error("new_slug", "This web address is taken: choose another one")
+        return cleaned
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    topic = forms.CharField(label="Topic", required=False, max_length=100)
+    region = forms.ChoiceField(
+        label="Region", required=False, choices=[("", "Any region"), *Region.choices]
+    )
+    phase = forms.ChoiceField(
+        label="Phase", required=False, choices=[("", "Any phase"), *Community.Phase.choices]
+    )
+    network = forms.ModelChoiceField(
+        label="Network",
+        required=False,
+        queryset=Network.objects.all(),
+        to_field_name="slug",
+        empty_label="Any network",
+    )
+    archived = forms.BooleanField(label="Include archived communities", required=False)
+
+
+class MemberFilterForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        required=False,
+        queryset=Organisation.objects.none(),
+        empty_label="Any organisation",
+    )
+    profession = forms.ModelChoiceField(
+        label="Profession",
+        required=False,
+        queryset=Profession.objects.none(),
+        empty_label="Any profession",
+    )
+    region = forms.ChoiceField(
+        label="Region", required=False, choices=[("", "Any region"), *Region.choices]
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = {
+            "people__memberships__community": community,
+            "people__memberships__status": "active",
+        }
+        self.fields["organisation"].queryset = Organisation.objects.filter(**members).distinct()
+        self.fields["profession"].queryset = Profession.objects.filter(**members).distinct()

@@ -1,0 +1,137 @@
+"""Who may see and do what in communities: one place, each question with its queryset form.
+
+Visibility: public (anyone), listed (signed-in people), private (members only; everyone
+else gets a 404 as if it did not exist). Programme managers see the metadata of every
+community in their networks (not the content). Staff see everything.
+Content inside a community (members, needs and offers, charter history...) is for its
+members, and for staff.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from communities.models import Community, Membership
+
+
+def _active_membership(user, community):
+    if not user.is_authenticated:
+        return None
+    # Views call this several times per request: remember the answer on the user object.
+    cache = user.__dict__.setdefault("_membership_cache", {})
+    if community.pk not in cache:
+        cache[community.pk] = Membership.objects.filter(
+            community=community, user=user, status=Membership.Status.ACTIVE
+        ).first()
+    return cache[community.pk]
+
+
+def communities_visible_to(user):
+    """Every community this person may know exists."""
+    qs = Community.objects.all()
+    if not user.is_authenticated:
+        return qs.filter(visibility=Community.Visibility.PUBLIC)
+    if user.is_staff:
+        return qs
+    member = Membership.objects.filter(
+        community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
+    )
+    return qs.filter(
+        Q(visibility__in=[Community.Visibility.PUBLIC, Community.Visibility.LISTED])
+        | Q(network__managers=user)
+        | Exists(member)
+    ).distinct()
+
+
+def can_view(user, community):
+    if (
+        community.visibility == Community.Visibility.PUBLIC
+        or user.is_authenticated
+        and user.is_staff
+    ):
+        return True
+    if not user.is_authenticated:
+        return False
+    if community.visibility == Community.Visibility.LISTED:
+        return True
+    return _active_membership(user, community) is not None or is_programme_manager(user, community)
+
+
+def is_member(user, community):
+    return _active_membership(user, community) is not None
+
+
+def is_programme_manager(user, community):
+    if not user.is_authenticated or community.network_id is None:
+        return False
+    return community.network.managers.filter(pk=user.pk).exists()
+
+
+def can_see_content(user, community):
+    """Members' things: the member list, needs and offers, the charter's history."""
+    return is_member(user, community) or (user.is_authenticated and user.is_staff)
+
+
+def can_manage(user, community):
+    """Conveners and co-conveners (and staff): edit, approve, invite, change phase."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    membership = _active_membership(user, community)
+    return membership is not None and membership.role in Membership.LEADING_ROLES
+
+
+def can_join(user, community):
+    return (
+        user.is_authenticated
+        and not community.is_archived
+        and community.join_policy != Community.JoinPolicy.INVITATION
+        and not is_member(user, community)
+    )
+
+
+def communities_managed_by(user):
+    return Community.objects.filter(
+        memberships__user=user,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role__in=Membership.LEADING_ROLES,
+    )
+
+
+def community_get(user, slug):
+    """The community, if this person may know it exists; 404 otherwise (never 403)."""
+    community = get_object_or_404(
+        Community.objects.select_related("network", "merged_into", "split_from"), slug=slug
+    )
+    if not can_view(user, community):
+        raise Http404("No such community")
+    return community
+
+
+def community_get_content(user, slug):
+    community = community_get(user, slug)
+    if not can_see_content(user, community):
+        # Known to exist, but its content is for members: same answer as a missing page.
+        raise Http404("Members only")
+    return community
+
+
+def community_get_managed(user, slug):
+    community = community_get(user, slug)
+    if not can_manage(user, community):
+        raise Http404("Conveners only")
+    return community
+
+
+def profile_visible_in_full(viewer, person):
+    """Only people who share a community see more than name and organisation."""
+    if viewer.pk == person.pk or viewer.is_staff:
+        return True
+    shared = Membership.objects.filter(
+        user=viewer,
+        status=Membership.Status.ACTIVE,
+        community__memberships__user=person,
+        community__memberships__status=Membership.Status.ACTIVE,
+    )
+    return shared.exists()

@@ -1,0 +1,547 @@
+"""Every write about communities: create, edit, join, decide, invite, charter, phases.
+
+Each function runs in a transaction, checks its rules (raising the exceptions below),
+writes an audit entry against the community, and queues its e-mails on commit through
+accounts.mail (once per recipient and purpose: a repeated call sends nothing new).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.mail import email_queue, email_queue_rendered
+from accounts.models import User
+from accounts.services import audit_log
+from communities.models import (
+    CharterVersion,
+    Community,
+    CommunityRegion,
+    Invitation,
+    Membership,
+    PhaseChange,
+)
+
+
+class CommunityError(ValidationError):
+    """A rule of the community said no; the message says why and what to do."""
+
+
+class LastConvener(CommunityError):
+    pass
+
+
+class InvitationInvalid(CommunityError):
+    pass
+
+
+def _url(name, *args):
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _audit(actor, action, community, **data):
+    return audit_log(actor=actor, action=action, target=community, data=data)
+
+
+def _leaders(community):
+    return User.objects.filter(
+        memberships__community=community,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role__in=Membership.LEADING_ROLES,
+        is_active=True,
+    )
+
+
+def _set_regions(community, regions):
+    CommunityRegion.objects.filter(community=community).exclude(region__in=regions).delete()
+    existing = set(community.regions.values_list("region", flat=True))
+    CommunityRegion.objects.bulk_create(
+        [CommunityRegion(community=community, region=r) for r in regions if r not in existing]
+    )
+
+
+# --- communities --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def community_create(*, creator, topics=(), regions=(), **fields):
+    """A new community in the Discover phase; its creator is its convener."""
+    community = Community(**fields)
+    community.phase = Community.Phase.DISCOVER
+    community.full_clean()
+    community.save()
+    community.topics.set(list(topics))
+    _set_regions(community, regions)
+    Membership.objects.create(
+        community=community, user=creator, role=Membership.Role.CONVENER, joined_at=timezone.now()
+    )
+    PhaseChange.objects.create(
+        community=community,
+        from_phase="",
+        to_phase=community.phase,
+        note="Community created.",
+        actor=creator,
+    )
+    _audit(creator, "community.create", community, name=community.name)
+    return community
+
+
+@transaction.atomic
+def community_update(*, community, actor, topics=None, regions=None, **fields):
+    before = {f: getattr(community, f) for f in fields}
+    for field, value in fields.items():
+        setattr(community, field, value)
+    community.full_clean()
+    community.save()
+    if topics is not None:
+        community.topics.set(list(topics))
+    if regions is not None:
+        _set_regions(community, regions)
+    changed = sorted(f for f in fields if before[f] != getattr(community, f))
+    _audit(
+        actor,
+        "community.update",
+        community,
+        changed=changed,
+        **{f: getattr(community, f) for f in ("visibility", "join_policy") if f in changed},
+    )
+    return community
+
+
+@transaction.atomic
+def phase_change(*, community, actor, to_phase, note):
+    if not note.strip():
+        raise CommunityError({"note": "Say why the community is moving to this phase"})
+    if to_phase == community.phase:
+        raise CommunityError(
+            {"to_phase": f"The community is already in the {community.get_phase_display()} phase"}
+        )
+    change = PhaseChange.objects.create(
+        community=community,
+        from_phase=community.phase,
+        to_phase=to_phase,
+        note=note.strip(),
+        actor=actor,
+    )
+    community.phase = to_phase
+    community.save(update_fields=["phase"])
+    _audit(actor, "community.phase", community, from_phase=change.from_phase, to_phase=to_phase)
+    return change
+
+
+def _archive(community, actor, note):
+    community.status = Community.Status.ARCHIVED
+    community.archived_at = timezone.now()
+    community.archive_note = note.strip()
+    community.phase = Community.Phase.TRANSFORM
+    community.save()
+
+
+@transaction.atomic
+def community_archive(*, community, actor, note):
+    if community.is_archived:
+        return community
+    if not note.strip():
+        raise CommunityError(
+            {"note": "Say what becomes of the community and where its legacy is kept"}
+        )
+    _archive(community, actor, note)
+    _audit(actor, "community.archive", community)
+    return community
+
+
+@transaction.atomic
+def community_merge(*, community, into, actor, note):
+    """Archive `community` and bring its active members into `into`."""
+    if into.pk == community.pk:
+        raise CommunityError({"into": "Choose another community to merge into"})
+    if into.is_archived:
+        raise CommunityError({"into": "That community is archived: choose an active one"})
+    if community.is_archived:
+        return community
+    moved = 0
+    for membership in community.memberships.filter(status=Membership.Status.ACTIVE).select_related(
+        "user"
+    ):
+        role = (
+            Membership.Role.CORE
+            if membership.role in Membership.LEADING_ROLES
+            else Membership.Role.MEMBER
+        )
+        target, created = Membership.objects.get_or_create(
+            community=into,
+            user=membership.user,
+            defaults={"role": role, "joined_at": timezone.now()},
+        )
+        if not created and target.status != Membership.Status.ACTIVE:
+            target.status, target.role, target.joined_at = (
+                Membership.Status.ACTIVE,
+                role,
+                timezone.now(),
+            )
+            target.save()
+        moved += 1
+    community.merged_into = into
+    _archive(community, actor, note or f"Merged into {into.name}.")
+    _audit(actor, "community.merge", community, into=into.slug, members_moved=moved)
+    _audit(actor, "community.merge_received", into, source=community.slug, members_moved=moved)
+    return community
+
+
+@transaction.atomic
+def community_split(*, community, actor, name, slug, domain, note):
+    """Start a new community from this one; the actor convenes it."""
+    new = community_create(
+        creator=actor,
+        name=name,
+        slug=slug,
+        domain=domain,
+        network=community.network,
+        visibility=community.visibility,
+        join_policy=community.join_policy,
+        split_from=community,
+    )
+    _audit(actor, "community.split", community, new=new.slug, note=note)
+    return new
+
+
+# --- membership ----------------------------------------------------------------------------
+
+
+def _email_domain_approved(community, user):
+    domain = user.email.rsplit("@", 1)[-1].lower()
+    return domain in community.email_domains()
+
+
+@transaction.atomic
+def membership_join(*, community, user, note=""):
+    """Join (open policy or an approved e-mail domain) or ask to join (approval policy).
+
+    Idempotent: joining or asking twice changes nothing and sends nothing new.
+    """
+    if community.is_archived:
+        raise CommunityError("This community is archived: it no longer takes new members")
+    if community.join_policy == Community.JoinPolicy.INVITATION:
+        raise CommunityError(
+            "This community takes new members by invitation only: ask one of its conveners"
+        )
+    membership, _ = Membership.objects.select_for_update().get_or_create(
+        community=community, user=user, defaults={"status": Membership.Status.LEFT}
+    )
+    if membership.status in (Membership.Status.ACTIVE, Membership.Status.REQUESTED):
+        return membership
+    now = timezone.now()
+    if community.join_policy == Community.JoinPolicy.OPEN or _email_domain_approved(
+        community, user
+    ):
+        membership.status, membership.role, membership.joined_at = (
+            Membership.Status.ACTIVE,
+            Membership.Role.MEMBER,
+            now,
+        )
+        membership.request_note = note.strip()
+        membership.save()
+        _audit(user, "membership.join", community, user=user.pk, name=user.name)
+        return membership
+    membership.status, membership.requested_at, membership.request_note = (
+        Membership.Status.REQUESTED,
+        now,
+        note.strip(),
+    )
+    membership.decision_message = ""
+    membership.save()
+    _audit(user, "membership.request", community, user=user.pk, name=user.name)
+    for leader in _leaders(community):
+        email_queue(
+            recipient=leader,
+            purpose=f"join-request:{membership.pk}:{now.isoformat()}",
+            template="join_request",
+            context={
+                "community": community,
+                "requester": user,
+                "note": membership.request_note,
+                "decide_url": _url("communities:request", community.slug, membership.pk),
+            },
+            preference="membership_notices",
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_decide(*, membership, actor, approve, message=""):
+    """Approve or decline a join request. Deciding twice changes nothing and sends nothing."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("community", "user")
+        .get(pk=membership.pk)
+    )
+    if membership.status != Membership.Status.REQUESTED:
+        return membership
+    membership.status = Membership.Status.ACTIVE if approve else Membership.Status.DECLINED
+    membership.decided_by, membership.decision_message = actor, message.strip()
+    if approve:
+        membership.role, membership.joined_at = Membership.Role.MEMBER, timezone.now()
+    membership.save()
+    community = membership.community
+    _audit(
+        actor,
+        "membership.approve" if approve else "membership.decline",
+        community,
+        user=membership.user_id,
+        name=membership.user.name,
+    )
+    email_queue(
+        recipient=membership.user,
+        purpose=f"join-decision:{membership.pk}:{membership.requested_at.isoformat()}",
+        template="join_decision",
+        context={
+            "community": community,
+            "approved": approve,
+            "message": membership.decision_message,
+            "community_url": _url("communities:detail", community.slug),
+        },
+        preference="membership_notices",
+    )
+    return membership
+
+
+def _check_not_last_convener(membership, *, doing):
+    if membership.role != Membership.Role.CONVENER or membership.status != Membership.Status.ACTIVE:
+        return
+    others = Membership.objects.filter(
+        community_id=membership.community_id,
+        status=Membership.Status.ACTIVE,
+        role=Membership.Role.CONVENER,
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise LastConvener(
+            f"You cannot {doing} the last convener. Make another member convener first "
+            "(Members, then Change role), then try again"
+        )
+
+
+@transaction.atomic
+def membership_leave(*, membership):
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.ACTIVE:
+        return membership
+    try:
+        _check_not_last_convener(membership, doing="remove")
+    except LastConvener as exc:
+        raise LastConvener(
+            "You are the last convener, so you cannot leave yet. Make another member convener "
+            "first (Members, then Change role), then leave"
+        ) from exc
+    membership.status = Membership.Status.LEFT
+    membership.save(update_fields=["status"])
+    _audit(membership.user, "membership.leave", membership.community, user=membership.user_id)
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, membership, actor, role):
+    # Lock the community's conveners: two conveners demoting each other at once must not
+    # leave the community with none.
+    list(
+        Membership.objects.select_for_update().filter(
+            community_id=membership.community_id, role=Membership.Role.CONVENER
+        )
+    )
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.ACTIVE:
+        raise CommunityError("Only active members can be given a role")
+    if role == membership.role:
+        return membership
+    if role != Membership.Role.CONVENER:
+        _check_not_last_convener(membership, doing="demote")
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    _audit(
+        actor,
+        "membership.role",
+        membership.community,
+        user=membership.user_id,
+        before=before,
+        after=role,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership, actor, reason):
+    if not reason.strip():
+        raise CommunityError(
+            {"reason": "Give a reason: the member and the other conveners will see it"}
+        )
+    list(
+        Membership.objects.select_for_update().filter(
+            community_id=membership.community_id, role=Membership.Role.CONVENER
+        )
+    )
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.ACTIVE:
+        return membership
+    _check_not_last_convener(membership, doing="remove")
+    membership.status, membership.removed_reason = Membership.Status.REMOVED, reason.strip()
+    membership.save(update_fields=["status", "removed_reason"])
+    _audit(
+        actor,
+        "membership.remove",
+        membership.community,
+        user=membership.user_id,
+        reason=reason.strip(),
+    )
+    return membership
+
+
+@transaction.atomic
+def needs_offers_update(*, membership, needs, needs_topics, offers, offers_topics):
+    membership.needs, membership.offers = needs.strip(), offers.strip()
+    membership.needs_topics = ", ".join(Membership.split_topics(needs_topics))
+    membership.offers_topics = ", ".join(Membership.split_topics(offers_topics))
+    membership.save(update_fields=["needs", "needs_topics", "offers", "offers_topics"])
+    _audit(
+        membership.user, "membership.needs_offers", membership.community, user=membership.user_id
+    )
+    return membership
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(*, community, actor, emails, message=""):
+    """Invite each address once. Returns (invited, skipped) where skipped says why."""
+    invited, skipped = [], []
+    for email in dict.fromkeys(e.strip().lower() for e in emails if e.strip()):
+        if Membership.objects.filter(
+            community=community, user__email__iexact=email, status=Membership.Status.ACTIVE
+        ).exists():
+            skipped.append((email, "already a member"))
+            continue
+        invitation = Invitation.objects.filter(
+            community=community, email=email, status=Invitation.Status.PENDING
+        ).first()
+        if invitation and not invitation.is_expired:
+            skipped.append((email, "already invited"))
+            continue
+        if invitation:  # expired: withdraw it and send a fresh one
+            invitation.status = Invitation.Status.REVOKED
+            invitation.save(update_fields=["status"])
+        invitation = Invitation.objects.create(
+            community=community, email=email, invited_by=actor, message=message.strip()
+        )
+        _send_invitation(invitation)
+        _audit(actor, "invitation.create", community, email=email)
+        invited.append(invitation)
+    return invited, skipped
+
+
+def _send_invitation(invitation):
+    from django.template.loader import render_to_string
+
+    context = {
+        "community": invitation.community,
+        "invitation": invitation,
+        "accept_url": _url("communities:invitation", invitation.token),
+        "site_name": settings.SITE_NAME,
+        "preferences_url": _url("accounts:preferences"),
+    }
+    # Sent to an address that may have no account yet: there is no preference to honour.
+    email_queue_rendered(
+        to_address=invitation.email,
+        recipient=User.objects.filter(email__iexact=invitation.email).first(),
+        purpose=f"invitation:{invitation.pk}",
+        subject=f"You are invited to join {invitation.community.name}",
+        text=render_to_string("emails/invitation.txt", context),
+        html=render_to_string("emails/invitation.html", context),
+    )
+
+
+def invitation_check(invitation, user=None):
+    """Raise InvitationInvalid with a clear message if this invitation cannot be used."""
+    if invitation.status == Invitation.Status.ACCEPTED:
+        if user is not None and invitation.answered_by_id == user.pk:
+            return
+        raise InvitationInvalid(
+            "This invitation has already been used. Ask a convener for a new one if you need it"
+        )
+    if invitation.status in (Invitation.Status.DECLINED, Invitation.Status.REVOKED):
+        raise InvitationInvalid(
+            "This invitation is no longer valid. Ask a convener for a new one if you need it"
+        )
+    if invitation.is_expired:
+        raise InvitationInvalid("This invitation has expired. Ask a convener to send you a new one")
+    if invitation.community.is_archived:
+        raise InvitationInvalid("This community is archived and no longer takes new members")
+    if user is not None and user.email.lower() != invitation.email.lower():
+        raise InvitationInvalid(
+            f"This invitation was sent to {invitation.email}. Sign in with that address to accept it"
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation, user):
+    """Accept: the person becomes a member. Accepting twice changes nothing."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
+    )
+    invitation_check(invitation, user)
+    membership, _ = Membership.objects.get_or_create(
+        community=invitation.community,
+        user=user,
+        defaults={"status": Membership.Status.ACTIVE, "joined_at": timezone.now()},
+    )
+    if invitation.status == Invitation.Status.ACCEPTED:
+        return membership
+    if membership.status != Membership.Status.ACTIVE:
+        membership.status, membership.role, membership.joined_at = (
+            Membership.Status.ACTIVE,
+            Membership.Role.MEMBER,
+            timezone.now(),
+        )
+        membership.save()
+    invitation.status, invitation.answered_at, invitation.answered_by = (
+        Invitation.Status.ACCEPTED,
+        timezone.now(),
+        user,
+    )
+    invitation.save(update_fields=["status", "answered_at", "answered_by"])
+    _audit(user, "invitation.accept", invitation.community, email=invitation.email, user=user.pk)
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, invitation, user):
+    invitation = (
+        Invitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
+    )
+    if invitation.status == Invitation.Status.DECLINED:
+        return invitation
+    invitation_check(invitation, user)
+    invitation.status, invitation.answered_at, invitation.answered_by = (
+        Invitation.Status.DECLINED,
+        timezone.now(),
+        user,
+    )
+    invitation.save(update_fields=["status", "answered_at", "answered_by"])
+    _audit(user, "invitation.decline", invitation.community, email=invitation.email)
+    return invitation
+
+
+# --- charter --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def charter_save(*, community, actor, **answers):
+    # Lock the community row: two conveners saving at once must not take the same number.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    last = community.charter_versions.aggregate(n=Max("number"))["n"] or 0
+    version = CharterVersion.objects.create(
+        community=community, number=last + 1, author=actor, **answers
+    )
+    _audit(actor, "charter.save", community, version=version.number)
+    return version

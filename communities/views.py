@@ -1,0 +1,630 @@
+"""Thin views: find the community through the permission helpers (404 when it may not be
+known), validate a form, call one service, redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import User
+from communities import forms, permissions, selectors, services
+from communities.models import CharterVersion, Community, Invitation, Membership, Network
+
+PAGE_SIZE = 20
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _apply_error(form, exc):
+    """Show a service's refusal next to the right field (or at the top)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(
+    request, community, form, *, heading, submit, intro="", cancel=None, warning=False, extra=None
+):
+    context = {
+        "community": community,
+        "form": form,
+        "heading": heading,
+        "intro": intro,
+        "submit_label": submit,
+        "cancel_url": cancel
+        or (
+            reverse("communities:detail", args=[community.slug])
+            if community
+            else reverse("communities:list")
+        ),
+        "warning": warning,
+        **(extra or {}),
+    }
+    return render(request, "communities/form_page.html", context)
+
+
+# --- directory and pages --------------------------------------------------------------------
+
+
+@login_not_required
+def community_list(request):
+    form = forms.DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    communities = selectors.community_list(
+        user=request.user, **{k: v for k, v in filters.items() if v}
+    )
+    page = _page(request, communities)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "communities/list.html",
+        {"form": form, "page": page, "communities": page.object_list, "query": query.urlencode()},
+    )
+
+
+@login_not_required
+def community_detail(request, slug):
+    community = permissions.community_get(request.user, slug)
+    user = request.user
+    membership = (
+        Membership.objects.filter(community=community, user=user).first()
+        if user.is_authenticated
+        else None
+    )
+    member = membership is not None and membership.is_active
+    context = {
+        "community": community,
+        "membership": membership,
+        "is_member": member,
+        "can_manage": permissions.can_manage(user, community),
+        "can_join": permissions.can_join(user, community),
+        "summary": selectors.community_summary(community=community),
+        "leaders": selectors.community_leaders(community=community),
+        "topics": list(community.topics.all()),
+        "regions": list(community.regions.all()),
+        "charter": community.charter_versions.first(),
+        "timeline": community.phase_changes.select_related("actor")[:20],
+        "pending_count": selectors.pending_requests(community=community).count()
+        if permissions.can_manage(user, community)
+        else 0,
+    }
+    return render(request, "communities/detail.html", context)
+
+
+@login_not_required
+def network_detail(request, slug):
+    network = get_object_or_404(Network, slug=slug)
+    communities = selectors.community_list(user=request.user, network=network)
+    page = _page(request, communities)
+    return render(
+        request,
+        "communities/network.html",
+        {
+            "network": network,
+            "page": page,
+            "communities": page.object_list,
+            "managers": network.managers.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def community_create(request):
+    form = forms.CommunityForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            community = services.community_create(creator=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"{community.name} has been created. You are its convener.")
+            return redirect("communities:detail", community.slug)
+    return _form_page(
+        request,
+        None,
+        form,
+        heading="Start a community",
+        submit="Create community",
+        intro="You will be its convener. It starts in the Discover phase: reach out to a core group and draft the domain together.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def community_edit(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    form = forms.CommunityForm(request.POST or None, instance=community, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.community_update(community=community, actor=request.user, **form.service_kwargs())
+        messages.success(request, "The community has been saved.")
+        return redirect("communities:detail", community.slug)
+    return _form_page(
+        request, community, form, heading=f"Edit {community.name}", submit="Save changes"
+    )
+
+
+# --- joining and leaving ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def community_join(request, slug):
+    community = permissions.community_get(request.user, slug)
+    if permissions.is_member(request.user, community):
+        return redirect("communities:detail", slug)
+    form = forms.JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_join(
+                community=community, user=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            if membership.is_active:
+                messages.success(
+                    request,
+                    f"Welcome to {community.name}. Tell the others what you need and what you can offer.",
+                )
+                return redirect("communities:needs_offers_mine", slug)
+            messages.success(
+                request,
+                "Your request has been sent to the conveners. We will e-mail you their answer.",
+            )
+            return redirect("communities:detail", slug)
+    approval = community.join_policy == Community.JoinPolicy.APPROVAL
+    return _form_page(
+        request,
+        community,
+        form,
+        heading=f"{'Ask to join' if approval else 'Join'} {community.name}",
+        submit="Send request" if approval else "Join",
+        intro="The conveners approve requests to join this community." if approval else "",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def community_leave(request, slug):
+    community = permissions.community_get(request.user, slug)
+    membership = permissions._active_membership(request.user, community)
+    if membership is None:
+        raise Http404("Not a member")
+    form = forms.ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_leave(membership=membership)
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"You have left {community.name}.")
+            return (
+                redirect("communities:detail", slug)
+                if permissions.can_view(request.user, community)
+                else redirect("home")
+            )
+    return _form_page(
+        request,
+        community,
+        form,
+        heading=f"Leave {community.name}?",
+        submit="Leave the community",
+        warning=True,
+        intro="You will stop receiving its news and meeting notices. You can ask to join again later.",
+    )
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def member_list(request, slug):
+    community = permissions.community_get_content(request.user, slug)
+    form = forms.MemberFilterForm(request.GET or None, community=community)
+    filters = form.cleaned_data if form.is_valid() else {}
+    members = selectors.member_list(community=community, **{k: v for k, v in filters.items() if v})
+    page = _page(request, members)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "communities/members.html",
+        {
+            "community": community,
+            "form": form,
+            "page": page,
+            "members": page.object_list,
+            "query": query.urlencode(),
+            "can_manage": permissions.can_manage(request.user, community),
+        },
+    )
+
+
+def member_detail(request, slug, pk):
+    community = permissions.community_get_content(request.user, slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "user__organisation", "user__profession"),
+        community=community,
+        pk=pk,
+        status=Membership.Status.ACTIVE,
+    )
+    return render(
+        request,
+        "communities/member.html",
+        {
+            "community": community,
+            "membership": membership,
+            "person": membership.user,
+            "can_manage": permissions.can_manage(request.user, community),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_manage(request, slug, pk):
+    community = permissions.community_get_managed(request.user, slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        community=community,
+        pk=pk,
+        status=Membership.Status.ACTIVE,
+    )
+    role_form = forms.RoleForm(
+        request.POST if "role" in request.POST else None,
+        initial={"role": membership.role},
+        prefix="r",
+    )
+    remove_form = forms.RemoveForm(request.POST if "remove" in request.POST else None, prefix="x")
+    if request.method == "POST":
+        form = role_form if "role" in request.POST else remove_form
+        if form.is_valid():
+            try:
+                if form is role_form:
+                    services.membership_change_role(
+                        membership=membership, actor=request.user, role=form.cleaned_data["role"]
+                    )
+                    messages.success(
+                        request,
+                        f"{membership.user.name} is now {membership.get_role_display().lower()}.",
+                    )
+                else:
+                    services.membership_remove(
+                        membership=membership,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    messages.success(
+                        request, f"{membership.user.name} has been removed from the community."
+                    )
+            except ValidationError as exc:
+                _apply_error(form, exc)
+            else:
+                return redirect("communities:members", slug)
+    return render(
+        request,
+        "communities/member_manage.html",
+        {
+            "community": community,
+            "membership": membership,
+            "role_form": role_form,
+            "remove_form": remove_form,
+        },
+    )
+
+
+# --- join requests and invitations -----------------------------------------------------------------
+
+
+def request_list(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    return render(
+        request,
+        "communities/requests.html",
+        {
+            "community": community,
+            "requests": selectors.pending_requests(community=community),
+            "invitations": community.invitations.filter(
+                status=Invitation.Status.PENDING
+            ).select_related("invited_by"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_decide(request, slug, pk):
+    community = permissions.community_get_managed(request.user, slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "user__organisation"), community=community, pk=pk
+    )
+    if membership.status != Membership.Status.REQUESTED:
+        messages.info(
+            request,
+            f"This request has already been answered ({membership.get_status_display().lower()}).",
+        )
+        return redirect("communities:requests", slug)
+    form = forms.DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        services.membership_decide(
+            membership=membership,
+            actor=request.user,
+            approve=approve,
+            message=form.cleaned_data["message"],
+        )
+        messages.success(
+            request,
+            f"{membership.user.name} has been {'approved' if approve else 'declined'} and told by e-mail.",
+        )
+        return redirect("communities:requests", slug)
+    return _form_page(
+        request,
+        community,
+        form,
+        heading=f"{membership.user.name} asks to join",
+        submit="Send answer",
+        cancel=reverse("communities:requests", args=[slug]),
+        extra={"join_request": membership},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    form = forms.InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invited, skipped = services.invitation_create(
+            community=community,
+            actor=request.user,
+            emails=form.cleaned_data["emails"],
+            message=form.cleaned_data["message"],
+        )
+        if invited:
+            messages.success(request, f"Invitation sent to {', '.join(i.email for i in invited)}.")
+        for email, why in skipped:
+            messages.info(request, f"Not sent to {email}: {why}.")
+        return redirect("communities:requests", slug)
+    return _form_page(
+        request,
+        community,
+        form,
+        heading=f"Invite people to {community.name}",
+        submit="Send invitations",
+        intro="Each person gets an e-mail with a link, valid for 14 days. People without an account can create one from it.",
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("community", "invited_by"), token=token
+    )
+    community = invitation.community
+    user = request.user
+    error = None
+    try:
+        services.invitation_check(invitation, user if user.is_authenticated else None)
+    except ValidationError as exc:
+        error = exc.messages[0]
+    if not user.is_authenticated:
+        # Sign-up or sign-in brings the person back here (see dashboard.views.home).
+        request.session["invitation_token"] = token
+    elif request.method == "POST" and error is None:
+        request.session.pop("invitation_token", None)
+        if request.POST.get("answer") == "accept":
+            services.invitation_accept(invitation=invitation, user=user)
+            messages.success(
+                request,
+                f"Welcome to {community.name}. Tell the others what you need and what you can offer.",
+            )
+            return redirect("communities:needs_offers_mine", community.slug)
+        services.invitation_decline(invitation=invitation, user=user)
+        messages.info(request, f"You have declined the invitation to {community.name}.")
+        return redirect("home")
+    status = (
+        410
+        if error
+        and invitation.status != Invitation.Status.PENDING
+        or error
+        and invitation.is_expired
+        else 200
+    )
+    return render(
+        request,
+        "communities/invitation.html",
+        {"invitation": invitation, "community": community, "error": error},
+        status=status,
+    )
+
+
+# --- needs and offers ------------------------------------------------------------------------------
+
+
+def needs_offers(request, slug):
+    community = permissions.community_get_content(request.user, slug)
+    board = selectors.needs_offers_board(community=community)
+    return render(request, "communities/needs_offers.html", {"community": community, **board})
+
+
+@require_http_methods(["GET", "POST"])
+def needs_offers_mine(request, slug):
+    community = permissions.community_get_content(request.user, slug)
+    membership = permissions._active_membership(request.user, community)
+    if membership is None:  # staff who are not members have nothing to state
+        raise Http404("Not a member")
+    initial = {f: getattr(membership, f) for f in forms.NeedsOffersForm.base_fields}
+    form = forms.NeedsOffersForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.needs_offers_update(membership=membership, **form.cleaned_data)
+        messages.success(request, "Your needs and offers have been saved.")
+        return redirect("communities:needs_offers", slug)
+    return _form_page(
+        request,
+        community,
+        form,
+        heading="What you need and what you can offer",
+        submit="Save",
+        intro="Members see these on the needs and offers board, where offers appear next to the needs they could meet. Topics make the matches.",
+    )
+
+
+# --- charter, phases, transform, activity ------------------------------------------------------------
+
+
+@login_not_required
+def charter(request, slug):
+    community = permissions.community_get(request.user, slug)
+    versions = community.charter_versions.select_related("author")
+    current = versions.first()
+    history = list(versions[1:50]) if permissions.can_see_content(request.user, community) else []
+    return render(
+        request,
+        "communities/charter.html",
+        {
+            "community": community,
+            "charter": current,
+            "history": history,
+            "can_manage": permissions.can_manage(request.user, community),
+        },
+    )
+
+
+def charter_version(request, slug, number):
+    community = permissions.community_get_content(request.user, slug)
+    version = get_object_or_404(
+        CharterVersion.objects.select_related("author"), community=community, number=number
+    )
+    return render(
+        request,
+        "communities/charter.html",
+        {"community": community, "charter": version, "history": [], "is_old": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def charter_edit(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    current = community.charter_versions.first()
+    initial = {f: getattr(current, f) for f in forms.CharterForm.Meta.fields} if current else {}
+    form = forms.CharterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = services.charter_save(
+            community=community, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, f"The charter has been saved as version {version.number}.")
+        return redirect("communities:charter", slug)
+    return _form_page(
+        request,
+        community,
+        form,
+        heading="Edit the charter",
+        submit="Save a new version",
+        intro="Each save keeps the earlier versions readable.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def phase_change(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    form = forms.PhaseForm(request.POST or None, initial={"to_phase": community.phase})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phase_change(community=community, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request, f"{community.name} is now in the {community.get_phase_display()} phase."
+            )
+            return redirect("communities:detail", slug)
+    return _form_page(
+        request,
+        community,
+        form,
+        heading="Move the community to another phase",
+        submit="Change phase",
+        intro="Discover, Unite, Mature, Steward, Transform. The change and your note appear in the community's timeline.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def transform(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    if community.is_archived:
+        messages.info(request, "This community is already archived.")
+        return redirect("communities:detail", slug)
+    targets = permissions.communities_managed_by(request.user).active().exclude(pk=community.pk)
+    if request.user.is_staff:
+        targets = Community.objects.active().exclude(pk=community.pk)
+    form = forms.TransformForm(request.POST or None, targets=targets.order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        data, user = form.cleaned_data, request.user
+        try:
+            if data["action"] == "archive":
+                services.community_archive(community=community, actor=user, note=data["note"])
+                messages.success(
+                    request, f"{community.name} has been archived. Its pages stay findable."
+                )
+            elif data["action"] == "merge":
+                services.community_merge(
+                    community=community, into=data["into"], actor=user, note=data["note"]
+                )
+                messages.success(
+                    request, f"{community.name} has been merged into {data['into'].name}."
+                )
+                return redirect("communities:detail", data["into"].slug)
+            else:
+                new = services.community_split(
+                    community=community,
+                    actor=user,
+                    name=data["new_name"],
+                    slug=data["new_slug"],
+                    domain=data["new_domain"],
+                    note=data["note"],
+                )
+                messages.success(
+                    request,
+                    f"{new.name} has been started from {community.name}. You are its convener.",
+                )
+                return redirect("communities:detail", new.slug)
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            return redirect("communities:detail", slug)
+    return _form_page(
+        request,
+        community,
+        form,
+        heading=f"Transform {community.name}",
+        submit="Confirm",
+        warning=True,
+        intro="Archiving and merging cannot be undone from here: an archived community is read-only, with a banner saying what became of it.",
+        extra={"merge_targets": targets},
+    )
+
+
+def person_detail(request, pk):
+    """A person's profile: name and organisation for any signed-in person; the rest only
+    for people who share a community with them."""
+    person = get_object_or_404(
+        User.objects.select_related("organisation", "profession"), pk=pk, is_active=True
+    )
+    full = permissions.profile_visible_in_full(request.user, person)
+    shared = selectors.shared_communities(viewer=request.user, person=person) if full else []
+    return render(
+        request, "communities/person.html", {"person": person, "full": full, "shared": shared}
+    )
+
+
+def activity(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    return render(
+        request,
+        "communities/activity.html",
+        {"community": community, "entries": selectors.community_activity(community=community)},
+    )
