@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import PreferencesForm, ProfileForm
 from accounts.mail import PREFERENCES, unsubscribe_token_read
+from cop_platform.http import posted
 
 
 def account_overview(request):
@@ -34,7 +35,7 @@ def account_overview(request):
 
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(posted(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_profile_update(user=request.user, actor=request.user, **form.service_kwargs())
         messages.success(request, "Your profile has been saved.")
@@ -58,7 +59,7 @@ def preferences_edit(request):
         "digest_frequency": user.digest_frequency,
         "meeting_reminders": user.meeting_reminders,
     }
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.user_preferences_update(user=user, actor=user, **form.cleaned_data)
         messages.success(request, "Your e-mail preferences have been saved.")

@@ -26,7 +26,7 @@ class CommunityForm(forms.ModelForm):
             "network",
             "domain",
             "practice",
-            "community",
+            "who_we_are",
             "topics",
             "regions",
             "visibility",
@@ -39,14 +39,14 @@ class CommunityForm(forms.ModelForm):
             "slug": "Letters, numbers and hyphens; it appears in the community's address.",
             "domain": "The field you care about and the purpose that brings people together.",
             "practice": "Methods, tools, stories: how you address recurring problems together.",
-            "community": "The professions, organisations and people who take part.",
+            "who_we_are": "The professions, organisations and people who take part.",
             "approved_email_domains": "Separated by commas, for example: example.nhs.uk. "
             "Holders of these addresses join without approval.",
         }
         widgets = {
             "domain": forms.Textarea(attrs={"rows": 4}),
             "practice": forms.Textarea(attrs={"rows": 4}),
-            "community": forms.Textarea(attrs={"rows": 4}),
+            "who_we_are": forms.Textarea(attrs={"rows": 4}),
             "visibility": forms.RadioSelect,
             "join_policy": forms.RadioSelect,
         }

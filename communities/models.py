@@ -75,7 +75,7 @@ class Community(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     domain = models.TextField("Domain: what do we care about?")
     practice = models.TextField("Practice: what do we do?", blank=True)
-    community = models.TextField("Community: who are we together?", blank=True)
+    who_we_are = models.TextField("Community: who are we together?", blank=True)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.DISCOVER)
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.LISTED

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from communities import forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
+from cop_platform.http import posted
 
 PAGE_SIZE = 20
 
@@ -28,6 +29,15 @@ def _apply_error(form, exc):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def _editable(request, slug):
+    """A community the person manages and that can still change (archived ones are read-only)."""
+    community = permissions.community_get_managed(request.user, slug)
+    if community.is_archived:
+        messages.info(request, "This community is archived: its pages are read-only.")
+        return community, redirect("communities:detail", slug)
+    return community, None
 
 
 def _form_page(
@@ -119,7 +129,7 @@ def network_detail(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def community_create(request):
-    form = forms.CommunityForm(request.POST or None, user=request.user)
+    form = forms.CommunityForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             community = services.community_create(creator=request.user, **form.service_kwargs())
@@ -140,8 +150,10 @@ def community_create(request):
 
 @require_http_methods(["GET", "POST"])
 def community_edit(request, slug):
-    community = permissions.community_get_managed(request.user, slug)
-    form = forms.CommunityForm(request.POST or None, instance=community, user=request.user)
+    community, refused = _editable(request, slug)
+    if refused:
+        return refused
+    form = forms.CommunityForm(posted(request), instance=community, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.community_update(community=community, actor=request.user, **form.service_kwargs())
         messages.success(request, "The community has been saved.")
@@ -159,7 +171,7 @@ def community_join(request, slug):
     community = permissions.community_get(request.user, slug)
     if permissions.is_member(request.user, community):
         return redirect("communities:detail", slug)
-    form = forms.JoinForm(request.POST or None)
+    form = forms.JoinForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.membership_join(
@@ -196,7 +208,7 @@ def community_leave(request, slug):
     membership = permissions._active_membership(request.user, community)
     if membership is None:
         raise Http404("Not a member")
-    form = forms.ConfirmForm(request.POST or None)
+    form = forms.ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_leave(membership=membership)
@@ -267,7 +279,9 @@ def member_detail(request, slug, pk):
 
 @require_http_methods(["GET", "POST"])
 def member_manage(request, slug, pk):
-    community = permissions.community_get_managed(request.user, slug)
+    community, refused = _editable(request, slug)
+    if refused:
+        return refused
     membership = get_object_or_404(
         Membership.objects.select_related("user"),
         community=community,
@@ -337,7 +351,9 @@ def request_list(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def request_decide(request, slug, pk):
-    community = permissions.community_get_managed(request.user, slug)
+    community, refused = _editable(request, slug)
+    if refused:
+        return refused
     membership = get_object_or_404(
         Membership.objects.select_related("user", "user__organisation"), community=community, pk=pk
     )
@@ -347,7 +363,7 @@ def request_decide(request, slug, pk):
             f"This request has already been answered ({membership.get_status_display().lower()}).",
         )
         return redirect("communities:requests", slug)
-    form = forms.DecisionForm(request.POST or None)
+    form = forms.DecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         services.membership_decide(
@@ -374,8 +390,10 @@ def request_decide(request, slug, pk):
 
 @require_http_methods(["GET", "POST"])
 def invite(request, slug):
-    community = permissions.community_get_managed(request.user, slug)
-    form = forms.InviteForm(request.POST or None)
+    community, refused = _editable(request, slug)
+    if refused:
+        return refused
+    form = forms.InviteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         invited, skipped = services.invitation_create(
             community=community,
@@ -458,7 +476,7 @@ def needs_offers_mine(request, slug):
     if membership is None:  # staff who are not members have nothing to state
         raise Http404("Not a member")
     initial = {f: getattr(membership, f) for f in forms.NeedsOffersForm.base_fields}
-    form = forms.NeedsOffersForm(request.POST or None, initial=initial)
+    form = forms.NeedsOffersForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.needs_offers_update(membership=membership, **form.cleaned_data)
         messages.success(request, "Your needs and offers have been saved.")
@@ -508,10 +526,12 @@ def charter_version(request, slug, number):
 
 @require_http_methods(["GET", "POST"])
 def charter_edit(request, slug):
-    community = permissions.community_get_managed(request.user, slug)
+    community, refused = _editable(request, slug)
+    if refused:
+        return refused
     current = community.charter_versions.first()
     initial = {f: getattr(current, f) for f in forms.CharterForm.Meta.fields} if current else {}
-    form = forms.CharterForm(request.POST or None, initial=initial)
+    form = forms.CharterForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         version = services.charter_save(
             community=community, actor=request.user, **form.cleaned_data
@@ -530,8 +550,10 @@ def charter_edit(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def phase_change(request, slug):
-    community = permissions.community_get_managed(request.user, slug)
-    form = forms.PhaseForm(request.POST or None, initial={"to_phase": community.phase})
+    community, refused = _editable(request, slug)
+    if refused:
+        return refused
+    form = forms.PhaseForm(posted(request), initial={"to_phase": community.phase})
     if request.method == "POST" and form.is_valid():
         try:
             services.phase_change(community=community, actor=request.user, **form.cleaned_data)
@@ -561,7 +583,7 @@ def transform(request, slug):
     targets = permissions.communities_managed_by(request.user).active().exclude(pk=community.pk)
     if request.user.is_staff:
         targets = Community.objects.active().exclude(pk=community.pk)
-    form = forms.TransformForm(request.POST or None, targets=targets.order_by("name"))
+    form = forms.TransformForm(posted(request), targets=targets.order_by("name"))
     if request.method == "POST" and form.is_valid():
         data, user = form.cleaned_data, request.user
         try:

@@ -294,7 +294,7 @@ def seed_demo():
                 "join_policy": policy,
                 "domain": domain,
                 "practice": practice,
-                "community": community_text,
+                "who_we_are": community_text,
             },
         )
         community.topics.set(topics)
