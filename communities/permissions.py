@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from communities.models import Community, Membership
 
 
-def _active_membership(user, community):
+def active_membership(user, community):
     if not user.is_authenticated:
         return None
     # Views call this several times per request: remember the answer on the user object.
@@ -54,11 +54,11 @@ def can_view(user, community):
         return False
     if community.visibility == Community.Visibility.LISTED:
         return True
-    return _active_membership(user, community) is not None or is_programme_manager(user, community)
+    return active_membership(user, community) is not None or is_programme_manager(user, community)
 
 
 def is_member(user, community):
-    return _active_membership(user, community) is not None
+    return active_membership(user, community) is not None
 
 
 def is_programme_manager(user, community):
@@ -78,7 +78,7 @@ def can_manage(user, community):
         return False
     if user.is_staff:
         return True
-    membership = _active_membership(user, community)
+    membership = active_membership(user, community)
     return membership is not None and membership.role in Membership.LEADING_ROLES
 
 

@@ -205,7 +205,7 @@ def community_join(request, slug):
 @require_http_methods(["GET", "POST"])
 def community_leave(request, slug):
     community = permissions.community_get(request.user, slug)
-    membership = permissions._active_membership(request.user, community)
+    membership = permissions.active_membership(request.user, community)
     if membership is None:
         raise Http404("Not a member")
     form = forms.ConfirmForm(posted(request))
@@ -472,7 +472,7 @@ def needs_offers(request, slug):
 @require_http_methods(["GET", "POST"])
 def needs_offers_mine(request, slug):
     community = permissions.community_get_content(request.user, slug)
-    membership = permissions._active_membership(request.user, community)
+    membership = permissions.active_membership(request.user, community)
     if membership is None:  # staff who are not members have nothing to state
         raise Http404("Not a member")
     initial = {f: getattr(membership, f) for f in forms.NeedsOffersForm.base_fields}

@@ -325,3 +325,17 @@ def test_member_list_query_count_is_constant(client, django_assert_max_num_queri
     with django_assert_max_num_queries(12):
         response = client.get(reverse("communities:members", args=[community.slug]))
     assert len(soup(response).select("tbody tr")) == min(size + 1, 20)
+
+
+def test_profiles_in_full_only_for_people_who_share_a_community(client):
+    community = CommunityFactory()
+    person = MembershipFactory(
+        community=community, user=UserFactory(bio="I lead falls audits.")
+    ).user
+    co_member = MembershipFactory(community=community).user
+    url = reverse("communities:person", args=[person.pk])
+    client.force_login(co_member)
+    assert "I lead falls audits." in client.get(url).content.decode()
+    client.force_login(UserFactory())
+    page = client.get(url).content.decode()
+    assert "I lead falls audits." not in page and person.organisation.name in page
