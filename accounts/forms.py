@@ -155,6 +155,15 @@ class PreferencesForm(forms.Form):
     meeting_reminders = forms.BooleanField(
         label="Send me a reminder before meetings I have registered for", required=False
     )
+    meeting_announcements = forms.BooleanField(
+        label="Tell me about new meetings in my communities", required=False
+    )
+    minutes_emails = forms.BooleanField(
+        label="Send me the minutes of my communities' meetings", required=False
+    )
+    resource_notices = forms.BooleanField(
+        label="Tell me when a resource I own is due for review, or is commented on", required=False
+    )
     membership_notices = forms.BooleanField(
         label="Tell me about join requests to answer and about answers to my own requests",
         required=False,

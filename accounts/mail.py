@@ -55,6 +55,14 @@ PREFERENCES = {
         Preference(
             "membership_notices", "notices about joining communities", "membership_notices", False
         ),
+        Preference(
+            "meeting_announcements",
+            "notices of new and changed meetings",
+            "meeting_announcements",
+            False,
+        ),
+        Preference("minutes", "minutes of meetings", "minutes_emails", False),
+        Preference("resource_notices", "notices about your resources", "resource_notices", False),
     )
 }
 

@@ -121,6 +121,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # E-mail preferences; each one is what a one-click unsubscribe switches off.
     digest_frequency = models.CharField(max_length=8, choices=Digest.choices, default=Digest.WEEKLY)
     meeting_reminders = models.BooleanField(default=True)
+    meeting_announcements = models.BooleanField(
+        default=True, help_text="New meetings in one's communities, and changes to them."
+    )
+    minutes_emails = models.BooleanField(default=True, help_text="Minutes when they are published.")
+    resource_notices = models.BooleanField(
+        default=True, help_text="Resources one owns that are due for review, and comments on them."
+    )
     membership_notices = models.BooleanField(
         default=True,
         help_text="Join requests to answer (conveners) and answers to one's own requests.",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from communities import forms, permissions, selectors, services
+from communities import extensions, forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
 from cop_platform.http import posted
 
@@ -103,6 +103,9 @@ def community_detail(request, slug):
         "regions": list(community.regions.all()),
         "charter": community.charter_versions.first(),
         "timeline": community.phase_changes.select_related("actor")[:20],
+        "panels": extensions.render_panels(
+            request, community, is_member=member, can_manage=permissions.can_manage(user, community)
+        ),
         "pending_count": selectors.pending_requests(community=community).count()
         if permissions.can_manage(user, community)
         else 0,

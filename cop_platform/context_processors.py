@@ -2,4 +2,6 @@ from django.conf import settings
 
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME}
+    from communities.extensions import TABS
+
+    return {"SITE_NAME": settings.SITE_NAME, "community_tabs": TABS}

@@ -9,6 +9,7 @@ to start without SECRET_KEY and ALLOWED_HOSTS, and turns on the secure-transport
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -171,6 +172,14 @@ CELERY_BEAT_SCHEDULE = {
     # Sends any e-mail still pending: those whose on-commit task could not be published
     # (broker down at commit time) and those waiting to retry after a transient SMTP error.
     "email-sweep": {"task": "accounts.tasks.sweep_pending_emails_task", "schedule": 60.0},
+    # Finds the meetings whose reminder is due and sends each registered person one
+    # (a scan of the database, not tasks scheduled ahead: safe to run twice or late).
+    "meeting-reminders": {"task": "meetings.tasks.send_due_reminders_task", "schedule": 300.0},
+    # E-mails the owners of resources whose review date has passed, once per review date.
+    "resource-reviews": {
+        "task": "knowledge.tasks.send_review_reminders_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # --- E-mail -----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ urlpatterns = [
     path("privacy/", page("pages/privacy.html"), name="privacy"),
     path("", include("accounts.urls")),
     path("", include("communities.urls")),
+    path("", include("meetings.urls")),
+    path("", include("knowledge.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
