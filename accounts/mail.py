@@ -89,7 +89,14 @@ def unsubscribe_url(*, user, preference):
 
 
 def email_queue(
-    *, recipient, purpose, template, context=None, preference=None, transactional=False
+    *,
+    recipient,
+    purpose,
+    template,
+    context=None,
+    preference=None,
+    transactional=False,
+    attachments=None,
 ):
     """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
 
@@ -126,11 +133,21 @@ def email_queue(
         html=html,
         preference=preference or "",
         unsubscribe=ctx.get("unsubscribe_url"),
+        attachments=attachments,
     )
 
 
 def email_queue_rendered(
-    *, to_address, purpose, subject, text, html="", recipient=None, preference="", unsubscribe=None
+    *,
+    to_address,
+    purpose,
+    subject,
+    text,
+    html="",
+    recipient=None,
+    preference="",
+    unsubscribe=None,
+    attachments=None,
 ):
     """Store an already rendered message once per (address, purpose) and queue its delivery."""
     headers = {}
@@ -150,6 +167,7 @@ def email_queue_rendered(
                     "body_text": text,
                     "body_html": html,
                     "headers": headers,
+                    "attachments": attachments or [],
                     # The on-commit task sends it at once; the sweep waits a minute first.
                     "next_attempt_at": timezone.now() + timedelta(seconds=60),
                 },
@@ -211,6 +229,8 @@ def email_deliver(*, delivery_id):
     )
     if delivery.body_html:
         message.attach_alternative(delivery.body_html, "text/html")
+    for attachment in delivery.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     try:
         message.send()
     except Exception as exc:

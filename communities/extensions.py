@@ -38,3 +38,18 @@ def register_panel(function, order=100):
 def render_panels(request, community, *, is_member, can_manage):
     html = (f(request, community, is_member=is_member, can_manage=can_manage) for _, f in PANELS)
     return [h for h in html if h]
+
+
+# Panels on a network's page: function(request, network, *, can_manage) -> HTML or "".
+NETWORK_PANELS: list[tuple[int, object]] = []
+
+
+def register_network_panel(function, order=100):
+    if all(f is not function for _, f in NETWORK_PANELS):
+        NETWORK_PANELS.append((order, function))
+        NETWORK_PANELS.sort(key=lambda p: p[0])
+
+
+def render_network_panels(request, network, *, can_manage):
+    html = (f(request, network, can_manage=can_manage) for _, f in NETWORK_PANELS)
+    return [h for h in html if h]

@@ -384,6 +384,7 @@ def seed_demo():
     member(communities[0], accounts["member"])
     member(communities[6], accounts["member"])
     _seed_community_life(communities, people, accounts, rng, now)
+    _seed_meetings(communities, accounts, now)
     return {
         "accounts": accounts | {"national manager": national_manager},
         "people": len(people) + 5,
@@ -532,5 +533,135 @@ def _seed_community_life(communities, people, accounts, rng, now):
             "role": Membership.Role.CONVENER,
             "status": Membership.Status.ACTIVE,
             "joined_at": now,
+        },
+    )
+
+
+def _seed_meetings(communities, accounts, now):
+    """Past meetings with attendance and minutes, upcoming ones (one full, with a waiting
+    list), a monthly series, open and done action points, and a network event."""
+    import zoneinfo
+    from datetime import datetime, time, timedelta
+
+    from meetings.models import ActionItem, Meeting, MeetingSeries, Minutes, Registration
+    from meetings.services import series_dates
+
+    london = zoneinfo.ZoneInfo("Europe/London")
+    care_homes = next(c for c in communities if c.slug == "care-homes-medicines")
+    members = [
+        m.user
+        for m in care_homes.memberships.filter(status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__email")
+    ]
+    lead = accounts["convener"]
+
+    def at(day, hour):
+        return datetime.combine(day, time(hour, 0), tzinfo=london)
+
+    def meeting(title, start, **fields):
+        obj, _ = Meeting.objects.update_or_create(
+            community=care_homes,
+            title=title,
+            defaults={
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
+                "venue": "Room 4, Example House",
+                "created_by": lead,
+                "agenda": "- Welcome and apologies\n- Actions from last time\n- Case review",
+                **fields,
+            },
+        )
+        return obj
+
+    today = timezone.localdate()
+    past = []
+    for months_ago in (3, 2, 1):
+        m = meeting(
+            f"Monthly meeting ({(today - timedelta(days=30 * months_ago)):%B %Y})",
+            at(today - timedelta(days=30 * months_ago), 14),
+            capacity=20,
+        )
+        for person in members[:12]:
+            Registration.objects.update_or_create(
+                meeting=m,
+                user=person,
+                defaults={"status": "registered", "attended": person.pk % 4 != 0},
+            )
+        minutes, _ = Minutes.objects.update_or_create(
+            meeting=m,
+            defaults={
+                "notes": "We reviewed two near misses at discharge and agreed to pilot the review template.",
+                "decisions": "Pilot the medication review template in three homes",
+                "status": "published",
+                "published_at": m.ends_at + timedelta(days=2),
+                "published_by": lead,
+                "previous_minutes_agreed": months_ago != 3,
+            },
+        )
+        past.append(m)
+    ActionItem.objects.update_or_create(
+        community=care_homes,
+        meeting=past[0],
+        description="Circulate the medication review template",
+        defaults={
+            "owner": lead,
+            "status": "done",
+            "done_at": past[1].starts_at,
+            "closed_in": past[1],
+        },
+    )
+    ActionItem.objects.update_or_create(
+        community=care_homes,
+        meeting=past[2],
+        description="Collect falls data from the three pilot homes",
+        defaults={"owner": members[1], "status": "open", "due_date": today + timedelta(days=20)},
+    )
+    # Upcoming: one full meeting with a waiting list.
+    full = meeting(
+        "Masterclass: deprescribing conversations",
+        at(today + timedelta(days=10), 10),
+        capacity=5,
+        reminder_hours=24,
+    )
+    for index, person in enumerate(members[:8]):
+        Registration.objects.update_or_create(
+            meeting=full,
+            user=person,
+            defaults={
+                "status": "registered" if index < 5 else "waiting",
+                "waiting_since": None if index < 5 else now + timedelta(minutes=index),
+            },
+        )
+    # A monthly series: second Tuesday, 14:00 to 16:00, for six months.
+    series, _ = MeetingSeries.objects.get_or_create(
+        community=care_homes,
+        title="Monthly community meeting",
+        defaults={
+            "description": "second Tuesday of every month, 14:00 to 16:00",
+            "created_by": lead,
+        },
+    )
+    for day in series_dates(
+        first_date=today + timedelta(days=1),
+        until=today + timedelta(days=180),
+        frequency="monthly",
+        weekday=1,
+        ordinal=2,
+    ):
+        meeting(f"Monthly community meeting ({day:%B %Y})", at(day, 14), series=series, capacity=20)
+    # A network event, open to the public.
+    network = care_homes.network
+    Meeting.objects.update_or_create(
+        network=network,
+        title="Sharing day: learning from our communities",
+        defaults={
+            "kind": "sharing-day",
+            "visibility": "public",
+            "starts_at": at(today + timedelta(days=40), 10),
+            "ends_at": at(today + timedelta(days=40), 16),
+            "venue": "Example Conference Centre",
+            "capacity": 200,
+            "created_by": accounts["national manager"] if "national manager" in accounts else lead,
         },
     )

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "meetings"
+
+    def ready(self):
+        from communities.extensions import Tab, register_network_panel, register_panel, register_tab
+        from meetings.panels import community_meetings_panel, network_events_panel
+
+        register_tab(
+            Tab(
+                key="meetings",
+                label="Meetings",
+                url_name="meetings:community_list",
+                members_only=False,
+                order=10,
+            )
+        )
+        register_panel(community_meetings_panel, order=10)
+        register_network_panel(network_events_panel, order=10)

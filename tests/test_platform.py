@@ -102,6 +102,14 @@ def test_seed_demo_is_idempotent():
     assert Invitation.objects.filter(status="pending").exists()
     board = needs_offers_board(community=care_homes)
     assert any(row["matches"] for row in board["rows"])
+    # Meetings: past ones with minutes, a full one with a waiting list, a series, actions.
+    from meetings.models import ActionItem, Meeting, Registration
+
+    assert Meeting.objects.filter(community=care_homes, minutes__status="published").count() == 3
+    assert Registration.objects.filter(status="waiting").exists()
+    assert Meeting.objects.filter(series__isnull=False).count() >= 5
+    assert set(ActionItem.objects.values_list("status", flat=True)) == {"open", "done"}
+    assert Meeting.objects.filter(network__isnull=False).exists()
     assert all(c.memberships.filter(role="convener").exists() for c in Community.objects.all())
     # Invented people only: every address is on an example domain.
     assert not User.objects.exclude(email__regex=r"@example\.(org|nhs\.uk)$").exists()

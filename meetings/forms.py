@@ -1,0 +1,301 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from meetings.models import Meeting
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MINUTES_TYPES = {
+    ".pdf": b"%PDF-",
+    ".docx": b"PK\x03\x04",
+}
+MINUTES_MAX_BYTES = 20 * 1024 * 1024
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "kind",
+            "agenda",
+            "starts_at",
+            "ends_at",
+            "format",
+            "venue",
+            "joining_link",
+            "capacity",
+            "visibility",
+            "reminder_hours",
+        ]
+        labels = {
+            "starts_at": "Starts",
+            "ends_at": "Ends",
+            "joining_link": "Joining link (for online or hybrid)",
+            "capacity": "Capacity (optional)",
+            "reminder_hours": "Send the reminder this many hours before",
+            "visibility": "Who may see it",
+        }
+        help_texts = {
+            "agenda": "Markdown: use - for a list, ** for bold.",
+            "starts_at": "Times are in your time zone (Europe/London unless you chose another).",
+            "capacity": "People beyond it join a waiting list and get a place when someone cancels.",
+            "joining_link": "Shown only to people who registered, and to conveners.",
+        }
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "agenda": forms.Textarea(attrs={"rows": 6}),
+            "format": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
+        }
+        error_messages = {
+            "title": {"required": "Enter a title"},
+            "starts_at": {
+                "required": "Enter when it starts",
+                "invalid": "Enter a real date and time",
+            },
+            "ends_at": {"required": "Enter when it ends", "invalid": "Enter a real date and time"},
+            "joining_link": {"invalid": "Enter a full web address, starting with https://"},
+        }
+
+    def __init__(self, *args, network_event=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if network_event:
+            self.fields["visibility"].choices = [
+                (Meeting.Visibility.MEMBERS, "Members of the network's communities"),
+                (Meeting.Visibility.PUBLIC, "Public: anyone"),
+            ]
+        else:
+            self.fields["kind"].initial = Meeting.Kind.MEETING
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The end must be after the start")
+        if cleaned.get("format") in (
+            Meeting.Format.ONLINE,
+            Meeting.Format.HYBRID,
+        ) and not cleaned.get("joining_link"):
+            self.add_error("joining_link", "Enter the joining link for an online or hybrid meeting")
+        return cleaned
+
+
+class SeriesForm(forms.Form):
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
+    frequency = forms.ChoiceField(
+        label="How often",
+        choices=[("monthly", "Monthly"), ("weekly", "Weekly")],
+        widget=forms.RadioSelect,
+    )
+    ordinal = forms.TypedChoiceField(
+        label="Which week of the month (monthly only)",
+        coerce=int,
+        choices=[(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")],
+    )
+    weekday = forms.TypedChoiceField(
+        label="Day",
+        coerce=int,
+        choices=list(
+            enumerate(
+                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            )
+        ),
+    )
+    start_time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="End time", widget=forms.TimeInput(attrs={"type": "time"}))
+    first_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(
+        choices=Meeting.Format.choices, widget=forms.RadioSelect, initial=Meeting.Format.IN_PERSON
+    )
+    venue = forms.CharField(max_length=300, required=False)
+    joining_link = forms.URLField(
+        label="Joining link",
+        required=False,
+        max_length=500,
+        error_messages={"invalid": "Enter a full web address, starting with https://"},
+    )
+    capacity = forms.IntegerField(label="Capacity (optional)", required=False, min_value=1)
+    visibility = forms.ChoiceField(
+        label="Who may see them",
+        choices=Meeting.Visibility.choices,
+        widget=forms.RadioSelect,
+        initial=Meeting.Visibility.MEMBERS,
+    )
+    agenda = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("start_time")
+            and cleaned.get("end_time")
+            and cleaned["end_time"] <= cleaned["start_time"]
+        ):
+            self.add_error("end_time", "The end must be after the start")
+        if (
+            cleaned.get("first_date")
+            and cleaned.get("until")
+            and cleaned["until"] < cleaned["first_date"]
+        ):
+            self.add_error("until", "The end date must be on or after the first date")
+        return cleaned
+
+    def describe(self):
+        d = self.cleaned_data
+        day = dict(self.fields["weekday"].choices)[d["weekday"]]
+        if d["frequency"] == "weekly":
+            rule = f"every {day}"
+        else:
+            rule = (
+                f"{dict(self.fields['ordinal'].choices)[d['ordinal']].lower()} {day} of every month"
+            )
+        return f"{rule}, {d['start_time']:%H:%M} to {d['end_time']:%H:%M}, until {d['until']:%-d %B %Y}"
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it cancelled?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say why the meeting is cancelled: registered people will read it"
+        },
+    )
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.MultipleChoiceField(
+        label="Who attended", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    walk_ins = forms.CharField(
+        label="Walk-ins (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E-mail addresses of people who came without registering, one per line.",
+    )
+
+    def __init__(self, *args, registrations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].choices = [(r.pk, r.user.name) for r in registrations]
+        self.fields["attended"].initial = [r.pk for r in registrations if r.attended]
+
+    def clean_walk_ins(self):
+        emails = [
+            e.strip().lower()
+            for e in self.cleaned_data["walk_ins"].replace(",", "\n").splitlines()
+            if e.strip()
+        ]
+        users = list(User.objects.filter(email__in=emails))
+        unknown = sorted(set(emails) - {u.email for u in users})
+        if unknown:
+            raise ValidationError("No account has these addresses: " + ", ".join(unknown))
+        return users
+
+
+class MinutesForm(forms.Form):
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown",
+    )
+    decisions = forms.CharField(
+        label="Decisions, one per line", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    document = forms.FileField(
+        label="Minutes document (optional)",
+        required=False,
+        help_text="A PDF or Word (.docx) file, up to 20 MB.",
+    )
+    previous_minutes_agreed = forms.BooleanField(
+        label="The minutes of the previous meeting were agreed", required=False
+    )
+    closed = forms.MultipleChoiceField(
+        label="Open actions from earlier meetings that are now done",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_action = forms.CharField(
+        label="New action point (optional)", required=False, max_length=500
+    )
+    new_action_owner = forms.ModelChoiceField(
+        label="Owner", required=False, queryset=User.objects.none(), empty_label="No owner yet"
+    )
+    new_action_due = forms.DateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, members, open_actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_action_owner"].queryset = members
+        self.open_actions = {a.pk: a for a in open_actions}
+        self.fields["closed"].choices = [(a.pk, a.description) for a in open_actions]
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if not document:
+            return None
+        if document.size > MINUTES_MAX_BYTES:
+            raise ValidationError("The file is larger than 20 MB")
+        head = document.read(8)
+        document.seek(0)
+        name = document.name.lower()
+        suffix = next((s for s in MINUTES_TYPES if name.endswith(s)), None)
+        if suffix is None or not head.startswith(MINUTES_TYPES[suffix]):
+            raise ValidationError("The minutes document must be a PDF or a Word (.docx) file")
+        if suffix == ".docx":
+            import zipfile
+
+            try:
+                with zipfile.ZipFile(document) as archive:
+                    if "word/document.xml" not in archive.namelist():
+                        raise ValidationError(
+                            "The minutes document must be a PDF or a Word (.docx) file"
+                        )
+            except zipfile.BadZipFile as exc:
+                raise ValidationError(
+                    "The minutes document must be a PDF or a Word (.docx) file"
+                ) from exc
+            finally:
+                document.seek(0)
+        return document
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("new_action_owner") or cleaned.get("new_action_due")) and not cleaned.get(
+            "new_action"
+        ):
+            self.add_error("new_action", "Describe the action point")
+        return cleaned
+
+    def service_kwargs(self):
+        d = self.cleaned_data
+        actions = []
+        if d["new_action"]:
+            actions.append(
+                {
+                    "description": d["new_action"],
+                    "owner": d["new_action_owner"],
+                    "due_date": d["new_action_due"],
+                }
+            )
+        return {
+            "notes": d["notes"],
+            "decisions": d["decisions"],
+            "document": d["document"],
+            "previous_minutes_agreed": d["previous_minutes_agreed"],
+            "actions": actions,
+            "closed": [self.open_actions[int(pk)] for pk in d["closed"]],
+        }
+
+
+class FeedSettingsForm(forms.Form):
+    include_community_meetings = forms.BooleanField(
+        label="Also show every meeting of my communities, not only those I registered for",
+        required=False,
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation with no fields: the POST is the answer."""

@@ -1,0 +1,106 @@
+"""Who may see, register for and run a meeting; each rule with its queryset form.
+
+A community meeting is visible to those who may see its community, and, when it is for
+members only, to its members (and staff). A network event is visible to the members of
+any community of the network and its programme managers, or to anyone when public.
+Everyone else gets a 404.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from communities import permissions as community_permissions
+from communities.models import Community, Membership
+from meetings.models import Meeting
+
+
+def _member_of_network(user, network_id):
+    return Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, community__network_id=network_id
+    ).exists()
+
+
+def can_view(user, meeting):
+    if user.is_authenticated and user.is_staff:
+        return True
+    if meeting.community_id:
+        community = meeting.community
+        if not community_permissions.can_view(user, community):
+            return False
+        if meeting.visibility == Meeting.Visibility.PUBLIC:
+            return True
+        return community_permissions.is_member(user, community)
+    if meeting.visibility == Meeting.Visibility.PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    return meeting.network.managers.filter(pk=user.pk).exists() or _member_of_network(
+        user, meeting.network_id
+    )
+
+
+def can_manage(user, meeting):
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if meeting.community_id:
+        return community_permissions.can_manage(user, meeting.community)
+    return meeting.network.managers.filter(pk=user.pk).exists()
+
+
+def can_manage_network(user, network):
+    return user.is_authenticated and (user.is_staff or network.managers.filter(pk=user.pk).exists())
+
+
+def meetings_visible_to(user):
+    qs = Meeting.objects.all()
+    if user.is_authenticated and user.is_staff:
+        return qs
+    visible_communities = community_permissions.communities_visible_to(user).values("pk")
+    public_community_meeting = Q(
+        community__in=visible_communities, visibility=Meeting.Visibility.PUBLIC
+    )
+    public_event = Q(community__isnull=True, visibility=Meeting.Visibility.PUBLIC)
+    if not user.is_authenticated:
+        return qs.filter(public_community_meeting | public_event)
+    member_of_community = Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, community=OuterRef("community")
+    )
+    member_of_network = Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, community__network=OuterRef("network")
+    )
+    return qs.filter(
+        public_community_meeting
+        | public_event
+        | Q(community__isnull=False, community__in=visible_communities)
+        & Exists(member_of_community)
+        | Q(community__isnull=True) & (Exists(member_of_network) | Q(network__managers=user))
+    ).distinct()
+
+
+def meeting_get(user, pk):
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("community", "community__network", "network", "series"),
+        pk=pk,
+    )
+    if not can_view(user, meeting):
+        raise Http404("No such meeting")
+    return meeting
+
+
+def meeting_get_managed(user, pk):
+    meeting = meeting_get(user, pk)
+    if not can_manage(user, meeting):
+        raise Http404("Conveners only")
+    return meeting
+
+
+def community_meetings_visible(user, community: Community):
+    qs = Meeting.objects.filter(community=community)
+    if community_permissions.is_member(user, community) or (
+        user.is_authenticated and user.is_staff
+    ):
+        return qs
+    return qs.filter(visibility=Meeting.Visibility.PUBLIC)

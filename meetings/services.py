@@ -1,0 +1,440 @@
+"""Every write about meetings: schedule, series, change, cancel, register, waiting list,
+attendance, minutes, action points, reminders, calendar tokens."""
+
+import secrets
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.mail import email_queue
+from accounts.models import User
+from accounts.services import audit_log
+from communities.models import Membership
+from meetings.ical import meeting_ics
+from meetings.models import ActionItem, CalendarFeed, Meeting, MeetingSeries, Minutes, Registration
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+MAX_SERIES = 60
+
+
+class MeetingError(ValidationError):
+    """A rule of meetings said no; the message says why."""
+
+
+def _url(name, *args):
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _audit(actor, action, meeting, **data):
+    target = meeting.community or meeting.network
+    return audit_log(
+        actor=actor, action=action, target=target, data={"meeting": meeting.pk, **data}
+    )
+
+
+def _audience(meeting):
+    """Everyone a meeting is announced to: the community's members, or the network's."""
+    members = User.objects.filter(is_active=True, memberships__status=Membership.Status.ACTIVE)
+    if meeting.community_id:
+        return members.filter(memberships__community_id=meeting.community_id).distinct()
+    return members.filter(memberships__community__network_id=meeting.network_id).distinct()
+
+
+def _registered_people(meeting):
+    return User.objects.filter(
+        is_active=True,
+        registrations__meeting=meeting,
+        registrations__status__in=[Registration.Status.REGISTERED, Registration.Status.WAITING],
+    )
+
+
+def _check(meeting):
+    if meeting.ends_at and meeting.starts_at and meeting.ends_at <= meeting.starts_at:
+        raise MeetingError({"ends_at": "The end must be after the start"})
+    meeting.full_clean()
+
+
+def _announce(meeting, people, *, purpose, template, about_their_registration=False, **context):
+    """E-mail `people` about `meeting`. News of a meeting goes under the announcements
+    preference; a change to a meeting someone registered for is theirs to know, always."""
+    for person in people:
+        email_queue(
+            recipient=person,
+            purpose=purpose,
+            template=template,
+            context={
+                "meeting": meeting,
+                "meeting_url": _url("meetings:detail", meeting.pk),
+                **context,
+            },
+            preference=None if about_their_registration else "meeting_announcements",
+            transactional=about_their_registration,
+        )
+
+
+@transaction.atomic
+def meeting_schedule(*, actor, community=None, network=None, announce=True, **fields):
+    meeting = Meeting(community=community, network=network, created_by=actor, **fields)
+    _check(meeting)
+    meeting.save()
+    _audit(actor, "meeting.schedule", meeting, title=meeting.title)
+    if announce:
+        _announce(
+            meeting, _audience(meeting), purpose=f"meeting-new:{meeting.pk}", template="meeting_new"
+        )
+    return meeting
+
+
+def series_dates(*, first_date, until, frequency, weekday, ordinal):
+    """The dates of a series: weekly on a weekday, or monthly on the nth (or last) weekday."""
+    from dateutil import rrule
+
+    day = [rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU][weekday]
+    if frequency == "weekly":
+        rule = rrule.rrule(rrule.WEEKLY, byweekday=day, dtstart=first_date, until=until)
+    else:
+        rule = rrule.rrule(rrule.MONTHLY, byweekday=day(ordinal), dtstart=first_date, until=until)
+    return [d.date() for d in rule[:MAX_SERIES]]
+
+
+@transaction.atomic
+def series_schedule(*, community, actor, title, description, dates, start_time, end_time, **fields):
+    """One meeting per date, each editable or cancellable on its own; announced once."""
+    if not dates:
+        raise MeetingError({"until": "No date matches this rule before the end date"})
+    if end_time <= start_time:
+        raise MeetingError({"end_time": "The end must be after the start"})
+    series = MeetingSeries.objects.create(
+        community=community, title=title, description=description, created_by=actor
+    )
+    meetings = []
+    for day in dates:
+        # Local wall-clock times: 14:00 in London is 14:00 in winter and in summer.
+        meetings.append(
+            meeting_schedule(
+                actor=actor,
+                community=community,
+                announce=False,
+                series=series,
+                title=title,
+                starts_at=datetime.combine(day, start_time, tzinfo=LONDON),
+                ends_at=datetime.combine(day, end_time, tzinfo=LONDON),
+                **fields,
+            )
+        )
+    _announce(
+        meetings[0],
+        _audience(meetings[0]),
+        purpose=f"series-new:{series.pk}",
+        template="meeting_new",
+        series=series,
+        series_meetings=meetings,
+    )
+    return series, meetings
+
+
+MOVING_FIELDS = ("starts_at", "ends_at", "venue", "format", "joining_link")
+
+
+@transaction.atomic
+def meeting_update(*, meeting, actor, **fields):
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.is_cancelled:
+        raise MeetingError("This meeting is cancelled: it can no longer be changed")
+    capacity = fields.get("capacity", meeting.capacity)
+    registered = meeting.registrations.filter(status=Registration.Status.REGISTERED).count()
+    if capacity is not None and capacity < registered:
+        raise MeetingError(
+            {
+                "capacity": f"{registered} people are already registered: the capacity cannot be less than that"
+            }
+        )
+    moved = any(f in fields and fields[f] != getattr(meeting, f) for f in MOVING_FIELDS)
+    for field, value in fields.items():
+        setattr(meeting, field, value)
+    if moved or any(f in fields for f in ("title", "agenda")):
+        meeting.sequence += 1
+    _check(meeting)
+    meeting.save()
+    _promote_waiting(meeting)
+    _audit(actor, "meeting.update", meeting, moved=moved)
+    if moved:
+        _announce(
+            meeting,
+            _registered_people(meeting),
+            purpose=f"meeting-moved:{meeting.pk}:{meeting.sequence}",
+            template="meeting_changed",
+            about_their_registration=True,
+        )
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting, actor, reason):
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.is_cancelled:
+        return meeting
+    if not reason.strip():
+        raise MeetingError(
+            {"reason": "Say why the meeting is cancelled: registered people will read it"}
+        )
+    meeting.status, meeting.cancel_reason = Meeting.Status.CANCELLED, reason.strip()
+    meeting.sequence += 1
+    meeting.save()
+    _audit(actor, "meeting.cancel", meeting)
+    _announce(
+        meeting,
+        _registered_people(meeting),
+        purpose=f"meeting-cancelled:{meeting.pk}",
+        template="meeting_cancelled",
+        about_their_registration=True,
+    )
+    return meeting
+
+
+# --- registrations and the waiting list -------------------------------------------------------
+
+
+@transaction.atomic
+def registration_create(*, meeting, user):
+    """Register, or join the waiting list when the meeting is full. Idempotent."""
+    # We lock the meeting row: two people must never take the last place at once.
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.is_cancelled:
+        raise MeetingError("This meeting has been cancelled: registration is closed")
+    if meeting.starts_at <= timezone.now():
+        raise MeetingError("This meeting has already started: registration is closed")
+    registration, _ = Registration.objects.get_or_create(
+        meeting=meeting, user=user, defaults={"status": Registration.Status.CANCELLED}
+    )
+    if registration.status != Registration.Status.CANCELLED:
+        return registration
+    taken = meeting.registrations.filter(status=Registration.Status.REGISTERED).count()
+    if meeting.capacity is not None and taken >= meeting.capacity:
+        registration.status, registration.waiting_since = (
+            Registration.Status.WAITING,
+            timezone.now(),
+        )
+    else:
+        registration.status, registration.waiting_since = Registration.Status.REGISTERED, None
+    registration.save()
+    _audit(user, f"registration.{registration.status}", meeting, user=user.pk)
+    return registration
+
+
+def _promote_waiting(meeting):
+    """Give free places to the waiting list, first come first served. Caller holds the lock."""
+    promoted = []
+    while True:
+        taken = meeting.registrations.filter(status=Registration.Status.REGISTERED).count()
+        if meeting.capacity is not None and taken >= meeting.capacity:
+            break
+        first = (
+            meeting.registrations.filter(status=Registration.Status.WAITING)
+            .select_related("user")
+            .order_by("waiting_since", "pk")
+            .first()
+        )
+        if first is None:
+            break
+        first.status, first.waiting_since = Registration.Status.REGISTERED, None
+        first.save(update_fields=["status", "waiting_since", "updated_at"])
+        promoted.append(first)
+        email_queue(
+            recipient=first.user,
+            purpose=f"meeting-promoted:{first.pk}:{first.updated_at.isoformat()}",
+            template="meeting_promoted",
+            context={"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)},
+            transactional=True,  # about their own registration
+        )
+        _audit(None, "registration.promoted", meeting, user=first.user_id)
+    return promoted
+
+
+@transaction.atomic
+def registration_cancel(*, registration):
+    meeting = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status == Registration.Status.CANCELLED:
+        return registration
+    registration.status, registration.waiting_since = Registration.Status.CANCELLED, None
+    registration.save(update_fields=["status", "waiting_since", "updated_at"])
+    _audit(registration.user, "registration.cancel", meeting, user=registration.user_id)
+    if not meeting.is_cancelled and meeting.starts_at > timezone.now():
+        _promote_waiting(meeting)
+    return registration
+
+
+@transaction.atomic
+def attendance_record(*, meeting, actor, attended_ids, walk_in_users=()):
+    """Mark who came (registered people not ticked are absent) and add walk-ins."""
+    attended_ids = {int(i) for i in attended_ids}
+    for registration in meeting.registrations.filter(status=Registration.Status.REGISTERED):
+        registration.attended = registration.pk in attended_ids
+        registration.save(update_fields=["attended", "updated_at"])
+    for user in walk_in_users:
+        registration, created = Registration.objects.get_or_create(
+            meeting=meeting,
+            user=user,
+            defaults={"status": Registration.Status.REGISTERED, "attended": True, "walk_in": True},
+        )
+        if not created:
+            registration.status, registration.attended = Registration.Status.REGISTERED, True
+            registration.save(update_fields=["status", "attended", "updated_at"])
+    _audit(actor, "meeting.attendance", meeting, attended=len(attended_ids) + len(walk_in_users))
+
+
+# --- minutes and action points -----------------------------------------------------------------
+
+
+@transaction.atomic
+def minutes_save(
+    *,
+    meeting,
+    actor,
+    notes,
+    decisions,
+    previous_minutes_agreed,
+    document=None,
+    actions=(),
+    closed=(),
+    carried=(),
+):
+    """Save the draft: notes, decisions, a document, new action points, and which open
+    actions from earlier meetings are now done (closed) or carried on."""
+    minutes, _ = Minutes.objects.get_or_create(meeting=meeting)
+    minutes.notes, minutes.decisions = notes, decisions
+    minutes.previous_minutes_agreed = previous_minutes_agreed
+    if document is not None:
+        minutes.document = document
+        minutes.document_name = document.name
+    minutes.save()
+    for action in actions:
+        ActionItem.objects.create(community=meeting.community, meeting=meeting, **action)
+    now = timezone.now()
+    for action in ActionItem.objects.filter(
+        pk__in=[a.pk for a in closed], status=ActionItem.Status.OPEN
+    ):
+        action.status, action.done_at, action.closed_in = ActionItem.Status.DONE, now, meeting
+        action.save(update_fields=["status", "done_at", "closed_in"])
+    _audit(actor, "minutes.save", meeting, new_actions=len(actions), closed=len(closed))
+    return minutes
+
+
+@transaction.atomic
+def minutes_publish(*, minutes, actor):
+    """Publish once, and e-mail the minutes to every active member of the community."""
+    minutes = (
+        Minutes.objects.select_for_update(of=("self",))
+        .select_related("meeting", "meeting__community")
+        .get(pk=minutes.pk)
+    )
+    if minutes.is_published:
+        return minutes
+    minutes.status, minutes.published_at, minutes.published_by = (
+        Minutes.Status.PUBLISHED,
+        timezone.now(),
+        actor,
+    )
+    minutes.save()
+    meeting = minutes.meeting
+    _audit(actor, "minutes.publish", meeting)
+    actions = list(meeting.action_items.select_related("owner"))
+    for person in _audience(meeting):
+        email_queue(
+            recipient=person,
+            purpose=f"minutes:{minutes.pk}",
+            template="minutes_published",
+            context={
+                "meeting": meeting,
+                "minutes": minutes,
+                "actions": actions,
+                "meeting_url": _url("meetings:detail", meeting.pk),
+            },
+            preference="minutes",
+        )
+    return minutes
+
+
+@transaction.atomic
+def action_complete(*, action, actor):
+    if action.status == ActionItem.Status.DONE:
+        return action
+    action.status, action.done_at = ActionItem.Status.DONE, timezone.now()
+    action.save(update_fields=["status", "done_at"])
+    audit_log(
+        actor=actor, action="action.done", target=action.community, data={"action": action.pk}
+    )
+    return action
+
+
+# --- reminders ------------------------------------------------------------------------------------
+
+
+def reminders_due(*, now=None):
+    """Meetings whose reminder time has come and which have not started yet."""
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=168)
+    candidates = Meeting.objects.filter(
+        status=Meeting.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon
+    )
+    return [
+        m
+        for m in candidates.select_related("community", "network")
+        if m.starts_at - timedelta(hours=m.reminder_hours) <= now
+    ]
+
+
+@transaction.atomic
+def reminders_queue(*, meeting):
+    """One reminder per registered person for this start time, with the .ics attached.
+    Safe to call again: the outbox keeps one per (person, purpose)."""
+    ics = meeting_ics(meeting, with_joining_link=True)
+    count = 0
+    for registration in meeting.registrations.filter(
+        status=Registration.Status.REGISTERED
+    ).select_related("user"):
+        delivery = email_queue(
+            recipient=registration.user,
+            purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
+            template="meeting_reminder",
+            context={"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)},
+            preference="meeting_reminders",
+            attachments=[{"filename": "meeting.ics", "content": ics, "mimetype": "text/calendar"}],
+        )
+        count += delivery is not None
+    return count
+
+
+# --- calendar feeds -------------------------------------------------------------------------------
+
+
+def calendar_feed_get(*, user):
+    feed, _ = CalendarFeed.objects.get_or_create(
+        user=user, defaults={"token": secrets.token_urlsafe(32)}
+    )
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_reset(*, user, include_community_meetings=None):
+    feed = calendar_feed_get(user=user)
+    feed.token = secrets.token_urlsafe(32)
+    if include_community_meetings is not None:
+        feed.include_community_meetings = include_community_meetings
+    feed.save()
+    audit_log(actor=user, action="calendar.reset", target=user)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_settings(*, user, include_community_meetings):
+    feed = calendar_feed_get(user=user)
+    feed.include_community_meetings = include_community_meetings
+    feed.save(update_fields=["include_community_meetings"])
+    return feed

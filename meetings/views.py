@@ -1,0 +1,526 @@
+"""Thin views over meetings: permission helpers first (404 for what one may not see),
+then a form, then one service."""
+
+import csv
+
+import markdown
+import nh3
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from communities import permissions as community_permissions
+from communities.models import Community, Membership, Network
+from cop_platform.http import posted
+from meetings import forms, ical, permissions, selectors, services
+from meetings.models import ActionItem, CalendarFeed, Meeting, Registration
+
+
+def render_markdown(text):
+    """Markdown to HTML, sanitised: no script from user text ever runs."""
+    return mark_safe(nh3.clean(markdown.markdown(text or "", extensions=["sane_lists"])))  # noqa: S308
+
+
+def _apply_error(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(
+    request, form, *, heading, submit, cancel, caption="", intro="", warning=False, multipart=False
+):
+    return render(
+        request,
+        "meetings/form_page.html",
+        {
+            "form": form,
+            "heading": heading,
+            "submit_label": submit,
+            "cancel_url": cancel,
+            "caption": caption,
+            "intro": intro,
+            "warning": warning,
+            "multipart": multipart,
+        },
+    )
+
+
+# --- lists and the meeting page -------------------------------------------------------------------
+
+
+@login_not_required
+def community_list(request, slug):
+    community = community_permissions.community_get(request.user, slug)
+    upcoming, past = selectors.community_meeting_list(user=request.user, community=community)
+    page = Paginator(past, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "meetings/community_list.html",
+        {
+            "community": community,
+            "upcoming": upcoming[:50],
+            "page": page,
+            "past": page.object_list,
+            "is_member": community_permissions.is_member(request.user, community),
+            "can_manage": community_permissions.can_manage(request.user, community),
+        },
+    )
+
+
+@login_not_required
+def detail(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    user = request.user
+    info = selectors.meeting_detail(meeting=meeting, user=user)
+    registration = info["registration"]
+    registered = registration is not None and registration.status == Registration.Status.REGISTERED
+    can_manage = permissions.can_manage(user, meeting)
+    minutes = getattr(meeting, "minutes", None)
+    show_minutes = minutes is not None and (minutes.is_published or can_manage)
+    context = {
+        "meeting": meeting,
+        **info,
+        "can_manage": can_manage,
+        "show_joining_link": bool(meeting.joining_link) and (registered or can_manage),
+        "agenda_html": render_markdown(meeting.agenda),
+        "carried_actions": selectors.open_actions_before(meeting=meeting),
+        "minutes": minutes if show_minutes else None,
+        "minutes_html": render_markdown(minutes.notes) if show_minutes else "",
+        "actions": meeting.action_items.select_related("owner") if show_minutes else [],
+        "attendees": meeting.registrations.filter(attended=True).select_related("user")
+        if can_manage and meeting.is_past
+        else [],
+        "can_register": user.is_authenticated and not meeting.is_cancelled and not meeting.is_past,
+    }
+    return render(request, "meetings/detail.html", context)
+
+
+# --- scheduling -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def schedule(request, slug):
+    community = community_permissions.community_get_managed(request.user, slug)
+    if community.is_archived:
+        raise Http404("Archived")
+    form = forms.MeetingForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(
+                actor=request.user, community=community, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "The meeting has been scheduled and the members told.")
+            return redirect("meetings:detail", meeting.pk)
+    return _form_page(
+        request,
+        form,
+        heading="Schedule a meeting",
+        submit="Schedule meeting",
+        caption=community.name,
+        cancel=reverse("meetings:community_list", args=[slug]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_series(request, slug):
+    community = community_permissions.community_get_managed(request.user, slug)
+    if community.is_archived:
+        raise Http404("Archived")
+    form = forms.SeriesForm(
+        posted(request), initial={"frequency": "monthly", "ordinal": 2, "weekday": 1}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        dates = services.series_dates(
+            first_date=d["first_date"],
+            until=d["until"],
+            frequency=d["frequency"],
+            weekday=d["weekday"],
+            ordinal=d["ordinal"],
+        )
+        try:
+            series, meetings = services.series_schedule(
+                community=community,
+                actor=request.user,
+                title=d["title"],
+                description=form.describe(),
+                dates=dates,
+                start_time=d["start_time"],
+                end_time=d["end_time"],
+                format=d["format"],
+                venue=d["venue"],
+                joining_link=d["joining_link"],
+                capacity=d["capacity"],
+                visibility=d["visibility"],
+                agenda=d["agenda"],
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request, f"{len(meetings)} meetings have been scheduled: {series.description}."
+            )
+            return redirect("meetings:community_list", slug)
+    return _form_page(
+        request,
+        form,
+        heading="Schedule a series of meetings",
+        submit="Schedule the series",
+        caption=community.name,
+        cancel=reverse("meetings:community_list", args=[slug]),
+        intro="Each meeting of the series can then be changed or cancelled on its own.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_network_event(request, slug):
+    network = get_object_or_404(Network, slug=slug)
+    if not permissions.can_manage_network(request.user, network):
+        raise Http404("Programme managers only")
+    form = forms.MeetingForm(
+        posted(request), network_event=True, initial={"kind": Meeting.Kind.MASTERCLASS}
+    )
+    if request.method == "POST" and form.is_valid():
+        meeting = services.meeting_schedule(
+            actor=request.user, network=network, **form.cleaned_data
+        )
+        messages.success(request, "The event has been scheduled and the network's members told.")
+        return redirect("meetings:detail", meeting.pk)
+    return _form_page(
+        request,
+        form,
+        heading="Schedule a network event",
+        submit="Schedule event",
+        caption=network.name,
+        cancel=reverse("communities:network", args=[slug]),
+        intro="Open to the members of every community of the network, or to the public.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    meeting = permissions.meeting_get_managed(request.user, pk)
+    form = forms.MeetingForm(
+        posted(request), instance=meeting, network_event=meeting.network_id is not None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(meeting=meeting, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request,
+                "The meeting has been saved; registered people were told of any change of time or place.",
+            )
+            return redirect("meetings:detail", pk)
+    return _form_page(
+        request,
+        form,
+        heading=f"Change {meeting.title}",
+        submit="Save changes",
+        caption=meeting.host_name,
+        cancel=reverse("meetings:detail", args=[pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, pk):
+    meeting = permissions.meeting_get_managed(request.user, pk)
+    form = forms.CancelForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.meeting_cancel(
+            meeting=meeting, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "The meeting has been cancelled and registered people told.")
+        return redirect("meetings:detail", pk)
+    return _form_page(
+        request,
+        form,
+        heading=f"Cancel {meeting.title}?",
+        submit="Cancel the meeting",
+        warning=True,
+        caption=meeting.host_name,
+        cancel=reverse("meetings:detail", args=[pk]),
+        intro="Everyone registered or waiting gets an e-mail, and calendars that follow it show it cancelled.",
+    )
+
+
+# --- registration ------------------------------------------------------------------------------------
+
+
+@require_POST
+def register(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    try:
+        registration = services.registration_create(meeting=meeting, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        if registration.status == Registration.Status.WAITING:
+            messages.success(
+                request,
+                "The meeting is full: you are on the waiting list. We will e-mail you if a place frees up.",
+            )
+        else:
+            messages.success(
+                request, "You are registered. We will send you a reminder before the meeting."
+            )
+    return redirect("meetings:detail", pk)
+
+
+@require_http_methods(["GET", "POST"])
+def unregister(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    registration = (
+        Registration.objects.filter(meeting=meeting, user=request.user)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
+    if registration is None:
+        return redirect("meetings:detail", pk)
+    form = forms.ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.registration_cancel(registration=registration)
+        messages.success(request, "Your registration has been cancelled.")
+        return redirect("meetings:detail", pk)
+    return _form_page(
+        request,
+        form,
+        heading="Cancel your registration?",
+        submit="Cancel my registration",
+        warning=True,
+        caption=meeting.title,
+        cancel=reverse("meetings:detail", args=[pk]),
+        intro="If the meeting is full, your place goes to the first person on the waiting list.",
+    )
+
+
+# --- after the meeting -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk):
+    meeting = permissions.meeting_get_managed(request.user, pk)
+    registrations = list(
+        meeting.registrations.filter(status=Registration.Status.REGISTERED)
+        .select_related("user")
+        .order_by("user__name")
+    )
+    form = forms.AttendanceForm(posted(request), registrations=registrations)
+    if request.method == "POST" and form.is_valid():
+        services.attendance_record(
+            meeting=meeting,
+            actor=request.user,
+            attended_ids=form.cleaned_data["attended"],
+            walk_in_users=form.cleaned_data["walk_ins"],
+        )
+        messages.success(request, "Attendance has been recorded.")
+        return redirect("meetings:detail", pk)
+    return _form_page(
+        request,
+        form,
+        heading="Record attendance",
+        submit="Save attendance",
+        caption=meeting.title,
+        cancel=reverse("meetings:detail", args=[pk]),
+        intro="Tick the people who came. People not ticked are recorded as absent.",
+    )
+
+
+def _members(meeting):
+    if meeting.community_id:
+        return User.objects.filter(
+            memberships__community=meeting.community, memberships__status=Membership.Status.ACTIVE
+        ).order_by("name")
+    return User.objects.none()
+
+
+@require_http_methods(["GET", "POST"])
+def minutes_edit(request, pk):
+    meeting = permissions.meeting_get_managed(request.user, pk)
+    if not meeting.community_id:
+        raise Http404("Network events have no minutes")
+    minutes = getattr(meeting, "minutes", None)
+    initial = {}
+    if minutes:
+        initial = {
+            "notes": minutes.notes,
+            "decisions": minutes.decisions,
+            "previous_minutes_agreed": minutes.previous_minutes_agreed,
+        }
+    open_actions = list(selectors.open_actions_before(meeting=meeting))
+    form = forms.MinutesForm(
+        posted(request),
+        request.FILES or None,
+        initial=initial,
+        members=_members(meeting),
+        open_actions=open_actions,
+    )
+    if request.method == "POST" and form.is_valid():
+        services.minutes_save(meeting=meeting, actor=request.user, **form.service_kwargs())
+        if "publish" in request.POST:
+            services.minutes_publish(minutes=meeting.minutes, actor=request.user)
+            messages.success(
+                request,
+                "The minutes have been published and e-mailed to every member of the community.",
+            )
+        else:
+            messages.success(
+                request,
+                "The draft minutes have been saved. Members see them once you publish them.",
+            )
+        return redirect("meetings:detail", pk)
+    return render(
+        request,
+        "meetings/minutes_form.html",
+        {"meeting": meeting, "form": form, "minutes": minutes},
+    )
+
+
+def minutes_document(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    minutes = getattr(meeting, "minutes", None)
+    if (
+        not minutes
+        or not minutes.document
+        or not (minutes.is_published or permissions.can_manage(request.user, meeting))
+    ):
+        raise Http404("No document")
+    response = FileResponse(
+        minutes.document.open("rb"), as_attachment=True, filename=minutes.document_name or "minutes"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def action_done(request, pk):
+    action = get_object_or_404(ActionItem.objects.select_related("community", "meeting"), pk=pk)
+    if not community_permissions.can_view(request.user, action.community) or not (
+        action.owner_id == request.user.pk
+        or community_permissions.can_manage(request.user, action.community)
+    ):
+        raise Http404("Not yours")
+    services.action_complete(action=action, actor=request.user)
+    messages.success(request, f"“{action.description}” is marked done.")
+    return redirect(
+        request.POST.get("next")
+        if request.POST.get("next", "").startswith("/")
+        else "meetings:my_actions"
+    )
+
+
+def my_actions(request):
+    return render(
+        request,
+        "meetings/my_actions.html",
+        {"actions": selectors.my_open_actions(user=request.user)},
+    )
+
+
+def attended(request):
+    registrations = selectors.attended_meetings(user=request.user)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="meetings-attended.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["Date", "Community or network", "Meeting", "Duration (minutes)", "Topic"])
+        for r in registrations:
+            m = r.meeting
+            writer.writerow(
+                [
+                    m.starts_at.date().isoformat(),
+                    _csv_safe(m.host_name),
+                    _csv_safe(m.title),
+                    m.duration_minutes,
+                    _csv_safe(m.get_kind_display()),
+                ]
+            )
+        return response
+    return render(request, "meetings/attended.html", {"registrations": registrations})
+
+
+def _csv_safe(value):
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+# --- calendars ---------------------------------------------------------------------------------------
+
+
+def _ics_response(body, filename):
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_not_required
+def meeting_ics(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    registered = (
+        request.user.is_authenticated
+        and Registration.objects.filter(
+            meeting=meeting, user=request.user, status=Registration.Status.REGISTERED
+        ).exists()
+    )
+    body = ical.meeting_ics(
+        meeting, with_joining_link=registered or permissions.can_manage(request.user, meeting)
+    )
+    return _ics_response(body, f"meeting-{meeting.pk}.ics")
+
+
+@login_not_required
+def personal_feed(request, token):
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
+    )
+    meetings, registered_ids = selectors.feed_meetings(feed=feed)
+    body = ical.calendar(meetings, name="My meetings", joining_link_for=registered_ids)
+    return _ics_response(body, "my-meetings.ics")
+
+
+@login_not_required
+def community_feed(request, slug):
+    community = get_object_or_404(Community, slug=slug, visibility=Community.Visibility.PUBLIC)
+    meetings = Meeting.objects.filter(
+        community=community, visibility=Meeting.Visibility.PUBLIC
+    ).select_related("community")
+    return _ics_response(
+        ical.calendar(meetings.order_by("starts_at"), name=community.name), f"{slug}.ics"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request):
+    feed = services.calendar_feed_get(user=request.user)
+    form = forms.FeedSettingsForm(
+        posted(request), initial={"include_community_meetings": feed.include_community_meetings}
+    )
+    if request.method == "POST":
+        if "reset" in request.POST:
+            services.calendar_feed_reset(user=request.user)
+            messages.success(
+                request, "Your calendar address has been changed. The old address no longer works."
+            )
+            return redirect("meetings:calendar")
+        if form.is_valid():
+            services.calendar_feed_settings(user=request.user, **form.cleaned_data)
+            messages.success(request, "Your calendar settings have been saved.")
+            return redirect("meetings:calendar")
+    feed_url = request.build_absolute_uri(reverse("meetings:personal_feed", args=[feed.token]))
+    return render(request, "meetings/calendar.html", {"form": form, "feed_url": feed_url})

@@ -1,0 +1,143 @@
+"""The whole meeting loop in the browser: schedule with a capacity, register, wait, get
+promoted, be reminded with a calendar file, record attendance, publish minutes to every
+member, and see the action point carried to the next meeting. axe-core on every page."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from meetings.models import Meeting
+from meetings.tasks import send_due_reminders_task
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_account_journeys import sign_in
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def as_person(browser, live_server, email):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    sign_in(page, email)
+    return page
+
+
+def test_meeting_loop(page, browser, live_server, mailoutbox):
+    community = CommunityFactory(
+        name="Care Homes Medicines", slug="care-homes", visibility="listed"
+    )
+    MembershipFactory(
+        community=community,
+        role="convener",
+        user=UserFactory(email="lead@example.nhs.uk", name="Lee Lead"),
+    )
+    for name in ["ann", "ben", "cal", "dee"]:
+        MembershipFactory(
+            community=community,
+            user=UserFactory(email=f"{name}@example.org", name=f"{name.title()} Member"),
+        )
+
+    sign_in(page, "lead@example.nhs.uk")
+    page.goto("/communities/care-homes/")
+    page.get_by_role("link", name="Meetings", exact=True).click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Schedule a meeting").click()
+    assert_accessible(page)
+    start = timezone.localtime(timezone.now() + timedelta(days=2)).replace(hour=14, minute=0)
+    page.get_by_label("Title").fill("March meeting")
+    page.get_by_label("Agenda").fill("- Falls audit\n- Medication reviews")
+    page.get_by_label("Starts").fill(f"{start:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Ends").fill(f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    page.get_by_label("Venue").fill("Room 4, Example House")
+    page.get_by_label("Capacity (optional)").fill("2")
+    page.get_by_label("Send the reminder this many hours before").fill("72")
+    page.get_by_role("button", name="Schedule meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("March meeting")
+    assert_accessible(page)
+    meeting_url = page.url
+
+    people = {
+        name: as_person(browser, live_server, f"{name}@example.org")
+        for name in ["ann", "ben", "cal"]
+    }
+    for name in ["ann", "ben"]:
+        people[name].goto(meeting_url)
+        people[name].get_by_role("button", name="Register").click()
+        expect(people[name].locator(".nhsuk-notification-banner")).to_contain_text(
+            "You are registered"
+        )
+    cal = people["cal"]
+    cal.goto(meeting_url)
+    cal.get_by_role("button", name="Join the waiting list").click()
+    expect(cal.locator("main")).to_contain_text("number 1 on the waiting list")
+    assert_accessible(cal)
+
+    ann = people["ann"]
+    ann.get_by_role("link", name="Cancel your registration").click()
+    assert_accessible(ann)
+    ann.get_by_role("button", name="Cancel my registration").click()
+    promoted = [
+        m for m in mailoutbox if m.to == ["cal@example.org"] and "You have a place" in m.subject
+    ]
+    assert len(promoted) == 1
+    cal.reload()
+    expect(cal.locator("main")).to_contain_text("You are registered")
+
+    send_due_reminders_task()
+    send_due_reminders_task()
+    reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
+    assert sorted(m.to[0] for m in reminders) == ["ben@example.org", "cal@example.org"]
+    event = Calendar.from_ical(reminders[0].attachments[0][1]).walk("VEVENT")[0]
+    assert (
+        str(event["SUMMARY"]).startswith("March meeting")
+        and event["LOCATION"] == "Room 4, Example House"
+    )
+
+    # The next meeting, a month later.
+    meeting = Meeting.objects.get(title="March meeting")
+    following = Meeting.objects.create(
+        community=community,
+        title="April meeting",
+        starts_at=meeting.starts_at + timedelta(days=28),
+        ends_at=meeting.ends_at + timedelta(days=28),
+    )
+
+    page.goto(meeting_url)
+    page.get_by_role("link", name="Record attendance").click()
+    assert_accessible(page)
+    page.get_by_label("Ben Member").check()
+    page.get_by_label("Cal Member").check()
+    page.get_by_role("button", name="Save attendance").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
+        "Attendance has been recorded"
+    )
+    page.get_by_role("link", name="Write the minutes").click()
+    assert_accessible(page)
+    page.get_by_label("Notes").fill("We reviewed the falls audit.")
+    page.get_by_label("Decisions, one per line").fill("Adopt the medication review template")
+    page.get_by_label("New action point (optional)").fill("Share the audit tool with care homes")
+    page.get_by_label("Owner").select_option(label="Ben Member")
+    mailoutbox.clear()
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("published")
+    assert_accessible(page)
+    recipients = sorted(m.to[0] for m in mailoutbox if m.subject.startswith("Minutes"))
+    assert recipients == [
+        "ann@example.org",
+        "ben@example.org",
+        "cal@example.org",
+        "dee@example.org",
+        "lead@example.nhs.uk",
+    ]
+
+    page.goto(f"/meetings/{following.pk}/")
+    expect(page.locator(".app-carried-actions")).to_contain_text(
+        "Share the audit tool with care homes"
+    )
+    assert_accessible(page)

@@ -1,0 +1,366 @@
+from datetime import UTC, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from meetings import services
+from meetings import urls as meeting_urls
+from meetings.models import ActionItem, Meeting, Registration
+from tests.communities.test_access import ROLES, can_see
+from tests.conftest import field_error, soup
+from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+RULES = {
+    "community_list": "see",
+    "community_feed": "public_community",
+    "schedule": "manage",
+    "schedule_series": "manage",
+    "schedule_network_event": "network_manager",
+    "detail": "member",
+    "edit": "manage",
+    "cancel": "manage",
+    "register": "post_only",
+    "unregister": "member_redirect",
+    "attendance": "manage",
+    "minutes": "manage",
+    "minutes_document": "nothing",
+    "ics": "member",
+    "action_done": "post_only",
+    "my_actions": "signed_in",
+    "attended": "signed_in",
+    "calendar": "signed_in",
+    "personal_feed": "token",
+}
+
+
+def expected(rule, role, visibility):
+    if rule == "token":
+        return 200
+    if rule == "public_community":
+        return 200 if visibility == "public" else 404
+    if rule == "see":
+        return 200 if can_see(role, visibility) else 404
+    if rule == "member" and role == "anonymous":
+        return 404  # public pages: nothing to sign in for, and nothing to see
+    if role == "anonymous":
+        return 302
+    return {
+        "signed_in": 200,
+        "post_only": 405,
+        "nothing": 404,
+        "manage": 200 if role in ("convener", "staff") else 404,
+        "network_manager": 200 if role in ("manager", "staff") else 404,
+        "member": 200 if role in ("member", "convener", "staff") else 404,
+        "member_redirect": 302 if role in ("member", "convener", "staff") else 404,
+    }[rule]
+
+
+@pytest.fixture
+def world():
+    network, other_network = NetworkFactory(), NetworkFactory()
+    people = {role: UserFactory() for role in ROLES if role != "anonymous"}
+    people["staff"].is_staff = True
+    people["staff"].save()
+    network.managers.add(people["manager"])
+    other_network.managers.add(people["other_manager"])
+    MembershipFactory(
+        community=CommunityFactory(network=other_network),
+        user=people["other_convener"],
+        role="convener",
+    )
+    return network, people
+
+
+def test_every_url_is_classified():
+    assert {p.name for p in meeting_urls.urlpatterns} == set(RULES)
+
+
+@pytest.mark.parametrize("visibility", ["public", "listed", "private"])
+def test_access_table(client, world, visibility):
+    network, people = world
+    community = CommunityFactory(network=network, visibility=visibility)
+    MembershipFactory(community=community, user=people["member"])
+    MembershipFactory(community=community, user=people["convener"], role="convener")
+    start = timezone.now() + timedelta(days=3)
+    meeting = Meeting.objects.create(
+        community=community,
+        title="Members only",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    action = ActionItem.objects.create(community=community, meeting=meeting, description="x")
+    feed = services.calendar_feed_get(user=people["member"])
+    args = {
+        "community_list": [community.slug],
+        "community_feed": [community.slug],
+        "schedule": [community.slug],
+        "schedule_series": [community.slug],
+        "schedule_network_event": [network.slug],
+        "action_done": [action.pk],
+        "personal_feed": [feed.token],
+        "my_actions": [],
+        "attended": [],
+        "calendar": [],
+    }
+    mismatches = []
+    for name, rule in RULES.items():
+        url = reverse(f"meetings:{name}", args=args.get(name, [meeting.pk]))
+        for role in ROLES:
+            client.logout()
+            if role != "anonymous":
+                client.force_login(people[role])
+            status = client.get(url).status_code
+            if status != expected(rule, role, visibility):
+                mismatches.append(
+                    f"{role:>14} GET {url}: {status}, expected {expected(rule, role, visibility)}"
+                )
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_private_meetings_never_in_feeds_or_lists(client, world):
+    network, people = world
+    community = CommunityFactory(network=network, visibility="private", name="Hidden Group")
+    start = timezone.now() + timedelta(days=3)
+    Meeting.objects.create(
+        community=community,
+        title="Secret meeting",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        visibility="public",
+    )
+    outsider_feed = services.calendar_feed_get(user=people["outsider"])
+    services.calendar_feed_settings(user=people["outsider"], include_community_meetings=True)
+    assert (
+        b"Secret meeting"
+        not in client.get(reverse("meetings:personal_feed", args=[outsider_feed.token])).content
+    )
+    assert client.get(reverse("meetings:community_feed", args=[community.slug])).status_code == 404
+
+
+def convener_setup(client, **meeting_fields):
+    community = CommunityFactory(visibility="public")
+    lead = MembershipFactory(community=community, role="convener").user
+    client.force_login(lead)
+    start = meeting_fields.pop("starts_at", timezone.now() + timedelta(days=5))
+    meeting = services.meeting_schedule(
+        actor=lead,
+        community=community,
+        title="Monthly meeting",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        announce=False,
+        **meeting_fields,
+    )
+    return community, lead, meeting
+
+
+def meeting_form(**overrides):
+    data = {
+        "title": "Sepsis huddle",
+        "kind": "meeting",
+        "agenda": "- Welcome",
+        "starts_at": "2030-03-29T14:00",
+        "ends_at": "2030-03-29T16:00",
+        "format": "in-person",
+        "venue": "Room 4",
+        "joining_link": "",
+        "capacity": "",
+        "visibility": "members",
+        "reminder_hours": "24",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"ends_at": "2030-03-29T13:00"}, "ends_at", "end must be after the start"),
+        ({"joining_link": "teams meeting"}, "joining_link", "full web address"),
+        ({"format": "online"}, "joining_link", "Enter the joining link"),
+        ({"title": ""}, "title", "Enter a title"),
+        ({"starts_at": "not a date"}, "starts_at", "real date"),
+    ],
+)
+def test_schedule_bad_input(client, overrides, field, message):
+    community, _, _ = convener_setup(client)
+    before = Meeting.objects.count()
+    response = client.post(
+        reverse("meetings:schedule", args=[community.slug]), meeting_form(**overrides)
+    )
+    assert message.lower() in (field_error(soup(response), f"id_{field}") or "").lower()
+    assert Meeting.objects.count() == before
+    assert (
+        soup(response).find("textarea", attrs={"name": "agenda"}).get_text().strip() == "- Welcome"
+    )
+
+
+def test_schedule_across_the_clock_change(client):
+    community, _, _ = convener_setup(client)
+    # 29 March 2030 is before the clocks go forward (31 March); 5 April is after.
+    client.post(reverse("meetings:schedule", args=[community.slug]), meeting_form())
+    client.post(
+        reverse("meetings:schedule", args=[community.slug]),
+        meeting_form(title="After", starts_at="2030-04-05T14:00", ends_at="2030-04-05T16:00"),
+    )
+    before = Meeting.objects.get(title="Sepsis huddle")
+    after = Meeting.objects.get(title="After")
+    assert (
+        before.starts_at.astimezone(UTC).hour == 14 and after.starts_at.astimezone(UTC).hour == 13
+    )
+    cal = Calendar.from_ical(client.get(reverse("meetings:ics", args=[after.pk])).content)
+    event = cal.walk("VEVENT")[0]
+    assert event.decoded("DTSTART").astimezone(UTC).hour == 13
+
+
+def test_capacity_below_registrations_by_the_form(client):
+    community, lead, meeting = convener_setup(client, capacity=5)
+    for _ in range(3):
+        services.registration_create(meeting=meeting, user=UserFactory())
+    local = timezone.localtime(meeting.starts_at)
+    data = meeting_form(
+        capacity="2",
+        starts_at=f"{local:%Y-%m-%dT%H:%M}",
+        ends_at=f"{timezone.localtime(meeting.ends_at):%Y-%m-%dT%H:%M}",
+    )
+    response = client.post(reverse("meetings:edit", args=[meeting.pk]), data)
+    assert "3 people are already registered" in field_error(soup(response), "id_capacity")
+    meeting.refresh_from_db()
+    assert meeting.capacity == 5
+
+
+def test_register_for_cancelled_or_past_meeting_gets_a_message(client):
+    community, lead, meeting = convener_setup(client)
+    services.meeting_cancel(meeting=meeting, actor=lead, reason="Snow")
+    member = MembershipFactory(community=community).user
+    client.force_login(member)
+    response = client.post(reverse("meetings:register", args=[meeting.pk]), follow=True)
+    assert "cancelled" in soup(response).select_one(".nhsuk-notification-banner").get_text()
+    assert not Registration.objects.filter(user=member).exists()
+
+
+def test_minutes_file_must_be_pdf_or_docx(client):
+    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    url = reverse("meetings:minutes", args=[meeting.pk])
+    fake = SimpleUploadedFile(
+        "minutes.pdf", b"MZ\x90\x00 this is an executable", content_type="application/pdf"
+    )
+    response = client.post(url, {"notes": "Kept", "decisions": "", "document": fake, "save": "1"})
+    assert "must be a PDF or a Word" in field_error(soup(response), "id_document")
+    assert soup(response).find("textarea", attrs={"name": "notes"}).get_text().strip() == "Kept"
+    assert (
+        not hasattr(Meeting.objects.get(pk=meeting.pk), "minutes") or not meeting.minutes.document
+    )
+    good = SimpleUploadedFile("minutes.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    client.post(url, {"notes": "Kept", "decisions": "", "document": good, "save": "1"})
+    meeting.refresh_from_db()
+    assert meeting.minutes.document
+    download = client.get(reverse("meetings:minutes_document", args=[meeting.pk]))
+    assert (
+        download["X-Content-Type-Options"] == "nosniff"
+        and "attachment" in download["Content-Disposition"]
+    )
+
+
+def test_markdown_agenda_is_sanitised(client):
+    community, lead, meeting = convener_setup(client)
+    services.meeting_update(
+        meeting=meeting,
+        actor=lead,
+        agenda="**Hi** <script>alert(1)</script> <img src=x onerror=alert(1)>",
+    )
+    html = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert "<strong>Hi</strong>" in html and "<script>alert" not in html and "onerror" not in html
+
+
+def test_joining_link_only_for_registered_and_conveners(client):
+    community, lead, meeting = convener_setup(
+        client, format="online", joining_link="https://meet.example.org/abc"
+    )
+    assert (
+        "meet.example.org/abc"
+        in client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    )
+    member = MembershipFactory(community=community).user
+    client.force_login(member)
+    meeting.visibility = "public"
+    meeting.save()
+    assert (
+        "meet.example.org/abc"
+        not in client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    )
+    assert b"meet.example.org" not in client.get(reverse("meetings:ics", args=[meeting.pk])).content
+    client.post(reverse("meetings:register", args=[meeting.pk]))
+    assert (
+        "meet.example.org/abc"
+        in client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    )
+
+
+def test_feed_follows_changes_with_sequence_and_cancellation(client):
+    community, lead, meeting = convener_setup(client)
+    member = MembershipFactory(community=community).user
+    services.registration_create(meeting=meeting, user=member)
+    feed = services.calendar_feed_get(user=member)
+    url = reverse("meetings:personal_feed", args=[feed.token])
+
+    def event():
+        return Calendar.from_ical(client.get(url).content).walk("VEVENT")[0]
+
+    first = event()
+    services.meeting_update(
+        meeting=meeting,
+        actor=lead,
+        starts_at=meeting.starts_at + timedelta(hours=1),
+        ends_at=meeting.ends_at + timedelta(hours=1),
+    )
+    moved = event()
+    assert moved["UID"] == first["UID"] and moved["SEQUENCE"] > first["SEQUENCE"]
+    services.meeting_cancel(meeting=Meeting.objects.get(pk=meeting.pk), actor=lead, reason="Snow")
+    cancelled = event()
+    assert cancelled["STATUS"] == "CANCELLED" and cancelled["SEQUENCE"] > moved["SEQUENCE"]
+    old_token = feed.token
+    services.calendar_feed_reset(user=member)
+    assert client.get(reverse("meetings:personal_feed", args=[old_token])).status_code == 404
+
+
+def test_attended_record_csv(client):
+    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=3))
+    member = MembershipFactory(community=community).user
+    Registration.objects.create(meeting=meeting, user=member, status="registered")
+    services.attendance_record(
+        meeting=meeting, actor=lead, attended_ids=[Registration.objects.get(user=member).pk]
+    )
+    client.force_login(member)
+    body = client.get(reverse("meetings:attended") + "?format=csv").content.decode()
+    assert "Monthly meeting" in body and "120" in body
+    assert "Monthly meeting" in client.get(reverse("meetings:attended")).content.decode()
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_query_counts_constant(client, django_assert_max_num_queries, size):
+    community, lead, meeting = convener_setup(client, capacity=100)
+    for i in range(size):
+        services.registration_create(
+            meeting=meeting, user=MembershipFactory(community=community).user
+        )
+        start = timezone.now() + timedelta(days=10 + i)
+        Meeting.objects.create(
+            community=community, title=f"M{i}", starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        ActionItem.objects.create(community=community, meeting=meeting, description=f"Action {i}")
+    feed = services.calendar_feed_get(user=lead)
+    services.calendar_feed_settings(user=lead, include_community_meetings=True)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("meetings:community_list", args=[community.slug]))
+    with django_assert_max_num_queries(20):
+        client.get(reverse("meetings:detail", args=[meeting.pk]))
+    with django_assert_max_num_queries(6):
+        client.get(reverse("meetings:personal_feed", args=[feed.token]))
+    with django_assert_max_num_queries(6):
+        client.get(reverse("meetings:community_feed", args=[community.slug]))
