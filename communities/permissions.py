@@ -82,6 +82,11 @@ def can_manage(user, community):
     return membership is not None and membership.role in Membership.LEADING_ROLES
 
 
+def can_manage_network(user, network):
+    """Programme managers of the network (and staff)."""
+    return user.is_authenticated and (user.is_staff or network.managers.filter(pk=user.pk).exists())
+
+
 def can_join(user, community):
     return (
         user.is_authenticated

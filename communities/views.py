@@ -126,6 +126,9 @@ def network_detail(request, slug):
             "page": page,
             "communities": page.object_list,
             "managers": network.managers.all(),
+            "panels": extensions.render_network_panels(
+                request, network, can_manage=permissions.can_manage_network(request.user, network)
+            ),
         },
     )
 

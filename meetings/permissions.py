@@ -50,8 +50,7 @@ def can_manage(user, meeting):
     return meeting.network.managers.filter(pk=user.pk).exists()
 
 
-def can_manage_network(user, network):
-    return user.is_authenticated and (user.is_staff or network.managers.filter(pk=user.pk).exists())
+can_manage_network = community_permissions.can_manage_network
 
 
 def meetings_visible_to(user):

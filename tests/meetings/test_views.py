@@ -364,3 +364,76 @@ def test_query_counts_constant(client, django_assert_max_num_queries, size):
         client.get(reverse("meetings:personal_feed", args=[feed.token]))
     with django_assert_max_num_queries(6):
         client.get(reverse("meetings:community_feed", args=[community.slug]))
+
+
+def test_programme_manager_schedules_a_network_event_for_every_community(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    network = NetworkFactory()
+    manager = UserFactory()
+    network.managers.add(manager)
+    members = [
+        MembershipFactory(community=CommunityFactory(network=network)).user for _ in range(3)
+    ]
+    outsider = MembershipFactory(community=CommunityFactory()).user
+    client.force_login(manager)
+    data = meeting_form(title="Launch event", kind="launch", capacity="300", visibility="members")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("meetings:schedule_network_event", args=[network.slug]), data
+        )
+    event = Meeting.objects.get(title="Launch event")
+    assert response.status_code == 302 and event.network == network and event.community is None
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in members)
+    client.force_login(members[0])
+    client.post(reverse("meetings:register", args=[event.pk]))
+    assert Registration.objects.get(meeting=event, user=members[0]).status == "registered"
+    client.force_login(outsider)
+    assert client.get(reverse("meetings:detail", args=[event.pk])).status_code == 404
+    page = soup(client.get(reverse("communities:network", args=[network.slug])))
+    assert "Launch event" not in page.get_text()
+    client.force_login(members[1])
+    assert (
+        "Launch event"
+        in soup(client.get(reverse("communities:network", args=[network.slug]))).get_text()
+    )
+
+
+def test_owner_marks_an_action_done(client):
+    community, lead, meeting = convener_setup(client)
+    owner = MembershipFactory(community=community).user
+    action = ActionItem.objects.create(
+        community=community, meeting=meeting, description="Write the leaflet", owner=owner
+    )
+    other = MembershipFactory(community=community).user
+    client.force_login(other)
+    assert client.post(reverse("meetings:action_done", args=[action.pk])).status_code == 404
+    client.force_login(owner)
+    assert "Write the leaflet" in client.get(reverse("meetings:my_actions")).content.decode()
+    client.post(reverse("meetings:action_done", args=[action.pk]))
+    action.refresh_from_db()
+    assert action.status == "done"
+    rows = soup(client.get(reverse("meetings:my_actions"))).select("tbody tr")
+    assert not rows
+
+
+def test_attendance_with_walk_ins(client):
+    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(hours=3))
+    came = UserFactory()
+    absent = UserFactory()
+    for person in (came, absent):
+        Registration.objects.create(meeting=meeting, user=person, status="registered")
+    walk_in = UserFactory(email="walkin@example.org")
+    url = reverse("meetings:attendance", args=[meeting.pk])
+    response = client.post(
+        url,
+        {"attended": [Registration.objects.get(user=came).pk], "walk_ins": "nobody@example.org"},
+    )
+    assert "nobody@example.org" in field_error(soup(response), "id_walk_ins")
+    client.post(
+        url,
+        {"attended": [Registration.objects.get(user=came).pk], "walk_ins": "walkin@example.org"},
+    )
+    states = dict(Registration.objects.filter(meeting=meeting).values_list("user_id", "attended"))
+    assert states == {came.pk: True, absent.pk: False, walk_in.pk: True}
+    assert Registration.objects.get(user=walk_in).walk_in
