@@ -385,6 +385,9 @@ def seed_demo():
     member(communities[6], accounts["member"])
     _seed_community_life(communities, people, accounts, rng, now)
     _seed_meetings(communities, accounts, now)
+    from knowledge.demo import seed_knowledge
+
+    seed_knowledge(now=now)
     return {
         "accounts": accounts | {"national manager": national_manager},
         "people": len(people) + 5,

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class KnowledgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "knowledge"
+
+    def ready(self):
+        from communities.extensions import Tab, register_panel, register_tab
+        from knowledge.panels import community_library_panel
+
+        register_tab(
+            Tab(
+                key="library",
+                label="Library",
+                url_name="knowledge:community_library",
+                members_only=False,
+                order=20,
+            )
+        )
+        register_panel(community_library_panel, order=20)

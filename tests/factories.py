@@ -70,3 +70,59 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     user = factory.SubFactory(UserFactory)
     joined_at = factory.LazyFunction(timezone.now)
+
+
+# --- knowledge -------------------------------------------------------------------------------
+
+from knowledge.models import Adoption, Comment, Resource, Story  # noqa: E402
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    community = factory.SubFactory(CommunityFactory)
+    network = None
+    title = factory.Sequence(lambda n: f"Medicines review toolkit {n}")
+    summary = "A toolkit for structured medication reviews in care homes."
+    body = "Use it with residents and their families."
+    kind = Resource.Kind.TOOLKIT
+    external_url = "https://example.org/toolkit"
+    visibility = Resource.Visibility.PUBLIC
+    owner = factory.SubFactory(UserFactory)
+
+
+class AdoptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Adoption
+
+    resource = factory.SubFactory(ResourceFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    note = "We use it in our monthly reviews."
+
+
+class StoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Story
+
+    community = factory.SubFactory(CommunityFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"How we changed our reviews {n}")
+    what_happened = "A member shared a review template at our meeting."
+    visibility = Story.Visibility.PUBLIC
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    resource = factory.SubFactory(ResourceFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "We found this helpful."

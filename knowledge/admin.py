@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
+
+
+class VersionInline(admin.TabularInline):
+    model = ResourceVersion
+    extra = 0
+    readonly_fields = ["number", "file", "original_name", "content_type", "size", "created_at"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "community", "network", "visibility", "status", "review_date"]
+    list_filter = ["kind", "visibility", "status"]
+    search_fields = ["title", "summary"]
+    raw_id_fields = ["community", "network", "owner", "superseded_by", "hidden_by"]
+    inlines = [VersionInline]
+
+
+@admin.register(Adoption)
+class AdoptionAdmin(admin.ModelAdmin):
+    list_display = ["resource", "organisation", "community", "created_at"]
+    raw_id_fields = ["resource", "organisation", "community", "adopted_by"]
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "visibility", "created_at"]
+    raw_id_fields = ["community", "author", "resources"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["resource", "author", "is_hidden", "created_at"]
+    raw_id_fields = ["resource", "author", "hidden_by"]

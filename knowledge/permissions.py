@@ -1,0 +1,198 @@
+"""Who may see and do what in the library: each question with its queryset form.
+
+A resource's own visibility (community members / every signed-in user / public) never
+makes it more visible than its community: a resource in a private community is for that
+community's members (and staff) whatever it says; one in a listed community is for
+signed-in people at most. Network-wide resources (no community) follow their own setting,
+"members" meaning the network's managers and the members of its communities.
+Programme managers see the metadata of their communities, not their private content.
+Hidden resources are out of every list; their page stays open to the owner, the
+community's conveners and staff, so they can read why.
+Whatever a person may not see answers 404, never 403.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from communities.models import Community, Membership, Network
+from communities.permissions import active_membership, can_manage, communities_visible_to
+from knowledge.models import Resource, Story, Visibility
+
+OPEN_COMMUNITY = [Community.Visibility.PUBLIC, Community.Visibility.LISTED]
+OPEN_ITEM = [Visibility.SIGNED_IN, Visibility.PUBLIC]
+
+
+def _network_member(user, network):
+    if network is None:
+        return False
+    cache = user.__dict__.setdefault("_network_member_cache", {})
+    if network.pk not in cache:
+        cache[network.pk] = (
+            network.managers.filter(pk=user.pk).exists()
+            or Membership.objects.filter(
+                user=user, community__network=network, status=Membership.Status.ACTIVE
+            ).exists()
+        )
+    return cache[network.pk]
+
+
+def _visibility_q(user, *, network_wide=True):
+    """The Q that says which rows (resources, or stories with network_wide=False) this
+    person may see."""
+    if not user.is_authenticated:
+        in_public = Q(community__visibility=Community.Visibility.PUBLIC)
+        if network_wide:
+            in_public |= Q(community__isnull=True)
+        return Q(visibility=Visibility.PUBLIC) & in_public
+    if user.is_staff:
+        return Q()
+    member = Membership.objects.filter(
+        community=OuterRef("community"), user=user, status=Membership.Status.ACTIVE
+    )
+    in_community = Exists(member) | Q(
+        community__visibility__in=OPEN_COMMUNITY, visibility__in=OPEN_ITEM
+    )
+    if not network_wide:
+        return in_community
+    network_member = Exists(
+        Membership.objects.filter(
+            community__network=OuterRef("network"), user=user, status=Membership.Status.ACTIVE
+        )
+    ) | Exists(Network.managers.through.objects.filter(network=OuterRef("network"), user=user))
+    in_network = Q(community__isnull=True) & (Q(visibility__in=OPEN_ITEM) | network_member)
+    return (Q(community__isnull=False) & in_community) | in_network
+
+
+def resources_visible_to(user):
+    """Every published resource this person may know exists (hidden ones are in no list)."""
+    return Resource.objects.filter(_visibility_q(user), status=Resource.Status.PUBLISHED)
+
+
+def stories_visible_to(user):
+    return Story.objects.filter(_visibility_q(user, network_wide=False))
+
+
+def _item_visible(user, *, community, network, visibility):
+    if user.is_authenticated and user.is_staff:
+        return True
+    if community is not None:
+        if user.is_authenticated and active_membership(user, community) is not None:
+            return True
+        if visibility == Visibility.PUBLIC and community.visibility == Community.Visibility.PUBLIC:
+            return True
+        return (
+            user.is_authenticated
+            and visibility in OPEN_ITEM
+            and community.visibility in OPEN_COMMUNITY
+        )
+    if visibility == Visibility.PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    return visibility == Visibility.SIGNED_IN or _network_member(user, network)
+
+
+def can_moderate(user, resource):
+    """Conveners of the resource's community (or managers of its network) and staff."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if resource.community_id:
+        return can_manage(user, resource.community)
+    return resource.network.managers.filter(pk=user.pk).exists()
+
+
+def can_view_resource(user, resource):
+    if resource.is_hidden:
+        return user.is_authenticated and (
+            user.is_staff or resource.owner_id == user.pk or can_moderate(user, resource)
+        )
+    return _item_visible(
+        user, community=resource.community, network=resource.network, visibility=resource.visibility
+    )
+
+
+def can_edit_resource(user, resource):
+    """The owner (while they may still see it), the community's conveners, staff."""
+    if not user.is_authenticated:
+        return False
+    if resource.owner_id == user.pk and can_view_resource(user, resource):
+        return True
+    return can_moderate(user, resource)
+
+
+def can_take_part(user, resource):
+    """Comment, mark useful, record an adoption: any signed-in person who may see it."""
+    return user.is_authenticated and not resource.is_hidden and can_view_resource(user, resource)
+
+
+def can_view_story(user, story):
+    return _item_visible(user, community=story.community, network=None, visibility=story.visibility)
+
+
+def can_post_in(user, community):
+    """Active members of a community that is not archived."""
+    return (
+        user.is_authenticated
+        and not community.is_archived
+        and active_membership(user, community) is not None
+    )
+
+
+def communities_to_post_in(user):
+    if not user.is_authenticated:
+        return Community.objects.none()
+    return Community.objects.filter(
+        memberships__user=user,
+        memberships__status=Membership.Status.ACTIVE,
+        status=Community.Status.ACTIVE,
+    ).order_by("name")
+
+
+def networks_to_post_in(user):
+    if not user.is_authenticated:
+        return Network.objects.none()
+    return user.managed_networks.order_by("name")
+
+
+def resource_get(user, pk, *, queryset=None):
+    """The resource, if this person may see it; 404 otherwise (never 403)."""
+    qs = queryset if queryset is not None else Resource.objects.all()
+    resource = (
+        qs.select_related("community", "network", "owner", "superseded_by").filter(pk=pk).first()
+    )
+    if resource is None or not can_view_resource(user, resource):
+        raise Http404("No such resource")
+    return resource
+
+
+def resource_get_editable(user, pk):
+    resource = resource_get(user, pk)
+    if not can_edit_resource(user, resource):
+        raise Http404("Not yours to change")
+    return resource
+
+
+def resource_get_moderated(user, pk):
+    resource = resource_get(user, pk)
+    if not can_moderate(user, resource):
+        raise Http404("Conveners only")
+    return resource
+
+
+def resource_get_for_taking_part(user, pk):
+    resource = resource_get(user, pk)
+    if not can_take_part(user, resource):
+        raise Http404("No such resource")
+    return resource
+
+
+def story_get(user, pk):
+    story = Story.objects.select_related("community", "author").filter(pk=pk).first()
+    if story is None or not can_view_story(user, story):
+        raise Http404("No such story")
+    return story
+
+
+__all__ = ["communities_visible_to", "resources_visible_to", "stories_visible_to"]

@@ -1,0 +1,17 @@
+from django import template
+from django.template.defaultfilters import filesizeformat
+
+from knowledge.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    """{{ resource.body|markdown }}: Markdown rendered and sanitised."""
+    return render_markdown(text)
+
+
+@register.filter
+def size(value):
+    return filesizeformat(value)

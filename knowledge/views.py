@@ -1,0 +1,447 @@
+"""Thin views: find the resource or community through the permission helpers (404 when it
+may not be known), validate a form, call one service, redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from communities import permissions as community_permissions
+from communities.models import Community, Network
+from cop_platform.http import posted
+from knowledge import forms, permissions, selectors, services
+from knowledge.models import Comment, ResourceVersion
+
+
+def _apply_error(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(request, form, *, heading, submit, cancel, intro="", caption="", warning=False):
+    return render(
+        request,
+        "knowledge/form_page.html",
+        {
+            "form": form,
+            "heading": heading,
+            "intro": intro,
+            "caption": caption,
+            "submit_label": submit,
+            "cancel_url": cancel,
+            "warning": warning,
+            "multipart": form.is_multipart(),
+        },
+    )
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- the libraries -------------------------------------------------------------------------
+
+
+def _library(request, *, community=None, search=False):
+    user = request.user
+    communities = None
+    networks = None
+    if community is None:
+        communities = list(
+            community_permissions.communities_visible_to(user).only("slug", "name").order_by("name")
+        )
+        networks = list(Network.objects.only("slug", "name").order_by("name"))
+    form = forms.LibraryFilterForm(request.GET or None, communities=communities, networks=networks)
+    filters = form.cleaned_data if form.is_valid() else {}
+    chosen_community = community
+    if filters.get("community"):
+        chosen_community = next(c for c in communities if c.slug == filters["community"])
+    chosen_network = None
+    if filters.get("network"):
+        chosen_network = next(n for n in networks if n.slug == filters["network"])
+    q = filters.get("q", "")
+    resources, sort = selectors.resource_list(
+        user=user,
+        q=q,
+        topic=filters.get("topic", ""),
+        kind=filters.get("kind", ""),
+        community=chosen_community,
+        network=chosen_network,
+        since=filters.get("since"),
+        until=filters.get("until"),
+        sort=filters.get("sort", ""),
+    )
+    page = selectors.page_of(resources, request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "resources": selectors.with_snippets(page.object_list, q),
+        "q": q,
+        "sort": sort,
+        "query": _query_without_page(request),
+        "community": community,
+        "search": search,
+    }
+    if community is not None:
+        context.update(
+            {
+                "is_member": community_permissions.is_member(user, community),
+                "can_manage": community_permissions.can_manage(user, community),
+                "can_post": permissions.can_post_in(user, community),
+                "stories": list(selectors.story_list(user=user, community=community)[:10]),
+            }
+        )
+        return render(request, "knowledge/community_library.html", context)
+    context["can_post"] = (
+        permissions.communities_to_post_in(user).exists()
+        or permissions.networks_to_post_in(user).exists()
+    )
+    return render(request, "knowledge/library.html", context)
+
+
+@login_not_required
+def library(request):
+    return _library(request)
+
+
+@login_not_required
+def search(request):
+    return _library(request, search=True)
+
+
+@login_not_required
+def community_library(request, slug):
+    community = community_permissions.community_get(request.user, slug)
+    return _library(request, community=community)
+
+
+# --- resources -----------------------------------------------------------------------------
+
+
+@login_not_required
+def resource_detail(request, pk):
+    user = request.user
+    resource = permissions.resource_get(user, pk)
+    context = {
+        "resource": resource,
+        **selectors.resource_detail(user=user, resource=resource),
+        "can_edit": permissions.can_edit_resource(user, resource),
+        "can_moderate": permissions.can_moderate(user, resource),
+        "can_take_part": permissions.can_take_part(user, resource),
+        "comment_form": forms.CommentForm(),
+        "marked_useful": user.is_authenticated and resource.useful_marks.filter(user=user).exists(),
+    }
+    return render(request, "knowledge/resource.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def resource_create(request):
+    user = request.user
+    form = forms.ResourceForm(
+        posted(request),
+        request.FILES or None,
+        user=user,
+        destination=request.GET.get("to", ""),
+    )
+    if request.method == "POST" and form.is_valid():
+        kind, _, slug = form.cleaned_data["destination"].partition(":")
+        place = {}
+        if kind == "c":
+            place["community"] = get_object_or_404(Community, slug=slug)
+        else:
+            place["network"] = get_object_or_404(Network, slug=slug)
+        try:
+            resource = services.resource_create(
+                author=user,
+                upload=form.cleaned_data.get("upload"),
+                **place,
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"“{resource.title}” is in the library.")
+            return redirect(resource)
+    no_place = not form.fields["destination"].choices[1:]
+    return _form_page(
+        request,
+        form,
+        heading="Share a resource",
+        submit="Share the resource",
+        cancel=reverse("knowledge:library"),
+        intro=(
+            "Join a community first: members share resources with their community."
+            if no_place
+            else "Share something others can use: a leaflet, a toolkit, a protocol, a case study."
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def resource_edit(request, pk):
+    resource = permissions.resource_get_editable(request.user, pk)
+    form = forms.ResourceForm(posted(request), instance=resource, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resource_update(resource=resource, actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "The resource has been saved.")
+            return redirect(resource)
+    return _form_page(
+        request,
+        form,
+        heading=f"Edit {resource.title}",
+        submit="Save changes",
+        cancel=resource.get_absolute_url(),
+        caption=str(resource.place),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def version_create(request, pk):
+    resource = permissions.resource_get_editable(request.user, pk)
+    form = forms.VersionForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.resource_version_add(
+                resource=resource,
+                actor=request.user,
+                upload=form.cleaned_data["upload"],
+                change_note=form.cleaned_data["change_note"],
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"Version {version.number} has been uploaded.")
+            return redirect(resource)
+    return _form_page(
+        request,
+        form,
+        heading="Upload a new version",
+        submit="Upload",
+        cancel=resource.get_absolute_url(),
+        caption=resource.title,
+        intro="Earlier versions stay downloadable, with their dates and change notes.",
+    )
+
+
+def _send_file(version):
+    try:
+        handle = default_storage.open(version.file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_not_required
+def download(request, pk):
+    resource = permissions.resource_get(request.user, pk)
+    version = resource.versions.order_by("-number").first()
+    if version is None:
+        raise Http404("No file")
+    return _send_file(version)
+
+
+@login_not_required
+def version_download(request, pk, number):
+    resource = permissions.resource_get(request.user, pk)
+    return _send_file(get_object_or_404(ResourceVersion, resource=resource, number=number))
+
+
+@require_http_methods(["GET", "POST"])
+def adopt(request, pk):
+    resource = permissions.resource_get_for_taking_part(request.user, pk)
+    form = forms.AdoptionForm(posted(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.adoption_record(
+                resource=resource,
+                user=request.user,
+                organisation_name=form.cleaned_data["organisation_name"],
+                community=form.cleaned_data["community"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Thank you: your adoption is recorded on the resource.")
+            return redirect(resource)
+    return _form_page(
+        request,
+        form,
+        heading="We adopted this",
+        submit="Record the adoption",
+        cancel=resource.get_absolute_url(),
+        caption=resource.title,
+        intro="Tell its authors where their work spread: which organisation or community took it up, and how.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def useful(request, pk):
+    resource = permissions.resource_get_for_taking_part(request.user, pk)
+    if request.method == "POST":
+        marked = services.useful_toggle(resource=resource, user=request.user)
+        messages.success(
+            request, "Marked as useful." if marked else "Your “useful” mark has been removed."
+        )
+    return redirect(resource)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_create(request, pk):
+    resource = permissions.resource_get_for_taking_part(request.user, pk)
+    if request.method != "POST":
+        return redirect(resource)
+    form = forms.CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(resource=resource, author=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Your comment has been added.")
+            return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
+    return _form_page(
+        request,
+        form,
+        heading="Comment on the resource",
+        submit="Add comment",
+        cancel=resource.get_absolute_url(),
+        caption=resource.title,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def resource_hide(request, pk):
+    resource = permissions.resource_get_moderated(request.user, pk)
+    form = forms.HideForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.resource_hide(
+            resource=resource, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "The resource is hidden and its owner has been told why.")
+        return redirect(resource)
+    return _form_page(
+        request,
+        form,
+        heading=f"Hide {resource.title}?",
+        submit="Hide the resource",
+        cancel=resource.get_absolute_url(),
+        warning=True,
+        intro="It disappears from the library and search. Its owner, the conveners and staff can still open it.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def comment_hide(request, pk, comment_pk):
+    resource = permissions.resource_get_moderated(request.user, pk)
+    comment = get_object_or_404(
+        Comment.objects.select_related("author"), resource=resource, pk=comment_pk
+    )
+    form = forms.HideForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        comment.resource = resource
+        services.comment_hide(
+            comment=comment, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "The comment is hidden and its author has been told why.")
+        return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
+    return _form_page(
+        request,
+        form,
+        heading="Hide this comment?",
+        submit="Hide the comment",
+        cancel=resource.get_absolute_url(),
+        caption=resource.title,
+        warning=True,
+    )
+
+
+# --- stories -------------------------------------------------------------------------------
+
+
+@login_not_required
+def story_list(request):
+    stories = selectors.story_list(user=request.user)
+    page = selectors.page_of(stories, request.GET.get("page"))
+    return render(
+        request,
+        "knowledge/stories.html",
+        {"page": page, "stories": page.object_list, "query": ""},
+    )
+
+
+@login_not_required
+def story_detail(request, pk):
+    story = permissions.story_get(request.user, pk)
+    return render(
+        request,
+        "knowledge/story.html",
+        {"story": story, "resources": selectors.story_resources(user=request.user, story=story)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def story_create(request, slug):
+    community = community_permissions.community_get(request.user, slug)
+    if not permissions.can_post_in(request.user, community):
+        raise Http404("Members only")
+    form = forms.StoryForm(posted(request), user=request.user, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            story = services.story_create(
+                author=request.user, community=community, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Your story has been shared.")
+            return redirect(story)
+    return _form_page(
+        request,
+        form,
+        heading="Tell a story of changed practice",
+        submit="Share the story",
+        cancel=reverse("knowledge:community_library", args=[slug]),
+        caption=community.name,
+        intro="Follow the value cycle: what happened, what you learned, how you applied it, what difference it made, and what it changed about how you judge success.",
+    )
+
+
+# --- the community page's panel ------------------------------------------------------------
+
+
+def community_panel_html(request, community, *, is_member, can_manage):
+    user = request.user
+    recent, _ = selectors.resource_list(user=user, community=community)
+    return render_to_string(
+        "knowledge/panel.html",
+        {
+            "community": community,
+            "recent": list(recent[:5]),
+            "spread": selectors.community_spread(user=user, community=community),
+            "can_post": is_member and not community.is_archived,
+        },
+        request=request,
+    )

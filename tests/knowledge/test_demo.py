@@ -1,0 +1,21 @@
+import pytest
+from django.utils import timezone
+
+from dashboard.demo import seed_demo
+from knowledge.demo import seed_knowledge
+from knowledge.models import Adoption, Resource, Story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_is_idempotent(django_capture_on_commit_callbacks):
+    seed_demo()
+    now = timezone.now()
+    seed_knowledge(now=now)
+    counts = (Resource.objects.count(), Adoption.objects.count(), Story.objects.count())
+    seed_knowledge(now=now)
+    assert counts == (Resource.objects.count(), Adoption.objects.count(), Story.objects.count())
+    assert counts[0] >= 20 and counts[1] >= 5 and counts[2] >= 2
+    assert set(Resource.objects.values_list("kind", flat=True)) == set(Resource.Kind.values)
+    assert Resource.objects.filter(superseded_by__isnull=False).count() == 1
+    assert Resource.objects.filter(review_date__lt=now.date()).count() == 1

@@ -1,0 +1,123 @@
+"""XSS payloads in every user-written field render inert in pages and e-mails."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from communities.models import Membership
+from knowledge import services
+from knowledge.markdown import render_markdown
+from knowledge.models import Resource
+from tests.conftest import soup
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    ResourceFactory,
+    StoryFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAYLOADS = [
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">click</a>',
+    '<svg onload="alert(1)"></svg>',
+    '"><script>alert(2)</script>',
+    "[link](javascript:alert(3))",
+    '<iframe src="https://example.org"></iframe>',
+    "<body onload=alert(4)>",
+]
+
+
+def assert_inert(html):
+    page = soup_of(html)
+    assert not page.find_all(["script", "iframe", "svg", "object", "embed"])
+    for tag in page.find_all(True):
+        for attr, value in tag.attrs.items():
+            assert not attr.lower().startswith("on"), (tag, attr)
+            if attr in ("href", "src"):
+                assert "javascript:" not in str(value).lower(), tag
+
+
+def soup_of(html):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_markdown_is_sanitised(payload):
+    assert_inert(str(render_markdown(f"Intro\n\n{payload}\n\n**bold**")))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_pages_render_payloads_inert(client, payload, django_capture_on_commit_callbacks):
+    community = CommunityFactory()
+    convener = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
+    owner = MembershipFactory(community=community).user
+    resource = ResourceFactory(
+        community=community,
+        owner=owner,
+        title=f"Toolkit {payload}",
+        summary=f"Summary toolkit {payload}",
+        body=f"Body {payload}",
+    )
+    services.search_vector_update(resource_ids=[resource.pk])
+    comment = services.comment_add(resource=resource, author=owner, body=f"Comment {payload}")
+    story = StoryFactory(
+        community=community,
+        title=f"Story {payload}",
+        what_happened=f"Happened {payload}",
+        new_knowledge=payload,
+        how_applied=payload,
+        difference_made=payload,
+        reframed_success=payload,
+    )
+    story.resources.add(resource)
+    client.force_login(convener)
+    urls = [
+        reverse("knowledge:resource", args=[resource.pk]),
+        reverse("knowledge:library"),
+        reverse("knowledge:search") + "?q=toolkit",
+        reverse("knowledge:community_library", args=[community.slug]),
+        reverse("knowledge:story", args=[story.pk]),
+        reverse("knowledge:stories"),
+        reverse("communities:detail", args=[community.slug]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = soup(response)
+        main = page.find("main") or page
+        assert_inert(str(main))
+    # E-mails: hiding the resource and the comment tells their authors.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_hide(comment=comment, actor=convener, reason=f"Reason {payload}")
+        services.resource_hide(resource=resource, actor=convener, reason=f"Reason {payload}")
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        html = message.alternatives[0][0]
+        assert_inert(html.split("<body", 1)[1])
+        # Subject and text part are plain text, which no mail client runs as markup.
+        assert "&lt;" not in message.subject
+
+
+def test_review_email_escapes_the_title(django_capture_on_commit_callbacks):
+    owner = UserFactory()
+    community = CommunityFactory()
+    MembershipFactory(community=community, user=owner)
+    from datetime import date
+
+    ResourceFactory(
+        community=community,
+        owner=owner,
+        title="<script>alert(1)</script> leaflet",
+        review_date=date(2020, 1, 1),
+        visibility=Resource.Visibility.MEMBERS,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_reminders_send(today=date(2020, 1, 2))
+    html = mail.outbox[0].alternatives[0][0]
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
