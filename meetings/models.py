@@ -57,6 +57,7 @@ class Meeting(models.Model):
         LAUNCH = "launch", "Launch event"
         SHARING_DAY = "sharing-day", "Sharing day"
         WEBINAR = "webinar", "Webinar"
+        PROGRAMME = "programme", "Leadership programme session"
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"

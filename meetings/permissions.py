@@ -24,6 +24,8 @@ def _member_of_network(user, network_id):
 def can_view(user, meeting):
     if user.is_authenticated and user.is_staff:
         return True
+    if user.is_authenticated and meeting.community_id is None and _registered(user, meeting):
+        return True  # e.g. a participant of a programme whose sessions are network events
     if meeting.community_id:
         community = meeting.community
         if not community_permissions.can_view(user, community):
@@ -38,6 +40,16 @@ def can_view(user, meeting):
     return meeting.network.managers.filter(pk=user.pk).exists() or _member_of_network(
         user, meeting.network_id
     )
+
+
+def _registered(user, meeting):
+    from meetings.models import Registration
+
+    return Registration.objects.filter(
+        meeting=meeting,
+        user=user,
+        status__in=[Registration.Status.REGISTERED, Registration.Status.WAITING],
+    ).exists()
 
 
 def can_manage(user, meeting):
@@ -75,7 +87,12 @@ def meetings_visible_to(user):
         | public_event
         | Q(community__isnull=False, community__in=visible_communities)
         & Exists(member_of_community)
-        | Q(community__isnull=True) & (Exists(member_of_network) | Q(network__managers=user))
+        | Q(community__isnull=True)
+        & (
+            Exists(member_of_network)
+            | Q(network__managers=user)
+            | Q(registrations__user=user, registrations__status__in=["registered", "waiting"])
+        )
     ).distinct()
 
 

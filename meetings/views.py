@@ -41,7 +41,7 @@ def _form_page(
 ):
     return render(
         request,
-        "meetings/form_page.html",
+        "components/form_page.html",
         {
             "form": form,
             "heading": heading,

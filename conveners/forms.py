@@ -1,0 +1,198 @@
+from django import forms
+
+from accounts.models import Organisation, Profession, Region
+from communities.models import Community
+from conveners.models import Application, LeadershipProgramme, ProgrammeSession
+
+DATE = forms.DateInput(attrs={"type": "date"})
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = LeadershipProgramme
+        fields = [
+            "network",
+            "name",
+            "slug",
+            "description",
+            "cohort_size",
+            "applications_open",
+            "applications_close",
+            "starts_on",
+            "ends_on",
+            "meeting_commitment",
+            "criteria",
+            "balance_threshold",
+        ]
+        widgets = dict.fromkeys(
+            ["applications_open", "applications_close", "starts_on", "ends_on"], DATE
+        ) | {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "criteria": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"slug": "Short web address", "balance_threshold": "Balance warning threshold (%)"}
+
+    def __init__(self, *args, networks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["network"].queryset = networks
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("applications_open")
+            and cleaned.get("applications_close")
+            and cleaned["applications_close"] < cleaned["applications_open"]
+        ):
+            self.add_error("applications_close", "Applications must close after they open")
+        if (
+            cleaned.get("starts_on")
+            and cleaned.get("ends_on")
+            and cleaned["ends_on"] < cleaned["starts_on"]
+        ):
+            self.add_error("ends_on", "The programme must end after it starts")
+        return cleaned
+
+
+class SessionForm(forms.Form):
+    kind = forms.ChoiceField(choices=ProgrammeSession.Kind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(max_length=200)
+    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME)
+    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME)
+    venue = forms.CharField(required=False, max_length=300)
+    joining_link = forms.URLField(
+        required=False,
+        max_length=500,
+        error_messages={"invalid": "Enter a full web address, starting with https://"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("starts_at")
+            and cleaned.get("ends_at")
+            and cleaned["ends_at"] <= cleaned["starts_at"]
+        ):
+            self.add_error("ends_at", "The end must be after the start")
+        return cleaned
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = [
+            "community",
+            "proposed_domain",
+            "motivation",
+            "hopes",
+            "region",
+            "profession",
+            "organisation",
+            "sponsor_name",
+            "sponsor_role",
+            "sponsor_email",
+            "commitment",
+        ]
+        widgets = {
+            f: forms.Textarea(attrs={"rows": 4}) for f in ["proposed_domain", "motivation", "hopes"]
+        }
+        labels = {
+            "community": "The community you convene",
+            "sponsor_name": "Sponsor's name",
+            "sponsor_role": "Sponsor's role",
+            "sponsor_email": "Sponsor's e-mail address",
+        }
+        help_texts = {
+            "sponsor_email": "Someone at your employer who supports your taking part. We e-mail them a link to confirm."
+        }
+
+    def __init__(self, *args, user, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.filter(
+            memberships__user=user,
+            memberships__status="active",
+            memberships__role__in=["convener", "co-convener"],
+        ).distinct()
+        self.fields["community"].empty_label = "I want to start a new community"
+        self.fields["region"].choices = [("", "Choose your region"), *Region.choices]
+        self.fields["profession"].queryset = Profession.objects.filter(active=True)
+        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields[
+            "commitment"
+        ].label = f"I commit to convene at least {programme.meeting_commitment} face-to-face community meetings during the programme"
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("shortlist", "Shortlist"),
+            ("offer", "Offer a place"),
+            ("waitlist", "Put on the waiting list"),
+            ("reject", "Do not select"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a decision"},
+    )
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(
+        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for index, criterion in enumerate(criteria):
+            self.fields[f"c{index}"] = forms.TypedChoiceField(
+                label=criterion,
+                coerce=int,
+                choices=[(i, str(i)) for i in range(1, 6)],
+                widget=forms.RadioSelect,
+                error_messages={"required": "Score this criterion from 1 to 5"},
+            )
+
+    def scores(self):
+        return {c: self.cleaned_data[f"c{i}"] for i, c in enumerate(self.criteria)}
+
+
+class JournalForm(forms.Form):
+    title = forms.CharField(max_length=200, error_messages={"required": "Give the entry a title"})
+    body = forms.CharField(
+        label="Reflection",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Write your reflection"},
+    )
+    shared_with_managers = forms.BooleanField(
+        label="Share this entry with the programme managers", required=False
+    )
+
+
+class CompletionForm(forms.Form):
+    completed = forms.TypedChoiceField(
+        label="Did they complete the programme?",
+        coerce=lambda v: v == "yes",
+        choices=[("yes", "Completed"), ("no", "Did not complete")],
+        widget=forms.RadioSelect,
+    )
+    trains_others = forms.BooleanField(
+        label="Goes on to train others (train the trainer)", required=False
+    )
+
+
+class ApplicationFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status")] + [c for c in Application.Status.choices if c[0] != "draft"],
+    )
+    region = forms.ChoiceField(required=False, choices=[("", "Any region"), *Region.choices])
+    profession = forms.ModelChoiceField(
+        required=False, queryset=Profession.objects.all(), empty_label="Any profession"
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[("submitted", "Date submitted"), ("score", "Average score")]
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation with no fields: the POST is the answer."""

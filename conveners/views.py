@@ -1,0 +1,389 @@
+"""Thin views of the leadership programme."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from communities.models import Network
+from conveners import forms, permissions, selectors, services
+from conveners.models import Application, JournalEntry, LeadershipProgramme
+from cop_platform.http import posted
+
+
+def _apply_error(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(request, form, **context):
+    return render(request, "components/form_page.html", {"form": form, **context})
+
+
+def programme_list(request):
+    managed = LeadershipProgramme.objects.filter(network__managers=request.user).select_related(
+        "network"
+    )
+    programmes = LeadershipProgramme.objects.select_related("network").order_by(
+        "-applications_close"
+    )
+    mine = {a.programme_id: a for a in Application.objects.filter(applicant=request.user)}
+    for p in programmes:
+        p.my_application = mine.get(p.pk)
+    return render(
+        request,
+        "conveners/list.html",
+        {
+            "programmes": programmes,
+            "managed": managed,
+            "can_create": request.user.is_staff or request.user.managed_networks.exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def programme_create(request):
+    networks = (
+        Network.objects.all() if request.user.is_staff else request.user.managed_networks.all()
+    )
+    if not networks.exists():
+        raise Http404("Programme managers only")
+    form = forms.ProgrammeForm(posted(request), networks=networks)
+    if request.method == "POST" and form.is_valid():
+        programme = services.programme_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, "The programme has been created. Add its sessions next.")
+        return redirect("conveners:detail", programme.slug)
+    return _form_page(
+        request,
+        form,
+        heading="Create a leadership programme",
+        submit_label="Create programme",
+        cancel_url=reverse("conveners:list"),
+    )
+
+
+def programme_detail(request, slug):
+    programme = permissions.programme_get(slug)
+    context = {
+        "programme": programme,
+        "sessions": programme.sessions.select_related("meeting"),
+        "application": permissions.own_application(request.user, programme),
+        "can_manage": permissions.can_manage(request.user, programme),
+    }
+    return render(request, "conveners/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def session_add(request, slug):
+    programme = permissions.programme_get_managed(request.user, slug)
+    form = forms.SessionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.session_add(programme=programme, actor=request.user, **form.cleaned_data)
+        messages.success(request, "The session has been added; participants are registered for it.")
+        return redirect("conveners:detail", slug)
+    return _form_page(
+        request,
+        form,
+        heading="Add a session",
+        submit_label="Add session",
+        caption=programme.name,
+        cancel_url=reverse("conveners:detail", args=[slug]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request, slug):
+    programme = permissions.programme_get(slug)
+    application = permissions.own_application(request.user, programme)
+    user = request.user
+    initial = {
+        "region": user.region,
+        "profession": user.profession_id,
+        "organisation": user.organisation_id,
+    }
+    form = forms.ApplicationForm(
+        posted(request), instance=application, initial=initial, user=user, programme=programme
+    )
+    editable = programme.window_is_open and (
+        application is None or application.status in ("draft", "submitted")
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_save(
+                programme=programme,
+                applicant=user,
+                **{f: form.cleaned_data[f] for f in services.APPLICATION_FIELDS},
+            )
+            if "submit" in request.POST and application.status == Application.Status.DRAFT:
+                services.application_submit(application=application)
+                messages.success(
+                    request,
+                    "Your application has been submitted. We have e-mailed your sponsor to confirm their support.",
+                )
+            else:
+                messages.success(request, "Your application has been saved.")
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            return redirect("conveners:apply", slug)
+    return render(
+        request,
+        "conveners/apply.html",
+        {"programme": programme, "application": application, "form": form, "editable": editable},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request, slug):
+    programme = permissions.programme_get(slug)
+    application = permissions.own_application(request.user, programme)
+    if application is None:
+        raise Http404("No application")
+    form = forms.ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.application_withdraw(application=application)
+        messages.success(request, "Your application has been withdrawn.")
+        return redirect("conveners:detail", slug)
+    return _form_page(
+        request,
+        form,
+        heading="Withdraw your application?",
+        submit_label="Withdraw",
+        warning=True,
+        caption=programme.name,
+        cancel_url=reverse("conveners:apply", args=[slug]),
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def sponsor(request, token):
+    try:
+        application = services.sponsor_application(token)
+    except ValidationError as exc:
+        return render(request, "conveners/sponsor.html", {"error": exc.messages[0]}, status=400)
+    confirmed_now = None
+    if request.method == "POST":
+        application, confirmed_now = services.sponsor_confirm(token=token)
+    return render(
+        request,
+        "conveners/sponsor.html",
+        {"application": application, "confirmed_now": confirmed_now},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def offer(request, slug):
+    programme = permissions.programme_get(slug)
+    application = permissions.own_application(request.user, programme)
+    if application is None:
+        raise Http404("No application")
+    if request.method == "POST":
+        try:
+            services.offer_answer(
+                application=application, accept=request.POST.get("answer") == "accept"
+            )
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(
+                request,
+                "Welcome to the programme."
+                if request.POST.get("answer") == "accept"
+                else "You have declined the offer. Thank you for letting us know.",
+            )
+        return redirect("conveners:apply", slug)
+    return redirect("conveners:apply", slug)
+
+
+# --- programme managers -------------------------------------------------------------------------
+
+
+def applications(request, slug):
+    programme = permissions.programme_get_managed(request.user, slug)
+    form = forms.ApplicationFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.application_list(
+        programme=programme, **{k: v for k, v in filters.items() if v}
+    )
+    return render(
+        request,
+        "conveners/applications.html",
+        {"programme": programme, "form": form, "applications": rows},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_review(request, slug, pk):
+    programme, application = permissions.application_get_managed(request.user, slug, pk)
+    mine = application.reviews.filter(reviewer=request.user).first()
+    review_form = forms.ReviewForm(
+        posted(request) if "review" in request.POST else None,
+        criteria=programme.criteria_list(),
+        initial={
+            f"c{i}": (mine.scores.get(c) if mine else None)
+            for i, c in enumerate(programme.criteria_list())
+        }
+        | {"note": mine.note if mine else ""},
+        prefix="r",
+    )
+    decision_form = forms.DecisionForm(
+        posted(request) if "decide" in request.POST else None, prefix="d"
+    )
+    if request.method == "POST":
+        form = review_form if "review" in request.POST else decision_form
+        if form.is_valid():
+            try:
+                if form is review_form:
+                    services.review_save(
+                        application=application,
+                        reviewer=request.user,
+                        scores=form.scores(),
+                        note=form.cleaned_data["note"],
+                    )
+                    messages.success(request, "Your scores have been saved.")
+                else:
+                    services.application_decide(
+                        application=application,
+                        actor=request.user,
+                        decision=form.cleaned_data["decision"],
+                    )
+                    messages.success(request, "The decision has been saved and the applicant told.")
+            except ValidationError as exc:
+                _apply_error(form, exc)
+            else:
+                return redirect("conveners:review", slug, pk)
+    # Each reviewer sees the others' scores only once they have scored.
+    others = (
+        application.reviews.exclude(reviewer=request.user).select_related("reviewer")
+        if mine
+        else None
+    )
+    return render(
+        request,
+        "conveners/review.html",
+        {
+            "programme": programme,
+            "application": application,
+            "review_form": review_form,
+            "decision_form": decision_form,
+            "mine": mine,
+            "others": others,
+            "criteria": programme.criteria_list(),
+        },
+    )
+
+
+def selection(request, slug):
+    programme = permissions.programme_get_managed(request.user, slug)
+    return render(
+        request,
+        "conveners/selection.html",
+        {"programme": programme, **selectors.selection(programme=programme)},
+    )
+
+
+def participants(request, slug):
+    programme = permissions.programme_get_managed(request.user, slug)
+    people = selectors.participants(programme=programme)
+    for a in people:
+        a.convened = selectors.meetings_convened(application=a).count()
+    return render(
+        request, "conveners/participants.html", {"programme": programme, "participants": people}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def completion(request, slug, pk):
+    programme, application = permissions.application_get_managed(request.user, slug, pk)
+    form = forms.CompletionForm(
+        posted(request),
+        initial={
+            "completed": "yes" if application.completed else "no",
+            "trains_others": application.trains_others,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.completion_mark(
+                application=application, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("conveners:participants", slug)
+    return _form_page(
+        request,
+        form,
+        heading=f"Completion: {application.applicant.name}",
+        submit_label="Save",
+        caption=programme.name,
+        cancel_url=reverse("conveners:participants", args=[slug]),
+    )
+
+
+# --- participants ------------------------------------------------------------------------------------
+
+
+def _participation(request, slug):
+    programme = permissions.programme_get(slug)
+    application = permissions.own_application(request.user, programme)
+    if application is None or not application.is_participant:
+        raise Http404("Participants only")
+    return programme, application
+
+
+def participant(request, slug):
+    programme, application = _participation(request, slug)
+    convened = list(selectors.meetings_convened(application=application))
+    return render(
+        request,
+        "conveners/participant.html",
+        {
+            "programme": programme,
+            "application": application,
+            "sessions": selectors.participant_sessions(application=application),
+            "journal": application.journal.all(),
+            "convened": convened,
+            "convened_count": len(convened),
+            "progress": min(100, round(100 * len(convened) / programme.meeting_commitment))
+            if programme.meeting_commitment
+            else 100,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def journal_new(request, slug):
+    programme, application = _participation(request, slug)
+    form = forms.JournalForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.journal_add(application=application, **form.cleaned_data)
+        messages.success(request, "Your journal entry has been saved.")
+        return redirect("conveners:participant", slug)
+    return _form_page(
+        request,
+        form,
+        heading="New journal entry",
+        submit_label="Save entry",
+        caption=programme.name,
+        intro="Your journal is private to you unless you share an entry with the programme managers.",
+        cancel_url=reverse("conveners:participant", args=[slug]),
+    )
+
+
+def shared_journal(request, slug):
+    programme = permissions.programme_get_managed(request.user, slug)
+    entries = JournalEntry.objects.filter(
+        application__programme=programme, shared_with_managers=True
+    ).select_related("application__applicant")
+    return render(
+        request, "conveners/shared_journal.html", {"programme": programme, "entries": entries}
+    )
