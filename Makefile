@@ -30,7 +30,7 @@ build/static/.built: node_modules/.installed scripts/build-frontend.mjs $(wildca
 	npm run --silent build
 
 var:
-	mkdir -p var/mail var/media var/staticfiles var/celery/queue var/celery/processed
+	mkdir -p var/mail var/media var/staticfiles var/celery/queue var/celery/processed var/celery/control
 
 setup: $(BIN)/.installed node_modules/.installed build/static/.built var
 

@@ -150,6 +150,8 @@ else:
         "data_folder_in": str(_queue / "queue"),
         "data_folder_out": str(_queue / "queue"),
         "processed_folder": str(_queue / "processed"),
+        # Worker control messages (pidbox), kept out of the working directory.
+        "control_folder": str(_queue / "control"),
         "store_processed": False,
     }
 

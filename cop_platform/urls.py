@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
+    path("", include("conveners.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
