@@ -196,3 +196,22 @@ class ApplicationFilterForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """A confirmation with no fields: the POST is the answer."""
+
+
+class JournalEntryForm(forms.Form):
+    shared_with_managers = forms.BooleanField(
+        label="Share this entry with the programme managers", required=False
+    )
+    publish_to = forms.ModelChoiceField(
+        label="Publish it as a story in a community's library (optional)",
+        required=False,
+        queryset=Community.objects.none(),
+        empty_label="Do not publish",
+        help_text="Members of that community will be able to read it.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publish_to"].queryset = Community.objects.filter(
+            memberships__user=user, memberships__status="active", status="active"
+        ).distinct()

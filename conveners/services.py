@@ -395,6 +395,23 @@ def journal_share(*, entry, shared):
 
 
 @transaction.atomic
+def journal_publish_story(*, entry, community):
+    """Publish a journal entry as a story in the community's library (members only)."""
+    from knowledge.services import KnowledgeError, story_create
+
+    try:
+        story = story_create(
+            author=entry.application.applicant,
+            community=community,
+            title=entry.title,
+            what_happened=entry.body,
+        )
+    except KnowledgeError as exc:
+        raise ProgrammeError({"community": exc.messages}) from exc
+    return story
+
+
+@transaction.atomic
 def completion_mark(*, application, actor, completed, trains_others):
     if not application.is_participant:
         raise ProgrammeError("Only participants can complete the programme")

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("programmes/<slug:slug>/journal/", views.participant, name="participant"),
     path("programmes/<slug:slug>/journal/new/", views.journal_new, name="journal_new"),
+    path("programmes/<slug:slug>/journal/<int:pk>/", views.journal_entry, name="journal_entry"),
     path("programmes/<slug:slug>/shared-journal/", views.shared_journal, name="shared_journal"),
     path("sponsor/<str:token>/", views.sponsor, name="sponsor"),
 ]

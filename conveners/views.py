@@ -379,6 +379,42 @@ def journal_new(request, slug):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def journal_entry(request, slug, pk):
+    programme, application = _participation(request, slug)
+    entry = application.journal.filter(pk=pk).first()
+    if entry is None:
+        raise Http404("Not your entry")
+    form = forms.JournalEntryForm(
+        posted(request),
+        user=request.user,
+        initial={"shared_with_managers": entry.shared_with_managers},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journal_share(entry=entry, shared=form.cleaned_data["shared_with_managers"])
+            if form.cleaned_data["publish_to"]:
+                services.journal_publish_story(
+                    entry=entry, community=form.cleaned_data["publish_to"]
+                )
+                messages.success(request, "Your entry has been published as a story.")
+            else:
+                messages.success(request, "Saved.")
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            return redirect("conveners:participant", slug)
+    return _form_page(
+        request,
+        form,
+        heading=entry.title,
+        submit_label="Save",
+        caption="Your reflective journal",
+        intro=entry.body,
+        cancel_url=reverse("conveners:participant", args=[slug]),
+    )
+
+
 def shared_journal(request, slug):
     programme = permissions.programme_get_managed(request.user, slug)
     entries = JournalEntry.objects.filter(

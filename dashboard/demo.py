@@ -388,6 +388,7 @@ def seed_demo():
     from knowledge.demo import seed_knowledge
 
     seed_knowledge(now=now)
+    _seed_programmes(communities, people, accounts, national_manager, now)
     return {
         "accounts": accounts | {"national manager": national_manager},
         "people": len(people) + 5,
@@ -668,3 +669,139 @@ def _seed_meetings(communities, accounts, now):
             "created_by": lead,
         },
     )
+
+
+def _seed_programmes(communities, people, accounts, manager, now):
+    """A programme taking applications (one in every state) and a running one with
+    attendance, journal entries and commitment progress."""
+    from datetime import timedelta
+
+    from conveners.models import (
+        Application,
+        JournalEntry,
+        LeadershipProgramme,
+        ProgrammeSession,
+        Review,
+    )
+    from meetings.models import Meeting, Registration
+
+    network = Network.objects.get(slug="national-deprescribing-network")
+    today = timezone.localdate()
+    criteria = "Passion for the domain\nSupport of the employer\nReach across organisations"
+
+    def programme(slug, **fields):
+        obj, _ = LeadershipProgramme.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "network": network,
+                "created_by": manager,
+                "criteria": criteria,
+                "meeting_commitment": 5,
+                **fields,
+            },
+        )
+        return obj
+
+    recruiting = programme(
+        "convener-leadership-2027",
+        name="Convener Leadership Programme 2027",
+        cohort_size=24,
+        description="Five one-day modules, reflective webinars after each, and individual leadership work.",
+        applications_open=today - timedelta(days=10),
+        applications_close=today + timedelta(days=25),
+        starts_on=today + timedelta(days=60),
+        ends_on=today + timedelta(days=420),
+    )
+    states = [s.value for s in Application.Status]
+    for index, status in enumerate(states):
+        person = people[20 + index]
+        application, _ = Application.objects.update_or_create(
+            programme=recruiting,
+            applicant=person,
+            defaults={
+                "status": status,
+                "region": person.region,
+                "profession": person.profession,
+                "organisation": person.organisation,
+                "motivation": "To grow a community across the county.",
+                "hopes": "Facilitation skills.",
+                "proposed_domain": "Safer use of anticoagulants at home",
+                "sponsor_name": "Jordan Sponsor",
+                "sponsor_role": "Clinical director",
+                "sponsor_email": f"sponsor{index}@example.nhs.uk",
+                "commitment": True,
+                "submitted_at": None if status == "draft" else now - timedelta(days=5),
+                "sponsor_confirmed_at": now - timedelta(days=3) if index % 2 else None,
+                "decided_at": now - timedelta(days=1)
+                if status not in ("draft", "submitted")
+                else None,
+            },
+        )
+        if status not in ("draft", "withdrawn"):
+            Review.objects.update_or_create(
+                application=application,
+                reviewer=manager,
+                defaults={"scores": dict.fromkeys(recruiting.criteria_list(), 3 + index % 3)},
+            )
+
+    running = programme(
+        "convener-leadership-2026",
+        name="Convener Leadership Programme 2026",
+        cohort_size=24,
+        description="The first cohort: five modules between spring and winter.",
+        applications_open=today - timedelta(days=200),
+        applications_close=today - timedelta(days=160),
+        starts_on=today - timedelta(days=120),
+        ends_on=today + timedelta(days=120),
+    )
+    convener = accounts["convener"]
+    participant, _ = Application.objects.update_or_create(
+        programme=running,
+        applicant=convener,
+        defaults={
+            "status": "accepted",
+            "community": communities[6],
+            "motivation": "Grow the care homes community.",
+            "region": convener.region,
+            "profession": convener.profession,
+            "organisation": convener.organisation,
+            "sponsor_name": "Morgan Sponsor",
+            "sponsor_role": "Chief pharmacist",
+            "sponsor_email": "sponsor@example.nhs.uk",
+            "commitment": True,
+            "submitted_at": now - timedelta(days=170),
+            "sponsor_confirmed_at": now - timedelta(days=168),
+            "decided_at": now - timedelta(days=150),
+        },
+    )
+    for number in range(1, 6):
+        start = now + timedelta(days=-100 + 45 * number)
+        meeting, _ = Meeting.objects.update_or_create(
+            network=network,
+            title=f"Module {number} of the 2026 programme",
+            defaults={
+                "kind": "programme",
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=6),
+                "venue": "Example Learning Centre",
+                "created_by": manager,
+            },
+        )
+        ProgrammeSession.objects.update_or_create(
+            programme=running, meeting=meeting, defaults={"kind": "module"}
+        )
+        Registration.objects.update_or_create(
+            meeting=meeting,
+            user=convener,
+            defaults={"status": "registered", "attended": True if start < now else None},
+        )
+    for days_ago, title in [(90, "After module 1"), (45, "What the core group taught me")]:
+        JournalEntry.objects.update_or_create(
+            application=participant,
+            title=title,
+            defaults={
+                "body": "Starting from the domain made the first meeting feel like ours, not mine.",
+                "created_at": now - timedelta(days=days_ago),
+                "shared_with_managers": days_ago == 45,
+            },
+        )

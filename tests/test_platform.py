@@ -110,6 +110,19 @@ def test_seed_demo_is_idempotent():
     assert Meeting.objects.filter(series__isnull=False).count() >= 5
     assert set(ActionItem.objects.values_list("status", flat=True)) == {"open", "done"}
     assert Meeting.objects.filter(network__isnull=False).exists()
+    # Programmes: one recruiting with an application in every state, one running.
+    from conveners.models import Application, LeadershipProgramme
+    from conveners.selectors import meetings_convened
+
+    recruiting = LeadershipProgramme.objects.get(slug="convener-leadership-2027")
+    assert set(recruiting.applications.values_list("status", flat=True)) == set(
+        Application.Status.values
+    )
+    participant = Application.objects.get(
+        programme__slug="convener-leadership-2026", status="accepted"
+    )
+    assert participant.journal.count() == 2
+    assert meetings_convened(application=participant).count() >= 1
     assert all(c.memberships.filter(role="convener").exists() for c in Community.objects.all())
     # Invented people only: every address is on an example domain.
     assert not User.objects.exclude(email__regex=r"@example\.(org|nhs\.uk)$").exists()

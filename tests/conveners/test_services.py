@@ -184,3 +184,21 @@ def test_selection_counts_and_warnings(programme):
     assert any("London takes 75%" in w for w in result["warnings"])
     kinds = {r["value"]: r["cohort"] for r in result["breakdowns"][2]["rows"]}
     assert kinds == {"NHS trust": 2, "Care home": 2}
+
+
+def test_journal_entry_published_as_a_story(programme):
+    from knowledge.models import Story
+
+    application = submitted(programme)
+    services.application_decide(application=application, actor=programme.manager, decision="offer")
+    application = services.offer_answer(application=application, accept=True)
+    entry = services.journal_add(
+        application=application, title="Listening first", body="What I learnt."
+    )
+    outsider_community = CommunityFactory()
+    with pytest.raises(services.ProgrammeError):
+        services.journal_publish_story(entry=entry, community=outsider_community)
+    community = CommunityFactory()
+    MembershipFactory(community=community, user=application.applicant)
+    story = services.journal_publish_story(entry=entry, community=community)
+    assert Story.objects.get(pk=story.pk).what_happened == "What I learnt."

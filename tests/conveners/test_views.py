@@ -26,6 +26,7 @@ RULES = {
     "completion": "manager",
     "participant": "participant",
     "journal_new": "participant",
+    "journal_entry": "participant",
     "shared_journal": "manager",
     "sponsor": "token",
 }
@@ -65,12 +66,17 @@ def test_access_table(client, programme):
     )
     services.offer_answer(application=apps["participant"], accept=True)
     token = services.sponsor_token(apps["applicant"])
+    apps["participant"].refresh_from_db()
+    entry = services.journal_add(
+        application=apps["participant"], title="Private thoughts", body="Only mine"
+    )
     args = {
         "list": [],
         "create": [],
         "sponsor": [token],
         "review": [programme.slug, apps["applicant"].pk],
         "completion": [programme.slug, apps["participant"].pk],
+        "journal_entry": [programme.slug, entry.pk],
     }
     mismatches = []
     for name, rule in RULES.items():
@@ -89,6 +95,14 @@ def test_access_table(client, programme):
     client.force_login(people["other_applicant"])
     page = client.get(reverse("conveners:apply", args=[programme.slug])).content.decode()
     assert people["applicant"].name not in page
+    # A private journal entry is not shown to the programme managers.
+    client.force_login(people["manager"])
+    assert (
+        "Only mine"
+        not in client.get(
+            reverse("conveners:shared_journal", args=[programme.slug])
+        ).content.decode()
+    )
 
 
 def test_scores_of_others_only_after_scoring(client, programme):
