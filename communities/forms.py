@@ -86,10 +86,6 @@ class CommunityForm(forms.ModelForm):
         }
 
 
-class ConfirmForm(forms.Form):
-    """A confirmation with no fields: the POST is the answer."""
-
-
 class JoinForm(forms.Form):
     note = forms.CharField(
         label="A short note to the conveners (optional)",

@@ -13,22 +13,14 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from communities import extensions, forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
-from cop_platform.http import posted
+from cop_platform.forms import ConfirmForm
+from cop_platform.http import add_service_errors, posted
 
 PAGE_SIZE = 20
 
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _apply_error(form, exc):
-    """Show a service's refusal next to the right field (or at the top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _editable(request, slug):
@@ -140,7 +132,7 @@ def community_create(request):
         try:
             community = services.community_create(creator=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{community.name} has been created. You are its convener.")
             return redirect("communities:detail", community.slug)
@@ -184,7 +176,7 @@ def community_join(request, slug):
                 community=community, user=request.user, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             if membership.is_active:
                 messages.success(
@@ -214,12 +206,12 @@ def community_leave(request, slug):
     membership = permissions.active_membership(request.user, community)
     if membership is None:
         raise Http404("Not a member")
-    form = forms.ConfirmForm(posted(request))
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_leave(membership=membership)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"You have left {community.name}.")
             return (
@@ -322,7 +314,7 @@ def member_manage(request, slug, pk):
                         request, f"{membership.user.name} has been removed from the community."
                     )
             except ValidationError as exc:
-                _apply_error(form, exc)
+                add_service_errors(form, exc)
             else:
                 return redirect("communities:members", slug)
     return render(
@@ -564,7 +556,7 @@ def phase_change(request, slug):
         try:
             services.phase_change(community=community, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"{community.name} is now in the {community.get_phase_display()} phase."
@@ -621,7 +613,7 @@ def transform(request, slug):
                 )
                 return redirect("communities:detail", new.slug)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("communities:detail", slug)
     return _form_page(

@@ -194,10 +194,6 @@ class ApplicationFilterForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
-    """A confirmation with no fields: the POST is the answer."""
-
-
 class JournalEntryForm(forms.Form):
     shared_with_managers = forms.BooleanField(
         label="Share this entry with the programme managers", required=False

@@ -11,15 +11,8 @@ from django.views.decorators.http import require_http_methods
 from communities.models import Network
 from conveners import forms, permissions, selectors, services
 from conveners.models import Application, JournalEntry, LeadershipProgramme
-from cop_platform.http import posted
-
-
-def _apply_error(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from cop_platform.forms import ConfirmForm
+from cop_platform.http import add_service_errors, posted
 
 
 def _form_page(request, form, **context):
@@ -129,7 +122,7 @@ def apply(request, slug):
             else:
                 messages.success(request, "Your application has been saved.")
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("conveners:apply", slug)
     return render(
@@ -145,7 +138,7 @@ def withdraw(request, slug):
     application = permissions.own_application(request.user, programme)
     if application is None:
         raise Http404("No application")
-    form = forms.ConfirmForm(posted(request))
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         services.application_withdraw(application=application)
         messages.success(request, "Your application has been withdrawn.")
@@ -256,7 +249,7 @@ def application_review(request, slug, pk):
                     )
                     messages.success(request, "The decision has been saved and the applicant told.")
             except ValidationError as exc:
-                _apply_error(form, exc)
+                add_service_errors(form, exc)
             else:
                 return redirect("conveners:review", slug, pk)
     # Each reviewer sees the others' scores only once they have scored.
@@ -315,7 +308,7 @@ def completion(request, slug, pk):
                 application=application, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect("conveners:participants", slug)
@@ -401,7 +394,7 @@ def journal_entry(request, slug, pk):
             else:
                 messages.success(request, "Saved.")
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("conveners:participant", slug)
     return _form_page(

@@ -5,7 +5,7 @@ field's label, hint and error message; the bound field adds the design system's 
 to the widgets. One place, so no form can forget the error-summary pattern.
 """
 
-from django.forms import widgets
+from django.forms import Form, widgets
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -59,3 +59,7 @@ class NHSUKFormRenderer(TemplatesSetting):
     form_template_name = "components/forms/form.html"
     field_template_name = "components/forms/field.html"
     bound_field_class = NHSUKBoundField
+
+
+class ConfirmForm(Form):
+    """A confirmation with no fields: the POST is the answer."""

@@ -7,3 +7,12 @@ def posted(request):
     Not `request.POST or None`: an empty POST (a confirmation button) must still bind the form.
     """
     return request.POST if request.method == "POST" else None
+
+
+def add_service_errors(form, exc):
+    """Show a service's ValidationError next to the right fields (or at the top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -13,17 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from communities import permissions as community_permissions
 from communities.models import Community, Network
-from cop_platform.http import posted
+from cop_platform.http import add_service_errors, posted
 from knowledge import forms, permissions, selectors, services
 from knowledge.models import Comment, ResourceVersion
-
-
-def _apply_error(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_page(request, form, *, heading, submit, cancel, intro="", caption="", warning=False):
@@ -168,7 +160,7 @@ def resource_create(request):
                 **form.service_kwargs(),
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"“{resource.title}” is in the library.")
             return redirect(resource)
@@ -195,7 +187,7 @@ def resource_edit(request, pk):
         try:
             services.resource_update(resource=resource, actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The resource has been saved.")
             return redirect(resource)
@@ -222,7 +214,7 @@ def version_create(request, pk):
                 change_note=form.cleaned_data["change_note"],
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Version {version.number} has been uploaded.")
             return redirect(resource)
@@ -282,7 +274,7 @@ def adopt(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Thank you: your adoption is recorded on the resource.")
             return redirect(resource)
@@ -318,7 +310,7 @@ def comment_create(request, pk):
         try:
             services.comment_add(resource=resource, author=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Your comment has been added.")
             return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
@@ -414,7 +406,7 @@ def story_create(request, slug):
                 author=request.user, community=community, **form.service_kwargs()
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Your story has been shared.")
             return redirect(story)

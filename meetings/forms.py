@@ -295,7 +295,3 @@ class FeedSettingsForm(forms.Form):
         label="Also show every meeting of my communities, not only those I registered for",
         required=False,
     )
-
-
-class ConfirmForm(forms.Form):
-    """A confirmation with no fields: the POST is the answer."""

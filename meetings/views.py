@@ -3,8 +3,6 @@ then a form, then one service."""
 
 import csv
 
-import markdown
-import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -12,28 +10,16 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
-from cop_platform.http import posted
+from cop_platform.forms import ConfirmForm
+from cop_platform.http import add_service_errors, posted
+from cop_platform.markdown import render_markdown
 from meetings import forms, ical, permissions, selectors, services
 from meetings.models import ActionItem, CalendarFeed, Meeting, Registration
-
-
-def render_markdown(text):
-    """Markdown to HTML, sanitised: no script from user text ever runs."""
-    return mark_safe(nh3.clean(markdown.markdown(text or "", extensions=["sane_lists"])))  # noqa: S308
-
-
-def _apply_error(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_page(
@@ -120,7 +106,7 @@ def schedule(request, slug):
                 actor=request.user, community=community, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The meeting has been scheduled and the members told.")
             return redirect("meetings:detail", meeting.pk)
@@ -168,7 +154,7 @@ def schedule_series(request, slug):
                 agenda=d["agenda"],
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"{len(meetings)} meetings have been scheduled: {series.description}."
@@ -220,7 +206,7 @@ def edit(request, pk):
         try:
             services.meeting_update(meeting=meeting, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -292,7 +278,7 @@ def unregister(request, pk):
     )
     if registration is None:
         return redirect("meetings:detail", pk)
-    form = forms.ConfirmForm(posted(request))
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         services.registration_cancel(registration=registration)
         messages.success(request, "Your registration has been cancelled.")

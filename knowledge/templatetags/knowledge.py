@@ -1,7 +1,7 @@
 from django import template
 from django.template.defaultfilters import filesizeformat
 
-from knowledge.markdown import render_markdown
+from cop_platform.markdown import render_markdown
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 
 from communities.models import Membership
+from cop_platform.markdown import render_markdown
 from knowledge import services
-from knowledge.markdown import render_markdown
 from knowledge.models import Resource
 from tests.conftest import soup
 from tests.factories import (
