@@ -61,6 +61,7 @@ class SessionForm(forms.Form):
     ends_at = forms.DateTimeField(label="Ends", widget=DATETIME)
     venue = forms.CharField(required=False, max_length=300)
     joining_link = forms.URLField(
+        assume_scheme="https",
         required=False,
         max_length=500,
         error_messages={"invalid": "Enter a full web address, starting with https://"},

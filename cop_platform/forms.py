@@ -5,7 +5,7 @@ field's label, hint and error message; the bound field adds the design system's 
 to the widgets. One place, so no form can forget the error-summary pattern.
 """
 
-from django.forms import Form, widgets
+from django.forms import Form, URLField, widgets
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -63,3 +63,11 @@ class NHSUKFormRenderer(TemplatesSetting):
 
 class ConfirmForm(Form):
     """A confirmation with no fields: the POST is the answer."""
+
+
+class HttpsURLField(URLField):
+    """A URL field that assumes https:// when the scheme is left out (Django 6's default)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)

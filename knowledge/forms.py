@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from taggit.forms import TagField
 
+from cop_platform.forms import HttpsURLField
 from knowledge import files
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
@@ -39,6 +40,7 @@ class ResourceForm(forms.ModelForm):
     )
 
     class Meta:
+        field_classes = {"external_url": HttpsURLField}
         model = Resource
         fields = [
             "title",

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from cop_platform.forms import HttpsURLField
 from meetings.models import Meeting
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -42,6 +43,7 @@ class MeetingForm(forms.ModelForm):
             "capacity": "People beyond it join a waiting list and get a place when someone cancels.",
             "joining_link": "Shown only to people who registered, and to conveners.",
         }
+        field_classes = {"joining_link": HttpsURLField}
         widgets = {
             "starts_at": DATETIME,
             "ends_at": DATETIME,
@@ -112,6 +114,7 @@ class SeriesForm(forms.Form):
     )
     venue = forms.CharField(max_length=300, required=False)
     joining_link = forms.URLField(
+        assume_scheme="https",
         label="Joining link",
         required=False,
         max_length=500,
