@@ -25,6 +25,15 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """Transactional tests flush the database and recreate content types with new ids;
+    Django's in-memory ContentType cache must not hand out the old ones."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -216,7 +216,7 @@ def test_open_actions_carry_forward_until_closed(community):
     assert list(open_actions_before(meeting=third)) == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_many_registrations_for_the_last_place_leave_exactly_capacity(community):
     """Concurrent requests on the real database: the row lock holds the line."""
     meeting = schedule(community, community.lead, capacity=3)
