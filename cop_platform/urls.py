@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("conveners.urls")),
+    path("", include("dashboard.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

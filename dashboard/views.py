@@ -1,7 +1,13 @@
-from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import redirect, render
+import csv
+from datetime import timedelta
 
-from dashboard import selectors
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dashboard import figures, selectors
+from dashboard.forms import DashboardFilterForm
 
 
 @login_not_required
@@ -12,3 +18,130 @@ def home(request):
             return redirect("communities:invitation", token)
         return render(request, "dashboard/home.html", selectors.home_context(user=request.user))
     return render(request, "dashboard/welcome.html", selectors.welcome_context())
+
+
+def _sort(rows, key):
+    if key in figures.FLAGS:
+        return sorted(rows, key=lambda r: (not r["flags"][key], r["community"].name))
+    if key in ("members", "meetings_90", "flag_count"):
+        return sorted(rows, key=lambda r: (-r[key], r["community"].name))
+    if key == "last_activity":
+        return sorted(
+            rows, key=lambda r: (r["last_activity"] is None, r["last_activity"] or 0), reverse=False
+        )
+    return rows
+
+
+def _csv(filename, header, lines):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for line in lines:
+        # Spreadsheets run cells starting with = + - @ as formulas: neutralise text cells.
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in line])
+    return response
+
+
+def programme_dashboard(request):
+    networks = figures.networks_for(request.user)
+    if not networks.exists():
+        raise Http404("Programme managers only")
+    form = DashboardFilterForm(request.GET or None, networks=networks)
+    filters = form.cleaned_data if form.is_valid() else {}
+    communities = figures.communities_for(
+        request.user,
+        **{k: filters.get(k) for k in ("network", "region", "phase", "topic") if filters.get(k)},
+    )
+    rows = _sort(figures.community_table(communities), filters.get("sort") or "name")
+    ids = [r["community"].pk for r in rows]
+    export = request.GET.get("export")
+    if export == "communities":
+        return _csv(
+            "communities.csv",
+            [
+                "Community",
+                "Network",
+                "Phase",
+                "Members",
+                "Organisations",
+                "Meetings in 90 days",
+                "Average attendance",
+                "Attendance against capacity (%)",
+                "Minutes within 7 days",
+                "Action points done",
+                "Resources",
+                "Adoptions elsewhere",
+                "Last activity",
+                *figures.FLAGS.values(),
+            ],
+            (
+                [
+                    r["community"].name,
+                    r["network"],
+                    r["phase"],
+                    r["members"],
+                    r["organisations"],
+                    r["meetings_90"],
+                    r["average_attendance"] if r["average_attendance"] is not None else "",
+                    r["attendance_vs_capacity"] if r["attendance_vs_capacity"] is not None else "",
+                    r["minutes_on_time"],
+                    r["actions_done"],
+                    r["resources"],
+                    r["adoptions_elsewhere"],
+                    r["last_activity"].date().isoformat() if r["last_activity"] else "",
+                    *("yes" if r["flags"][k] else "" for k in figures.FLAGS),
+                ]
+                for r in rows
+            ),
+        )
+    trend = figures.trends(ids)
+    if export == "trends":
+        months = [m for m, _ in trend[0]["points"]]
+        return _csv(
+            "trends.csv",
+            ["Month", *(s["name"] for s in trend)],
+            (
+                [m.strftime("%Y-%m"), *(s["points"][i][1] for s in trend)]
+                for i, m in enumerate(months)
+            ),
+        )
+    spread = figures.spread(ids, viewer=request.user)
+    if export == "spread":
+        return _csv(
+            "spread.csv",
+            ["Resource", "From", "Adopted by", "When"],
+            ([s["resource"], s["from"], s["to"], s["when"].date().isoformat()] for s in spread),
+        )
+    for series in trend:
+        top = max((v for _, v in series["points"]), default=0) or 1
+        series["bars"] = []
+        for index, (month, value) in enumerate(series["points"]):
+            height = round(90 * value / top)
+            series["bars"].append(
+                {
+                    "month": month,
+                    "value": value,
+                    "x": index * 20 + 2,
+                    "y": 100 - height,
+                    "height": height,
+                }
+            )
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(
+        request,
+        "dashboard/programme.html",
+        {
+            "form": form,
+            "rows": rows,
+            "flags": figures.FLAGS,
+            "query": query.urlencode(),
+            "headline": figures.headline(
+                rows, communities, since=timezone.now() - timedelta(days=90)
+            ),
+            "trends": trend,
+            "spread": spread,
+            "programmes": figures.programmes(request.user),
+        },
+    )

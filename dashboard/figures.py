@@ -1,0 +1,312 @@
+"""The programme dashboard's figures, computed from the data with a fixed number of
+grouped queries whatever the number of communities. One function per table, used by the
+page and by its CSV export, so a figure has the same value everywhere.
+
+Only aggregates and community metadata: no private content (no resource titles, no names
+from member lists) leaves here, except resource titles the viewer may see anyway.
+"""
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.models import Region
+from communities.models import Community, Membership, Network
+from conveners.models import Application, LeadershipProgramme
+from conveners.selectors import meetings_convened, selection
+from knowledge.models import Adoption, Resource
+from meetings.models import ActionItem, Meeting, Registration
+
+ACTIVE = Membership.Status.ACTIVE
+FLAGS = {
+    "no_meeting": "No meeting for 60 days",
+    "no_convener": "No active convener",
+    "attendance_falling": "Attendance falling over the last three meetings",
+    "requests_waiting": "Join requests waiting more than 14 days",
+    "reviews_due": "Resources past their review date",
+}
+
+
+def networks_for(user):
+    if user.is_staff:
+        return Network.objects.all()
+    return Network.objects.filter(managers=user)
+
+
+def communities_for(user, *, network=None, region="", phase="", topic=""):
+    qs = Community.objects.filter(network__in=networks_for(user), status=Community.Status.ACTIVE)
+    if network:
+        qs = qs.filter(network=network)
+    if region:
+        qs = qs.filter(regions__region=region)
+    if phase:
+        qs = qs.filter(phase=phase)
+    if topic:
+        qs = qs.filter(topics__name__iexact=topic)
+    return (
+        Community.objects.filter(pk__in=qs.values("pk")).select_related("network").order_by("name")
+    )
+
+
+def community_table(communities, *, now=None):
+    """One row per community with its figures and health flags."""
+    now = now or timezone.now()
+    communities = list(communities)
+    ids = [c.pk for c in communities]
+    since_90, since_60, since_14 = (
+        now - timedelta(days=90),
+        now - timedelta(days=60),
+        now - timedelta(days=14),
+    )
+
+    members = {
+        r["community"]: r
+        for r in Membership.objects.filter(community__in=ids)
+        .values("community")
+        .annotate(
+            members=Count("pk", filter=Q(status=ACTIVE)),
+            organisations=Count("user__organisation", filter=Q(status=ACTIVE), distinct=True),
+            conveners=Count("pk", filter=Q(status=ACTIVE, role__in=Membership.LEADING_ROLES)),
+            old_requests=Count(
+                "pk", filter=Q(status=Membership.Status.REQUESTED, requested_at__lt=since_14)
+            ),
+            last_joined=Max("joined_at"),
+        )
+    }
+    held = list(
+        Meeting.objects.filter(
+            community__in=ids,
+            status=Meeting.Status.SCHEDULED,
+            ends_at__lte=now,
+            ends_at__gte=now - timedelta(days=365),
+        )
+        .annotate(attended=Count("registrations", filter=Q(registrations__attended=True)))
+        .values("community", "ends_at", "capacity", "attended", "minutes__published_at")
+        .order_by("community", "-ends_at")
+    )
+    by_community = defaultdict(list)
+    for m in held:
+        by_community[m["community"]].append(m)
+    actions = {
+        r["community"]: r
+        for r in ActionItem.objects.filter(community__in=ids)
+        .values("community")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(status=ActionItem.Status.DONE)))
+    }
+    resources = {
+        r["community"]: r
+        for r in Resource.objects.filter(community__in=ids, status=Resource.Status.PUBLISHED)
+        .values("community")
+        .annotate(
+            count=Count("pk"),
+            reviews_due=Count("pk", filter=Q(review_date__lt=now.date())),
+            last=Max("created_at"),
+        )
+    }
+    adoptions = dict(
+        Adoption.objects.filter(resource__community__in=ids)
+        .exclude(community=F("resource__community"))
+        .values("resource__community")
+        .annotate(n=Count("pk"))
+        .values_list("resource__community", "n")
+    )
+    rows = []
+    for c in communities:
+        m, a, r = members.get(c.pk, {}), actions.get(c.pk, {}), resources.get(c.pk, {})
+        meetings = by_community.get(c.pk, [])
+        recent = [x for x in meetings if x["ends_at"] >= since_90]
+        capacity = sum(x["capacity"] for x in recent if x["capacity"])
+        attended_with_capacity = sum(x["attended"] for x in recent if x["capacity"])
+        on_time = sum(
+            1
+            for x in recent
+            if x["minutes__published_at"]
+            and x["minutes__published_at"] <= x["ends_at"] + timedelta(days=7)
+        )
+        last3 = [x["attended"] for x in meetings[:3]]
+        last_meeting = meetings[0]["ends_at"] if meetings else None
+        last_activity = max(
+            [d for d in (last_meeting, r.get("last"), m.get("last_joined")) if d], default=None
+        )
+        flags = {
+            "no_meeting": last_meeting is None or last_meeting < since_60,
+            "no_convener": not m.get("conveners"),
+            # Oldest to newest, each lower than the one before.
+            "attendance_falling": len(last3) == 3 and last3[2] > last3[1] > last3[0],
+            "requests_waiting": bool(m.get("old_requests")),
+            "reviews_due": bool(r.get("reviews_due")),
+        }
+        rows.append(
+            {
+                "community": c,
+                "network": c.network.name if c.network else "",
+                "phase": c.get_phase_display(),
+                "members": m.get("members", 0),
+                "organisations": m.get("organisations", 0),
+                "meetings_90": len(recent),
+                "average_attendance": round(sum(x["attended"] for x in recent) / len(recent), 1)
+                if recent
+                else None,
+                "attendance_vs_capacity": round(100 * attended_with_capacity / capacity)
+                if capacity
+                else None,
+                "minutes_on_time": f"{on_time} of {len(recent)}" if recent else "",
+                "actions_done": f"{a.get('done', 0)} of {a.get('total', 0)}",
+                "resources": r.get("count", 0),
+                "adoptions_elsewhere": adoptions.get(c.pk, 0),
+                "last_activity": last_activity,
+                "flags": flags,
+                "flag_count": sum(flags.values()),
+            }
+        )
+    return rows
+
+
+def headline(rows, communities_qs, *, since):
+    ids = [row["community"].pk for row in rows]
+    people = Membership.objects.filter(community__in=ids, status=ACTIVE)
+    reached = people.aggregate(
+        members=Count("user", distinct=True),
+        organisations=Count("user__organisation", distinct=True),
+        professions=Count("user__profession", distinct=True),
+        regions=Count("user__region", distinct=True, filter=~Q(user__region="")),
+    )
+    meetings = Meeting.objects.filter(
+        community__in=ids,
+        status=Meeting.Status.SCHEDULED,
+        ends_at__gte=since,
+        ends_at__lte=timezone.now(),
+    )
+    held = meetings.aggregate(n=Count("pk"))["n"]
+    attended = Registration.objects.filter(meeting__in=meetings, attended=True).count()
+    phases = Counter(row["community"].get_phase_display() for row in rows)
+    return {
+        "communities": len(rows),
+        "phases": [(p.label, phases.get(p.label, 0)) for p in Community.Phase],
+        **reached,
+        "meetings_held": held,
+        "attendance": attended,
+    }
+
+
+def trends(ids, *, months=12, now=None):
+    """Per month over the last 12 months: new members, meetings held, attendance,
+    resources shared, adoptions."""
+    now = now or timezone.now()
+    start = (now - timedelta(days=31 * (months - 1))).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+    def per_month(qs, field, value="pk", count=True):
+        data = (
+            qs.filter(**{f"{field}__gte": start}).annotate(month=TruncMonth(field)).values("month")
+        )
+        data = data.annotate(n=Count(value) if count else Sum(value))
+        return {
+            row["month"].date().replace(day=1)
+            if hasattr(row["month"], "date")
+            else row["month"]: row["n"]
+            for row in data
+        }
+
+    series = {
+        "New members": per_month(
+            Membership.objects.filter(community__in=ids, status=ACTIVE), "joined_at"
+        ),
+        "Meetings held": per_month(
+            Meeting.objects.filter(community__in=ids, status="scheduled", ends_at__lte=now),
+            "starts_at",
+        ),
+        "Attendance": per_month(
+            Registration.objects.filter(meeting__community__in=ids, attended=True),
+            "meeting__starts_at",
+        ),
+        "Resources shared": per_month(
+            Resource.objects.filter(community__in=ids, status="published"), "created_at"
+        ),
+        "Adoptions": per_month(Adoption.objects.filter(resource__community__in=ids), "created_at"),
+    }
+    labels = []
+    month = start.date()
+    for _ in range(months):
+        labels.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return [
+        {"name": name, "points": [(m, values.get(m, 0)) for m in labels]}
+        for name, values in series.items()
+    ]
+
+
+def spread(ids, *, viewer):
+    """Adoptions outside the community that made the resource. Titles only where the
+    viewer may see the resource; otherwise a neutral description."""
+    from knowledge.permissions import resources_visible_to
+
+    adoptions = list(
+        Adoption.objects.filter(resource__community__in=ids)
+        .exclude(community=F("resource__community"))
+        .select_related("resource", "resource__community", "organisation", "community")
+        .order_by("-created_at")[:100]
+    )
+    visible = set(
+        resources_visible_to(viewer)
+        .filter(pk__in=[a.resource_id for a in adoptions])
+        .values_list("pk", flat=True)
+    )
+    return [
+        {
+            "resource": a.resource.title
+            if a.resource_id in visible
+            else f"A members-only resource of {a.resource.community.name}",
+            "resource_id": a.resource_id if a.resource_id in visible else None,
+            "from": a.resource.community.name,
+            "to": a.community.name
+            if a.community
+            else (a.organisation.name if a.organisation else ""),
+            "when": a.created_at,
+        }
+        for a in adoptions
+    ]
+
+
+def programmes(user):
+    result = []
+    for programme in LeadershipProgramme.objects.filter(
+        network__in=networks_for(user)
+    ).select_related("network"):
+        states = Counter(programme.applications.values_list("status", flat=True))
+        participants = list(
+            programme.applications.filter(status=Application.Status.ACCEPTED).select_related(
+                "applicant"
+            )
+        )
+        attended = Counter(
+            Registration.objects.filter(
+                meeting__programme_session__programme=programme, attended=True
+            ).values_list("user_id", flat=True)
+        )
+        sessions = programme.sessions.count()
+        rows = [
+            {
+                "name": a.applicant.name,
+                "sessions": f"{attended[a.applicant_id]} of {sessions}",
+                "convened": meetings_convened(application=a).count(),
+                "commitment": programme.meeting_commitment,
+            }
+            for a in participants
+        ]
+        result.append(
+            {
+                "programme": programme,
+                "states": [(s.label, states.get(s.value, 0)) for s in Application.Status],
+                "balance": selection(programme=programme),
+                "participants": rows,
+            }
+        )
+    return result
+
+
+REGION_CHOICES = Region.choices

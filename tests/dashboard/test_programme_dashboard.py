@@ -1,0 +1,146 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.models import Membership
+from dashboard import figures
+from knowledge.models import Adoption, Resource
+from meetings.models import Meeting, Registration
+from tests.conftest import soup
+from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def network():
+    n = NetworkFactory()
+    n.manager = UserFactory()
+    n.managers.add(n.manager)
+    return n
+
+
+def healthy(network, **fields):
+    community = CommunityFactory(network=network, **fields)
+    MembershipFactory(community=community, role="convener")
+    held = timezone.now() - timedelta(days=5)
+    Meeting.objects.create(
+        community=community, title="Recent", starts_at=held, ends_at=held + timedelta(hours=1)
+    )
+    return community
+
+
+def row_for(community):
+    return figures.community_table([community])[0]
+
+
+def test_a_healthy_community_has_no_flag(network):
+    assert row_for(healthy(network))["flag_count"] == 0
+
+
+def test_each_health_flag(network):
+    now = timezone.now()
+    silent = healthy(network)
+    Meeting.objects.filter(community=silent).update(
+        starts_at=now - timedelta(days=70), ends_at=now - timedelta(days=70) + timedelta(hours=1)
+    )
+    assert row_for(silent)["flags"]["no_meeting"]
+
+    leaderless = healthy(network)
+    Membership.objects.filter(community=leaderless).update(status="left")
+    assert row_for(leaderless)["flags"]["no_convener"]
+
+    falling = healthy(network)
+    Meeting.objects.filter(community=falling).delete()
+    for days_ago, came in [(50, 9), (30, 6), (10, 3)]:
+        m = Meeting.objects.create(
+            community=falling,
+            title="m",
+            starts_at=now - timedelta(days=days_ago),
+            ends_at=now - timedelta(days=days_ago) + timedelta(hours=1),
+        )
+        for _ in range(came):
+            Registration.objects.create(
+                meeting=m, user=UserFactory(), status="registered", attended=True
+            )
+    assert row_for(falling)["flags"]["attendance_falling"]
+    assert row_for(falling)["average_attendance"] == 6.0
+
+    waiting = healthy(network)
+    MembershipFactory(community=waiting, status="requested", requested_at=now - timedelta(days=15))
+    assert row_for(waiting)["flags"]["requests_waiting"]
+    fresh = healthy(network)
+    MembershipFactory(community=fresh, status="requested", requested_at=now - timedelta(days=3))
+    assert not row_for(fresh)["flags"]["requests_waiting"]
+
+    stale = healthy(network)
+    Resource.objects.create(
+        community=stale,
+        title="Old leaflet",
+        summary="s",
+        kind="leaflet",
+        review_date=now.date() - timedelta(days=1),
+    )
+    assert row_for(stale)["flags"]["reviews_due"]
+
+
+def test_manager_sees_only_their_networks_and_others_get_404(client, network):
+    mine = healthy(network, name="Mine")
+    other = healthy(NetworkFactory(), name="Someone else's")
+    client.force_login(network.manager)
+    page = soup(client.get(reverse("dashboard:programme")))
+    names = [a.get_text() for a in page.select(".app-dashboard-table tbody a")]
+    assert names == [mine.name] and other.name not in page.get_text()
+    client.force_login(MembershipFactory(community=mine).user)
+    assert client.get(reverse("dashboard:programme")).status_code == 404
+    client.logout()
+    assert client.get(reverse("dashboard:programme")).status_code == 302
+
+
+def test_private_content_stays_out(client, network):
+    private = healthy(network, name="Closed Group", visibility="private")
+    secret = Resource.objects.create(
+        community=private,
+        title="Secret protocol",
+        summary="s",
+        kind="process",
+        visibility="members",
+    )
+    Adoption.objects.create(resource=secret, community=healthy(network))
+    client.force_login(network.manager)
+    body = client.get(reverse("dashboard:programme")).content.decode()
+    assert "Secret protocol" not in body and "A members-only resource of Closed Group" in body
+    spread = client.get(reverse("dashboard:programme") + "?export=spread").content.decode()
+    assert "Secret protocol" not in spread
+
+
+def test_csv_matches_the_page_and_the_database(client, network):
+    a = healthy(network, name="Alpha", phase="unite")
+    for _ in range(4):
+        MembershipFactory(community=a)
+    client.force_login(network.manager)
+    response = client.get(reverse("dashboard:programme") + "?phase=unite&export=communities")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["Community"] for r in rows] == ["Alpha"]
+    assert (
+        int(rows[0]["Members"])
+        == Membership.objects.filter(community=a, status="active").count()
+        == 5
+    )
+    assert rows[0]["Meetings in 90 days"] == "1"
+
+
+@pytest.mark.parametrize("size", [3, 25])
+def test_dashboard_query_count_is_constant(client, network, django_assert_max_num_queries, size):
+    for _ in range(size):
+        c = healthy(network)
+        MembershipFactory(community=c)
+        Resource.objects.create(community=c, title="r", summary="s", kind="leaflet")
+    client.force_login(network.manager)
+    with django_assert_max_num_queries(40):
+        response = client.get(reverse("dashboard:programme"))
+    assert len(soup(response).select(".app-dashboard-table tbody tr")) == size
