@@ -88,21 +88,8 @@ def unsubscribe_url(*, user, preference):
     return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
 
 
-def email_queue(
-    *,
-    recipient,
-    purpose,
-    template,
-    context=None,
-    preference=None,
-    transactional=False,
-    attachments=None,
-):
-    """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
-
-    Returns the delivery row, or None when the recipient has switched the preference off
-    or the account is inactive.
-    """
+def _render(*, recipient, template, context, preference, transactional):
+    """The rendered message for one person, or None when they should not get it."""
     if not isinstance(recipient, User):
         raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
     if not recipient.is_active:
@@ -121,20 +108,99 @@ def email_queue(
         ctx["unsubscribe_url"] = unsubscribe_url(user=recipient, preference=preference)
         ctx["unsubscribe_label"] = PREFERENCES[preference].label
     ctx["preferences_url"] = settings.SITE_URL + reverse("accounts:preferences")
-    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
-    text = render_to_string(f"emails/{template}.txt", ctx)
-    html = render_to_string(f"emails/{template}.html", ctx)
-    return email_queue_rendered(
+    return {
+        "subject": " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())[:255],
+        "text": render_to_string(f"emails/{template}.txt", ctx),
+        "html": render_to_string(f"emails/{template}.html", ctx),
+        "headers": _unsubscribe_headers(ctx.get("unsubscribe_url")),
+    }
+
+
+def _unsubscribe_headers(url):
+    if not url:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def email_queue(
+    *,
+    recipient,
+    purpose,
+    template,
+    context=None,
+    preference=None,
+    transactional=False,
+    attachments=None,
+):
+    """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
+
+    Returns the delivery row, or None when the recipient has switched the preference off
+    or the account is inactive.
+    """
+    message = _render(
+        recipient=recipient,
+        template=template,
+        context=context,
+        preference=preference,
+        transactional=transactional,
+    )
+    if message is None:
+        return None
+    return _store(
         to_address=recipient.email,
         recipient=recipient,
         purpose=purpose,
-        subject=subject,
-        text=text,
-        html=html,
         preference=preference or "",
-        unsubscribe=ctx.get("unsubscribe_url"),
         attachments=attachments,
+        **message,
     )
+
+
+def email_queue_many(*, messages, purpose, template, preference):
+    """Queue one message per (recipient, context) in `messages` with a fixed number of
+    queries, whatever their number: one insert, one read back. Rows that exist already
+    (the same purpose for the same address) are left as they are and not queued again."""
+    rows = []
+    for recipient, context in messages:
+        message = _render(
+            recipient=recipient,
+            template=template,
+            context=context,
+            preference=preference,
+            transactional=False,
+        )
+        if message is not None:
+            rows.append(
+                EmailDelivery(
+                    to_address=recipient.email.strip().lower(),
+                    recipient=recipient,
+                    purpose=purpose,
+                    preference=preference,
+                    subject=message["subject"],
+                    body_text=message["text"],
+                    body_html=message["html"],
+                    headers=message["headers"],
+                    next_attempt_at=timezone.now() + timedelta(seconds=60),
+                )
+            )
+    if not rows:
+        return 0
+    started = timezone.now()
+    with transaction.atomic():
+        EmailDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        new_ids = list(
+            EmailDelivery.objects.filter(
+                purpose=purpose,
+                to_address__in=[r.to_address for r in rows],
+                created_at__gte=started,
+                status=EmailDelivery.Status.PENDING,
+            ).values_list("pk", flat=True)
+        )
+    from accounts.tasks import send_email_task
+
+    for delivery_id in new_ids:
+        enqueue_on_commit(send_email_task, delivery_id)
+    return len(new_ids)
 
 
 def email_queue_rendered(
@@ -150,10 +216,22 @@ def email_queue_rendered(
     attachments=None,
 ):
     """Store an already rendered message once per (address, purpose) and queue its delivery."""
-    headers = {}
-    if unsubscribe:
-        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return _store(
+        to_address=to_address,
+        purpose=purpose,
+        subject=subject,
+        text=text,
+        html=html,
+        recipient=recipient,
+        preference=preference,
+        headers=_unsubscribe_headers(unsubscribe),
+        attachments=attachments,
+    )
+
+
+def _store(
+    *, to_address, purpose, subject, text, html, recipient, preference, headers, attachments
+):
     to_address = to_address.strip().lower()
     try:
         with transaction.atomic():

@@ -133,6 +133,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Join requests to answer (conveners) and answers to one's own requests.",
     )
 
+    # When the person last opened their home page: "new since your last visit".
+    last_home_visit = models.DateTimeField(null=True, blank=True, editable=False)
+
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=dj_timezone.now)

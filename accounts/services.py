@@ -73,3 +73,8 @@ def preference_unsubscribe(*, user_id, preference):
         actor=None, action="preferences.unsubscribe", target=user, data={"preference": preference}
     )
     return user, True
+
+
+def user_home_visited(*, user, when):
+    """Remember the visit (a timestamp, not a state change: no audit entry)."""
+    User.objects.filter(pk=user.pk).update(last_home_visit=when)

@@ -16,3 +16,11 @@ def add_service_errors(form, exc):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def csv_safe(value):
+    """A CSV cell that a spreadsheet will not run: text starting with = + - @ is a formula
+    to Excel and LibreOffice, so it is prefixed with an apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -177,6 +177,17 @@ CELERY_BEAT_SCHEDULE = {
     # Finds the meetings whose reminder is due and sends each registered person one
     # (a scan of the database, not tasks scheduled ahead: safe to run twice or late).
     "meeting-reminders": {"task": "meetings.tasks.send_due_reminders_task", "schedule": 300.0},
+    # Digests: daily at 07:00, weekly on Monday at 07:00 (Europe/London), once per person per period.
+    "digest-daily": {
+        "task": "dashboard.tasks.send_digests_task",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ("daily",),
+    },
+    "digest-weekly": {
+        "task": "dashboard.tasks.send_digests_task",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "args": ("weekly",),
+    },
     # E-mails the owners of resources whose review date has passed, once per review date.
     "resource-reviews": {
         "task": "knowledge.tasks.send_review_reminders_task",

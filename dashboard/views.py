@@ -6,6 +6,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts.services import user_home_visited
+from cop_platform.http import csv_safe
 from dashboard import figures, selectors
 from dashboard.forms import DashboardFilterForm
 
@@ -16,7 +18,12 @@ def home(request):
         token = request.session.pop("invitation_token", None)
         if token:  # back from sign-up or sign-in: finish answering the invitation
             return redirect("communities:invitation", token)
-        return render(request, "dashboard/home.html", selectors.home_context(user=request.user))
+        now = timezone.now()
+        response = render(
+            request, "dashboard/home.html", selectors.home_context(user=request.user, now=now)
+        )
+        user_home_visited(user=request.user, when=now)
+        return response
     return render(request, "dashboard/welcome.html", selectors.welcome_context())
 
 
@@ -38,8 +45,7 @@ def _csv(filename, header, lines):
     writer = csv.writer(response)
     writer.writerow(header)
     for line in lines:
-        # Spreadsheets run cells starting with = + - @ as formulas: neutralise text cells.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in line])
+        writer.writerow([csv_safe(v) for v in line])
     return response
 
 

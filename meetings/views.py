@@ -16,7 +16,7 @@ from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
 from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, posted
+from cop_platform.http import add_service_errors, csv_safe, posted
 from cop_platform.markdown import render_markdown
 from meetings import forms, ical, permissions, selectors, services
 from meetings.models import ActionItem, CalendarFeed, Meeting, Registration
@@ -430,20 +430,14 @@ def attended(request):
             writer.writerow(
                 [
                     m.starts_at.date().isoformat(),
-                    _csv_safe(m.host_name),
-                    _csv_safe(m.title),
+                    csv_safe(m.host_name),
+                    csv_safe(m.title),
                     m.duration_minutes,
-                    _csv_safe(m.get_kind_display()),
+                    csv_safe(m.get_kind_display()),
                 ]
             )
         return response
     return render(request, "meetings/attended.html", {"registrations": registrations})
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 # --- calendars ---------------------------------------------------------------------------------------

@@ -144,3 +144,10 @@ def test_dashboard_query_count_is_constant(client, network, django_assert_max_nu
     with django_assert_max_num_queries(40):
         response = client.get(reverse("dashboard:programme"))
     assert len(soup(response).select(".app-dashboard-table tbody tr")) == size
+
+
+def test_csv_cells_cannot_run_as_formulas(client, network):
+    healthy(network, name='=HYPERLINK("http://example.org")')
+    client.force_login(network.manager)
+    body = client.get(reverse("dashboard:programme") + "?export=communities").content.decode()
+    assert "'=HYPERLINK" in body

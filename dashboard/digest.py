@@ -1,0 +1,89 @@
+"""The digest e-mail: the home feed over the period since the person's last digest.
+
+Recipients are taken in batches, each built with a fixed number of queries. Each person
+gets at most one digest per period (the outbox's purpose key is the period), so the job
+can run twice, or again after a worker died mid-batch, and carries on where it stopped.
+Nothing new, no e-mail."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.mail import email_queue_many
+from accounts.models import EmailDelivery, User
+from communities.models import Membership
+from dashboard.feed import feed_for
+
+BATCH = 200
+PERIOD = {User.Digest.DAILY: timedelta(days=1), User.Digest.WEEKLY: timedelta(days=7)}
+
+
+def period_key(frequency, now):
+    local = timezone.localtime(now)
+    if frequency == User.Digest.WEEKLY:
+        year, week, _ = local.isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+    return f"daily:{local:%Y-%m-%d}"
+
+
+def recipients(frequency):
+    return (
+        User.objects.filter(
+            is_active=True, digest_frequency=frequency, memberships__status=Membership.Status.ACTIVE
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def digest_batch(users, *, frequency, now):
+    """Queue the digests of one batch of people. Returns how many were queued."""
+    key = f"digest:{period_key(frequency, now)}"
+    addresses = [u.email.lower() for u in users]
+    done = set(
+        EmailDelivery.objects.filter(purpose=key, to_address__in=addresses).values_list(
+            "to_address", flat=True
+        )
+    )
+    last = dict(
+        EmailDelivery.objects.filter(
+            to_address__in=addresses,
+            purpose__startswith="digest:",
+            status=EmailDelivery.Status.SENT,
+        )
+        .values("to_address")
+        .annotate(at=Max("sent_at"))
+        .values_list("to_address", "at")
+    )
+    todo = [u for u in users if u.email.lower() not in done]
+    since = {u.pk: last.get(u.email.lower()) or now - PERIOD[frequency] for u in todo}
+    feeds = feed_for(todo, since_by_user=since, until=now)
+    home_url = settings.SITE_URL + reverse("home")
+    messages = [
+        (
+            user,
+            {
+                "feed": feeds[user.pk],
+                "since": since[user.pk],
+                "frequency": frequency,
+                "home_url": home_url,
+            },
+        )
+        for user in todo
+        if not feeds[user.pk]["is_empty"]
+    ]
+    return email_queue_many(messages=messages, purpose=key, template="digest", preference="digest")
+
+
+def digest_send(*, frequency, now=None):
+    now = now or timezone.now()
+    queued, after = 0, 0
+    while True:
+        batch = list(recipients(frequency).filter(pk__gt=after)[:BATCH])
+        if not batch:
+            return queued
+        queued += digest_batch(batch, frequency=frequency, now=now)
+        after = batch[-1].pk

@@ -1,0 +1,162 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import EmailDelivery
+from dashboard.digest import digest_batch, digest_send
+from dashboard.tasks import send_digests_task
+from knowledge.models import Resource
+from meetings.models import Meeting
+from tests.conftest import soup
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def upcoming(community, title):
+    start = timezone.now() + timedelta(days=10)
+    return Meeting.objects.create(
+        community=community, title=title, starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+
+
+@pytest.fixture
+def two_communities():
+    person = UserFactory(digest_frequency="weekly")
+    a, b = CommunityFactory(name="Falls"), CommunityFactory(name="Sepsis")
+    hidden = CommunityFactory(name="Hidden", visibility="private")
+    for c in (a, b):
+        MembershipFactory(community=c, user=person)
+    MembershipFactory(community=hidden)
+    return person, a, b, hidden
+
+
+def test_digest_has_both_communities_and_nothing_private(
+    two_communities, mailoutbox, django_capture_on_commit_callbacks
+):
+    person, a, b, hidden = two_communities
+    upcoming(a, "Falls huddle")
+    Resource.objects.create(community=b, title="Sepsis toolkit", summary="s", kind="toolkit")
+    upcoming(hidden, "Secret meeting")
+    Resource.objects.create(community=hidden, title="Secret protocol", summary="s", kind="process")
+    with django_capture_on_commit_callbacks(execute=True):
+        # Two digests: this person's, and the hidden community's own member's.
+        assert digest_send(frequency="weekly") == 2
+    message = next(m for m in mailoutbox if m.to == [person.email])
+    body = message.body + message.alternatives[0][0]
+    assert "Falls huddle" in body and "Sepsis toolkit" in body
+    assert "Secret" not in body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_nothing_new_means_no_email(two_communities, mailoutbox):
+    assert digest_send(frequency="weekly") == 0
+    assert mailoutbox == []
+
+
+def test_run_twice_and_after_a_crash_one_email(
+    two_communities, mailoutbox, django_capture_on_commit_callbacks
+):
+    person, a, _, _ = two_communities
+    upcoming(a, "Falls huddle")
+    with django_capture_on_commit_callbacks(execute=False):
+        send_digests_task("weekly")  # queued, then the worker dies before sending
+    with django_capture_on_commit_callbacks(execute=True):
+        send_digests_task("weekly")
+        send_digests_task("weekly")
+    from accounts.tasks import sweep_pending_emails_task
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        sweep_pending_emails_task()
+    assert len(mailoutbox) == 1
+    assert EmailDelivery.objects.filter(purpose__startswith="digest:").count() == 1
+
+
+def test_next_period_covers_only_what_came_since(
+    two_communities, mailoutbox, django_capture_on_commit_callbacks
+):
+    person, a, _, _ = two_communities
+    upcoming(a, "First meeting")
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_send(frequency="weekly")
+    with time_machine.travel(timezone.now() + timedelta(days=7)):
+        upcoming(a, "Second meeting")
+        with django_capture_on_commit_callbacks(execute=True):
+            digest_send(frequency="weekly")
+    assert "Second meeting" in mailoutbox[1].body and "First meeting" not in mailoutbox[1].body
+
+
+def test_people_who_chose_daily_or_never_are_not_in_the_weekly(two_communities):
+    person = two_communities[0]
+    _, a, _, _ = two_communities
+    for frequency in ("daily", "never"):
+        MembershipFactory(community=a, user=UserFactory(digest_frequency=frequency))
+    upcoming(a, "Falls huddle")
+    queued = digest_send(frequency="weekly")
+    assert list(EmailDelivery.objects.values_list("to_address", flat=True)) == [person.email], (
+        queued
+    )
+
+
+@pytest.mark.parametrize("size", [10, 100])
+def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
+    community = CommunityFactory()
+    people = [
+        MembershipFactory(community=community, user=UserFactory(digest_frequency="weekly")).user
+        for _ in range(size)
+    ]
+    upcoming(community, "Everyone's meeting")
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        assert digest_batch(people, frequency="weekly", now=timezone.now()) == size
+    statements = [q["sql"] for q in queries]
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    # Reads are fixed: what was sent, the people's communities, meetings, minutes, resources,
+    # stories, the new ids. The messages go in one bulk insert (SQLite splits it by its
+    # limit on query parameters).
+    assert len(statements) - len(inserts) == 10
+    assert 1 <= len(inserts) <= (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_home_shows_what_is_new_and_what_to_do(client, two_communities):
+    person, a, b, hidden = two_communities
+    upcoming(a, "Falls huddle")
+    Resource.objects.create(community=b, title="Sepsis toolkit", summary="s", kind="toolkit")
+    upcoming(hidden, "Secret meeting")
+    led = CommunityFactory(name="Led by me")
+    MembershipFactory(community=led, user=person, role="convener")
+    MembershipFactory(
+        community=led,
+        status="requested",
+        requested_at=timezone.now(),
+        user=UserFactory(name="Ria Requester"),
+    )
+    client.force_login(person)
+    page = soup(client.get("/"))
+    text = page.get_text(" ")
+    assert "Falls huddle" in text and "Sepsis toolkit" in text and "Secret" not in text
+    assert "Ria Requester" in page.select_one(".app-home-requests").get_text()
+    # A second visit: what was new is no longer new.
+    page = soup(client.get("/"))
+    assert "nothing new since" in page.select_one(".app-home-communities").get_text()
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_home_query_count_is_constant(client, django_assert_max_num_queries, size):
+    person = UserFactory()
+    for i in range(size):
+        c = CommunityFactory()
+        MembershipFactory(community=c, user=person, role="convener" if i % 2 else "member")
+        upcoming(c, f"Meeting {i}")
+        Resource.objects.create(community=c, title=f"Resource {i}", summary="s", kind="toolkit")
+        MembershipFactory(community=c, status="requested", requested_at=timezone.now())
+    client.force_login(person)
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("home")).status_code == 200
