@@ -103,6 +103,29 @@ def meetings_convened(*, application):
     ).order_by("starts_at")
 
 
+def meetings_convened_counts(*, programme, user_ids):
+    """{user_id: face-to-face meetings convened} for many participants in one query; the
+    same rule as meetings_convened."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    rows = (
+        Meeting.objects.filter(
+            community__memberships__user__in=user_ids,
+            community__memberships__status=Membership.Status.ACTIVE,
+            community__memberships__role__in=Membership.LEADING_ROLES,
+            status=Meeting.Status.SCHEDULED,
+            format__in=[Meeting.Format.IN_PERSON, Meeting.Format.HYBRID],
+            starts_at__date__gte=programme.starts_on,
+            starts_at__date__lte=programme.ends_on,
+            ends_at__lte=timezone.now(),
+        )
+        .values("community__memberships__user")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return {r["community__memberships__user"]: r["n"] for r in rows}
+
+
 def participant_sessions(*, application):
     sessions = list(application.programme.sessions.select_related("meeting"))
     attended = dict(

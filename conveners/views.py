@@ -285,8 +285,11 @@ def selection(request, slug):
 def participants(request, slug):
     programme = permissions.programme_get_managed(request.user, slug)
     people = selectors.participants(programme=programme)
+    convened = selectors.meetings_convened_counts(
+        programme=programme, user_ids=[a.applicant_id for a in people]
+    )
     for a in people:
-        a.convened = selectors.meetings_convened(application=a).count()
+        a.convened = convened.get(a.applicant_id, 0)
     return render(
         request, "conveners/participants.html", {"programme": programme, "participants": people}
     )

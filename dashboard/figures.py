@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Region
 from communities.models import Community, Membership, Network
 from conveners.models import Application, LeadershipProgramme
-from conveners.selectors import meetings_convened, selection
+from conveners.selectors import meetings_convened_counts, selection
 from knowledge.models import Adoption, Resource
 from meetings.models import ActionItem, Meeting, Registration
 
@@ -289,11 +289,14 @@ def programmes(user):
             ).values_list("user_id", flat=True)
         )
         sessions = programme.sessions.count()
+        convened = meetings_convened_counts(
+            programme=programme, user_ids=[a.applicant_id for a in participants]
+        )
         rows = [
             {
                 "name": a.applicant.name,
                 "sessions": f"{attended[a.applicant_id]} of {sessions}",
-                "convened": meetings_convened(application=a).count(),
+                "convened": convened.get(a.applicant_id, 0),
                 "commitment": programme.meeting_commitment,
             }
             for a in participants

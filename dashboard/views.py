@@ -119,6 +119,17 @@ def programme_dashboard(request):
             ["Resource", "From", "Adopted by", "When"],
             ([s["resource"], s["from"], s["to"], s["when"].date().isoformat()] for s in spread),
         )
+    programmes = figures.programmes(request.user)
+    if export == "programmes":
+        return _csv(
+            "programmes.csv",
+            ["Programme", "Participant", "Sessions attended", "Meetings convened", "Commitment"],
+            (
+                [p["programme"].name, r["name"], r["sessions"], r["convened"], r["commitment"]]
+                for p in programmes
+                for r in p["participants"]
+            ),
+        )
     for series in trend:
         top = max((v for _, v in series["points"]), default=0) or 1
         series["bars"] = []
@@ -148,6 +159,6 @@ def programme_dashboard(request):
             ),
             "trends": trend,
             "spread": spread,
-            "programmes": figures.programmes(request.user),
+            "programmes": programmes,
         },
     )

@@ -151,3 +151,50 @@ def test_csv_cells_cannot_run_as_formulas(client, network):
     client.force_login(network.manager)
     body = client.get(reverse("dashboard:programme") + "?export=communities").content.decode()
     assert "'=HYPERLINK" in body
+
+
+def test_programme_progress_on_the_dashboard_and_in_csv(client, network):
+    from conveners import services
+    from tests.conveners.conftest import application_data
+
+    today = timezone.localdate()
+    programme = services.programme_create(
+        actor=network.manager,
+        network=network,
+        name="Leaders",
+        slug="leaders",
+        description="d",
+        cohort_size=5,
+        applications_open=today - timedelta(days=1),
+        applications_close=today + timedelta(days=1),
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=30),
+        criteria="A",
+    )
+    person = UserFactory(name="Ola Participant")
+    application = services.application_submit(
+        application=services.application_save(
+            programme=programme, applicant=person, **application_data()
+        )
+    )
+    services.application_decide(application=application, actor=network.manager, decision="offer")
+    services.offer_answer(application=application, accept=True)
+    community = healthy(network)
+    MembershipFactory(community=community, user=person, role="co-convener")
+    client.force_login(network.manager)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(reverse("dashboard:programme") + "?export=programmes").content.decode()
+            )
+        )
+    )
+    assert rows == [
+        {
+            "Programme": "Leaders",
+            "Participant": "Ola Participant",
+            "Sessions attended": "0 of 0",
+            "Meetings convened": "1",
+            "Commitment": "5",
+        }
+    ]
