@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
 
 from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
+from accounts.personal_data import account_erase, export_archive
+from accounts.services import audit_log
 
 
 @admin.register(User)
@@ -46,6 +50,32 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})
     ]
+    actions = ["download_personal_data", "erase_accounts"]
+
+    @admin.action(description="Download the person's data (for a request received by post)")
+    def download_personal_data(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one person.", level=messages.ERROR)
+            return None
+        user = queryset.get()
+        audit_log(actor=request.user, action="account.export", target=user)
+        response = HttpResponse(export_archive(user), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="data-{user.pk}.zip"'
+        return response
+
+    @admin.action(description='Close these accounts (keeping contributions as "Former member")')
+    def erase_accounts(self, request, queryset):
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                "people": queryset,
+                "action": "erase_accounts",
+                **self.admin_site.each_context(request),
+            }
+            return TemplateResponse(request, "admin/accounts/erase_confirm.html", context)
+        for user in queryset:
+            account_erase(user=user, actor=request.user)
+        self.message_user(request, f"{queryset.count()} account(s) closed.")
+        return None
 
 
 @admin.register(Organisation)

@@ -168,3 +168,30 @@ class PreferencesForm(forms.Form):
         label="Tell me about join requests to answer and about answers to my own requests",
         required=False,
     )
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password to confirm"},
+    )
+    remove_contributions = forms.BooleanField(
+        label="Also remove the resources, stories and comments I contributed",
+        required=False,
+        help_text='If you leave this unticked, they stay for the communities, attributed to "Former member".',
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account will be closed and cannot be restored",
+        error_messages={"required": "Tick to confirm that you want to close your account"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("The password is not correct")
+        return password

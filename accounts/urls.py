@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/settings/", views.account_overview, name="overview"),
     path("accounts/settings/profile/", views.profile_edit, name="profile"),
     path("accounts/settings/preferences/", views.preferences_edit, name="preferences"),
+    path("accounts/settings/data/", views.personal_data, name="personal_data"),
+    path("accounts/settings/close/", views.account_delete, name="delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,15 +1,18 @@
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import PreferencesForm, ProfileForm
+from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm
 from accounts.mail import PREFERENCES, unsubscribe_token_read
+from accounts.personal_data import account_erase, export_archive
 from cop_platform.http import posted
 
 
@@ -92,3 +95,39 @@ def unsubscribe(request, token):
     if user is None:
         return render(request, "accounts/unsubscribe_invalid.html", status=400)
     return render(request, "accounts/unsubscribe_done.html", {"preference": pref})
+
+
+@require_http_methods(["GET", "POST"])
+def personal_data(request):
+    if request.method == "POST":
+        archive = export_archive(request.user)
+        services.audit_log(actor=request.user, action="account.export", target=request.user)
+        response = HttpResponse(archive, content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="my-data.zip"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "accounts/personal_data.html")
+
+
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = AccountDeleteForm(posted(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        account_erase(
+            user=user, actor=user, remove_contributions=form.cleaned_data["remove_contributions"]
+        )
+        messages.success(request, "Your account has been closed. We will not e-mail you again.")
+        return redirect("home")
+    return render(
+        request,
+        "accounts/settings_form.html",
+        {
+            "form": form,
+            "heading": "Close your account",
+            "intro": "Your memberships end and e-mails stop at once; your private journal is deleted. "
+            "Download your data first if you want a copy.",
+            "submit_label": "Close my account",
+        },
+    )

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CommunitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "communities"
+
+    def ready(self):
+        from accounts.personal_data import register
+        from communities import personal_data
+
+        register(name="communities", export=personal_data.export, erase=personal_data.erase)

@@ -6,6 +6,15 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
 
     def ready(self):
+        from accounts.personal_data import register
+        from knowledge import personal_data
+
+        register(
+            name="knowledge",
+            export=personal_data.export,
+            files=personal_data.files,
+            erase=personal_data.erase,
+        )
         from communities.extensions import Tab, register_panel, register_tab
         from knowledge.panels import community_library_panel
 

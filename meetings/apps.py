@@ -6,6 +6,10 @@ class MeetingsConfig(AppConfig):
     name = "meetings"
 
     def ready(self):
+        from accounts.personal_data import register
+        from meetings import personal_data
+
+        register(name="meetings", export=personal_data.export, erase=personal_data.erase)
         from communities.extensions import Tab, register_network_panel, register_panel, register_tab
         from meetings.panels import community_meetings_panel, network_events_panel
 

@@ -72,3 +72,35 @@ def field_error(page_soup, field_id):
 def error_summary(page_soup):
     box = page_soup.select_one(".nhsuk-error-summary")
     return [" ".join(li.get_text(" ").split()) for li in box.select("li")] if box else []
+
+
+@pytest.fixture
+def programme(db):
+    """A leadership programme taking applications, with its programme manager."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conveners import services
+    from tests.factories import NetworkFactory, UserFactory
+
+    network = NetworkFactory()
+    manager = UserFactory(name="Pat Manager")
+    network.managers.add(manager)
+    today = timezone.localdate()
+    programme = services.programme_create(
+        actor=manager,
+        network=network,
+        name="Convener Leadership 2027",
+        slug="leaders-2027",
+        description="Five modules.",
+        cohort_size=2,
+        applications_open=today - timedelta(days=5),
+        applications_close=today + timedelta(days=20),
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=200),
+        meeting_commitment=5,
+        criteria="Passion for the domain\nSupport of the employer",
+    )
+    programme.manager = manager
+    return programme
