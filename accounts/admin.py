@@ -105,3 +105,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["actor", "target_type"]
     readonly_fields = ["created_at", "actor", "action", "target_type", "target_id", "data"]
+
+    # The audit log cannot be edited through the application, not even by staff.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

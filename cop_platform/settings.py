@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "cop_platform.middleware.PrivilegedMFAMiddleware",
+    "cop_platform.middleware.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "cop_platform.urls"
@@ -157,6 +160,10 @@ else:
 
 # Sessions live in the database (with the cache in front): losing Redis signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Signed out after this long without a request, and this long after signing in (seconds).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -250,6 +257,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Staff and programme managers must set up an authenticator app (on by default in production).
+MFA_REQUIRED_FOR_PRIVILEGED = env.bool("MFA_REQUIRED_FOR_PRIVILEGED", default=PRODUCTION)
+# Changing e-mail address, password or MFA asks for the password again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 MFA_TOTP_ISSUER = SITE_NAME
 # One period either side of now: tolerates a phone clock that drifts by up to 30 seconds.
 MFA_TOTP_TOLERANCE = 1

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from tests.conftest import soup
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +32,16 @@ def test_openid_connect_button_appears_when_configured(client, settings):
 
 
 def test_change_email_sends_verification_to_the_new_address(
-    user_client, user, mailoutbox, django_capture_on_commit_callbacks
+    client, user, mailoutbox, django_capture_on_commit_callbacks
 ):
+    # Changing the address asks for the password again first.
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": "new.address@example.org"}
+    )
+    assert "/reauthenticate/" in response.url
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    user_client = client
     with django_capture_on_commit_callbacks(execute=True):
         response = user_client.post(
             reverse("account_email"), {"action_add": "", "email": "new.address@example.org"}

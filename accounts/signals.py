@@ -1,0 +1,45 @@
+"""Sign-in events in the audit log: who, when, from where. (The events come from Django
+and allauth as signals; recording them is the only thing done here.)"""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from accounts.models import AuditEntry
+
+
+def _where(request):
+    if request is None:
+        return {}
+    return {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+    }
+
+
+@receiver(user_logged_in)
+def record_sign_in(sender, request, user, **kwargs):
+    AuditEntry.objects.create(actor=user, action="auth.sign_in", target=user, data=_where(request))
+    if request is not None and hasattr(request, "session"):
+        # The absolute session time-out counts from here.
+        request.session[SIGNED_IN_AT] = request.session[LAST_SEEN_AT] = int(time.time())
+
+
+@receiver(user_logged_out)
+def record_sign_out(sender, request, user, **kwargs):
+    if user is not None:
+        AuditEntry.objects.create(
+            actor=user, action="auth.sign_out", target=user, data=_where(request)
+        )
+
+
+@receiver(user_login_failed)
+def record_failed_sign_in(sender, credentials, request=None, **kwargs):
+    login = credentials.get("email") or credentials.get("username") or ""
+    AuditEntry.objects.create(
+        actor=None,
+        action="auth.sign_in_failed",
+        data={"login": str(login)[:254], **_where(request)},
+    )

@@ -1,0 +1,54 @@
+"""Cross-cutting request handling: security headers, session time-outs, MFA for the
+privileged. Configured in settings; each is tested in tests/test_security.py."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features the service never uses."""
+
+    POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.POLICY)
+        return response
+
+
+class PrivilegedMFAMiddleware:
+    """Staff and programme managers must use two-factor authentication when
+    MFA_REQUIRED_FOR_PRIVILEGED is on: until they set it up, every page leads to it."""
+
+    ALLOWED_PREFIXES = (
+        "/accounts/2fa/",
+        "/accounts/logout/",
+        "/accounts/reauthenticate/",
+        "/static/",
+        "/healthz",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            settings.MFA_REQUIRED_FOR_PRIVILEGED
+            and user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and (user.is_staff or user.managed_networks.exists())
+        ):
+            from allauth.mfa.models import Authenticator
+
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                messages.info(
+                    request,
+                    "Your role needs two-factor authentication: set up an authenticator app to carry on.",
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
