@@ -48,6 +48,38 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Everyone the access tests ask about, and the world they live in: a network with its
+# programme manager, another network with its own, and a convener of a community there.
+ROLES = [
+    "anonymous",
+    "outsider",
+    "member",
+    "convener",
+    "other_convener",
+    "manager",
+    "other_manager",
+    "staff",
+]
+
+
+@pytest.fixture
+def world(db):
+    from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory
+
+    network, other_network = NetworkFactory(), NetworkFactory()
+    people = {role: UserFactory() for role in ROLES if role != "anonymous"}
+    people["staff"].is_staff = True
+    people["staff"].save()
+    network.managers.add(people["manager"])
+    other_network.managers.add(people["other_manager"])
+    MembershipFactory(
+        community=CommunityFactory(network=other_network),
+        user=people["other_convener"],
+        role="convener",
+    )
+    return network, people
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

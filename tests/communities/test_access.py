@@ -6,20 +6,11 @@ from django.urls import reverse
 
 from communities import urls as community_urls
 from communities.models import Community, Invitation, Membership
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.conftest import ROLES
+from tests.factories import CommunityFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "anonymous",
-    "outsider",
-    "member",
-    "convener",
-    "other_convener",
-    "manager",
-    "other_manager",
-    "staff",
-]
 
 # What each URL requires. Anonymous people meet the sign-in redirect on every page that
 # needs an account (before anything is looked up, so nothing leaks).
@@ -81,19 +72,6 @@ def expected(rule, role, visibility):
     if rule == "manage":
         return 200 if role in ("convener", "staff") else 404
     raise AssertionError(rule)
-
-
-@pytest.fixture
-def world():
-    network, other_network = NetworkFactory(), NetworkFactory()
-    people = {role: UserFactory() for role in ROLES if role != "anonymous"}
-    people["staff"].is_staff = True
-    people["staff"].save()
-    network.managers.add(people["manager"])
-    other_network.managers.add(people["other_manager"])
-    other = CommunityFactory(network=other_network)
-    MembershipFactory(community=other, user=people["other_convener"], role=Membership.Role.CONVENER)
-    return network, people
 
 
 def community_in(world, visibility):

@@ -10,28 +10,17 @@ from communities.models import Community, Membership
 from knowledge import services
 from knowledge import urls as knowledge_urls
 from knowledge.models import Resource
+from tests.conftest import ROLES
 from tests.factories import (
     MINIMAL_PDF,
     CommentFactory,
     CommunityFactory,
     MembershipFactory,
-    NetworkFactory,
     StoryFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "anonymous",
-    "outsider",
-    "member",
-    "convener",
-    "other_convener",
-    "manager",
-    "other_manager",
-    "staff",
-]
 
 RULES = {
     "library": "public",
@@ -98,19 +87,6 @@ def expected(rule, role, visibility):
     if rule == "member_only":
         return 200 if role in ("member", "convener") else 404
     raise AssertionError(rule)
-
-
-@pytest.fixture
-def world():
-    network, other_network = NetworkFactory(), NetworkFactory()
-    people = {role: UserFactory() for role in ROLES if role != "anonymous"}
-    people["staff"].is_staff = True
-    people["staff"].save()
-    network.managers.add(people["manager"])
-    other_network.managers.add(people["other_manager"])
-    other = CommunityFactory(network=other_network)
-    MembershipFactory(community=other, user=people["other_convener"], role=Membership.Role.CONVENER)
-    return network, people
 
 
 def resource_in(world, visibility):

@@ -9,8 +9,8 @@ from icalendar import Calendar
 from meetings import services
 from meetings import urls as meeting_urls
 from meetings.models import ActionItem, Meeting, Registration
-from tests.communities.test_access import ROLES, can_see
-from tests.conftest import field_error, soup
+from tests.communities.test_access import can_see
+from tests.conftest import ROLES, field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,22 +58,6 @@ def expected(rule, role, visibility):
         "member": 200 if role in ("member", "convener", "staff") else 404,
         "member_redirect": 302 if role in ("member", "convener", "staff") else 404,
     }[rule]
-
-
-@pytest.fixture
-def world():
-    network, other_network = NetworkFactory(), NetworkFactory()
-    people = {role: UserFactory() for role in ROLES if role != "anonymous"}
-    people["staff"].is_staff = True
-    people["staff"].save()
-    network.managers.add(people["manager"])
-    other_network.managers.add(people["other_manager"])
-    MembershipFactory(
-        community=CommunityFactory(network=other_network),
-        user=people["other_convener"],
-        role="convener",
-    )
-    return network, people
 
 
 def test_every_url_is_classified():
