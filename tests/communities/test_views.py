@@ -176,8 +176,9 @@ def test_invitation_for_a_new_person_through_sign_up(
 
 def test_expired_invitation_link(client, user):
     invitation = Invitation.objects.create(community=CommunityFactory(), email=user.email)
-    client.force_login(user)
     with time_machine.travel(timezone.now() + timedelta(days=20)):
+        # Signed in within the travelled time: a session from 20 days ago has expired.
+        client.force_login(user)
         response = client.get(reverse("communities:invitation", args=[invitation.token]))
         assert response.status_code == 410 and "expired" in soup(response).get_text()
         client.post(
