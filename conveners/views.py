@@ -12,11 +12,7 @@ from communities.models import Network
 from conveners import forms, permissions, selectors, services
 from conveners.models import Application, JournalEntry, LeadershipProgramme
 from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, posted
-
-
-def _form_page(request, form, **context):
-    return render(request, "components/form_page.html", {"form": form, **context})
+from cop_platform.http import add_service_errors, form_page, posted
 
 
 def programme_list(request):
@@ -52,12 +48,12 @@ def programme_create(request):
         programme = services.programme_create(actor=request.user, **form.cleaned_data)
         messages.success(request, "The programme has been created. Add its sessions next.")
         return redirect("conveners:detail", programme.slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Create a leadership programme",
-        submit_label="Create programme",
-        cancel_url=reverse("conveners:list"),
+        submit="Create programme",
+        cancel=reverse("conveners:list"),
     )
 
 
@@ -80,13 +76,13 @@ def session_add(request, slug):
         services.session_add(programme=programme, actor=request.user, **form.cleaned_data)
         messages.success(request, "The session has been added; participants are registered for it.")
         return redirect("conveners:detail", slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Add a session",
-        submit_label="Add session",
+        submit="Add session",
         caption=programme.name,
-        cancel_url=reverse("conveners:detail", args=[slug]),
+        cancel=reverse("conveners:detail", args=[slug]),
     )
 
 
@@ -143,14 +139,14 @@ def withdraw(request, slug):
         services.application_withdraw(application=application)
         messages.success(request, "Your application has been withdrawn.")
         return redirect("conveners:detail", slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Withdraw your application?",
-        submit_label="Withdraw",
+        submit="Withdraw",
         warning=True,
         caption=programme.name,
-        cancel_url=reverse("conveners:apply", args=[slug]),
+        cancel=reverse("conveners:apply", args=[slug]),
     )
 
 
@@ -315,13 +311,13 @@ def completion(request, slug, pk):
         else:
             messages.success(request, "Saved.")
             return redirect("conveners:participants", slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading=f"Completion: {application.applicant.name}",
-        submit_label="Save",
+        submit="Save",
         caption=programme.name,
-        cancel_url=reverse("conveners:participants", args=[slug]),
+        cancel=reverse("conveners:participants", args=[slug]),
     )
 
 
@@ -364,14 +360,14 @@ def journal_new(request, slug):
         services.journal_add(application=application, **form.cleaned_data)
         messages.success(request, "Your journal entry has been saved.")
         return redirect("conveners:participant", slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="New journal entry",
-        submit_label="Save entry",
+        submit="Save entry",
         caption=programme.name,
         intro="Your journal is private to you unless you share an entry with the programme managers.",
-        cancel_url=reverse("conveners:participant", args=[slug]),
+        cancel=reverse("conveners:participant", args=[slug]),
     )
 
 
@@ -400,14 +396,14 @@ def journal_entry(request, slug, pk):
             add_service_errors(form, exc)
         else:
             return redirect("conveners:participant", slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading=entry.title,
-        submit_label="Save",
+        submit="Save",
         caption="Your reflective journal",
         intro=entry.body,
-        cancel_url=reverse("conveners:participant", args=[slug]),
+        cancel=reverse("conveners:participant", args=[slug]),
     )
 
 

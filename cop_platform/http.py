@@ -24,3 +24,25 @@ def csv_safe(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def form_page(
+    request, form, *, heading, submit, cancel, caption="", intro="", warning=False, crumbs=None
+):
+    """Render the one-form page (templates/components/form_page.html)."""
+    from django.shortcuts import render
+
+    return render(
+        request,
+        "components/form_page.html",
+        {
+            "form": form,
+            "heading": heading,
+            "submit_label": submit,
+            "cancel_url": cancel,
+            "caption": caption,
+            "intro": intro,
+            "warning": warning,
+            "crumbs": crumbs,
+        },
+    )

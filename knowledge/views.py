@@ -13,26 +13,14 @@ from django.views.decorators.http import require_http_methods
 
 from communities import permissions as community_permissions
 from communities.models import Community, Network
-from cop_platform.http import add_service_errors, posted
+from cop_platform.http import add_service_errors, form_page, posted
 from knowledge import forms, permissions, selectors, services
 from knowledge.models import Comment, ResourceVersion
 
 
-def _form_page(request, form, *, heading, submit, cancel, intro="", caption="", warning=False):
-    return render(
-        request,
-        "knowledge/form_page.html",
-        {
-            "form": form,
-            "heading": heading,
-            "intro": intro,
-            "caption": caption,
-            "submit_label": submit,
-            "cancel_url": cancel,
-            "warning": warning,
-            "multipart": form.is_multipart(),
-        },
-    )
+def _form_page(request, form, **kwargs):
+    crumbs = [("Home", reverse("home")), ("Library", reverse("knowledge:library"))]
+    return form_page(request, form, crumbs=crumbs, **kwargs)
 
 
 def _query_without_page(request):

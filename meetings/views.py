@@ -16,30 +16,10 @@ from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
 from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, csv_safe, posted
+from cop_platform.http import add_service_errors, csv_safe, form_page, posted
 from cop_platform.markdown import render_markdown
 from meetings import forms, ical, permissions, selectors, services
 from meetings.models import ActionItem, CalendarFeed, Meeting, Registration
-
-
-def _form_page(
-    request, form, *, heading, submit, cancel, caption="", intro="", warning=False, multipart=False
-):
-    return render(
-        request,
-        "components/form_page.html",
-        {
-            "form": form,
-            "heading": heading,
-            "submit_label": submit,
-            "cancel_url": cancel,
-            "caption": caption,
-            "intro": intro,
-            "warning": warning,
-            "multipart": multipart,
-        },
-    )
-
 
 # --- lists and the meeting page -------------------------------------------------------------------
 
@@ -110,7 +90,7 @@ def schedule(request, slug):
         else:
             messages.success(request, "The meeting has been scheduled and the members told.")
             return redirect("meetings:detail", meeting.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Schedule a meeting",
@@ -160,7 +140,7 @@ def schedule_series(request, slug):
                 request, f"{len(meetings)} meetings have been scheduled: {series.description}."
             )
             return redirect("meetings:community_list", slug)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Schedule a series of meetings",
@@ -185,7 +165,7 @@ def schedule_network_event(request, slug):
         )
         messages.success(request, "The event has been scheduled and the network's members told.")
         return redirect("meetings:detail", meeting.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Schedule a network event",
@@ -213,7 +193,7 @@ def edit(request, pk):
                 "The meeting has been saved; registered people were told of any change of time or place.",
             )
             return redirect("meetings:detail", pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading=f"Change {meeting.title}",
@@ -233,7 +213,7 @@ def cancel(request, pk):
         )
         messages.success(request, "The meeting has been cancelled and registered people told.")
         return redirect("meetings:detail", pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading=f"Cancel {meeting.title}?",
@@ -283,7 +263,7 @@ def unregister(request, pk):
         services.registration_cancel(registration=registration)
         messages.success(request, "Your registration has been cancelled.")
         return redirect("meetings:detail", pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Cancel your registration?",
@@ -316,7 +296,7 @@ def attendance(request, pk):
         )
         messages.success(request, "Attendance has been recorded.")
         return redirect("meetings:detail", pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         heading="Record attendance",
