@@ -7,13 +7,16 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 
-.PHONY: run test setup lint format migrate seed worker clean lock help var
+.PHONY: run test setup lint format migrate seed worker clean lock help var security audit bench
 
 help:
 	@echo "make run    set up if needed, load demo data, serve on http://127.0.0.1:$(PORT) with a Celery worker"
 	@echo "make test   set up if needed and run the whole test suite"
 	@echo "make lint   ruff (lint and format check)"
 	@echo "make lock   re-resolve requirements*.lock from pyproject.toml"
+	@echo "make bench  measure the key pages, the digest and the reminders on PostgreSQL (BENCHMARKS.md)"
+	@echo "make security  bandit on the application code, shellcheck on the scripts"
+	@echo "make audit  known vulnerabilities in the locked Python and npm packages (needs the advisory services)"
 
 # --- setup: a virtual environment from the lock file, npm packages from theirs, the front end built
 $(BIN)/.installed: requirements-dev.lock
@@ -67,9 +70,27 @@ test: setup
 	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
 	fi
 
+# The benchmark of BENCHMARKS.md: a seeded PostgreSQL database (DATABASE_URL, default
+# cop_scale), Redis, and wrk. BENCH_ARGS passes options, e.g. BENCH_ARGS="--digest-limit 10000".
+bench: setup
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Static security checks, offline: bandit (every finding fixed or justified in place with
+# `# nosec`) and shellcheck.
+security: setup
+	$(BIN)/bandit -c pyproject.toml -r accounts communities conveners cop_platform dashboard knowledge meetings -q
+	shellcheck scripts/*.sh .ci/run
+
+# Known vulnerabilities in the locked packages. Needs the PyPI JSON API (pip-audit) and the npm
+# registry's advisory endpoint; --strict fails when a package could not be checked at all.
+audit: setup
+	$(BIN)/pip-audit --strict --require-hashes -r requirements.lock --progress-spinner off
+	npm audit --omit=dev --audit-level=low
 
 format: setup
 	$(BIN)/ruff format .

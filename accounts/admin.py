@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 
 from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
 from accounts.personal_data import account_erase, export_archive
-from accounts.services import audit_log
+from accounts.services import audit_log, sessions_end_all
 
 
 @admin.register(User)
@@ -51,6 +51,19 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})
     ]
     actions = ["download_personal_data", "erase_accounts"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # Names of the fields only: the log holds no personal text.
+            audit_log(
+                actor=request.user,
+                action="admin.user.change",
+                target=obj,
+                data={"changed": sorted(form.changed_data)},
+            )
+            if "is_active" in form.changed_data and not obj.is_active:
+                sessions_end_all(user=obj)
 
     @admin.action(description="Download the person's data (for a request received by post)")
     def download_personal_data(self, request, queryset):
@@ -101,10 +114,19 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_id"]
+    list_display = ["created_at", "actor", "action", "target_type", "target_id", "ip_address"]
     list_filter = ["action"]
+    search_fields = ["action", "actor__email", "ip_address"]
     list_select_related = ["actor", "target_type"]
-    readonly_fields = ["created_at", "actor", "action", "target_type", "target_id", "data"]
+    readonly_fields = [
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "data",
+        "ip_address",
+    ]
 
     # The audit log cannot be edited through the application, not even by staff.
     def has_add_permission(self, request):

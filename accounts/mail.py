@@ -17,6 +17,7 @@ import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -199,7 +200,7 @@ def email_queue_many(*, messages, purpose, template, preference):
     from accounts.tasks import send_email_task
 
     for delivery_id in new_ids:
-        enqueue_on_commit(send_email_task, delivery_id)
+        enqueue_on_commit(send_email_task, delivery_id, on_failure=partial(_due_now, delivery_id))
     return len(new_ids)
 
 
@@ -246,7 +247,8 @@ def _store(
                     "body_html": html,
                     "headers": headers,
                     "attachments": attachments or [],
-                    # The on-commit task sends it at once; the sweep waits a minute first.
+                    # The on-commit task sends it at once; the sweep waits a minute first
+                    # (or not at all if the task could not be published: see _due_now).
                     "next_attempt_at": timezone.now() + timedelta(seconds=60),
                 },
             )
@@ -255,8 +257,16 @@ def _store(
     if created:
         from accounts.tasks import send_email_task
 
-        enqueue_on_commit(send_email_task, delivery.pk)
+        enqueue_on_commit(send_email_task, delivery.pk, on_failure=partial(_due_now, delivery.pk))
     return delivery
+
+
+def _due_now(delivery_id):
+    """No task is coming for this row (the broker was down): the next sweep sends it,
+    rather than waiting out the minute left for the task."""
+    EmailDelivery.objects.filter(pk=delivery_id, status=EmailDelivery.Status.PENDING).update(
+        next_attempt_at=timezone.now()
+    )
 
 
 def one_off_purpose(prefix):

@@ -97,7 +97,7 @@ def account_erase(*, user, actor, remove_contributions=False):
     from allauth.mfa.models import Authenticator
     from allauth.socialaccount.models import SocialAccount
 
-    from accounts.services import audit_log
+    from accounts.services import audit_log, sessions_end_all
 
     for holder in HOLDERS.values():
         if holder.erase:
@@ -117,9 +117,11 @@ def account_erase(*, user, actor, remove_contributions=False):
     user.meeting_reminders = user.meeting_announcements = user.minutes_emails = False
     user.resource_notices = user.membership_notices = False
     user.is_active = user.is_staff = user.is_superuser = False
-    # A new (unusable) password also ends every session: Django checks a hash of it.
+    # A new (unusable) password also ends every session: Django checks a hash of it. The
+    # sessions are deleted too, with the addresses and browsers they recorded.
     user.set_unusable_password()
     user.save()
+    sessions_end_all(user=user)
     audit_log(
         actor=actor if actor and actor.pk != user.pk else None,
         action="account.erase",

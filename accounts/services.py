@@ -8,8 +8,30 @@ from accounts.models import AuditEntry, Organisation, User
 PROFILE_FIELDS = ("name", "job_title", "organisation", "profession", "region", "bio", "timezone")
 
 
-def audit_log(*, actor, action, target=None, data=None):
-    return AuditEntry.objects.create(actor=actor, action=action, target=target, data=data or {})
+def audit_log(*, actor, action, target=None, data=None, ip_address=None):
+    """One row of the audit log: who, what, on which object, when and from where (the
+    address of the request being handled, unless given)."""
+    from cop_platform.access import current_ip
+
+    entry = AuditEntry(
+        actor=actor, action=action, data=data or {}, ip_address=ip_address or current_ip()
+    )
+    if target is not None:
+        entry.target = target
+    entry.save()
+    return entry
+
+
+def sessions_end_all(*, user, except_session_key=None):
+    """Sign this person out everywhere (but the given session): every session recorded at
+    sign-in is deleted from the session store. Returns how many were ended."""
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for session in UserSession.objects.filter(user=user).exclude(session_key=except_session_key):
+        session.end()
+        ended += 1
+    return ended
 
 
 def organisation_get_or_create(*, name, kind=Organisation.Kind.OTHER, region=""):

@@ -7,21 +7,23 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
-from accounts.models import AuditEntry
+from accounts.services import audit_log
+from cop_platform.access import client_ip
 
 
 def _where(request):
+    """The address (a column of its own) and the browser (in the entry's data)."""
     if request is None:
-        return {}
+        return {"data": {}}
     return {
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        "ip_address": client_ip(request),
+        "data": {"agent": request.META.get("HTTP_USER_AGENT", "")[:200]},
     }
 
 
 @receiver(user_logged_in)
 def record_sign_in(sender, request, user, **kwargs):
-    AuditEntry.objects.create(actor=user, action="auth.sign_in", target=user, data=_where(request))
+    audit_log(actor=user, action="auth.sign_in", target=user, **_where(request))
     if request is not None and hasattr(request, "session"):
         # The absolute session time-out counts from here.
         request.session[SIGNED_IN_AT] = request.session[LAST_SEEN_AT] = int(time.time())
@@ -30,16 +32,12 @@ def record_sign_in(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def record_sign_out(sender, request, user, **kwargs):
     if user is not None:
-        AuditEntry.objects.create(
-            actor=user, action="auth.sign_out", target=user, data=_where(request)
-        )
+        audit_log(actor=user, action="auth.sign_out", target=user, **_where(request))
 
 
 @receiver(user_login_failed)
 def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     login = credentials.get("email") or credentials.get("username") or ""
-    AuditEntry.objects.create(
-        actor=None,
-        action="auth.sign_in_failed",
-        data={"login": str(login)[:254], **_where(request)},
-    )
+    where = _where(request)
+    where["data"]["login"] = str(login)[:254]
+    audit_log(actor=None, action="auth.sign_in_failed", **where)

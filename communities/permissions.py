@@ -8,10 +8,10 @@ members, and for staff.
 """
 
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from communities.models import Community, Membership
+from communities.models import Community, Membership, Network
+from cop_platform.access import AccessDenied
 
 
 def active_membership(user, community):
@@ -33,14 +33,19 @@ def communities_visible_to(user):
         return qs.filter(visibility=Community.Visibility.PUBLIC)
     if user.is_staff:
         return qs
+    # Correlated EXISTS, not joins: no duplicate rows to remove with DISTINCT, and the planner
+    # checks the person's memberships by index instead of joining every membership.
     member = Membership.objects.filter(
         community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
     )
+    manager = Network.managers.through.objects.filter(
+        network_id=OuterRef("network_id"), user_id=user.pk
+    )
     return qs.filter(
         Q(visibility__in=[Community.Visibility.PUBLIC, Community.Visibility.LISTED])
-        | Q(network__managers=user)
+        | Exists(manager)
         | Exists(member)
-    ).distinct()
+    )
 
 
 def can_view(user, community):
@@ -110,7 +115,7 @@ def community_get(user, slug):
         Community.objects.select_related("network", "merged_into", "split_from"), slug=slug
     )
     if not can_view(user, community):
-        raise Http404("No such community")
+        raise AccessDenied("No such community")
     return community
 
 
@@ -118,14 +123,14 @@ def community_get_content(user, slug):
     community = community_get(user, slug)
     if not can_see_content(user, community):
         # Known to exist, but its content is for members: same answer as a missing page.
-        raise Http404("Members only")
+        raise AccessDenied("Members only")
     return community
 
 
 def community_get_managed(user, slug):
     community = community_get(user, slug)
     if not can_manage(user, community):
-        raise Http404("Conveners only")
+        raise AccessDenied("Conveners only")
     return community
 
 

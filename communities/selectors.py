@@ -9,12 +9,32 @@ from communities.permissions import communities_visible_to
 ACTIVE = Q(memberships__status=Membership.Status.ACTIVE)
 
 
-def _with_summary(qs):
-    return qs.annotate(
-        member_count=Count("memberships", filter=ACTIVE, distinct=True),
-        organisation_count=Count("memberships__user__organisation", filter=ACTIVE, distinct=True),
-        profession_count=Count("memberships__user__profession", filter=ACTIVE, distinct=True),
+def _summaries(community_ids):
+    """Members, organisations and professions of these communities, in one grouped query
+    over their active memberships (only these communities: a page, never the directory)."""
+    rows = (
+        Membership.objects.filter(community__in=community_ids, status=Membership.Status.ACTIVE)
+        .values("community")
+        .annotate(
+            member_count=Count("pk"),
+            organisation_count=Count("user__organisation", distinct=True),
+            profession_count=Count("user__profession", distinct=True),
+        )
     )
+    empty = {"member_count": 0, "organisation_count": 0, "profession_count": 0}
+    found = {row.pop("community"): row for row in rows}
+    return {pk: found.get(pk, empty) for pk in community_ids}
+
+
+def with_summaries(communities):
+    """The communities (a page of them), each with member_count, organisation_count and
+    profession_count set."""
+    items = list(communities)
+    summaries = _summaries([c.pk for c in items])
+    for community in items:
+        for name, value in summaries[community.pk].items():
+            setattr(community, name, value)
+    return items
 
 
 def _conveners_prefetch():
@@ -43,10 +63,11 @@ def community_list(*, user, q="", topic="", region="", phase="", network=None, a
         qs = qs.filter(phase=phase)
     if network:
         qs = qs.filter(network=network)
-    # Filter on ids first, then annotate: joins for filters must not multiply the counts.
+    # Filter on ids first: joins for filters must not repeat a community. The counts come
+    # after paginating (with_summaries), for the page's communities only.
     ids = qs.values("pk")
     return (
-        _with_summary(Community.objects.filter(pk__in=ids))
+        Community.objects.filter(pk__in=ids)
         .select_related("network")
         .prefetch_related("topics", "regions", _conveners_prefetch())
         .order_by("name")
@@ -54,11 +75,7 @@ def community_list(*, user, q="", topic="", region="", phase="", network=None, a
 
 
 def community_summary(*, community):
-    return (
-        _with_summary(Community.objects.filter(pk=community.pk))
-        .values("member_count", "organisation_count", "profession_count")
-        .get()
-    )
+    return _summaries([community.pk])[community.pk]
 
 
 def community_leaders(*, community):

@@ -15,6 +15,7 @@ from communities import extensions, forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
 from cop_platform.forms import ConfirmForm
 from cop_platform.http import add_service_errors, posted
+from cop_platform.ratelimits import rate_limit
 
 PAGE_SIZE = 20
 
@@ -69,7 +70,12 @@ def community_list(request):
     return render(
         request,
         "communities/list.html",
-        {"form": form, "page": page, "communities": page.object_list, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "communities": selectors.with_summaries(page.object_list),
+            "query": query.urlencode(),
+        },
     )
 
 
@@ -116,7 +122,7 @@ def network_detail(request, slug):
         {
             "network": network,
             "page": page,
-            "communities": page.object_list,
+            "communities": selectors.with_summaries(page.object_list),
             "managers": network.managers.all(),
             "panels": extensions.render_network_panels(
                 request, network, can_manage=permissions.can_manage_network(request.user, network)
@@ -165,6 +171,7 @@ def community_edit(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("join")
 def community_join(request, slug):
     community = permissions.community_get(request.user, slug)
     if permissions.is_member(request.user, community):
@@ -387,6 +394,7 @@ def request_decide(request, slug, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("invite")
 def invite(request, slug):
     community, refused = _editable(request, slug)
     if refused:

@@ -1,10 +1,10 @@
 """Applicants see their own applications; programme managers their network's programmes;
 journals are their authors' unless an entry is shared; nobody else sees scores."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from conveners.models import Application, LeadershipProgramme
+from cop_platform.access import AccessDenied
 
 
 def can_manage(user, programme):
@@ -20,7 +20,7 @@ def programme_get(slug):
 def programme_get_managed(user, slug):
     programme = programme_get(slug)
     if not can_manage(user, programme):
-        raise Http404("Programme managers only")
+        raise AccessDenied("Programme managers only")
     return programme
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from communities.models import Network
 from conveners import forms, permissions, selectors, services
 from conveners.models import Application, JournalEntry, LeadershipProgramme
+from cop_platform.access import AccessDenied
 from cop_platform.forms import ConfirmForm
 from cop_platform.http import add_service_errors, form_page, posted
 
@@ -42,7 +43,7 @@ def programme_create(request):
         Network.objects.all() if request.user.is_staff else request.user.managed_networks.all()
     )
     if not networks.exists():
-        raise Http404("Programme managers only")
+        raise AccessDenied("Programme managers only")
     form = forms.ProgrammeForm(posted(request), networks=networks)
     if request.method == "POST" and form.is_valid():
         programme = services.programme_create(actor=request.user, **form.cleaned_data)
@@ -328,7 +329,7 @@ def _participation(request, slug):
     programme = permissions.programme_get(slug)
     application = permissions.own_application(request.user, programme)
     if application is None or not application.is_participant:
-        raise Http404("Participants only")
+        raise AccessDenied("Participants only")
     return programme, application
 
 

@@ -33,8 +33,12 @@ PUBLISH_OPTIONS = {
 }
 
 
-def publish(task, *args):
-    """Publish a task now; log and carry on if the broker is unreachable."""
+def publish(task, *args, on_failure=None):
+    """Publish a task now; log and carry on if the broker is unreachable.
+
+    Returns whether the task was published. `on_failure()`, if given, is called when it
+    was not: for example to tell the sweep that no task is coming for this work.
+    """
     try:
         task.apply_async(args=args, **PUBLISH_OPTIONS)
     except Exception:  # any broker failure: the periodic sweep takes over
@@ -44,8 +48,15 @@ def publish(task, *args):
             args,
             exc_info=True,
         )
+        if on_failure is not None:
+            try:
+                on_failure()
+            except Exception:  # the work is stored; the sweep still finds it, later
+                logger.exception("After failing to publish %s%r", task.name, args)
+        return False
+    return True
 
 
-def enqueue_on_commit(task, *args, using=None):
+def enqueue_on_commit(task, *args, using=None, on_failure=None):
     """Queue `task(*args)` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(publish, task, *args), using=using)
+    transaction.on_commit(partial(publish, task, *args, on_failure=on_failure), using=using)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "taggit",
     "django_htmx",
     "csp",
@@ -81,6 +82,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Answers a rate-limited request with 429 (the view is RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # After the rate limiter: sees refusals first, records them, and passes them on.
+    "cop_platform.access.AccessAuditMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "cop_platform.middleware.PrivilegedMFAMiddleware",
@@ -128,11 +133,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis, with `add` failing open when Redis is down (see the module).
+            "BACKEND": "cop_platform.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
+                # A local Redis answers in well under a millisecond: one that hangs must
+                # not hold a page for long.
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
                 # The cache is an optimisation: when Redis is down, pages still render.
                 "IGNORE_EXCEPTIONS": True,
             },
@@ -158,8 +166,9 @@ else:
         "store_processed": False,
     }
 
-# Sessions live in the database (with the cache in front): losing Redis signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: losing Redis signs nobody out, and a sign-out made
+# while Redis is unreachable cannot be undone by a stale cached copy when it returns.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Signed out after this long without a request, and this long after signing in (seconds).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
@@ -180,7 +189,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Sends any e-mail still pending: those whose on-commit task could not be published
     # (broker down at commit time) and those waiting to retry after a transient SMTP error.
-    "email-sweep": {"task": "accounts.tasks.sweep_pending_emails_task", "schedule": 60.0},
+    "email-sweep": {
+        "task": "accounts.tasks.sweep_pending_emails_task",
+        # Seconds between sweeps; the Redis outage test runs it every few seconds.
+        "schedule": env.float("EMAIL_SWEEP_SECONDS", default=60.0),
+    },
     # Finds the meetings whose reminder is due and sends each registered person one
     # (a scan of the database, not tasks scheduled ahead: safe to run twice or late).
     "meeting-reminders": {"task": "meetings.tasks.send_due_reminders_task", "schedule": 300.0},
@@ -231,7 +244,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Passwords seen in breaches, checked offline (see accounts/passwords.py).
+    {"NAME": "accounts.passwords.BreachedPasswordValidator"},
 ]
+# Optional: a larger breached-password list, one password or SHA-1 hash per line (for
+# example the most common entries of the Pwned Passwords corpus, downloaded once).
+BREACHED_PASSWORDS_FILE = env.str("BREACHED_PASSWORDS_FILE", default="")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -254,8 +272,25 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    "reset_password": "20/m/ip,5/m/key",  # nosec B105  # a rate-limit rule, not a password
 }
+# Application rate limits (django-ratelimit, counted in the cache): per person when signed in,
+# per address otherwise. "N/p" means N requests per second (s), minute (m), hour (h) or day (d).
+RATE_LIMITS = {
+    "join": env.str("RATE_LIMIT_JOIN", default="10/h"),
+    "invite": env.str("RATE_LIMIT_INVITE", default="30/h"),
+    "upload": env.str("RATE_LIMIT_UPLOAD", default="30/h"),
+    "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
+}
+RATELIMIT_VIEW = "cop_platform.ratelimits.rate_limited"
+# The header a trusted proxy sets with the client's address (for the audit log and the limits).
+AUDIT_CLIENT_IP_HEADER = env.str("AUDIT_CLIENT_IP_HEADER", default="")
+# If the cache (Redis) is down, requests are let through rather than refused: the limits
+# protect against abuse, and the site must keep answering during an outage.
+RATELIMIT_FAIL_OPEN = True
+# Each sign-in is recorded (allauth.usersessions), so a person can see where they are signed
+# in and sign out everywhere else. Not tracked on every request: that would be a write each.
+USERSESSIONS_TRACK_ACTIVITY = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Staff and programme managers must set up an authenticator app (on by default in production).
 MFA_REQUIRED_FOR_PRIVILEGED = env.bool("MFA_REQUIRED_FOR_PRIVILEGED", default=PRODUCTION)
@@ -374,11 +409,26 @@ if PRODUCTION:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     ADMINS = [("Operators", a) for a in env.list("ADMINS", default=[])]
 
+# Library uploads: Office files are zip archives, checked before anything unpacks them; a
+# virus scanner (for example "knowledge.scanning.clamd_scan", with CLAMD_ADDRESS) is off
+# unless named here.
+RESOURCE_MAX_UNPACKED_BYTES = env.int("RESOURCE_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+RESOURCE_MAX_ARCHIVE_ENTRIES = env.int("RESOURCE_MAX_ARCHIVE_ENTRIES", default=1000)
+UPLOAD_SCANNER = env.str("UPLOAD_SCANNER", default="") or None
+CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="127.0.0.1:3310")
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=30)
+# `make bench` only: serves the minimal /bench/floor/ page it measures every page against.
+BENCHMARK_FLOOR = env.bool("BENCHMARK_FLOOR", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Refused access and rate-limited requests (also in the audit log).
+        "cop_platform.security": {"level": "INFO"},
+    },
 }

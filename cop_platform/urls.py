@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -25,3 +26,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_FLOOR:  # `make bench` only: the page every other page is measured against
+    from cop_platform.bench import floor
+
+    urlpatterns.append(path("bench/floor/", floor, name="bench-floor"))

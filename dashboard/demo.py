@@ -23,7 +23,7 @@ from communities.models import (
     PhaseChange,
 )
 
-DEMO_PASSWORD = "demo-community-2026"  # noqa: S105 - published demo password, refused in production
+DEMO_PASSWORD = "demo-community-2026"  # noqa: S105  # nosec B105  # published demo password; seed_demo refuses production
 
 ORGANISATIONS = [
     (
@@ -239,7 +239,7 @@ def _person(email, name, organisation, profession, region, *, staff=False, job_t
 
 @transaction.atomic
 def seed_demo():
-    rng = random.Random(2026)  # fixed seed: the same people every run
+    rng = random.Random(2026)  # nosec B311  # demo data, not security: fixed seed, same people every run
     orgs = []
     for name, kind, region in ORGANISATIONS:
         org, _ = Organisation.objects.update_or_create(

@@ -34,16 +34,22 @@ def home_context(*, user, now=None):
         .values("status")[:1]
     )
     upcoming = (
+        # Semi-joins on the person's own memberships and registrations (both small and
+        # indexed): joining them would multiply the meetings and need DISTINCT over them all.
         Meeting.objects.filter(
             Q(
-                community__memberships__user=user,
-                community__memberships__status=Membership.Status.ACTIVE,
+                community__in=Membership.objects.filter(
+                    user=user, status=Membership.Status.ACTIVE
+                ).values("community")
             )
-            | Q(registrations__user=user, registrations__status__in=["registered", "waiting"]),
+            | Q(
+                pk__in=Registration.objects.filter(
+                    user=user, status__in=["registered", "waiting"]
+                ).values("meeting")
+            ),
             status=Meeting.Status.SCHEDULED,
             ends_at__gte=now,
         )
-        .distinct()
         .annotate(my_status=Subquery(my_status))
         .select_related("community", "network")
         .order_by("starts_at")[:8]

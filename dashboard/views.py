@@ -2,11 +2,12 @@ import csv
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.services import user_home_visited
+from cop_platform.access import AccessDenied
 from cop_platform.http import csv_safe
 from dashboard import figures, selectors
 from dashboard.forms import DashboardFilterForm
@@ -52,7 +53,7 @@ def _csv(filename, header, lines):
 def programme_dashboard(request):
     networks = figures.networks_for(request.user)
     if not networks.exists():
-        raise Http404("Programme managers only")
+        raise AccessDenied("Programme managers only")
     form = DashboardFilterForm(request.GET or None, networks=networks)
     filters = form.cleaned_data if form.is_valid() else {}
     communities = figures.communities_for(

@@ -2,13 +2,19 @@
 
 Accepted: PDF, DOCX, XLSX, PPTX, ODT, CSV, TXT, PNG, JPEG. The Office formats are zip
 archives: we confirm them by the archive's member names (and ODT by its `mimetype`
-member). Text must decode as UTF-8 with no NUL bytes and must not be markup (HTML and
-SVG can carry scripts). Accepted files are stored under a random name.
+member), after checking the archive cannot unpack into something huge (a zip bomb) or
+name paths outside itself. Text must decode as UTF-8 with no NUL bytes and must not be
+markup (HTML and SVG can carry scripts). A virus scanner (UPLOAD_SCANNER) runs last, if
+one is configured. Accepted files are stored under a random name.
 """
 
+import hashlib
 import io
+import lzma
+import re
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -16,9 +22,19 @@ import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.utils.module_loading import import_string
 from django.utils.text import get_valid_filename
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+DEFAULT_MAX_ARCHIVE_ENTRIES = 1000
+# Office XML compresses about 5 to 20 times; a member of more than a megabyte claiming to
+# expand more than 100 times is built to exhaust whoever unpacks it, not written by a person.
+BOMB_RATIO = 100
+BOMB_MIN_BYTES = 1024 * 1024
+# ODT's `mimetype` member is one short line; we never read more than this of it, whatever
+# size the archive declares.
+_MIMETYPE_READ_BYTES = 256
 ACCEPTED_LABEL = "PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), ODT, CSV, TXT, PNG or JPEG"
 
 CONTENT_TYPES = {
@@ -38,6 +54,27 @@ _OOXML_MEMBERS = (
     ("ppt/presentation.xml", "pptx"),
 )
 _MARKUP_STARTS = ("<!doctype", "<html", "<svg", "<?xml", "<head", "<body", "<script")
+# The openings a browser takes for HTML when it sniffs (WHATWG MIME Sniffing, the
+# text/html patterns): these tags followed by a space or ">". A text file starting like
+# this would be rendered as a web page anywhere it is served without nosniff.
+_SNIFFED_AS_HTML = re.compile(
+    r"<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p"
+    r"|!--)[ >]"
+)
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# Everything zipfile raises for a damaged, truncated or unusual archive, its decompressors'
+# errors included (bzip2's are OSErrors; LZMA's are their own).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    RuntimeError,
+    ValueError,
+    NotImplementedError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 class UploadRefused(ValidationError):
@@ -56,6 +93,14 @@ def max_upload_bytes():
     return getattr(settings, "RESOURCE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES)
 
 
+def max_unpacked_bytes():
+    return getattr(settings, "RESOURCE_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES)
+
+
+def max_archive_entries():
+    return getattr(settings, "RESOURCE_MAX_ARCHIVE_ENTRIES", DEFAULT_MAX_ARCHIVE_ENTRIES)
+
+
 def _megabytes(size):
     return f"{size / (1024 * 1024):g} MB"
 
@@ -67,17 +112,82 @@ def _read_all(upload):
     return data
 
 
+def _unsafe_member_name(name):
+    """An absolute path, a drive letter or a `..` step: unpacked naively, such a member
+    lands outside the folder it is unpacked into. A NUL byte hides the rest of the name."""
+    path = name.replace("\\", "/")
+    return (
+        "\x00" in name
+        or path.startswith("/")
+        or bool(_DRIVE.match(path))
+        or ".." in path.split("/")
+    )
+
+
+def _check_archive(archive, archive_bytes):
+    """Refuse an archive that is unsafe to unpack, judged from its central directory.
+
+    Nothing is decompressed here. The declared sizes are all we can judge without
+    unpacking, and they are also what zipfile holds every later reader to (it stops at a
+    member's declared size), so capping them caps the work anyone can be made to do. They
+    are cross-checked against the real length of the upload: members whose compressed
+    sizes add up to more than the archive itself overlap, the trick of the largest bombs.
+    """
+    members = archive.infolist()
+    limit = max_archive_entries()
+    if len(members) > limit:
+        raise UploadRefused(
+            f"The selected file has more than {limit:,} parts packed inside it, which is more "
+            "than we accept. Split it into smaller documents",
+            code="archive_entries",
+        )
+    for member in members:
+        if _unsafe_member_name(member.orig_filename) or _unsafe_member_name(member.filename):
+            raise UploadRefused(
+                "The selected file has parts inside it with unsafe names, which we do not "
+                "accept. Save it again from your office software and upload the new copy",
+                code="archive_path",
+            )
+    if sum(member.compress_size for member in members) > archive_bytes:
+        raise UploadRefused(
+            "The selected file is damaged. Save it again from your office software and "
+            "upload the new copy",
+            code="archive_damaged",
+        )
+    for member in members:
+        if member.file_size > BOMB_MIN_BYTES and (
+            member.file_size > BOMB_RATIO * member.compress_size
+        ):
+            raise UploadRefused(
+                "The selected file is packed in a way we do not accept: part of it expands to "
+                f"more than {BOMB_RATIO} times its size. Save it again from your office "
+                "software and upload the new copy",
+                code="archive_ratio",
+            )
+    limit = max_unpacked_bytes()
+    if sum(member.file_size for member in members) > limit:
+        raise UploadRefused(
+            f"The selected file unpacks to more than {_megabytes(limit)}, which is more than "
+            "we accept. Make it smaller (for example, compress its pictures) or split it "
+            "into smaller documents",
+            code="archive_size",
+        )
+
+
 def _zip_kind(data):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        if "mimetype" in names:
-            mimetype = archive.read("mimetype").strip()
-            if mimetype == CONTENT_TYPES["odt"].encode():
-                return "odt"
-            return None
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError):
+    except _ZIP_ERRORS:
         return None
+    _check_archive(archive, len(data))
+    names = set(archive.namelist())
+    if "mimetype" in names:
+        try:
+            with archive.open("mimetype") as member:
+                mimetype = member.read(_MIMETYPE_READ_BYTES).strip()
+        except _ZIP_ERRORS:
+            return None
+        return "odt" if mimetype == CONTENT_TYPES["odt"].encode() else None
     if "[Content_Types].xml" not in names:
         return None
     for member, kind in _OOXML_MEMBERS:
@@ -94,7 +204,12 @@ def _text_kind(data, name):
     except UnicodeDecodeError:
         return None
     head = text.lstrip()[:512].lower()
-    if head.startswith(_MARKUP_STARTS) or "<script" in text.lower() or "<svg" in head:
+    if (
+        head.startswith(_MARKUP_STARTS)
+        or _SNIFFED_AS_HTML.match(head)
+        or "<script" in text.lower()
+        or "<svg" in head
+    ):
         return "markup"
     return "csv" if PurePath(name).suffix.lower() == ".csv" else "txt"
 
@@ -137,10 +252,20 @@ def detect(data, name=""):
     return kind
 
 
+def upload_scanner():
+    """The configured virus scanner, or None. UPLOAD_SCANNER is a dotted path to a
+    callable taking (data, name) that returns None or raises UploadRefused."""
+    scanner = getattr(settings, "UPLOAD_SCANNER", None)
+    if isinstance(scanner, str):
+        return import_string(scanner)
+    return scanner
+
+
 def check_upload(upload):
     """Check size and content of an uploaded file; return a CheckedFile or raise UploadRefused.
 
-    Nothing is stored here: callers store only what passed.
+    Nothing is stored here: callers store only what passed. The virus scan runs last, so the
+    scanner only ever sees files of a type we accept.
     """
     limit = max_upload_bytes()
     size = upload.size
@@ -152,6 +277,13 @@ def check_upload(upload):
     if len(data) > limit:
         raise UploadRefused(f"The selected file must be smaller than {_megabytes(limit)}", "size")
     kind = detect(data, upload.name or "")
+    scanner = upload_scanner()
+    if scanner is not None:
+        # The form, the service and store() each check the same upload: scan its bytes once.
+        digest = hashlib.sha256(data).hexdigest()
+        if getattr(upload, "_scanned_clean", None) != digest:
+            scanner(data, upload.name or "")
+            upload._scanned_clean = digest
     stem = PurePath(upload.name or "file").stem or "file"
     safe = get_valid_filename(stem)[:120] or "file"
     return CheckedFile(

@@ -11,11 +11,12 @@ community's conveners and staff, so they can read why.
 Whatever a person may not see answers 404, never 403.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 
 from communities.models import Community, Membership, Network
 from communities.permissions import active_membership, can_manage, communities_visible_to
+from cop_platform.access import AccessDenied
 from knowledge.models import Resource, Story, Visibility
 
 OPEN_COMMUNITY = [Community.Visibility.PUBLIC, Community.Visibility.LISTED]
@@ -46,19 +47,17 @@ def _visibility_q(user, *, network_wide=True):
         return Q(visibility=Visibility.PUBLIC) & in_public
     if user.is_staff:
         return Q()
-    member = Membership.objects.filter(
-        community=OuterRef("community"), user=user, status=Membership.Status.ACTIVE
-    )
-    in_community = Exists(member) | Q(
+    # Uncorrelated IN subqueries: under OR, PostgreSQL hashes each once, where a correlated
+    # EXISTS would run once per row (per matching resource, in a search).
+    mine = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
+    in_community = Q(community__in=mine.values("community")) | Q(
         community__visibility__in=OPEN_COMMUNITY, visibility__in=OPEN_ITEM
     )
     if not network_wide:
         return in_community
-    network_member = Exists(
-        Membership.objects.filter(
-            community__network=OuterRef("network"), user=user, status=Membership.Status.ACTIVE
-        )
-    ) | Exists(Network.managers.through.objects.filter(network=OuterRef("network"), user=user))
+    network_member = Q(network__in=mine.values("community__network")) | Q(
+        network__in=Network.managers.through.objects.filter(user=user).values("network")
+    )
     in_network = Q(community__isnull=True) & (Q(visibility__in=OPEN_ITEM) | network_member)
     return (Q(community__isnull=False) & in_community) | in_network
 
@@ -162,36 +161,40 @@ def resource_get(user, pk, *, queryset=None):
     resource = (
         qs.select_related("community", "network", "owner", "superseded_by").filter(pk=pk).first()
     )
-    if resource is None or not can_view_resource(user, resource):
+    if resource is None:
         raise Http404("No such resource")
+    if not can_view_resource(user, resource):
+        raise AccessDenied("No such resource")
     return resource
 
 
 def resource_get_editable(user, pk):
     resource = resource_get(user, pk)
     if not can_edit_resource(user, resource):
-        raise Http404("Not yours to change")
+        raise AccessDenied("Not yours to change")
     return resource
 
 
 def resource_get_moderated(user, pk):
     resource = resource_get(user, pk)
     if not can_moderate(user, resource):
-        raise Http404("Conveners only")
+        raise AccessDenied("Conveners only")
     return resource
 
 
 def resource_get_for_taking_part(user, pk):
     resource = resource_get(user, pk)
     if not can_take_part(user, resource):
-        raise Http404("No such resource")
+        raise AccessDenied("No such resource")
     return resource
 
 
 def story_get(user, pk):
     story = Story.objects.select_related("community", "author").filter(pk=pk).first()
-    if story is None or not can_view_story(user, story):
+    if story is None:
         raise Http404("No such story")
+    if not can_view_story(user, story):
+        raise AccessDenied("No such story")
     return story
 
 

@@ -30,11 +30,14 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from communities.permissions import communities_visible_to
-from knowledge.models import Adoption, Comment, ResourceVersion
+from knowledge.models import Adoption, Comment, Resource, ResourceVersion
 from knowledge.permissions import resources_visible_to, stories_visible_to
 
 PAGE_SIZE = 20
 MAX_PAGES = 50  # bounded offset: never an OFFSET deeper than 1,000 rows
+# A search ranks at most this many matches, the newest: one more than the pages can show, so
+# that the page can say "more than 1,000".
+SEARCH_CANDIDATES = PAGE_SIZE * MAX_PAGES + 1
 SORTS = {
     "relevance": "Best match",
     "newest": "Newest",
@@ -121,7 +124,14 @@ def resource_list(
         return _list_shape(qs).order_by(*_order(sort, searching=False)), sort
     if _postgres():
         query = SearchQuery(q, config="english", search_type="websearch")
-        qs = qs.filter(search_vector=query).annotate(
+        qs = qs.filter(search_vector=query)
+        if sort == "relevance":
+            # Ranking reads every match's vector: for a word in most of the library that is
+            # most of the table. Rank the newest SEARCH_CANDIDATES matches instead (no page
+            # deeper than that is offered anyway); the page says when there were more.
+            newest = qs.order_by("-created_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
+            qs = Resource.objects.filter(pk__in=newest)
+        qs = qs.annotate(
             rank=SearchRank(F("search_vector"), query),
             headline=SearchHeadline(
                 Concat("summary", Value(" "), "body", output_field=TextField()),
@@ -170,7 +180,7 @@ def snippet(resource, words):
     if headline:
         text = escape(headline.replace("\r", " "))
         text = text.replace(_START, "<mark>").replace(_STOP, "</mark>")
-        return mark_safe(text)  # noqa: S308 - escaped above; only our <mark> tags added
+        return mark_safe(text)  # noqa: S308  # nosec B308, B703  # escaped; only our <mark> added
     text = " ".join(f"{resource.summary} {resource.body}".split())
     text = text.replace(_START, "").replace(_STOP, "")
     lowered = text.lower()
@@ -182,7 +192,7 @@ def snippet(resource, words):
     html = escape(window)
     for word in sorted(words, key=len, reverse=True):
         html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.IGNORECASE)
-    return mark_safe(prefix + html + suffix)  # noqa: S308 - escaped above; only <mark> added
+    return mark_safe(prefix + html + suffix)  # noqa: S308  # nosec B308, B703  # escaped; only <mark> added
 
 
 def with_snippets(resources, q):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from communities import permissions as community_permissions
 from communities.models import Community, Network
 from cop_platform.http import add_service_errors, form_page, posted
+from cop_platform.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
 from knowledge.models import Comment, ResourceVersion
 
@@ -90,11 +91,13 @@ def _library(request, *, community=None, search=False):
 
 
 @login_not_required
+@rate_limit("search", method="GET", when=has_query)
 def library(request):
     return _library(request)
 
 
 @login_not_required
+@rate_limit("search", method="GET", when=has_query)
 def search(request):
     return _library(request, search=True)
 
@@ -125,6 +128,7 @@ def resource_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("upload")
 def resource_create(request):
     user = request.user
     form = forms.ResourceForm(
@@ -190,6 +194,7 @@ def resource_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("upload")
 def version_create(request, pk):
     resource = permissions.resource_get_editable(request.user, pk)
     form = forms.VersionForm(posted(request), request.FILES or None)

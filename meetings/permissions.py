@@ -7,12 +7,12 @@ Everyone else gets a 404.
 """
 
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from communities import permissions as community_permissions
-from communities.models import Community, Membership
-from meetings.models import Meeting
+from communities.models import Community, Membership, Network
+from cop_platform.access import AccessDenied
+from meetings.models import Meeting, Registration
 
 
 def _member_of_network(user, network_id):
@@ -82,18 +82,24 @@ def meetings_visible_to(user):
     member_of_network = Membership.objects.filter(
         user=user, status=Membership.Status.ACTIVE, community__network=OuterRef("network")
     )
+    manager_of_network = Network.managers.through.objects.filter(
+        network_id=OuterRef("network_id"), user_id=user.pk
+    )
+    registered = Registration.objects.filter(
+        meeting=OuterRef("pk"),
+        user=user,
+        status__in=[Registration.Status.REGISTERED, Registration.Status.WAITING],
+    )
+    # Correlated EXISTS throughout: joining registrations or managers here would multiply the
+    # rows (and need DISTINCT over every meeting).
     return qs.filter(
         public_community_meeting
         | public_event
         | Q(community__isnull=False, community__in=visible_communities)
         & Exists(member_of_community)
         | Q(community__isnull=True)
-        & (
-            Exists(member_of_network)
-            | Q(network__managers=user)
-            | Q(registrations__user=user, registrations__status__in=["registered", "waiting"])
-        )
-    ).distinct()
+        & (Exists(member_of_network) | Exists(manager_of_network) | Exists(registered))
+    )
 
 
 def meeting_get(user, pk):
@@ -102,14 +108,14 @@ def meeting_get(user, pk):
         pk=pk,
     )
     if not can_view(user, meeting):
-        raise Http404("No such meeting")
+        raise AccessDenied("No such meeting")
     return meeting
 
 
 def meeting_get_managed(user, pk):
     meeting = meeting_get(user, pk)
     if not can_manage(user, meeting):
-        raise Http404("Conveners only")
+        raise AccessDenied("Conveners only")
     return meeting
 
 

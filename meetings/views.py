@@ -15,9 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
+from cop_platform.access import AccessDenied
 from cop_platform.forms import ConfirmForm
 from cop_platform.http import add_service_errors, csv_safe, form_page, posted
 from cop_platform.markdown import render_markdown
+from cop_platform.ratelimits import rate_limit
 from meetings import forms, ical, permissions, selectors, services
 from meetings.models import ActionItem, CalendarFeed, Meeting, Registration
 
@@ -155,7 +157,7 @@ def schedule_series(request, slug):
 def schedule_network_event(request, slug):
     network = get_object_or_404(Network, slug=slug)
     if not permissions.can_manage_network(request.user, network):
-        raise Http404("Programme managers only")
+        raise AccessDenied("Programme managers only")
     form = forms.MeetingForm(
         posted(request), network_event=True, initial={"kind": Meeting.Kind.MASTERCLASS}
     )
@@ -316,6 +318,7 @@ def _members(meeting):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("upload", when=lambda request: bool(request.FILES))
 def minutes_edit(request, pk):
     meeting = permissions.meeting_get_managed(request.user, pk)
     if not meeting.community_id:
@@ -380,7 +383,7 @@ def action_done(request, pk):
         action.owner_id == request.user.pk
         or community_permissions.can_manage(request.user, action.community)
     ):
-        raise Http404("Not yours")
+        raise AccessDenied("Not yours")
     services.action_complete(action=action, actor=request.user)
     messages.success(request, f"“{action.description}” is marked done.")
     return redirect(

@@ -1,4 +1,5 @@
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,13 @@ def _test_settings(settings, tmp_path):
     ]
     # Passwords hashed fast in tests; production keeps Django's default hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters of their own for each test, whatever the cache (Redis in CI).
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
 
 # Everyone the access tests ask about, and the world they live in: a network with its
-# programme manager, another network with its own, and a convener of a community there.
+# programme manager and a participant of its leadership programme, another network with its
+# own manager, and a convener of a community there.
 ROLES = [
     "anonymous",
     "outsider",
@@ -58,12 +62,17 @@ ROLES = [
     "other_convener",
     "manager",
     "other_manager",
+    "participant",
     "staff",
 ]
 
 
 @pytest.fixture
 def world(db):
+    """(network, people): one person for each role but anonymous. The participant's accepted
+    application is people["participant"].applications.get(); the communities are the tests'."""
+    from conveners import services
+    from tests.conveners.conftest import application_data
     from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory
 
     network, other_network = NetworkFactory(), NetworkFactory()
@@ -77,6 +86,16 @@ def world(db):
         user=people["other_convener"],
         role="convener",
     )
+    programme = programme_create_for(
+        network=network, manager=people["manager"], slug=f"leaders-{network.slug}"
+    )
+    application = services.application_submit(
+        application=services.application_save(
+            programme=programme, applicant=people["participant"], **application_data()
+        )
+    )
+    services.application_decide(application=application, actor=people["manager"], decision="offer")
+    services.offer_answer(application=application, accept=True)
     return network, people
 
 
@@ -106,25 +125,20 @@ def error_summary(page_soup):
     return [" ".join(li.get_text(" ").split()) for li in box.select("li")] if box else []
 
 
-@pytest.fixture
-def programme(db):
-    """A leadership programme taking applications, with its programme manager."""
+def programme_create_for(*, network, manager, slug="leaders-2027"):
+    """A leadership programme of the network taking applications, created by its manager."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from conveners import services
-    from tests.factories import NetworkFactory, UserFactory
 
-    network = NetworkFactory()
-    manager = UserFactory(name="Pat Manager")
-    network.managers.add(manager)
     today = timezone.localdate()
-    programme = services.programme_create(
+    return services.programme_create(
         actor=manager,
         network=network,
         name="Convener Leadership 2027",
-        slug="leaders-2027",
+        slug=slug,
         description="Five modules.",
         cohort_size=2,
         applications_open=today - timedelta(days=5),
@@ -134,5 +148,16 @@ def programme(db):
         meeting_commitment=5,
         criteria="Passion for the domain\nSupport of the employer",
     )
+
+
+@pytest.fixture
+def programme(db):
+    """A leadership programme taking applications, with its programme manager."""
+    from tests.factories import NetworkFactory
+
+    network = NetworkFactory()
+    manager = UserFactory(name="Pat Manager")
+    network.managers.add(manager)
+    programme = programme_create_for(network=network, manager=manager)
     programme.manager = manager
     return programme

@@ -87,7 +87,7 @@ def test_sign_ins_and_failures_are_audited(client, user):
         REMOTE_ADDR="192.0.2.7",
     )
     failed = AuditEntry.objects.get(action="auth.sign_in_failed")
-    assert failed.data["login"] == user.email and failed.data["ip"] == "192.0.2.7"
+    assert failed.data["login"] == user.email and failed.ip_address == "192.0.2.7"
     sign_in(client, user)
     assert AuditEntry.objects.filter(action="auth.sign_in", actor=user).exists()
 

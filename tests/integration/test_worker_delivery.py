@@ -1,18 +1,12 @@
 """A real Celery worker process, a real broker (Redis when REDIS_URL is set, as in CI;
 the filesystem transport otherwise) and a real SMTP server on loopback (aiosmtpd)."""
 
-import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection
 
 from accounts.mail import email_queue_rendered
 from accounts.models import EmailDelivery
@@ -20,57 +14,12 @@ from accounts.tasks import sweep_pending_emails_task
 from cop_platform.celery import app as celery_app
 from tests.conftest import ROOT
 from tests.factories import UserFactory
+from tests.integration.conftest import child_env, stop, wait_for
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-class Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database_url():
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def child_env(**extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
-    env.update(DATABASE_URL=database_url(), VAR_DIR=str(settings.VAR_DIR), **extra)
-    return env
-
-
-def wait_for(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-@pytest.fixture
-def smtp_sink():
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield sink, controller.port
-    controller.stop()
 
 
 @pytest.fixture
@@ -107,13 +56,7 @@ def worker(smtp_sink):
         yield proc
     finally:
         celery_app.conf.task_default_queue = previous
-        proc.terminate()
-        try:
-            output, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
-        print(output)
+        print(stop(proc))
 
 
 def test_worker_delivers_over_smtp_exactly_once(worker, smtp_sink):

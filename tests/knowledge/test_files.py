@@ -33,6 +33,29 @@ def test_refused_types(name):
         files.check_upload(upload(name, REFUSED[name]))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<div><img src=x onerror=alert(1)></div>",
+        "  <p>Hello</p>",
+        "<a href='javascript:alert(1)'>notes</a>",
+        "<!-- saved from a browser --><b>notes</b>",
+        "\ufeff<iframe src=https://example.org>",
+        "<H1 >Falls</H1>",
+    ],
+)
+def test_text_a_browser_would_render_as_html_is_refused(text):
+    # Browsers sniffing a response take these openings for HTML (WHATWG MIME Sniffing).
+    with pytest.raises(files.UploadRefused) as refused:
+        files.check_upload(upload("notes.txt", text.encode()))
+    assert refused.value.code == "markup"
+
+
+@pytest.mark.parametrize("text", ["a < b and b > c\n", "<5 falls a month,3\n", "<abbr>\n"])
+def test_text_with_angle_brackets_is_still_text(text):
+    assert files.check_upload(upload("notes.txt", text.encode())).extension == "txt"
+
+
 def test_oversized_file_is_refused(settings):
     settings.RESOURCE_MAX_UPLOAD_BYTES = 100
     with pytest.raises(files.UploadRefused, match="smaller than"):

@@ -1,3 +1,6 @@
+"""Meeting pages: scheduling, registration, minutes, feeds. Every URL for every kind of
+person is in tests/test_access.py."""
+
 from datetime import UTC, timedelta
 
 import pytest
@@ -7,103 +10,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import services
-from meetings import urls as meeting_urls
 from meetings.models import ActionItem, Meeting, Registration
-from tests.communities.test_access import can_see
-from tests.conftest import ROLES, field_error, soup
+from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-RULES = {
-    "community_list": "see",
-    "community_feed": "public_community",
-    "schedule": "manage",
-    "schedule_series": "manage",
-    "schedule_network_event": "network_manager",
-    "detail": "member",
-    "edit": "manage",
-    "cancel": "manage",
-    "register": "post_only",
-    "unregister": "member_redirect",
-    "attendance": "manage",
-    "minutes": "manage",
-    "minutes_document": "nothing",
-    "ics": "member",
-    "action_done": "post_only",
-    "my_actions": "signed_in",
-    "attended": "signed_in",
-    "calendar": "signed_in",
-    "personal_feed": "token",
-}
-
-
-def expected(rule, role, visibility):
-    if rule == "token":
-        return 200
-    if rule == "public_community":
-        return 200 if visibility == "public" else 404
-    if rule == "see":
-        return 200 if can_see(role, visibility) else 404
-    if rule == "member" and role == "anonymous":
-        return 404  # public pages: nothing to sign in for, and nothing to see
-    if role == "anonymous":
-        return 302
-    return {
-        "signed_in": 200,
-        "post_only": 405,
-        "nothing": 404,
-        "manage": 200 if role in ("convener", "staff") else 404,
-        "network_manager": 200 if role in ("manager", "staff") else 404,
-        "member": 200 if role in ("member", "convener", "staff") else 404,
-        "member_redirect": 302 if role in ("member", "convener", "staff") else 404,
-    }[rule]
-
-
-def test_every_url_is_classified():
-    assert {p.name for p in meeting_urls.urlpatterns} == set(RULES)
-
-
-@pytest.mark.parametrize("visibility", ["public", "listed", "private"])
-def test_access_table(client, world, visibility):
-    network, people = world
-    community = CommunityFactory(network=network, visibility=visibility)
-    MembershipFactory(community=community, user=people["member"])
-    MembershipFactory(community=community, user=people["convener"], role="convener")
-    start = timezone.now() + timedelta(days=3)
-    meeting = Meeting.objects.create(
-        community=community,
-        title="Members only",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
-    action = ActionItem.objects.create(community=community, meeting=meeting, description="x")
-    feed = services.calendar_feed_get(user=people["member"])
-    args = {
-        "community_list": [community.slug],
-        "community_feed": [community.slug],
-        "schedule": [community.slug],
-        "schedule_series": [community.slug],
-        "schedule_network_event": [network.slug],
-        "action_done": [action.pk],
-        "personal_feed": [feed.token],
-        "my_actions": [],
-        "attended": [],
-        "calendar": [],
-    }
-    mismatches = []
-    for name, rule in RULES.items():
-        url = reverse(f"meetings:{name}", args=args.get(name, [meeting.pk]))
-        for role in ROLES:
-            client.logout()
-            if role != "anonymous":
-                client.force_login(people[role])
-            status = client.get(url).status_code
-            if status != expected(rule, role, visibility):
-                mismatches.append(
-                    f"{role:>14} GET {url}: {status}, expected {expected(rule, role, visibility)}"
-                )
-    assert not mismatches, "\n".join(mismatches)
 
 
 def test_private_meetings_never_in_feeds_or_lists(client, world):

@@ -1,0 +1,459 @@
+"""Access, proven for every URL.
+
+One declared table gives every named URL of the project a rule; `expected(rule, role,
+visibility)` says what each rule answers to each kind of person (tests/conftest.py ROLES)
+when the community the URL points into is public, listed or private. The generated test
+requests every URL as every role against a world of each visibility and compares. A URL that
+nobody classified fails `test_every_named_url_is_classified`.
+
+Hidden means 404, never 403: a private community and everything in it answer exactly like a
+missing page to those who may not know it exists, and so does anything the person may know
+exists but not open (members' content, conveners' pages), so that the answer never tells
+them more than a missing page would.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.mail import unsubscribe_token
+from communities.models import Community, Invitation, Membership, Network
+from communities.services import charter_save
+from conveners import services as convener_services
+from conveners.models import LeadershipProgramme
+from knowledge import services as knowledge_services
+from knowledge.models import Resource
+from meetings import services as meeting_services
+from meetings.models import Meeting
+from tests.conftest import ROLES
+from tests.conveners.conftest import application_data
+from tests.factories import (
+    MINIMAL_PDF,
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    StoryFactory,
+    UserFactory,
+)
+
+VISIBILITIES = ["public", "listed", "private"]
+
+# Sign-up, sign-in, e-mail, password, MFA and single sign-on pages come from allauth,
+# configured in settings; their journeys are tested in tests/browser and tests/accounts.
+ALLAUTH_PREFIXES = ("account_", "mfa_", "socialaccount_", "openid_connect_")
+# Django's admin: staff only, by its own permission checks (test_admin_is_for_staff_only).
+EXCLUDED_NAMESPACES = ("admin",)
+# URLs that exist only with a setting on: classified, but absent from the URLconf otherwise.
+OPTIONAL = {"bench-floor": "BENCHMARK_FLOOR"}
+
+
+# What each URL requires (the rules are defined in `expected` below). The community, meeting,
+# resource, programme... a URL points at are those of `place_in`.
+TABLE = {
+    # --- pages of the platform
+    "home": "public",
+    "healthz": "public",
+    "accessibility": "public",
+    "privacy": "public",
+    "bench-floor": "public",
+    # --- accounts
+    "accounts:overview": "signed_in",
+    "accounts:profile": "signed_in",
+    "accounts:preferences": "signed_in",
+    "accounts:personal_data": "signed_in",
+    "accounts:delete": "signed_in",
+    "accounts:unsubscribe": "token",
+    "usersessions_list": "signed_in",
+    # --- communities
+    "communities:list": "public",
+    "communities:network": "public",
+    "communities:create": "signed_in",
+    "communities:person": "signed_in",
+    "communities:invitation": "token",
+    "communities:detail": "see",
+    "communities:charter": "see",
+    "communities:join": "join",
+    "communities:leave": "member_only",
+    "communities:members": "member",
+    "communities:member": "member",
+    "communities:needs_offers": "member",
+    "communities:needs_offers_mine": "member_only",
+    "communities:charter_version": "member",
+    "communities:edit": "manage",
+    "communities:requests": "manage",
+    "communities:request": "manage",
+    "communities:invite": "manage",
+    "communities:member_manage": "manage",
+    "communities:phase": "manage",
+    "communities:transform": "manage",
+    "communities:activity": "manage",
+    "communities:charter_edit": "manage",
+    # --- meetings (the meeting is for members only)
+    "meetings:community_list": "see",
+    "meetings:community_feed": "public_community",
+    "meetings:schedule": "manage",
+    "meetings:schedule_series": "manage",
+    "meetings:schedule_network_event": "network_manager",
+    "meetings:detail": "member_404",
+    "meetings:ics": "member_404",
+    "meetings:edit": "manage",
+    "meetings:cancel": "manage",
+    "meetings:register": "post_only",
+    "meetings:unregister": "member_redirect",
+    "meetings:attendance": "manage",
+    "meetings:minutes": "manage",
+    "meetings:minutes_document": "member",
+    "meetings:action_done": "post_only",
+    "meetings:my_actions": "signed_in",
+    "meetings:attended": "signed_in",
+    "meetings:calendar": "signed_in",
+    "meetings:personal_feed": "token",
+    # --- knowledge (the resource and the story are public, in the community's library)
+    "knowledge:library": "public",
+    "knowledge:search": "public",
+    "knowledge:stories": "public",
+    "knowledge:resource_create": "signed_in",
+    "knowledge:community_library": "see",
+    "knowledge:resource": "see_content",
+    "knowledge:download": "see_content",
+    "knowledge:version_download": "see_content",
+    "knowledge:story": "see_content",
+    "knowledge:adopt": "take_part",
+    "knowledge:useful": "take_part_redirect",
+    "knowledge:comment_create": "take_part_redirect",
+    "knowledge:resource_edit": "owner",
+    "knowledge:version_create": "owner",
+    "knowledge:resource_hide": "manage",
+    "knowledge:comment_hide": "manage",
+    "knowledge:story_create": "member_only",
+    # --- conveners: the leadership programme of the network (the member has applied)
+    "conveners:list": "signed_in",
+    "conveners:create": "any_manager",
+    "conveners:detail": "signed_in",
+    "conveners:session_add": "network_manager",
+    "conveners:apply": "signed_in",
+    "conveners:withdraw": "applicant",
+    "conveners:offer": "applicant_redirect",
+    "conveners:applications": "network_manager",
+    "conveners:review": "network_manager",
+    "conveners:selection": "network_manager",
+    "conveners:participants": "network_manager",
+    "conveners:completion": "network_manager",
+    "conveners:participant": "participant",
+    "conveners:journal_new": "participant",
+    "conveners:journal_entry": "participant",
+    "conveners:shared_journal": "network_manager",
+    "conveners:sponsor": "token",
+    # --- dashboard
+    "dashboard:programme": "any_manager",
+}
+
+MEMBERS = {"member", "convener"}
+MEMBERS_AND_STAFF = MEMBERS | {"staff"}
+
+
+def can_see_community(role, visibility):
+    """Who may know the community exists: programme managers of its network too."""
+    if visibility == "public":
+        return True
+    if role == "anonymous":
+        return False
+    if visibility == "listed":
+        return True
+    return role in MEMBERS_AND_STAFF | {"manager"}
+
+
+def can_see_content(role, visibility):
+    """A public resource or story: never more visible than its community's content, so not
+    to the programme manager of a private community."""
+    if visibility == "public":
+        return True
+    if role == "anonymous":
+        return False
+    if visibility == "listed":
+        return True
+    return role in MEMBERS_AND_STAFF
+
+
+def expected(rule, role, visibility):
+    """The status each rule answers. Anonymous people meet the sign-in redirect (302) on every
+    page that needs an account, before anything is looked up, so nothing leaks."""
+    if rule in ("public", "token"):  # a token is the key: who holds the link may open it
+        return 200
+    if rule == "see":  # the community's own pages
+        return 200 if can_see_community(role, visibility) else 404
+    if rule == "see_content":
+        return 200 if can_see_content(role, visibility) else 404
+    if rule == "public_community":  # the community's calendar feed: for public ones only
+        return 200 if visibility == "public" else 404
+    if rule == "member_404":  # open without signing in: nothing to sign in for, nothing to see
+        return 200 if role in MEMBERS_AND_STAFF else 404
+    if role == "anonymous":
+        return 302
+    if rule == "signed_in":
+        return 200
+    if rule == "join":
+        if not can_see_community(role, visibility):
+            return 404
+        return 302 if role in MEMBERS else 200  # members go back to the community's page
+    if rule == "member":  # members' content
+        return 200 if role in MEMBERS_AND_STAFF else 404
+    if rule == "member_only":  # about one's own membership: staff are not members
+        return 200 if role in MEMBERS else 404
+    if rule == "member_redirect":  # not registered: back to the meeting
+        return 302 if role in MEMBERS_AND_STAFF else 404
+    if rule == "manage":  # conveners of the community (and staff)
+        return 200 if role in ("convener", "staff") else 404
+    if rule == "owner":  # the resource's owner is the member
+        return 200 if role in MEMBERS_AND_STAFF else 404
+    if rule == "take_part":
+        return 200 if can_see_content(role, visibility) else 404
+    if rule == "take_part_redirect":
+        return 302 if can_see_content(role, visibility) else 404
+    if rule == "network_manager":  # programme managers of this network (and staff)
+        return 200 if role in ("manager", "staff") else 404
+    if rule == "any_manager":  # programme managers of any network (and staff)
+        return 200 if role in ("manager", "other_manager", "staff") else 404
+    if rule == "post_only":
+        return 405
+    if rule == "applicant":  # one's own application: the member's, the participant's
+        return 200 if role in ("member", "participant") else 404
+    if rule == "applicant_redirect":
+        return 302 if role in ("member", "participant") else 404
+    if rule == "participant":  # a participant's own journal: not even staff read it
+        return 200 if role == "participant" else 404
+    raise AssertionError(f"unknown rule {rule!r}")
+
+
+# --- the world the URLs point into ---------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """A community of one visibility in the world's network, with everything its URLs need."""
+
+    visibility: str
+    network: Network
+    people: dict  # role → person, from the world fixture
+    community: Community
+    meeting: Meeting
+    resource: Resource
+    programme: LeadershipProgramme
+    args: dict  # URL name → its arguments, where its app's default (below) does not fit
+
+    def url(self, name):
+        """The URL's path, with the arguments that point into this place."""
+        if name in self.args:
+            return reverse(name, args=self.args[name])
+        if not named_urls()[name].pattern.converters:
+            return reverse(name)
+        defaults = {
+            "communities": [self.community.slug],
+            "meetings": [self.meeting.pk],
+            "knowledge": [self.resource.pk],
+            "conveners": [self.programme.slug],
+        }
+        namespace = name.partition(":")[0]
+        if namespace not in defaults:
+            raise AssertionError(f"{name} takes arguments: add them to the args of place_in")
+        return reverse(name, args=defaults[namespace])
+
+
+def place_in(world, visibility):
+    network, people = world
+    convener = people["convener"]
+
+    # A community that asks for approval, with a request waiting and an invitation out.
+    community = CommunityFactory(
+        network=network, visibility=visibility, join_policy=Community.JoinPolicy.APPROVAL
+    )
+    member = MembershipFactory(community=community, user=people["member"])
+    MembershipFactory(community=community, user=convener, role=Membership.Role.CONVENER)
+    requester = MembershipFactory(community=community, status=Membership.Status.REQUESTED)
+    invitation = Invitation.objects.create(
+        community=community, email="guest@example.org", invited_by=convener
+    )
+    charter_save(community=community, actor=convener, trying_to_do="Safer medicines.")
+
+    # A members-only meeting with someone registered, published minutes with a document, and
+    # an action for the member.
+    start = timezone.now() + timedelta(days=3)
+    meeting = Meeting.objects.create(
+        community=community,
+        title="Members only",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    attendee = MembershipFactory(community=community).user
+    meeting_services.registration_create(meeting=meeting, user=attendee)
+    minutes = meeting_services.minutes_save(
+        meeting=meeting,
+        actor=convener,
+        notes="We met.",
+        decisions="Write a leaflet",
+        previous_minutes_agreed=False,
+        document=SimpleUploadedFile("minutes.pdf", MINIMAL_PDF),
+        actions=[{"description": "Write the leaflet", "owner": people["member"]}],
+    )
+    meeting_services.minutes_publish(minutes=minutes, actor=convener)
+    action = meeting.action_items.get()
+    feed = meeting_services.calendar_feed_get(user=people["member"])
+
+    # The member's public resource in two versions, with a comment, and a public story.
+    resource = knowledge_services.resource_create(
+        author=people["member"],
+        community=community,
+        title="Falls leaflet",
+        summary="A leaflet about falls.",
+        body="",
+        kind=Resource.Kind.LEAFLET,
+        external_url="",
+        licence="",
+        visibility=Resource.Visibility.PUBLIC,
+        review_date=None,
+        upload=SimpleUploadedFile("falls.pdf", MINIMAL_PDF),
+    )
+    knowledge_services.resource_version_add(
+        resource=resource,
+        actor=people["member"],
+        upload=SimpleUploadedFile("falls.pdf", MINIMAL_PDF),
+        change_note="New figures.",
+    )
+    comment = CommentFactory(resource=resource)
+    story = StoryFactory(community=community, visibility=Resource.Visibility.PUBLIC)
+
+    # The network's leadership programme (tests/conftest.py world): the member has applied,
+    # the participant keeps a private journal.
+    participation = people["participant"].applications.get()
+    programme = participation.programme
+    application = convener_services.application_submit(
+        application=convener_services.application_save(
+            programme=programme, applicant=people["member"], **application_data()
+        )
+    )
+    entry = convener_services.journal_add(
+        application=participation, title="Private thoughts", body="Only mine"
+    )
+
+    args = {
+        "accounts:unsubscribe": [unsubscribe_token(user=people["member"], preference="digest")],
+        "communities:network": [network.slug],
+        "communities:person": [people["member"].pk],
+        "communities:invitation": [invitation.token],
+        "communities:request": [community.slug, requester.pk],
+        "communities:member": [community.slug, member.pk],
+        "communities:member_manage": [community.slug, member.pk],
+        "communities:charter_version": [community.slug, 1],
+        "meetings:community_list": [community.slug],
+        "meetings:community_feed": [community.slug],
+        "meetings:schedule": [community.slug],
+        "meetings:schedule_series": [community.slug],
+        "meetings:schedule_network_event": [network.slug],
+        "meetings:action_done": [action.pk],
+        "meetings:personal_feed": [feed.token],
+        "knowledge:community_library": [community.slug],
+        "knowledge:story_create": [community.slug],
+        "knowledge:story": [story.pk],
+        "knowledge:version_download": [resource.pk, 1],
+        "knowledge:comment_hide": [resource.pk, comment.pk],
+        "conveners:sponsor": [convener_services.sponsor_token(application)],
+        "conveners:review": [programme.slug, application.pk],
+        "conveners:completion": [programme.slug, participation.pk],
+        "conveners:journal_entry": [programme.slug, entry.pk],
+    }
+    return Place(
+        visibility=visibility,
+        network=network,
+        people=people,
+        community=community,
+        meeting=meeting,
+        resource=resource,
+        programme=programme,
+        args=args,
+    )
+
+
+@pytest.fixture(params=VISIBILITIES)
+def place(request, world):
+    """The world with a community of each visibility in turn: one test run for each."""
+    return place_in(world, request.param)
+
+
+# --- the URL configuration ----------------------------------------------------------------------
+
+
+def named_urls():
+    """{"namespace:name" or "name": its URL pattern} for every named URL of the project."""
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, ":".join(filter(None, [namespace, p.namespace])))
+            elif isinstance(p, URLPattern) and p.name:
+                yield (f"{namespace}:{p.name}" if namespace else p.name), p
+
+    return dict(walk(get_resolver().url_patterns))
+
+
+def unclassified_and_stale(table):
+    urls = named_urls()
+    unclassified = sorted(
+        name
+        for name in urls
+        if name not in table
+        and not name.startswith(ALLAUTH_PREFIXES)
+        and name.partition(":")[0] not in EXCLUDED_NAMESPACES
+    )
+    stale = sorted(name for name in table if name not in urls and name not in OPTIONAL)
+    return unclassified, stale
+
+
+def test_every_named_url_is_classified():
+    unclassified, stale = unclassified_and_stale(TABLE)
+    assert unclassified == [], f"add these URLs to TABLE in {__name__}"
+    assert stale == [], "these URLs no longer exist: remove them from TABLE"
+
+
+def test_an_unclassified_url_is_caught():
+    table = {k: v for k, v in TABLE.items() if k not in ("privacy", "meetings:ics")}
+    assert unclassified_and_stale(table) == (["meetings:ics", "privacy"], [])
+
+
+def test_optional_urls_follow_their_setting():
+    urls = named_urls()
+    for name, setting in OPTIONAL.items():
+        assert (name in urls) == bool(getattr(settings, setting)), name
+
+
+def test_every_url_answers_every_role_as_declared(client, place):
+    urls = named_urls()
+    targets = {name: place.url(name) for name in TABLE if name in urls}
+    mismatches = []
+    for role in ROLES:  # one sign-in per role: the GETs change nothing the next role sees
+        client.logout()
+        if role != "anonymous":
+            client.force_login(place.people[role])
+        for name, url in targets.items():
+            rule = TABLE[name]
+            status = client.get(url).status_code
+            want = expected(rule, role, place.visibility)
+            if status != want:
+                mismatches.append(
+                    f"{role:>14} GET {url} ({name}, {rule}): {status}, expected {want}"
+                )
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(client):
+    url = reverse("admin:index")
+    assert client.get(url).status_code == 302
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 302  # to the admin's sign-in: members are not staff
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(url).status_code == 200
