@@ -79,6 +79,11 @@ def _postgres():
     return connection.vendor == "postgresql"
 
 
+def uses_full_text_search():
+    """PostgreSQL's ranked full-text search (else the plain fallback, which ranks all)."""
+    return _postgres()
+
+
 def _unindexed(expression, *, interval=False):
     """`expression + 0`: no b-tree index serves it, so PostgreSQL cannot choose to walk one."""
     if interval:

@@ -187,3 +187,20 @@ def test_member_sees_members_only_resources_in_their_list(client):
     assert "Members note" in client.get(reverse("knowledge:library")).content.decode()
     client.force_login(UserFactory())
     assert "Members note" not in client.get(reverse("knowledge:library")).content.decode()
+
+
+def test_a_common_word_ranks_the_newest_matches_and_says_there_were_more(client, monkeypatch):
+    """On PostgreSQL a relevance search ranks only the newest SEARCH_CANDIDATES matches (the
+    pages never go deeper); the fallback ranks everything and counts exactly."""
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 4)
+    community = CommunityFactory()
+    made = make(community, 6, title="Sepsis bundle", summary="Sepsis.", body="")
+    response = client.get(reverse("knowledge:search"), {"q": "sepsis"})
+    status = soup(response).select_one("[role=status]").get_text()
+    shown = {a["href"] for a in soup(response).select(".app-resource-list h2 a")}
+    if selectors.uses_full_text_search():
+        assert "More than 3 resources" in " ".join(status.split())
+        newest = sorted(made, key=lambda r: (r.created_at, r.pk))[-4:]
+        assert shown == {reverse("knowledge:resource", args=[r.pk]) for r in newest}
+    else:
+        assert "6 resources" in status and len(shown) == 6
