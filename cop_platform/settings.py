@@ -417,6 +417,9 @@ RESOURCE_MAX_ARCHIVE_ENTRIES = env.int("RESOURCE_MAX_ARCHIVE_ENTRIES", default=1
 UPLOAD_SCANNER = env.str("UPLOAD_SCANNER", default="") or None
 CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="127.0.0.1:3310")
 CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=30)
+# The programme dashboard's figures are cached until something in their network changes
+# (dashboard/signals.py), and at most this long (bulk updates send no signal).
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=600)
 # `make bench` only: serves the minimal /bench/floor/ page it measures every page against.
 BENCHMARK_FLOOR = env.bool("BENCHMARK_FLOOR", default=False)
 

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard"
+
+    def ready(self):
+        from dashboard import signals  # noqa: F401 - keeps the cached figures right

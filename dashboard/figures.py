@@ -6,9 +6,12 @@ Only aggregates and community metadata: no private content (no resource titles, 
 from member lists) leaves here, except resource titles the viewer may see anyway.
 """
 
+import hashlib
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -28,6 +31,48 @@ FLAGS = {
     "requests_waiting": "Join requests waiting more than 14 days",
     "reviews_due": "Resources past their review date",
 }
+
+
+# --- the cache ----------------------------------------------------------------------------------
+# The figures are aggregates over every membership, meeting and registration of a network:
+# hundreds of milliseconds on a large one. They are kept in the cache under a key that holds
+# the communities asked about and a generation number for each of their networks;
+# dashboard/signals.py moves a network's generation on whenever a row that feeds its figures
+# is saved or deleted, so the next view computes afresh. Writes that bypass signals (bulk
+# UPDATEs) are bounded by FIGURES_CACHE_SECONDS.
+
+
+def _prefix():
+    return getattr(settings, "FIGURES_CACHE_PREFIX", "figures")
+
+
+def _generation_key(network_id):
+    return f"{_prefix()}:generation:{network_id}"
+
+
+def figures_changed(network_ids):
+    """Forget the cached figures of these networks."""
+    for network_id in {n for n in network_ids if n is not None}:
+        key = _generation_key(network_id)
+        try:
+            cache.incr(key)
+        except ValueError:  # not in the cache yet (or evicted): any new value will do
+            cache.set(key, 1, None)
+
+
+def cached(name, *, network_ids, parts, compute):
+    """compute(), or its cached value for these networks' current generations and parts."""
+    network_ids = sorted(set(network_ids))
+    generations = cache.get_many([_generation_key(n) for n in network_ids])
+    fingerprint = repr(
+        (name, [(n, generations.get(_generation_key(n), 0)) for n in network_ids], parts)
+    )
+    key = f"{_prefix()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, getattr(settings, "FIGURES_CACHE_SECONDS", 600))
+    return value
 
 
 def networks_for(user):

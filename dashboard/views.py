@@ -60,8 +60,18 @@ def programme_dashboard(request):
         request.user,
         **{k: filters.get(k) for k in ("network", "region", "phase", "topic") if filters.get(k)},
     )
-    rows = _sort(figures.community_table(communities), filters.get("sort") or "name")
-    ids = [r["community"].pk for r in rows]
+    # The figures come from the cache while nothing in these networks has changed.
+    places = list(communities.values_list("pk", "network_id"))
+    ids = [pk for pk, _ in places]
+    network_ids = [network_id for _, network_id in places]
+
+    def cached(name, compute, *parts):
+        return figures.cached(name, network_ids=network_ids, parts=(ids, *parts), compute=compute)
+
+    rows = _sort(
+        cached("table", lambda: figures.community_table(communities)),
+        filters.get("sort") or "name",
+    )
     export = request.GET.get("export")
     if export == "communities":
         return _csv(
@@ -102,7 +112,7 @@ def programme_dashboard(request):
                 for r in rows
             ),
         )
-    trend = figures.trends(ids)
+    trend = cached("trends", lambda: figures.trends(ids))
     if export == "trends":
         months = [m for m, _ in trend[0]["points"]]
         return _csv(
@@ -113,7 +123,8 @@ def programme_dashboard(request):
                 for i, m in enumerate(months)
             ),
         )
-    spread = figures.spread(ids, viewer=request.user)
+    # What the viewer may see of the resources: theirs alone.
+    spread = cached("spread", lambda: figures.spread(ids, viewer=request.user), request.user.pk)
     if export == "spread":
         return _csv(
             "spread.csv",
@@ -155,8 +166,11 @@ def programme_dashboard(request):
             "rows": rows,
             "flags": figures.FLAGS,
             "query": query.urlencode(),
-            "headline": figures.headline(
-                rows, communities, since=timezone.now() - timedelta(days=90)
+            "headline": cached(
+                "headline",
+                lambda: figures.headline(
+                    rows, communities, since=timezone.now() - timedelta(days=90)
+                ),
             ),
             "trends": trend,
             "spread": spread,

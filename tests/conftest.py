@@ -49,6 +49,8 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters of their own for each test, whatever the cache (Redis in CI).
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+    # Cached dashboard figures of their own too (ids repeat from one run to the next).
+    settings.FIGURES_CACHE_PREFIX = f"figures-{uuid.uuid4().hex}"
 
 
 # Everyone the access tests ask about, and the world they live in: a network with its

@@ -3,6 +3,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,3 +200,46 @@ def test_programme_progress_on_the_dashboard_and_in_csv(client, network):
             "Commitment": "5",
         }
     ]
+
+
+def test_figures_are_cached_until_something_in_the_network_changes(
+    client, network, django_assert_max_num_queries
+):
+    """A second view reads the figures from the cache; any change that feeds them (a new
+    member, a meeting, attendance, an adoption) is on the next view."""
+    community = healthy(network, name="Alpha")
+    client.force_login(network.manager)
+    url = reverse("dashboard:programme")
+
+    def members_shown():
+        row = soup(client.get(url)).select_one(".app-dashboard-table tbody tr")
+        return int(row.select("td")[2].get_text())
+
+    def queries(path):
+        # Counted at once: each request clears the connection's query log.
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        return len(captured)
+
+    cold = queries(url)
+    warm = queries(url + "?sort=members")  # another order of the same communities
+    assert warm < cold - 5  # the figure queries are not run again
+    first = members_shown()
+    MembershipFactory(community=community)
+    assert members_shown() == first + 1
+    # Another network's changes keep this network's figures cached.
+    other = healthy(NetworkFactory())
+    client.get(url)
+    MembershipFactory(community=other)
+    assert queries(url) == warm
+
+    # Attendance recorded on a meeting of the network shows on the next view.
+    def average_attendance():
+        row = soup(client.get(url)).select_one(".app-dashboard-table tbody tr")
+        return row.select("td")[5].get_text().strip()
+
+    before = average_attendance()
+    meeting = Meeting.objects.get(community=community)
+    Registration.objects.create(meeting=meeting, user=UserFactory(), attended=True)
+    assert average_attendance() != before
+    assert average_attendance() == "1.0"
