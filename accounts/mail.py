@@ -21,7 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -157,7 +157,7 @@ def email_queue(
     )
 
 
-def email_queue_many(*, messages, purpose, template, preference):
+def email_queue_many(*, messages, purpose, template, preference, attachments=()):
     """Queue one message per (recipient, context) in `messages` with a fixed number of
     queries, whatever their number: one insert, one read back. Rows that exist already
     (the same purpose for the same address) are left as they are and not queued again."""
@@ -181,6 +181,7 @@ def email_queue_many(*, messages, purpose, template, preference):
                     body_text=message["text"],
                     body_html=message["html"],
                     headers=message["headers"],
+                    attachments=list(attachments),
                     next_attempt_at=timezone.now() + timedelta(seconds=60),
                 )
             )
@@ -197,10 +198,14 @@ def email_queue_many(*, messages, purpose, template, preference):
                 status=EmailDelivery.Status.PENDING,
             ).values_list("pk", flat=True)
         )
-    from accounts.tasks import send_email_task
+    from accounts.tasks import send_email_batch_task
 
-    for delivery_id in new_ids:
-        enqueue_on_commit(send_email_task, delivery_id, on_failure=partial(_due_now, delivery_id))
+    # Batches, each sent by one task over one SMTP connection: a digest for thousands of
+    # people costs a connection and a task per batch, not per message.
+    size = settings.EMAIL_BATCH_SIZE
+    for start in range(0, len(new_ids), size):
+        batch = new_ids[start : start + size]
+        enqueue_on_commit(send_email_batch_task, batch, on_failure=partial(_due_now, *batch))
     return len(new_ids)
 
 
@@ -261,10 +266,10 @@ def _store(
     return delivery
 
 
-def _due_now(delivery_id):
-    """No task is coming for this row (the broker was down): the next sweep sends it,
+def _due_now(*delivery_ids):
+    """No task is coming for these rows (the broker was down): the next sweep sends them,
     rather than waiting out the minute left for the task."""
-    EmailDelivery.objects.filter(pk=delivery_id, status=EmailDelivery.Status.PENDING).update(
+    EmailDelivery.objects.filter(pk__in=delivery_ids, status=EmailDelivery.Status.PENDING).update(
         next_attempt_at=timezone.now()
     )
 
@@ -287,7 +292,32 @@ def _backoff(attempts):
     return timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
 
 
-def email_deliver(*, delivery_id):
+def email_deliver_many(*, delivery_ids):
+    """Send these rows (those still pending) over one connection to the mail server.
+    Returns how many were sent. A transient failure leaves that row pending for a retry
+    and opens a new connection for the next; if the server cannot be reached at all, every
+    row stays pending for the sweep."""
+    sent = 0
+    try:
+        connection = get_connection()
+        connection.open()
+    except Exception as exc:  # the server is down: nothing was claimed, the sweep retries
+        logger.warning("E-mail batch of %s deferred: %s", len(delivery_ids), exc)
+        return 0
+    try:
+        for delivery_id in delivery_ids:
+            try:
+                status = email_deliver(delivery_id=delivery_id, connection=connection)
+            except TransientEmailError:
+                connection.close()  # reopened by the next send
+                continue
+            sent += status == EmailDelivery.Status.SENT
+    finally:
+        connection.close()
+    return sent
+
+
+def email_deliver(*, delivery_id, connection=None):
     """Send one pending row. Returns the row's new status, or None if it was not ours to send.
 
     Raises TransientEmailError after putting the row back to pending, so the caller (a
@@ -314,6 +344,7 @@ def email_deliver(*, delivery_id):
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_address],
         headers=delivery.headers,
+        connection=connection,
     )
     if delivery.body_html:
         message.attach_alternative(delivery.body_html, "text/html")

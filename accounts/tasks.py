@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from accounts.mail import TransientEmailError, email_deliver, email_due_ids
+from accounts.mail import TransientEmailError, email_deliver, email_deliver_many, email_due_ids
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
@@ -15,13 +15,12 @@ def send_email_task(self, delivery_id):
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def send_email_batch_task(delivery_ids):
+    """Deliver a batch over one connection; what fails stays pending for the sweep."""
+    return email_deliver_many(delivery_ids=delivery_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def sweep_pending_emails_task():
     """Deliver every due pending e-mail. Safe to run twice, or alongside the tasks."""
-    sent = 0
-    for delivery_id in email_due_ids():
-        try:
-            if email_deliver(delivery_id=delivery_id):
-                sent += 1
-        except TransientEmailError:
-            continue
-    return sent
+    return email_deliver_many(delivery_ids=email_due_ids())

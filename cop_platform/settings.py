@@ -229,6 +229,9 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Attempts at a message before it is marked failed (transient SMTP errors only are retried).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+# Bulk mail (digests, minutes, reminders) is sent in batches of this many, one task and one
+# SMTP connection each.
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)
 
 # --- Accounts and sign-in ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

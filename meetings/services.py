@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue
+from accounts.mail import email_queue, email_queue_many
 from accounts.models import User
 from accounts.services import audit_log
 from communities.models import Membership
@@ -395,20 +395,18 @@ def reminders_queue(*, meeting):
     """One reminder per registered person for this start time, with the .ics attached.
     Safe to call again: the outbox keeps one per (person, purpose)."""
     ics = meeting_ics(meeting, with_joining_link=True)
-    count = 0
-    for registration in meeting.registrations.filter(
-        status=Registration.Status.REGISTERED
-    ).select_related("user"):
-        delivery = email_queue(
-            recipient=registration.user,
-            purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
-            template="meeting_reminder",
-            context={"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)},
-            preference="meeting_reminders",
-            attachments=[{"filename": "meeting.ics", "content": ics, "mimetype": "text/calendar"}],
-        )
-        count += delivery is not None
-    return count
+    context = {"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)}
+    registered = meeting.registrations.filter(status=Registration.Status.REGISTERED).select_related(
+        "user"
+    )
+    # One insert for everyone, sent in batches over one connection each.
+    return email_queue_many(
+        messages=[(registration.user, context) for registration in registered],
+        purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
+        template="meeting_reminder",
+        preference="meeting_reminders",
+        attachments=[{"filename": "meeting.ics", "content": ics, "mimetype": "text/calendar"}],
+    )
 
 
 # --- calendar feeds -------------------------------------------------------------------------------

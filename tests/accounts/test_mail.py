@@ -6,12 +6,14 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from accounts.mail import (
     TransientEmailError,
     email_deliver,
     email_queue,
+    email_queue_many,
     unsubscribe_token_read,
 )
 from accounts.models import EmailDelivery, User
@@ -208,3 +210,61 @@ def test_claim_prevents_a_second_sender(user, mailoutbox, django_capture_on_comm
 
 def test_inactive_account_gets_nothing(mailoutbox):
     assert queue(UserFactory(is_active=False)) is None
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test backend, counting the connections opened and failing where told to."""
+
+    opened = 0
+    fail_for = ()
+
+    def open(self):
+        CountingBackend.opened += 1
+        return super().open()
+
+    def send_messages(self, messages):
+        if messages[0].to[0] in CountingBackend.fail_for:
+            raise smtplib.SMTPServerDisconnected("connection dropped")
+        return super().send_messages(messages)
+
+
+def test_bulk_mail_goes_in_batches_over_one_connection_each(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail.CountingBackend"
+    settings.EMAIL_BATCH_SIZE = 50
+    CountingBackend.opened, CountingBackend.fail_for = 0, ()
+    people = UserFactory.create_batch(120)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = email_queue_many(
+            messages=[(person, {"body": "the agenda is ready."}) for person in people],
+            purpose="notice:bulk",
+            template="test_notice",
+            preference="meeting_reminders",
+        )
+    assert queued == 120
+    assert len(mailoutbox) == 120
+    assert CountingBackend.opened == 3
+    assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail.CountingBackend"
+    people = UserFactory.create_batch(5)
+    CountingBackend.opened, CountingBackend.fail_for = 0, (people[2].email.lower(),)
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue_many(
+            messages=[(person, {"body": "x"}) for person in people],
+            purpose="notice:bulk",
+            template="test_notice",
+            preference="meeting_reminders",
+        )
+    assert len(mailoutbox) == 4
+    failed = EmailDelivery.objects.get(to_address=people[2].email.lower())
+    assert failed.status == EmailDelivery.Status.PENDING and failed.attempts == 1
+    CountingBackend.fail_for = ()
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert sweep_pending_emails_task() == 1
+    assert len(mailoutbox) == 5
