@@ -318,9 +318,12 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
-        members = {
-            "people__memberships__community": community,
-            "people__memberships__status": "active",
-        }
-        self.fields["organisation"].queryset = Organisation.objects.filter(**members).distinct()
-        self.fields["profession"].queryset = Profession.objects.filter(**members).distinct()
+        # Semi-joins on this community's active memberships: no DISTINCT over a join of
+        # every member.
+        members = Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            pk__in=members.values("user__organisation")
+        )
+        self.fields["profession"].queryset = Profession.objects.filter(
+            pk__in=members.values("user__profession")
+        )
