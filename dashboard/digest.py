@@ -6,6 +6,7 @@ can run twice, or again after a worker died mid-batch, and carries on where it s
 Nothing new, no e-mail."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db.models import Max
@@ -15,6 +16,7 @@ from django.utils import timezone
 from accounts.mail import email_queue_many
 from accounts.models import EmailDelivery, User
 from communities.models import Membership
+from cop_platform.celery import publish
 from dashboard.feed import feed_for
 
 BATCH = 200
@@ -76,6 +78,35 @@ def digest_batch(users, *, frequency, now):
         if not feeds[user.pk]["is_empty"]
     ]
     return email_queue_many(messages=messages, purpose=key, template="digest", preference="digest")
+
+
+def digest_batch_ids(*, frequency, ids, now):
+    """digest_batch for these people (a task's batch, by id)."""
+    users = list(User.objects.filter(pk__in=ids).order_by("pk"))
+    return digest_batch(users, frequency=frequency, now=now)
+
+
+def digest_fan_out(*, frequency, now=None):
+    """This period's recipients, split into batches of BATCH, each built and queued by a task
+    of its own so that every worker process takes part. A batch whose task cannot be
+    published (broker down) is built here instead. Returns the number of batches."""
+    from dashboard.tasks import send_digest_batch_task
+
+    now = now or timezone.now()
+    batches, after = 0, 0
+    while True:
+        ids = list(recipients(frequency).filter(pk__gt=after).values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return batches
+        publish(
+            send_digest_batch_task,
+            frequency,
+            ids,
+            now.isoformat(),
+            on_failure=partial(digest_batch_ids, frequency=frequency, ids=ids, now=now),
+        )
+        batches += 1
+        after = ids[-1]
 
 
 def digest_send(*, frequency, now=None):

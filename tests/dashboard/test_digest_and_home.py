@@ -160,3 +160,38 @@ def test_home_query_count_is_constant(client, django_assert_max_num_queries, siz
     client.force_login(person)
     with django_assert_max_num_queries(25):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_digest_job_fans_out_a_task_per_batch_and_builds_inline_without_a_broker(
+    monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    from dashboard import digest
+    from dashboard.tasks import send_digest_batch_task
+
+    monkeypatch.setattr(digest, "BATCH", 2)
+    community = CommunityFactory()
+    people = [UserFactory(digest_frequency="weekly") for _ in range(5)]
+    for person in people:
+        MembershipFactory(community=community, user=person)
+    upcoming(community, "Falls huddle")
+    published = []
+    original = send_digest_batch_task.apply_async
+    monkeypatch.setattr(
+        send_digest_batch_task,
+        "apply_async",
+        lambda args, **kw: (published.append(args[1]), original(args=args, **kw))[1],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digests_task("weekly") == 3
+    assert [len(ids) for ids in published] == [2, 2, 1]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
+
+    # Next week, with the broker down: each batch is built by the job itself.
+    def down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(send_digest_batch_task, "apply_async", down)
+    upcoming(community, "Sepsis huddle")
+    with time_machine.travel(timezone.now() + timedelta(days=7)):
+        assert send_digests_task("weekly") == 3
+        assert EmailDelivery.objects.filter(purpose__startswith="digest:").count() == 10
