@@ -11,7 +11,7 @@ from functools import partial
 from django.conf import settings
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.mail import email_queue_many
 from accounts.models import EmailDelivery, User
@@ -41,6 +41,30 @@ def recipients(frequency):
     )
 
 
+def _prepare_links(feeds):
+    """Each item's address and date, worked out once per batch: the same meeting or resource
+    is in many people's digests, and the templates only print them."""
+    done = set()
+    for feed in feeds:
+        for kind in ("meetings", "minutes", "resources", "stories"):
+            for item in feed[kind]:
+                if (kind, item.pk) in done:
+                    continue
+                done.add((kind, item.pk))
+                if kind == "meetings":
+                    item.link = reverse("meetings:detail", args=[item.pk])
+                    item.starts_label = dateformat.format(
+                        timezone.localtime(item.starts_at), "D j M, H:i"
+                    )
+                elif kind == "minutes":
+                    item.link = reverse("meetings:detail", args=[item.meeting_id])
+                elif kind == "resources":
+                    item.link = reverse("knowledge:resource", args=[item.pk])
+                else:
+                    item.link = reverse("knowledge:story", args=[item.pk])
+                item.link = settings.SITE_URL + item.link
+
+
 def digest_batch(users, *, frequency, now):
     """Queue the digests of one batch of people. Returns how many were queued."""
     key = f"digest:{period_key(frequency, now)}"
@@ -63,6 +87,7 @@ def digest_batch(users, *, frequency, now):
     todo = [u for u in users if u.email.lower() not in done]
     since = {u.pk: last.get(u.email.lower()) or now - PERIOD[frequency] for u in todo}
     feeds = feed_for(todo, since_by_user=since, until=now)
+    _prepare_links(feeds.values())
     home_url = settings.SITE_URL + reverse("home")
     messages = [
         (

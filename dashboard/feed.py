@@ -78,48 +78,52 @@ def feed_for(users, *, since_by_user, until):
         if len(users) == 1
         else {}
     )
+    # Grouped by community once: each person's feed then reads only their communities' items
+    # (a batch's lists hold every item of every community of the batch).
+    meetings_in = _grouped(meetings, lambda m: m.community_id)
+    minutes_in = _grouped(minutes, lambda m: m.meeting.community_id)
+    resources_in = _grouped(resources, lambda r: r.community_id)
+    stories_in = _grouped(stories, lambda s: s.community_id)
     result = {}
     for user in users:
         since = since_by_user[user.pk]
-        mine = {c.pk for c in communities_of[user.pk]}
+        mine = [c.pk for c in communities_of[user.pk]]
         feed = {
-            "meetings": [m for m in meetings if m.community_id in mine and m.created_at > since][
-                :LIMIT
-            ],
-            "minutes": [
-                m for m in minutes if m.meeting.community_id in mine and m.published_at > since
-            ][:LIMIT],
-            "resources": [r for r in resources if r.community_id in mine and r.created_at > since][
-                :LIMIT
-            ],
-            "stories": [s for s in stories if s.community_id in mine and s.created_at > since][
-                :LIMIT
-            ],
+            "meetings": _newest(meetings_in, mine, since, "created_at", order="starts_at"),
+            "minutes": _newest(minutes_in, mine, since, "published_at", descending=True),
+            "resources": _newest(resources_in, mine, since, "created_at", descending=True),
+            "stories": _newest(stories_in, mine, since, "created_at", descending=True),
         }
         feed["is_empty"] = not any(feed.values())
-        counts = []
-        for community in communities_of[user.pk]:
-            counts.append(
-                {
-                    "community": community,
-                    "meetings": sum(
-                        1
-                        for m in meetings
-                        if m.community_id == community.pk and m.created_at > since
-                    ),
-                    "resources": sum(
-                        1
-                        for r in resources
-                        if r.community_id == community.pk and r.created_at > since
-                    ),
-                    "stories": sum(
-                        1
-                        for s in stories
-                        if s.community_id == community.pk and s.created_at > since
-                    ),
-                    "members": joined.get(community.pk, 0),
-                }
-            )
-        feed["communities"] = counts
+        feed["communities"] = [
+            {
+                "community": community,
+                "meetings": _count_since(meetings_in[community.pk], since, "created_at"),
+                "resources": _count_since(resources_in[community.pk], since, "created_at"),
+                "stories": _count_since(stories_in[community.pk], since, "created_at"),
+                "members": joined.get(community.pk, 0),
+            }
+            for community in communities_of[user.pk]
+        ]
         result[user.pk] = feed
     return result
+
+
+def _grouped(items, community_of):
+    groups = defaultdict(list)
+    for item in items:
+        groups[community_of(item)].append(item)
+    return groups
+
+
+def _newest(groups, community_ids, since, when, *, order=None, descending=False):
+    """The first LIMIT items of these communities after `since`, in the lists' order."""
+    picked = [
+        item for pk in community_ids for item in groups.get(pk, ()) if getattr(item, when) > since
+    ]
+    picked.sort(key=lambda item: getattr(item, order or when), reverse=descending)
+    return picked[:LIMIT]
+
+
+def _count_since(items, since, when):
+    return sum(1 for item in items if getattr(item, when) > since)

@@ -40,8 +40,10 @@ def test_digest_has_both_communities_and_nothing_private(
     two_communities, mailoutbox, django_capture_on_commit_callbacks
 ):
     person, a, b, hidden = two_communities
-    upcoming(a, "Falls huddle")
-    Resource.objects.create(community=b, title="Sepsis toolkit", summary="s", kind="toolkit")
+    huddle = upcoming(a, "Falls huddle")
+    toolkit = Resource.objects.create(
+        community=b, title="Sepsis toolkit", summary="s", kind="toolkit"
+    )
     upcoming(hidden, "Secret meeting")
     Resource.objects.create(community=hidden, title="Secret protocol", summary="s", kind="process")
     with django_capture_on_commit_callbacks(execute=True):
@@ -50,6 +52,12 @@ def test_digest_has_both_communities_and_nothing_private(
     message = next(m for m in mailoutbox if m.to == [person.email])
     body = message.body + message.alternatives[0][0]
     assert "Falls huddle" in body and "Sepsis toolkit" in body
+    for url in (
+        reverse("meetings:detail", args=[huddle.pk]),
+        reverse("knowledge:resource", args=[toolkit.pk]),
+    ):  # links in both parts
+        assert f"http://testserver{url}" in message.body
+        assert f'href="http://testserver{url}"' in message.alternatives[0][0]
     assert "Secret" not in body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -127,8 +135,10 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
 
 def test_home_shows_what_is_new_and_what_to_do(client, two_communities):
     person, a, b, hidden = two_communities
-    upcoming(a, "Falls huddle")
-    Resource.objects.create(community=b, title="Sepsis toolkit", summary="s", kind="toolkit")
+    huddle = upcoming(a, "Falls huddle")
+    toolkit = Resource.objects.create(
+        community=b, title="Sepsis toolkit", summary="s", kind="toolkit"
+    )
     upcoming(hidden, "Secret meeting")
     led = CommunityFactory(name="Led by me")
     MembershipFactory(community=led, user=person, role="convener")
