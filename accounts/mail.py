@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection as db_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -292,52 +292,33 @@ def _backoff(attempts):
     return timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
 
 
-def email_deliver_many(*, delivery_ids):
-    """Send these rows (those still pending) over one connection to the mail server.
-    Returns how many were sent. A transient failure leaves that row pending for a retry
-    and opens a new connection for the next; if the server cannot be reached at all, every
-    row stays pending for the sweep."""
-    sent = 0
-    try:
-        connection = get_connection()
-        connection.open()
-    except Exception as exc:  # the server is down: nothing was claimed, the sweep retries
-        logger.warning("E-mail batch of %s deferred: %s", len(delivery_ids), exc)
-        return 0
-    try:
-        for delivery_id in delivery_ids:
-            try:
-                status = email_deliver(delivery_id=delivery_id, connection=connection)
-            except TransientEmailError:
-                connection.close()  # reopened by the next send
-                continue
-            sent += status == EmailDelivery.Status.SENT
-    finally:
-        connection.close()
-    return sent
+def _claim(delivery_ids):
+    """Move these rows from pending to sending, in one statement, and return the ids this
+    caller moved: only one caller can claim a row, so a message is sent at most once."""
+    ids = list(delivery_ids)
+    if not ids:
+        return []
+    table = EmailDelivery._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1 "  # noqa: S608  # nosec B608: our table name; values are parameters
+            f"WHERE id IN ({marks}) AND status = %s RETURNING id",
+            [EmailDelivery.Status.SENDING, *ids, EmailDelivery.Status.PENDING],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
-def email_deliver(*, delivery_id, connection=None):
-    """Send one pending row. Returns the row's new status, or None if it was not ours to send.
-
-    Raises TransientEmailError after putting the row back to pending, so the caller (a
-    task) may retry; the sweep retries it anyway once next_attempt_at passes.
-    """
-    # The claim: only one caller can move the row from pending to sending.
-    claimed = EmailDelivery.objects.filter(
-        pk=delivery_id, status=EmailDelivery.Status.PENDING
-    ).update(status=EmailDelivery.Status.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    delivery = EmailDelivery.objects.select_related("recipient").get(pk=delivery_id)
-    # A preference switched off (or an account closed) after queueing stops the message.
+def _unwanted(delivery):
+    """A preference switched off (or an account closed) after queueing stops the message."""
     user = delivery.recipient
-    if user is not None and delivery.preference:
-        pref = PREFERENCES.get(delivery.preference)
-        if not user.is_active or (pref and not pref.is_on(user)):
-            delivery.status = EmailDelivery.Status.SUPPRESSED
-            delivery.save(update_fields=["status"])
-            return delivery.status
+    if user is None or not delivery.preference:
+        return False
+    pref = PREFERENCES.get(delivery.preference)
+    return not user.is_active or (pref is not None and not pref.is_on(user))
+
+
+def _message(delivery, connection):
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.body_text,
@@ -350,19 +331,80 @@ def email_deliver(*, delivery_id, connection=None):
         message.attach_alternative(delivery.body_html, "text/html")
     for attachment in delivery.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    return message
+
+
+def _not_sent(delivery, exc):
+    """Record a failed send: pending again with a back-off when transient (returns True),
+    failed for good otherwise."""
+    delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+    if _is_transient(exc) and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
+        delivery.status = EmailDelivery.Status.PENDING
+        delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
+        delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+        logger.warning("E-mail %s deferred: %s", delivery.pk, delivery.last_error)
+        return True
+    delivery.status = EmailDelivery.Status.FAILED
+    delivery.save(update_fields=["status", "last_error"])
+    logger.error("E-mail %s failed: %s", delivery.pk, delivery.last_error)
+    return False
+
+
+def email_deliver_many(*, delivery_ids):
+    """Send these rows (those still pending) over one connection to the mail server, with a
+    few statements for the whole batch: one claim, one read, one update of those sent.
+    Returns how many were sent. A transient failure leaves that row pending for a retry
+    and opens a new connection for the next; if the server cannot be reached at all, nothing
+    is claimed and every row stays pending for the sweep."""
     try:
-        message.send()
+        connection = get_connection()
+        connection.open()
+    except Exception as exc:  # the server is down: nothing was claimed, the sweep retries
+        logger.warning("E-mail batch of %s deferred: %s", len(delivery_ids), exc)
+        return 0
+    sent, suppressed = [], []
+    try:
+        claimed = _claim(delivery_ids)
+        for delivery in EmailDelivery.objects.select_related("recipient").filter(pk__in=claimed):
+            if _unwanted(delivery):
+                suppressed.append(delivery.pk)
+                continue
+            try:
+                _message(delivery, connection).send()
+            except Exception as exc:
+                _not_sent(delivery, exc)
+                connection.close()  # reopened by the next send
+                continue
+            sent.append(delivery.pk)
+    finally:
+        connection.close()
+        EmailDelivery.objects.filter(pk__in=sent).update(
+            status=EmailDelivery.Status.SENT, sent_at=timezone.now()
+        )
+        EmailDelivery.objects.filter(pk__in=suppressed).update(
+            status=EmailDelivery.Status.SUPPRESSED
+        )
+    return len(sent)
+
+
+def email_deliver(*, delivery_id, connection=None):
+    """Send one pending row. Returns the row's new status, or None if it was not ours to send.
+
+    Raises TransientEmailError after putting the row back to pending, so the caller (a
+    task) may retry; the sweep retries it anyway once next_attempt_at passes.
+    """
+    if not _claim([delivery_id]):
+        return None
+    delivery = EmailDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    if _unwanted(delivery):
+        delivery.status = EmailDelivery.Status.SUPPRESSED
+        delivery.save(update_fields=["status"])
+        return delivery.status
+    try:
+        _message(delivery, connection).send()
     except Exception as exc:
-        delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        if _is_transient(exc) and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
-            delivery.status = EmailDelivery.Status.PENDING
-            delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
-            delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
-            logger.warning("E-mail %s deferred: %s", delivery.pk, delivery.last_error)
+        if _not_sent(delivery, exc):
             raise TransientEmailError(delivery.last_error) from exc
-        delivery.status = EmailDelivery.Status.FAILED
-        delivery.save(update_fields=["status", "last_error"])
-        logger.error("E-mail %s failed: %s", delivery.pk, delivery.last_error)
         return delivery.status
     delivery.status = EmailDelivery.Status.SENT
     delivery.sent_at = timezone.now()

@@ -268,3 +268,22 @@ def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
         assert sweep_pending_emails_task() == 1
     assert len(mailoutbox) == 5
+
+
+def test_a_batch_claims_only_rows_still_pending(mailoutbox):
+    """Two senders over the same rows (the batch task and the sweep): each row is claimed
+    by one of them, so each message goes once."""
+    from accounts.mail import _claim
+
+    people = UserFactory.create_batch(4)
+    email_queue_many(
+        messages=[(person, {"body": "x"}) for person in people],
+        purpose="notice:overlap",
+        template="test_notice",
+        preference="meeting_reminders",
+    )
+    ids = sorted(EmailDelivery.objects.values_list("pk", flat=True))
+    first = _claim(ids[:3])
+    second = _claim(ids)
+    assert sorted(first) == ids[:3] and second == [ids[3]]
+    assert EmailDelivery.objects.filter(status="sending", attempts=1).count() == 4
