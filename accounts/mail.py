@@ -157,10 +157,16 @@ def email_queue(
     )
 
 
-def email_queue_many(*, messages, purpose, template, preference, attachments=()):
+def email_queue_many(
+    *, messages, purpose, template, preference, attachments=(), deliver_here=False
+):
     """Queue one message per (recipient, context) in `messages` with a fixed number of
     queries, whatever their number: one insert, one read back. Rows that exist already
-    (the same purpose for the same address) are left as they are and not queued again."""
+    (the same purpose for the same address) are left as they are and not queued again.
+
+    They are sent on commit by tasks, a batch each; or, with deliver_here (a caller that is
+    itself one batch of a larger job running in a worker), here, over one connection, while
+    the other workers build the next batches. Whatever is not sent stays for the sweep."""
     rows = []
     for recipient, context in messages:
         message = _render(
@@ -198,6 +204,9 @@ def email_queue_many(*, messages, purpose, template, preference, attachments=())
                 status=EmailDelivery.Status.PENDING,
             ).values_list("pk", flat=True)
         )
+    if deliver_here:
+        transaction.on_commit(partial(email_deliver_many, delivery_ids=new_ids))
+        return len(new_ids)
     from accounts.tasks import send_email_batch_task
 
     # Batches, each sent by one task over one SMTP connection: a digest for thousands of

@@ -102,7 +102,11 @@ def digest_batch(users, *, frequency, now):
         for user in todo
         if not feeds[user.pk]["is_empty"]
     ]
-    return email_queue_many(messages=messages, purpose=key, template="digest", preference="digest")
+    # Sent by this same task: one batch of the job, built and delivered while the other
+    # workers build theirs (no queue of rendering tasks ahead of the sending ones).
+    return email_queue_many(
+        messages=messages, purpose=key, template="digest", preference="digest", deliver_here=True
+    )
 
 
 def digest_batch_ids(*, frequency, ids, now):

@@ -205,3 +205,19 @@ def test_the_digest_job_fans_out_a_task_per_batch_and_builds_inline_without_a_br
     with time_machine.travel(timezone.now() + timedelta(days=7)):
         assert send_digests_task("weekly") == 3
         assert EmailDelivery.objects.filter(purpose__startswith="digest:").count() == 10
+
+
+def test_a_digest_batch_is_delivered_by_the_task_that_built_it(
+    two_communities, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.tasks import send_email_batch_task
+
+    person, a, _, _ = two_communities
+    upcoming(a, "Falls huddle")
+    published = []
+    monkeypatch.setattr(send_email_batch_task, "apply_async", lambda *a, **k: published.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_send(frequency="weekly")
+    assert published == []  # no task per batch of messages: sent where they were built
+    assert [m.to for m in mailoutbox] == [[person.email]]
+    assert EmailDelivery.objects.get(to_address=person.email.lower()).status == "sent"
