@@ -1,0 +1,104 @@
+"""Why is a page slow? One page of the benchmark, in-process, with the production settings:
+its time, the functions that took it (cProfile), and its slowest queries with their plans
+(EXPLAIN ANALYZE). Everything it writes (the session, "home visited") is rolled back, so it
+may point at the seeded database itself.
+
+    .venv/bin/python scripts/bench/profile_page.py --as-user 3968 /
+    .venv/bin/python scripts/bench/profile_page.py --as-user 3968 "/library/search/?q=care"
+
+DATABASE_URL as for run.py (default postgres://postgres@127.0.0.1:5432/cop_scale). Redis is
+not used: the cache is the in-process one, so the figures are of the page alone.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("path")
+    parser.add_argument("--as-user", type=int, help="primary key of the person signed in")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/cop_scale",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="requests before the profiled one")
+    parser.add_argument("--functions", type=int, default=30)
+    parser.add_argument("--explain", type=int, default=3, help="plans of the N slowest queries")
+    parser.add_argument(
+        "--cold", action="store_true", help="empty the cache before the profiled request"
+    )
+    args = parser.parse_args()
+
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cop_platform.settings",
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": args.database_url,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    with transaction.atomic():
+        client = Client(
+            SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https", raise_request_exception=True
+        )
+        if args.as_user:
+            client.force_login(User.objects.get(pk=args.as_user))
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            response = client.get(args.path)
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"{args.path}: {response.status_code}, {len(response.content):,} bytes")
+        print("warm requests (ms):", ", ".join(f"{t:.1f}" for t in times))
+        if args.cold:
+            from django.core.cache import cache
+
+            cache.clear()
+        profile = cProfile.Profile()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            profile.enable()
+            client.get(args.path)
+            profile.disable()
+            total = (time.perf_counter() - started) * 1000
+        in_db = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        print(f"profiled request: {total:.1f} ms, {len(queries)} queries, {in_db:.1f} ms in them")
+        print()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.functions)
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+        for q in slowest[: args.explain]:
+            print(f"--- {float(q['time']) * 1000:.1f} ms\n{q['sql'][:2000]}\n")
+            if q["sql"].lstrip().upper().startswith("SELECT"):
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+                    print("\n".join(row[0] for row in cursor.fetchall()))
+                print()
+        transaction.set_rollback(True)
+
+
+if __name__ == "__main__":
+    main()
