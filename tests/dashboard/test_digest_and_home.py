@@ -135,10 +135,8 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
 
 def test_home_shows_what_is_new_and_what_to_do(client, two_communities):
     person, a, b, hidden = two_communities
-    huddle = upcoming(a, "Falls huddle")
-    toolkit = Resource.objects.create(
-        community=b, title="Sepsis toolkit", summary="s", kind="toolkit"
-    )
+    upcoming(a, "Falls huddle")
+    Resource.objects.create(community=b, title="Sepsis toolkit", summary="s", kind="toolkit")
     upcoming(hidden, "Secret meeting")
     led = CommunityFactory(name="Led by me")
     MembershipFactory(community=led, user=person, role="convener")
