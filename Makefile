@@ -84,7 +84,7 @@ lint: setup
 # `# nosec`) and shellcheck.
 security: setup
 	$(BIN)/bandit -c pyproject.toml -r accounts communities conveners cop_platform dashboard knowledge meetings -q
-	shellcheck scripts/*.sh .ci/run
+	shellcheck -x scripts/*.sh .ci/run
 
 # Known vulnerabilities in the locked packages. Needs the PyPI JSON API (pip-audit) and the npm
 # registry's advisory endpoint; --strict fails when a package could not be checked at all.

@@ -38,22 +38,11 @@ for tool in psql pg_dump; do
   command -v "$tool" >/dev/null || die "$tool not found: install the PostgreSQL client (apt-get install postgresql-client)"
 done
 
-# libpq understands postgres:// URLs; the password travels in PGPASSWORD, not on a command
-# line where other users of the machine could read it (ps, /proc/*/cmdline).
-url_re='^(postgres|postgresql|pgsql|psql|postgis)://(([^@/]*)@)?([^/?]*)(/([^?]*))?(\?(.*))?$'
-[[ "$DATABASE_URL" =~ $url_re ]] || die "DATABASE_URL is not a postgres:// URL"
-userinfo="${BASH_REMATCH[3]}"
-hostport="${BASH_REMATCH[4]}"
-dbname="${BASH_REMATCH[6]}"
-query="${BASH_REMATCH[8]}"
-user="${userinfo%%:*}"
-if [[ "$userinfo" == *:* ]]; then
-  password="${userinfo#*:}"
-  password="${password//\\/\\\\}"
-  printf -v PGPASSWORD '%b' "${password//%/\\x}"
-  [[ -z "$PGPASSWORD" ]] || export PGPASSWORD
-fi
-conn="postgresql://${user:+$user@}${hostport}/${dbname}${query:+?$query}"
+# shellcheck source=scripts/pg-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg-common.sh"
+pg_url_parse "$DATABASE_URL" || die "DATABASE_URL is not a postgres:// URL"
+dbname="$url_db"
+conn="$(pg_conn "$dbname")"
 
 timestamp="$(date -u +%Y%m%dT%H%M%SZ)"
 output="${1:-${BACKUP_DIR:-.}/cop-${timestamp}.dump}"
@@ -78,13 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Exact row counts, one "table<TAB>rows" line per table of the public schema (query_to_xml
-# runs each count(*) inside the calling transaction, so inside its snapshot).
-COUNT_SQL="SELECT c.relname,
-  (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-ORDER BY c.relname;"
+# COUNT_SQL (scripts/pg-common.sh): the exact row count of every table, in this snapshot.
 END_MARK="-- end of counts --"
 
 # The session that holds the snapshot. Its output is read line by line below.

@@ -70,24 +70,12 @@ for tool in psql pg_restore; do
   command -v "$tool" >/dev/null || die "$tool not found: install the PostgreSQL client (apt-get install postgresql-client)"
 done
 
-# libpq understands postgres:// URLs; the password travels in PGPASSWORD, not on a command
-# line where other users of the machine could read it (ps, /proc/*/cmdline).
-url_re='^(postgres|postgresql|pgsql|psql|postgis)://(([^@/]*)@)?([^/?]*)(/([^?]*))?(\?(.*))?$'
-[[ "$server_url" =~ $url_re ]] || die "the database URL is not a postgres:// URL"
-scheme="${BASH_REMATCH[1]}"
-userinfo="${BASH_REMATCH[3]}"
-hostport="${BASH_REMATCH[4]}"
-maintenance_db="${BASH_REMATCH[6]:-postgres}"
-query="${BASH_REMATCH[8]}"
-user="${userinfo%%:*}"
-if [[ "$userinfo" == *:* ]]; then
-  password="${userinfo#*:}"
-  password="${password//\\/\\\\}"
-  printf -v PGPASSWORD '%b' "${password//%/\\x}"
-  [[ -z "$PGPASSWORD" ]] || export PGPASSWORD
-fi
+# shellcheck source=scripts/pg-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg-common.sh"
+pg_url_parse "$server_url" || die "the database URL is not a postgres:// URL"
+maintenance_db="${url_db:-postgres}"
 conn_to() { # a libpq URL (no password) for database $1 on the server
-  echo "postgresql://${user:+$user@}${hostport}/$1${query:+?$query}"
+  pg_conn "$1"
 }
 
 # --- the manifest: "# key: value" header lines, then "table<TAB>rows" ---------------------
@@ -151,12 +139,7 @@ if ! pg_restore --no-owner --no-privileges --exit-on-error --single-transaction 
   fail "pg_restore could not load $dump (see the error above)"
 fi
 
-# --- row counts, the same query as scripts/backup.sh --------------------------------------------
-COUNT_SQL="SELECT c.relname,
-  (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-ORDER BY c.relname;"
+# --- row counts: COUNT_SQL of scripts/pg-common.sh, as in the manifest -----------------------
 declare -A restored=()
 while IFS=$'\t' read -r table rows; do
   restored["$table"]="$rows"
