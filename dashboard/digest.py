@@ -115,6 +115,17 @@ def digest_batch_ids(*, frequency, ids, now):
     return digest_batch(users, frequency=frequency, now=now)
 
 
+def recipient_batches(frequency):
+    """This period's recipients, as lists of at most BATCH ids in id order (keyset pages)."""
+    after = 0
+    while True:
+        ids = list(recipients(frequency).filter(pk__gt=after).values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
 def digest_fan_out(*, frequency, now=None):
     """This period's recipients, split into batches of BATCH, each built and queued by a task
     of its own so that every worker process takes part. A batch whose task cannot be
@@ -122,11 +133,8 @@ def digest_fan_out(*, frequency, now=None):
     from dashboard.tasks import send_digest_batch_task
 
     now = now or timezone.now()
-    batches, after = 0, 0
-    while True:
-        ids = list(recipients(frequency).filter(pk__gt=after).values_list("pk", flat=True)[:BATCH])
-        if not ids:
-            return batches
+    batches = 0
+    for ids in recipient_batches(frequency):
         publish(
             send_digest_batch_task,
             frequency,
@@ -135,15 +143,14 @@ def digest_fan_out(*, frequency, now=None):
             on_failure=partial(digest_batch_ids, frequency=frequency, ids=ids, now=now),
         )
         batches += 1
-        after = ids[-1]
+    return batches
 
 
 def digest_send(*, frequency, now=None):
+    """Every batch built here, one after another (the same batches as digest_fan_out, for a
+    shell or a test). Returns how many digests were queued."""
     now = now or timezone.now()
-    queued, after = 0, 0
-    while True:
-        batch = list(recipients(frequency).filter(pk__gt=after)[:BATCH])
-        if not batch:
-            return queued
-        queued += digest_batch(batch, frequency=frequency, now=now)
-        after = batch[-1].pk
+    return sum(
+        digest_batch_ids(frequency=frequency, ids=ids, now=now)
+        for ids in recipient_batches(frequency)
+    )

@@ -79,9 +79,13 @@ def _postgres():
     return connection.vendor == "postgresql"
 
 
-def uses_full_text_search():
-    """PostgreSQL's ranked full-text search (else the plain fallback, which ranks all)."""
-    return _postgres()
+def ranked_at_most(*, q, sort):
+    """How many matches a search with these words and this sort can show when it ranked
+    only the newest SEARCH_CANDIDATES (see resource_list), or None when it ranks them all
+    (no words, another sort, or the SQLite fallback). A count above it means "more than"."""
+    if words_of(q) and sort == "relevance" and _postgres():
+        return SEARCH_CANDIDATES - 1
+    return None
 
 
 def _unindexed(expression, *, interval=False):
@@ -130,7 +134,7 @@ def resource_list(
     if _postgres():
         query = SearchQuery(q, config="english", search_type="websearch")
         qs = qs.filter(search_vector=query)
-        if sort == "relevance":
+        if ranked_at_most(q=q, sort=sort):
             # Ranking reads every match's vector: for a word in most of the library that is
             # most of the table. Rank the newest SEARCH_CANDIDATES matches instead (no page
             # deeper than that is offered anyway); the page says when there were more.

@@ -72,12 +72,7 @@ def _library(request, *, community=None, search=False):
         "query": _query_without_page(request),
         "community": community,
         "search": search,
-        # A relevance search ranks SEARCH_CANDIDATES matches: one more means "more than".
-        "search_shown": (
-            selectors.SEARCH_CANDIDATES - 1
-            if q and sort == "relevance" and selectors.uses_full_text_search()
-            else 10**9
-        ),
+        "ranked_at_most": selectors.ranked_at_most(q=q, sort=sort),
     }
     if community is not None:
         context.update(

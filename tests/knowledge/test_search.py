@@ -198,7 +198,7 @@ def test_a_common_word_ranks_the_newest_matches_and_says_there_were_more(client,
     response = client.get(reverse("knowledge:search"), {"q": "sepsis"})
     status = soup(response).select_one("[role=status]").get_text()
     shown = {a["href"] for a in soup(response).select(".app-resource-list h2 a")}
-    if selectors.uses_full_text_search():
+    if connection.vendor == "postgresql":
         assert "More than 3 resources" in " ".join(status.split())
         newest = sorted(made, key=lambda r: (r.created_at, r.pk))[-4:]
         assert shown == {reverse("knowledge:resource", args=[r.pk]) for r in newest}
