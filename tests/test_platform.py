@@ -246,3 +246,33 @@ def test_default_path_fresh_sqlite_migrate_seed_twice_and_serve(tmp_path):
     home, health, body = json.loads(result.stdout.strip().splitlines()[-1])
     assert (home, health) == (200, 200)
     assert body["checks"]["database"] == "ok" and body["broker_transport"] == "filesystem"
+
+
+def test_select_options_are_escaped_grouped_and_marked_selected():
+    """Selects write their options in Python (cop_platform.templatetags.ui.select_options): the
+    same markup as Django's own template, values and labels escaped, groups and choices kept."""
+    from bs4 import BeautifulSoup
+    from django import forms
+
+    class Form(forms.Form):
+        one = forms.ChoiceField(
+            choices=[("", "Any"), ('a"<b>', "A & <B>"), ("Group <1>", [("c", "C"), ("d", "D")])],
+            required=False,
+        )
+        many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y")], required=False)
+
+    form = Form({"one": "d", "many": ["x", "y"]})
+    assert form.is_valid()
+    assert str(form["one"]) == (
+        '<select name="one" class="nhsuk-select" id="id_one">\n'
+        '  <option value="">Any</option>\n'
+        '  <option value="a&quot;&lt;b&gt;">A &amp; &lt;B&gt;</option>\n'
+        '  <optgroup label="Group &lt;1&gt;">\n'
+        '  <option value="c">C</option>\n'
+        '  <option value="d" selected>D</option>\n'
+        "  </optgroup>\n"
+        "</select>"
+    )
+    many = BeautifulSoup(str(form["many"]), "html.parser")
+    assert [o["value"] for o in many.select("option[selected]")] == ["x", "y"]
+    assert many.select_one("select").has_attr("multiple")
