@@ -803,9 +803,17 @@ def judge_pages(pages):
     if not floors:
         return None
     floor_p50 = statistics.mean(p["wrk"]["latency_ms"]["p50"] for p in floors)
+    # For information: how far each signed-in page is above the cheapest page in the site's
+    # layout (what every signed-in page costs at least: the session, the person, the layout).
+    layout = next((p for p in pages if p["key"] == "layout" and p.get("wrk")), None)
+    layout_p50 = (
+        layout["wrk"]["latency_ms"]["p50"] if layout and layout["wrk"]["requests"] else None
+    )
     for page in pages:
         wrk = page.get("wrk")
         problems = []
+        if wrk and wrk["requests"] and layout_p50 and page["as"]:
+            page["layout_ratio"] = round(wrk["latency_ms"]["p50"] / layout_p50, 2)
         if page.get("preflight", {}).get("status") not in (None, 200):
             pf = page["preflight"]
             problems.append(f"answered {pf['status']} {pf.get('location') or ''}".strip())
@@ -1259,11 +1267,13 @@ def report(results):
         lines += [
             f"Floor median: {fmt(r.get('floor_p50_ms'), 2)} ms (mean of the first and last "
             "floor runs). Latency is what wrk saw, at the fixed concurrency; server time is "
-            "gunicorn's %(D)s for the same requests; alone is one request at a time in-process.",
+            "gunicorn's %(D)s for the same requests; alone is one request at a time in-process. "
+            "× layout compares a signed-in page with the static page in the layout, signed in "
+            "(for information: the least any signed-in page in the layout costs).",
             "",
-            "| page | p50 ms | p95 ms | req/s | × floor p50 | server p50 / p95 ms (under load) "
-            "| alone p95 ms | queries | target | result |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+            "| page | p50 ms | p95 ms | req/s | × floor p50 | × layout p50 "
+            "| server p50 / p95 ms (under load) | alone p95 ms | queries | target | result |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
         ]
         for p in pages:
             w = p.get("wrk") or {}
@@ -1274,7 +1284,7 @@ def report(results):
                 result += f" ({p['why']})"
             lines.append(
                 f"| {p['name']} | {fmt(lat.get('p50'))} | {fmt(lat.get('p95'))} | "
-                f"{fmt(w.get('rps'))} | {fmt(p.get('ratio'), 2)} | "
+                f"{fmt(w.get('rps'))} | {fmt(p.get('ratio'), 2)} | {fmt(p.get('layout_ratio'), 2)} | "
                 f"{fmt(server.get('p50'))} / {fmt(server.get('p95'))} | "
                 f"{fmt((p.get('inprocess_ms') or {}).get('p95'))} | {fmt(p.get('queries'))} | "
                 f"{p.get('target', '')} | {result} |"

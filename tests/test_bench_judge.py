@@ -1,0 +1,63 @@
+"""The benchmark's verdicts (scripts/bench/run.py judge_pages): each page against the floor
+measured in the same run, and, for information, signed-in pages against the layout page."""
+
+import importlib.util
+
+from tests.conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("bench_run", ROOT / "scripts" / "bench" / "run.py")
+bench_run = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_run)
+
+
+def measured(key, p50, *, signed_in=True, **extra):
+    return {
+        "key": key,
+        "name": key,
+        "as": ["cookie"] if signed_in else None,
+        "wrk": {
+            "requests": 100,
+            "duration_s": 10,
+            "latency_ms": {"p50": p50, "p95": p50 * 1.5},
+            "statuses": {"200": 100},
+            "errors": {},
+        },
+        "inprocess_status": 200,
+        **extra,
+    }
+
+
+def test_pages_are_judged_against_the_mean_floor_and_compared_with_the_layout():
+    pages = [
+        measured("floor", 9.0, signed_in=False),
+        measured("layout", 40.0),
+        measured("directory", 30.0, factor=3),
+        measured("members", 60.0, factor=3),
+        measured("search", 20.0, factor=3, server_p95_ms=50, inprocess_ms={"p95": 51.0}),
+        measured("calendar", 25.0, signed_in=False, factor=3),
+        measured("floor_end", 11.0, signed_in=False),
+    ]
+    floor = bench_run.judge_pages(pages)
+    by_key = {p["key"]: p for p in pages}
+    assert floor == 10.0
+    assert by_key["directory"]["ratio"] == 3.0
+    assert by_key["directory"]["result"] == "pass"
+    assert by_key["members"]["result"] == "FAIL"
+    assert by_key["members"]["why"] == "6.0x the floor"
+    assert by_key["search"]["result"] == "FAIL"
+    assert by_key["search"]["why"] == "server p95 51.0 ms"
+    assert by_key["calendar"]["result"] == "pass"
+    assert by_key["members"]["layout_ratio"] == 1.5
+    assert "layout_ratio" not in by_key["calendar"]  # anonymous: no layout to compare with
+    assert by_key["layout"]["result"] == "info"
+    assert by_key["floor"]["result"] == "reference"
+
+
+def test_a_page_that_answers_a_redirect_fails_whatever_its_speed():
+    pages = [
+        measured("floor", 10.0, signed_in=False),
+        measured("home", 5.0, factor=3, preflight={"status": 302, "location": "/accounts/login/"}),
+    ]
+    bench_run.judge_pages(pages)
+    assert pages[1]["result"] == "FAIL"
+    assert pages[1]["why"].startswith("answered 302 /accounts/login/")
