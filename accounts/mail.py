@@ -89,7 +89,11 @@ def unsubscribe_url(*, user, preference):
     return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
 
 
-def _render(*, recipient, template, context, preference, transactional):
+def _preferences_url():
+    return settings.SITE_URL + reverse("accounts:preferences")
+
+
+def _render(*, recipient, template, context, preference, transactional, preferences_url=None):
     """The rendered message for one person, or None when they should not get it."""
     if not isinstance(recipient, User):
         raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
@@ -108,7 +112,7 @@ def _render(*, recipient, template, context, preference, transactional):
     if preference:
         ctx["unsubscribe_url"] = unsubscribe_url(user=recipient, preference=preference)
         ctx["unsubscribe_label"] = PREFERENCES[preference].label
-    ctx["preferences_url"] = settings.SITE_URL + reverse("accounts:preferences")
+    ctx["preferences_url"] = preferences_url or _preferences_url()
     return {
         "subject": " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())[:255],
         "text": render_to_string(f"emails/{template}.txt", ctx),
@@ -165,9 +169,11 @@ def email_queue_many(
     (the same purpose for the same address) are left as they are and not queued again.
 
     They are sent on commit by tasks, a batch each; or, with deliver_here (a caller that is
-    itself one batch of a larger job running in a worker), here, over one connection, while
-    the other workers build the next batches. Whatever is not sent stays for the sweep."""
+    itself one batch of a larger job running in a worker), here, EMAIL_BATCH_SIZE to a
+    connection, from the messages as rendered (not read back), while the other workers
+    build the next batches. Whatever is not sent stays for the sweep."""
     rows = []
+    preferences_url = _preferences_url()
     for recipient, context in messages:
         message = _render(
             recipient=recipient,
@@ -175,6 +181,7 @@ def email_queue_many(
             context=context,
             preference=preference,
             transactional=False,
+            preferences_url=preferences_url,
         )
         if message is not None:
             rows.append(
@@ -196,26 +203,36 @@ def email_queue_many(
     started = timezone.now()
     with transaction.atomic():
         EmailDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        new_ids = list(
+        new_ids = dict(
             EmailDelivery.objects.filter(
                 purpose=purpose,
                 to_address__in=[r.to_address for r in rows],
                 created_at__gte=started,
                 status=EmailDelivery.Status.PENDING,
-            ).values_list("pk", flat=True)
+            ).values_list("to_address", "pk")
         )
     if deliver_here:
-        transaction.on_commit(partial(email_deliver_many, delivery_ids=new_ids))
-        return len(new_ids)
+        # The rows as built here are the rows stored (ignore_conflicts left out only those
+        # that existed already): they get their ids and are sent without reading them back.
+        stored = {}
+        for row in rows:
+            pk = new_ids.get(row.to_address)
+            if pk is not None and pk not in stored:  # the first of one address was stored
+                row.pk = pk
+                row._state.adding = False
+                stored[pk] = row
+        transaction.on_commit(partial(_deliver, list(stored), stored=stored))
+        return len(stored)
     from accounts.tasks import send_email_batch_task
 
     # Batches, each sent by one task over one SMTP connection: a digest for thousands of
     # people costs a connection and a task per batch, not per message.
+    ids = list(new_ids.values())
     size = settings.EMAIL_BATCH_SIZE
-    for start in range(0, len(new_ids), size):
-        batch = new_ids[start : start + size]
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
         enqueue_on_commit(send_email_batch_task, batch, on_failure=partial(_due_now, *batch))
-    return len(new_ids)
+    return len(ids)
 
 
 def email_queue_rendered(
@@ -302,20 +319,21 @@ def _backoff(attempts):
 
 
 def _claim(delivery_ids):
-    """Move these rows from pending to sending, in one statement, and return the ids this
-    caller moved: only one caller can claim a row, so a message is sent at most once."""
+    """Move these rows from pending to sending, in one statement, and return {id: attempts}
+    of the rows this caller moved: only one caller can claim a row, so a message is sent at
+    most once."""
     ids = list(delivery_ids)
     if not ids:
-        return []
+        return {}
     table = EmailDelivery._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
     with db_connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, attempts = attempts + 1 "  # noqa: S608  # nosec B608: our table name; values are parameters
-            f"WHERE id IN ({marks}) AND status = %s RETURNING id",
+            f"WHERE id IN ({marks}) AND status = %s RETURNING id, attempts",
             [EmailDelivery.Status.SENDING, *ids, EmailDelivery.Status.PENDING],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return dict(cursor.fetchall())
 
 
 def _unwanted(delivery):
@@ -360,21 +378,48 @@ def _not_sent(delivery, exc):
 
 
 def email_deliver_many(*, delivery_ids):
-    """Send these rows (those still pending) over one connection to the mail server, with a
-    few statements for the whole batch: one claim, one read, one update of those sent.
-    Returns how many were sent. A transient failure leaves that row pending for a retry
-    and opens a new connection for the next; if the server cannot be reached at all, nothing
-    is claimed and every row stays pending for the sweep."""
-    try:
-        connection = get_connection()
-        connection.open()
-    except Exception as exc:  # the server is down: nothing was claimed, the sweep retries
-        logger.warning("E-mail batch of %s deferred: %s", len(delivery_ids), exc)
-        return 0
+    """Send these rows (those still pending), EMAIL_BATCH_SIZE to a connection to the mail
+    server, with a few statements for each of those: one claim, one read, one update of
+    those sent. Returns how many were sent. A transient failure leaves that row pending for
+    a retry and opens a new connection for the next; if the server cannot be reached, the
+    rows not yet claimed stay pending for the sweep."""
+    return _deliver(delivery_ids)
+
+
+def _deliver(delivery_ids, *, stored=None):
+    """email_deliver_many; `stored` ({id: row}) holds the rows as their caller just stored
+    them, so only their recipients' current preferences are read."""
+    size = settings.EMAIL_BATCH_SIZE
+    ids = list(delivery_ids)
+    sent = 0
+    for start in range(0, len(ids), size):
+        try:
+            connection = get_connection()
+            connection.open()
+        except Exception as exc:  # the server is down: the rest stays pending for the sweep
+            logger.warning("E-mail batch of %s deferred: %s", len(ids) - start, exc)
+            break
+        try:
+            sent += _deliver_over(connection, ids[start : start + size], stored)
+        finally:
+            connection.close()
+    return sent
+
+
+def _deliver_over(connection, delivery_ids, stored):
     sent, suppressed = [], []
     try:
         claimed = _claim(delivery_ids)
-        for delivery in EmailDelivery.objects.select_related("recipient").filter(pk__in=claimed):
+        if stored is None:
+            deliveries = EmailDelivery.objects.select_related("recipient").filter(
+                pk__in=list(claimed)
+            )
+        else:
+            deliveries = [stored[pk] for pk in delivery_ids if pk in claimed]
+            for delivery in deliveries:
+                delivery.attempts = claimed[delivery.pk]
+            _refresh_recipients(deliveries)
+        for delivery in deliveries:
             if _unwanted(delivery):
                 suppressed.append(delivery.pk)
                 continue
@@ -386,7 +431,6 @@ def email_deliver_many(*, delivery_ids):
                 continue
             sent.append(delivery.pk)
     finally:
-        connection.close()
         EmailDelivery.objects.filter(pk__in=sent).update(
             status=EmailDelivery.Status.SENT, sent_at=timezone.now()
         )
@@ -394,6 +438,17 @@ def email_deliver_many(*, delivery_ids):
             status=EmailDelivery.Status.SUPPRESSED
         )
     return len(sent)
+
+
+def _refresh_recipients(deliveries):
+    """The recipients as they are now (what _unwanted reads), in one query: a preference
+    switched off since the rows were built stops the message as it would for a stored row."""
+    ids = {d.recipient_id for d in deliveries if d.recipient_id}
+    fields = {"is_active", *(p.field for p in PREFERENCES.values())}
+    users = User.objects.only(*fields).in_bulk(ids) if ids else {}
+    for delivery in deliveries:
+        if delivery.recipient_id:
+            delivery.recipient = users.get(delivery.recipient_id)
 
 
 def email_deliver(*, delivery_id, connection=None):

@@ -11,7 +11,8 @@ import os
 from functools import partial
 
 from celery import Celery
-from django.db import transaction
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections, transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 
@@ -20,6 +21,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connection_as_for_a_request(sender=None, **kwargs):
+    """Around a task, the database connection is kept or closed as Django does around a
+    request: closed once older than CONN_MAX_AGE, or if it errored and no longer works (and
+    checked before its next use, CONN_HEALTH_CHECKS). Celery's Django fix-up would otherwise
+    close it before and after every task, a new connection for each; CELERY_DB_REUSE_MAX
+    (settings) turns that off. Tasks run in-process (eager) share their caller's connection
+    and transaction: left alone."""
+    request = getattr(sender, "request", None)
+    if request is not None and not getattr(request, "is_eager", False):
+        close_old_connections()
+
 
 # Publishing gives up quickly: the sweep will catch what was not published.
 PUBLISH_OPTIONS = {

@@ -228,9 +228,12 @@ class CountingBackend(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
+@pytest.mark.parametrize("deliver_here", [False, True])
 def test_bulk_mail_goes_in_batches_over_one_connection_each(
-    settings, mailoutbox, django_capture_on_commit_callbacks
+    settings, mailoutbox, django_capture_on_commit_callbacks, deliver_here
 ):
+    """By a task per batch, or by the caller (a digest batch): EMAIL_BATCH_SIZE messages
+    to a connection either way."""
     settings.EMAIL_BACKEND = "tests.accounts.test_mail.CountingBackend"
     settings.EMAIL_BATCH_SIZE = 50
     CountingBackend.opened, CountingBackend.fail_for = 0, ()
@@ -241,6 +244,7 @@ def test_bulk_mail_goes_in_batches_over_one_connection_each(
             purpose="notice:bulk",
             template="test_notice",
             preference="meeting_reminders",
+            deliver_here=deliver_here,
         )
     assert queued == 120
     assert len(mailoutbox) == 120
@@ -248,8 +252,9 @@ def test_bulk_mail_goes_in_batches_over_one_connection_each(
     assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.parametrize("deliver_here", [False, True])
 def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
-    settings, mailoutbox, django_capture_on_commit_callbacks
+    settings, mailoutbox, django_capture_on_commit_callbacks, deliver_here
 ):
     settings.EMAIL_BACKEND = "tests.accounts.test_mail.CountingBackend"
     people = UserFactory.create_batch(5)
@@ -260,10 +265,13 @@ def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
             purpose="notice:bulk",
             template="test_notice",
             preference="meeting_reminders",
+            deliver_here=deliver_here,
         )
     assert len(mailoutbox) == 4
     failed = EmailDelivery.objects.get(to_address=people[2].email.lower())
     assert failed.status == EmailDelivery.Status.PENDING and failed.attempts == 1
+    assert "SMTPServerDisconnected" in failed.last_error
+    assert failed.next_attempt_at > timezone.now()  # the first back-off, not at once
     CountingBackend.fail_for = ()
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
         assert sweep_pending_emails_task() == 1
@@ -285,5 +293,137 @@ def test_a_batch_claims_only_rows_still_pending(mailoutbox):
     ids = sorted(EmailDelivery.objects.values_list("pk", flat=True))
     first = _claim(ids[:3])
     second = _claim(ids)
-    assert sorted(first) == ids[:3] and second == [ids[3]]
+    assert sorted(first) == ids[:3] and list(second) == [ids[3]]
+    assert first == dict.fromkeys(ids[:3], 1)  # each with its attempt counted
     assert EmailDelivery.objects.filter(status="sending", attempts=1).count() == 4
+
+
+def built_batch(people, **kwargs):
+    """A batch queued by a caller that delivers it itself (as a digest batch does)."""
+    return email_queue_many(
+        messages=[(person, {"body": "the agenda is ready."}) for person in people],
+        purpose="notice:built",
+        template="test_notice",
+        preference="meeting_reminders",
+        deliver_here=True,
+        **kwargs,
+    )
+
+
+def test_a_batch_delivered_by_its_builder_is_sent_as_rendered_without_reading_it_back(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EMAIL_BATCH_SIZE = 50
+    people = UserFactory.create_batch(60)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert built_batch(people) == 60
+    assert mailoutbox == [] and len(callbacks) == 1  # sent once committed, not before
+    with CaptureQueriesContext(connection) as queries:
+        callbacks[0]()
+    assert len(mailoutbox) == 60
+    stored = EmailDelivery.objects.get(to_address=people[0].email.lower())
+    sent = next(m for m in mailoutbox if m.to == [stored.to_address])
+    assert (sent.subject, sent.body, sent.alternatives[0][0]) == (
+        stored.subject,
+        stored.body_text,
+        stored.body_html,
+    )
+    assert sent.extra_headers == stored.headers
+    assert stored.status == EmailDelivery.Status.SENT and stored.attempts == 1
+    # Per connection of 50: the claim, the recipients' preferences, the rows marked sent.
+    statements = [q["sql"] for q in queries]
+    assert len(statements) == 6, statements
+    table = EmailDelivery._meta.db_table
+    assert not [s for s in statements if s.startswith("SELECT") and table in s]
+
+
+def test_a_preference_switched_off_before_a_built_batch_goes_stops_that_message(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    keen, changed, closed = UserFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        built_batch([keen, changed, closed])
+    User.objects.filter(pk=changed.pk).update(meeting_reminders=False)
+    User.objects.filter(pk=closed.pk).update(is_active=False)
+    callbacks[0]()
+    assert [m.to for m in mailoutbox] == [[keen.email]]
+    statuses = dict(EmailDelivery.objects.values_list("to_address", "status"))
+    assert statuses == {
+        keen.email.lower(): "sent",
+        changed.email.lower(): "suppressed",
+        closed.email.lower(): "suppressed",
+    }
+
+
+def test_a_built_batch_sends_only_the_rows_it_claims(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """The sweep took one row first (it was due): that one is its to send, not the batch's;
+    and a row stored before the batch is neither sent again nor counted."""
+    earlier, taken, fresh = UserFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        built_batch([earlier])
+    assert len(mailoutbox) == 1
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert built_batch([earlier, taken, fresh]) == 2
+    EmailDelivery.objects.filter(to_address=taken.email.lower()).update(
+        status=EmailDelivery.Status.SENDING
+    )
+    callbacks[0]()
+    assert [m.to for m in mailoutbox] == [[earlier.email], [fresh.email]]
+
+
+def test_a_built_batch_waits_for_the_sweep_when_the_server_is_down(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail.CountingBackend"
+    CountingBackend.opened, CountingBackend.fail_for = 0, ()
+    people = UserFactory.create_batch(3)
+    with (
+        mock.patch.object(CountingBackend, "open", side_effect=ConnectionRefusedError()),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        built_batch(people)
+    assert mailoutbox == []
+    assert set(EmailDelivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert sweep_pending_emails_task() == 3
+    assert len(mailoutbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_database_connection_from_task_to_task_until_conn_max_age():
+    """Celery's Django fix-up closes the connection around every task unless
+    CELERY_DB_REUSE_MAX is set; the project's own handler then closes it as Django does
+    after a request: when older than CONN_MAX_AGE (or broken)."""
+    import time
+
+    from celery import signals
+    from celery.fixups.django import DjangoWorkerFixup
+    from django.db import connection
+
+    from accounts.tasks import send_email_batch_task as task
+    from cop_platform.celery import app
+
+    fixup = DjangoWorkerFixup(app)
+    assert not task.request.is_eager  # as in a worker
+
+    def run_a_task():
+        fixup.on_task_prerun(sender=task)
+        signals.task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+        User.objects.exists()  # the task's work
+        fixup.on_task_postrun(sender=task)
+        signals.task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+
+    connection.ensure_connection()
+    first = connection.connection
+    connection.close_at = time.monotonic() + 60  # as CONN_MAX_AGE = 60 sets it
+    for _ in range(3):
+        run_a_task()
+    assert connection.connection is first
+    connection.close_at = time.monotonic() - 1  # older than CONN_MAX_AGE
+    run_a_task()
+    assert connection.connection is not first
