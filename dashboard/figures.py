@@ -39,7 +39,8 @@ FLAGS = {
 # the communities asked about and a generation number for each of their networks;
 # dashboard/signals.py moves a network's generation on whenever a row that feeds its figures
 # is saved or deleted, so the next view computes afresh. Writes that bypass signals (bulk
-# UPDATEs) are bounded by FIGURES_CACHE_SECONDS.
+# UPDATEs) are bounded by FIGURES_CACHE_SECONDS. The page drawn from them is kept the same
+# way (dashboard/views.py), under the same generations.
 
 
 def _prefix():
@@ -81,8 +82,12 @@ def networks_for(user):
     return Network.objects.filter(managers=user)
 
 
-def communities_for(user, *, network=None, region="", phase="", topic=""):
-    qs = Community.objects.filter(network__in=networks_for(user), status=Community.Status.ACTIVE)
+def communities_for(user, *, networks=None, network=None, region="", phase="", topic=""):
+    """The active communities of the user's networks (`networks`: those networks, when
+    already read), with the filters asked for, in name order."""
+    if networks is None:
+        networks = networks_for(user)
+    qs = Community.objects.filter(network__in=networks, status=Community.Status.ACTIVE)
     if network:
         qs = qs.filter(network=network)
     if region:
@@ -285,6 +290,27 @@ def trends(ids, *, months=12, now=None):
     ]
 
 
+def trend_bars(series_list):
+    """The trends with the bars of their charts: each month's height against the series' top."""
+    result = []
+    for series in series_list:
+        top = max((v for _, v in series["points"]), default=0) or 1
+        bars = []
+        for index, (month, value) in enumerate(series["points"]):
+            height = round(90 * value / top)
+            bars.append(
+                {
+                    "month": month,
+                    "value": value,
+                    "x": index * 20 + 2,
+                    "y": 100 - height,
+                    "height": height,
+                }
+            )
+        result.append({**series, "bars": bars})
+    return result
+
+
 def spread(ids, *, viewer):
     """Adoptions outside the community that made the resource. Titles only where the
     viewer may see the resource; otherwise a neutral description."""
@@ -317,11 +343,14 @@ def spread(ids, *, viewer):
     ]
 
 
-def programmes(user):
+def programmes(user, *, networks=None):
+    """The leadership programmes of the user's networks (`networks`: when already read)."""
+    if networks is None:
+        networks = networks_for(user)
     result = []
-    for programme in LeadershipProgramme.objects.filter(
-        network__in=networks_for(user)
-    ).select_related("network"):
+    for programme in LeadershipProgramme.objects.filter(network__in=networks).select_related(
+        "network"
+    ):
         states = Counter(programme.applications.values_list("status", flat=True))
         participants = list(
             programme.applications.filter(status=Application.Status.ACCEPTED).select_related(

@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.models import Region
-from communities.models import Community, Network
+from communities.models import Community
 
 SORTS = [
     ("name", "Name"),
@@ -18,11 +18,14 @@ SORTS = [
 
 
 class DashboardFilterForm(forms.Form):
-    network = forms.ModelChoiceField(
+    # The viewer's networks are read once by the view (a handful of rows): a choice among
+    # them by slug, cleaned to the Network, with the same options, values and message as a
+    # ModelChoiceField, which would read them again to validate and again to draw the select.
+    network = forms.ChoiceField(
         required=False,
-        queryset=Network.objects.none(),
-        to_field_name="slug",
-        empty_label="All networks",
+        error_messages={
+            "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+        },
     )
     region = forms.ChoiceField(required=False, choices=[("", "All regions"), *Region.choices])
     phase = forms.ChoiceField(
@@ -33,4 +36,12 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, networks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["network"].queryset = networks
+        self.networks = {network.slug: network for network in networks}
+        self.fields["network"].choices = [
+            ("", "All networks"),
+            *((network.slug, str(network)) for network in networks),
+        ]
+
+    def clean_network(self):
+        slug = self.cleaned_data["network"]
+        return self.networks[slug] if slug else None

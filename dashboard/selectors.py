@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from communities.models import Community, Invitation, Membership
@@ -24,45 +24,81 @@ def welcome_context():
     }
 
 
+def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
+    """The next meetings of the person's communities and those they are registered or waiting
+    for elsewhere (network events, say), soonest first, each with `my_status`: "registered",
+    "waiting" or None. `community_ids`: their active communities, when already read."""
+    now = now or timezone.now()
+    if community_ids is None:
+        community_ids = list(
+            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values_list(
+                "community_id", flat=True
+            )
+        )
+    mine = dict(
+        Registration.objects.filter(
+            user=user,
+            status__in=[Registration.Status.REGISTERED, Registration.Status.WAITING],
+            meeting__ends_at__gte=now,
+        ).values_list("meeting_id", "status")
+    )
+    # Both sets as lists of ids: the planner reads them from the indexes on (community,
+    # ends_at) and on the key (a BitmapOr) and sorts the hundred or so rows left. Two things
+    # keep it from walking the index on (status, starts_at) instead, through every meeting
+    # of the platform that has already ended (tens of thousands): "not cancelled" rather
+    # than "scheduled" (the same meetings: a meeting is one or the other), which that index
+    # cannot serve in order, and no sub-select under the OR. The soonest are picked first,
+    # and only they are joined to their community or network.
+    soonest = (
+        Meeting.objects.filter(Q(community__in=community_ids) | Q(pk__in=list(mine)))
+        .filter(ends_at__gte=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at", "pk")
+        .values("pk")[:limit]
+    )
+    meetings = list(
+        Meeting.objects.filter(pk__in=soonest)
+        .select_related("community", "network")
+        .only(
+            "title",
+            "starts_at",
+            "community_id",
+            "network_id",
+            "community__name",
+            "network__name",
+        )
+        .order_by("starts_at", "pk")
+    )
+    for meeting in meetings:
+        meeting.my_status = mine.get(meeting.pk)
+    return meetings
+
+
 def home_context(*, user, now=None):
     now = now or timezone.now()
     since = user.last_home_visit or now - timedelta(days=30)
     feed = feed_for([user], since_by_user={user.pk: since}, until=now)[user.pk]
-    my_status = (
-        Registration.objects.filter(meeting=OuterRef("pk"), user=user)
-        .exclude(status="cancelled")
-        .values("status")[:1]
+    upcoming = upcoming_meetings(
+        user=user, community_ids=[c["community"].pk for c in feed["communities"]], now=now
     )
-    upcoming = (
-        # Semi-joins on the person's own memberships and registrations (both small and
-        # indexed): joining them would multiply the meetings and need DISTINCT over them all.
-        Meeting.objects.filter(
-            Q(
-                community__in=Membership.objects.filter(
-                    user=user, status=Membership.Status.ACTIVE
-                ).values("community")
-            )
-            | Q(
-                pk__in=Registration.objects.filter(
-                    user=user, status__in=["registered", "waiting"]
-                ).values("meeting")
-            ),
-            status=Meeting.Status.SCHEDULED,
-            ends_at__gte=now,
-        )
-        .annotate(my_status=Subquery(my_status))
-        .select_related("community", "network")
-        .order_by("starts_at")[:8]
-    )
+    # The lists below read only the columns the page shows: building the SQL and the rows of
+    # whole people and communities (long texts among them) was most of their cost.
     led = communities_managed_by(user)
     requests = (
         Membership.objects.filter(community__in=led, status=Membership.Status.REQUESTED)
         .select_related("user", "community")
+        .only(
+            "requested_at", "user", "user__name", "community", "community__slug", "community__name"
+        )
         .order_by("requested_at")[:10]
     )
-    invitations = Invitation.objects.filter(
-        email__iexact=user.email, status=Invitation.Status.PENDING, expires_at__gt=now
-    ).select_related("community")
+    invitations = (
+        Invitation.objects.filter(
+            email__iexact=user.email, status=Invitation.Status.PENDING, expires_at__gt=now
+        )
+        .select_related("community")
+        .only("token", "community", "community__name")
+    )
     participation = []
     for application in Application.objects.filter(
         applicant=user, status=Application.Status.ACCEPTED
@@ -84,11 +120,11 @@ def home_context(*, user, now=None):
         "since": since,
         "feed": feed,
         "upcoming": upcoming,
-        "actions": ActionItem.objects.filter(
-            owner=user, status=ActionItem.Status.OPEN
-        ).select_related("community")[:10],
+        "actions": ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN)
+        .select_related("community")
+        .only("description", "due_date", "community", "community__name")[:10],
         "join_requests": requests,
         "invitations": invitations,
         "participation": participation,
-        "managed_networks": user.managed_networks.order_by("name"),
+        "managed_networks": user.managed_networks.only("slug", "name").order_by("name"),
     }

@@ -5,7 +5,7 @@ dashboard/figures.py, `cached`). Cache bookkeeping only: no workflow happens her
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from communities.models import Community, CommunityRegion, Membership
+from communities.models import Community, CommunityRegion, Membership, Network
 from dashboard.figures import figures_changed
 from knowledge.models import Adoption, Resource
 from meetings.models import ActionItem, Meeting, Minutes, Registration
@@ -27,6 +27,8 @@ def _meeting_networks(meeting_id):
 
 def networks_touched(instance):
     """The networks whose figures this row feeds."""
+    if isinstance(instance, Network):  # its name is in every row of its communities
+        return [instance.pk]
     if isinstance(instance, Community):
         return [instance.network_id]
     if isinstance(instance, Membership | CommunityRegion | ActionItem):
@@ -46,6 +48,7 @@ def networks_touched(instance):
 
 
 FEEDS_FIGURES = (
+    Network,
     Community,
     CommunityRegion,
     Membership,

@@ -4,7 +4,9 @@ from datetime import timedelta
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from accounts.services import user_home_visited
 from cop_platform.access import AccessDenied
@@ -51,13 +53,14 @@ def _csv(filename, header, lines):
 
 
 def programme_dashboard(request):
-    networks = figures.networks_for(request.user)
-    if not networks.exists():
+    networks = list(figures.networks_for(request.user))
+    if not networks:
         raise AccessDenied("Programme managers only")
     form = DashboardFilterForm(request.GET or None, networks=networks)
     filters = form.cleaned_data if form.is_valid() else {}
     communities = figures.communities_for(
         request.user,
+        networks=[network.pk for network in networks],
         **{k: filters.get(k) for k in ("network", "region", "phase", "topic") if filters.get(k)},
     )
     # The figures come from the cache while nothing in these networks has changed.
@@ -68,10 +71,18 @@ def programme_dashboard(request):
     def cached(name, compute, *parts):
         return figures.cached(name, network_ids=network_ids, parts=(ids, *parts), compute=compute)
 
-    rows = _sort(
-        cached("table", lambda: figures.community_table(communities)),
-        filters.get("sort") or "name",
-    )
+    sort = filters.get("sort") or "name"
+
+    def table():
+        return _sort(cached("table", lambda: figures.community_table(communities)), sort)
+
+    def trends():
+        return cached("trends", lambda: figures.trends(ids))
+
+    def spread():
+        # What the viewer may see of the resources: theirs alone.
+        return cached("spread", lambda: figures.spread(ids, viewer=request.user), request.user.pk)
+
     export = request.GET.get("export")
     if export == "communities":
         return _csv(
@@ -109,11 +120,11 @@ def programme_dashboard(request):
                     r["last_activity"].date().isoformat() if r["last_activity"] else "",
                     *("yes" if r["flags"][k] else "" for k in figures.FLAGS),
                 ]
-                for r in rows
+                for r in table()
             ),
         )
-    trend = cached("trends", lambda: figures.trends(ids))
     if export == "trends":
+        trend = trends()
         months = [m for m, _ in trend[0]["points"]]
         return _csv(
             "trends.csv",
@@ -123,15 +134,13 @@ def programme_dashboard(request):
                 for i, m in enumerate(months)
             ),
         )
-    # What the viewer may see of the resources: theirs alone.
-    spread = cached("spread", lambda: figures.spread(ids, viewer=request.user), request.user.pk)
     if export == "spread":
         return _csv(
             "spread.csv",
             ["Resource", "From", "Adopted by", "When"],
-            ([s["resource"], s["from"], s["to"], s["when"].date().isoformat()] for s in spread),
+            ([s["resource"], s["from"], s["to"], s["when"].date().isoformat()] for s in spread()),
         )
-    programmes = figures.programmes(request.user)
+    programmes = figures.programmes(request.user, networks=[network.pk for network in networks])
     if export == "programmes":
         return _csv(
             "programmes.csv",
@@ -142,38 +151,55 @@ def programme_dashboard(request):
                 for r in p["participants"]
             ),
         )
-    for series in trend:
-        top = max((v for _, v in series["points"]), default=0) or 1
-        series["bars"] = []
-        for index, (month, value) in enumerate(series["points"]):
-            height = round(90 * value / top)
-            series["bars"].append(
-                {
-                    "month": month,
-                    "value": value,
-                    "x": index * 20 + 2,
-                    "y": 100 - height,
-                    "height": height,
-                }
-            )
     query = request.GET.copy()
     query.pop("export", None)
+    query = query.urlencode()
+
+    def drawn():
+        rows = table()
+        return {
+            "form": str(form),
+            "figures": render_to_string(
+                "dashboard/figures.html",
+                {
+                    "rows": rows,
+                    "flags": figures.FLAGS,
+                    "query": query,
+                    "headline": cached(
+                        "headline",
+                        lambda: figures.headline(
+                            rows, communities, since=timezone.now() - timedelta(days=90)
+                        ),
+                    ),
+                    "trends": figures.trend_bars(trends()),
+                    "spread": spread(),
+                },
+            ),
+        }
+
+    # The filter form, the headline, the communities table (a row per community, hundreds
+    # in a large network), the trends and the spread are drawn once and kept with the
+    # figures they show: the same key parts and network generations (a change in a network
+    # is on the next view), plus whatever else the drawing depends on: the query (the
+    # form's values and the links), the viewer's networks (the form's choices), the viewer
+    # (the spread shows what they may see), and their time zone and language (dates are
+    # written in them). Every value in them was escaped by the templates that drew them.
+    page = cached(
+        "page",
+        drawn,
+        query,
+        [(network.slug, network.name) for network in networks],
+        request.user.pk,
+        timezone.get_current_timezone_name(),
+        translation.get_language(),
+    )
     return render(
         request,
         "dashboard/programme.html",
         {
-            "form": form,
-            "rows": rows,
-            "flags": figures.FLAGS,
-            "query": query.urlencode(),
-            "headline": cached(
-                "headline",
-                lambda: figures.headline(
-                    rows, communities, since=timezone.now() - timedelta(days=90)
-                ),
-            ),
-            "trends": trend,
-            "spread": spread,
+            "form_html": mark_safe(page["form"]),  # noqa: S308  # nosec B308, B703
+            "figures_html": mark_safe(page["figures"]),  # noqa: S308  # nosec B308, B703
             "programmes": programmes,
+            "query": query,
         },
     )

@@ -114,6 +114,8 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["community", "starts_at"], name="meeting_community_start"),
             models.Index(fields=["status", "starts_at"], name="meeting_status_start"),
+            # The next meetings of a person's communities: those not yet ended (the home).
+            models.Index(fields=["community", "ends_at"], name="meeting_community_end"),
         ]
 
     def __str__(self):
@@ -184,6 +186,8 @@ class Minutes(models.Model):
 
     class Meta:
         verbose_name_plural = "minutes"
+        # The minutes published since a date (the home's feed, the digest): a short range.
+        indexes = [models.Index(fields=["published_at"], name="minutes_published")]
 
     def __str__(self):
         return f"Minutes of {self.meeting}"

@@ -1,8 +1,8 @@
 """Reads about meetings, each with its query shape decided once."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
 
-from meetings.models import ActionItem, Meeting, Registration
+from meetings.models import ActionItem, Meeting, Minutes, Registration
 from meetings.permissions import community_meetings_visible, meetings_visible_to
 
 REGISTERED = Q(registrations__status=Registration.Status.REGISTERED)
@@ -25,27 +25,62 @@ def community_meeting_list(*, user, community):
 
 
 def meeting_detail(*, meeting, user):
-    counts = (
-        with_counts(Meeting.objects.filter(pk=meeting.pk))
-        .values("registered_count", "waiting_count", "attended_count")
-        .get()
-    )
-    registration = (
-        Registration.objects.filter(meeting=meeting, user=user).first()
+    """What the meeting page shows besides the meeting: its counts, the person's registration
+    (its status, and their place on the waiting list) and the minutes. The counts come from
+    one grouped read of the meeting's registrations (a few rows: one per status and
+    attendance), not from counts over a join of the meeting to them."""
+    registered = waiting = attended = 0
+    for status, came, n in (
+        Registration.objects.filter(meeting=meeting)
+        .order_by()
+        .values_list("status", "attended")
+        .annotate(n=Count("pk"))
+    ):
+        if status == Registration.Status.REGISTERED:
+            registered += n
+        elif status == Registration.Status.WAITING:
+            waiting += n
+        if came:
+            attended += n
+    mine = (
+        Registration.objects.filter(meeting=meeting, user=user)
+        .values_list("status", "waiting_since")
+        .first()
         if user.is_authenticated
         else None
     )
+    status, waiting_since = mine or (None, None)
     position = None
-    if registration and registration.status == Registration.Status.WAITING:
+    if status == Registration.Status.WAITING:
         position = (
             Registration.objects.filter(
                 meeting=meeting,
                 status=Registration.Status.WAITING,
-                waiting_since__lt=registration.waiting_since,
+                waiting_since__lt=waiting_since,
             ).count()
             + 1
         )
-    return {**counts, "registration": registration, "waiting_position": position}
+    return {
+        "registered_count": registered,
+        "waiting_count": waiting,
+        "attended_count": attended,
+        "registration_status": status,
+        "waiting_position": position,
+        "minutes": Minutes.objects.filter(meeting=meeting).first(),
+    }
+
+
+def carried_actions(*, meeting):
+    """Open action points of the same community from earlier meetings, as the meeting page
+    lists them: values, not whole action points, owners and meetings."""
+    return list(
+        open_actions_before(meeting=meeting).values(
+            "description",
+            "due_date",
+            owner_name=F("owner__name"),
+            meeting_starts_at=F("meeting__starts_at"),
+        )
+    )
 
 
 def open_actions_before(*, meeting):
@@ -71,24 +106,52 @@ def attended_meetings(*, user):
     )
 
 
+# What a calendar file reads of a meeting (meetings/ical.py), and no more.
+ICAL_FIELDS = (
+    "uid",
+    "sequence",
+    "updated_at",
+    "starts_at",
+    "ends_at",
+    "title",
+    "agenda",
+    "joining_link",
+    "venue",
+    "format",
+    "status",
+    "community",
+    "network",
+    "community__name",
+    "network__name",
+)
+
+
 def feed_meetings(*, feed):
+    """The meetings of a person's calendar feed, soonest first: those they are registered
+    for and, if they asked, every meeting of their communities they may see. With the ids
+    of those they are registered for (the feed gives their joining links). One query."""
     user = feed.user
-    registered_ids = set(
-        Registration.objects.filter(user=user, status=Registration.Status.REGISTERED).values_list(
-            "meeting_id", flat=True
-        )
+    registered = Registration.objects.filter(
+        meeting=OuterRef("pk"), user=user, status=Registration.Status.REGISTERED
     )
-    qs = Meeting.objects.filter(pk__in=registered_ids)
     if feed.include_community_meetings:
         qs = Meeting.objects.filter(
-            Q(pk__in=registered_ids)
+            Q(Exists(registered))
             | Q(
                 pk__in=meetings_visible_to(user)
                 .filter(community__memberships__user=user, community__memberships__status="active")
                 .values("pk")
             )
-        )
-    return qs.select_related("community", "network").order_by("starts_at"), registered_ids
+        ).annotate(is_registered=Exists(registered))
+    else:
+        # A person has one registration a meeting: the join repeats no meeting.
+        qs = Meeting.objects.filter(
+            registrations__user=user, registrations__status=Registration.Status.REGISTERED
+        ).annotate(is_registered=Value(True))
+    meetings = list(
+        qs.select_related("community", "network").only(*ICAL_FIELDS).order_by("starts_at")
+    )
+    return meetings, {meeting.pk for meeting in meetings if meeting.is_registered}
 
 
 def my_open_actions(*, user):

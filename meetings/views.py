@@ -50,10 +50,9 @@ def detail(request, pk):
     meeting = permissions.meeting_get(request.user, pk)
     user = request.user
     info = selectors.meeting_detail(meeting=meeting, user=user)
-    registration = info["registration"]
-    registered = registration is not None and registration.status == Registration.Status.REGISTERED
+    registered = info["registration_status"] == Registration.Status.REGISTERED
     can_manage = permissions.can_manage(user, meeting)
-    minutes = getattr(meeting, "minutes", None)
+    minutes = info.pop("minutes")
     show_minutes = minutes is not None and (minutes.is_published or can_manage)
     context = {
         "meeting": meeting,
@@ -61,7 +60,7 @@ def detail(request, pk):
         "can_manage": can_manage,
         "show_joining_link": bool(meeting.joining_link) and (registered or can_manage),
         "agenda_html": render_markdown(meeting.agenda),
-        "carried_actions": selectors.open_actions_before(meeting=meeting),
+        "carried_actions": selectors.carried_actions(meeting=meeting),
         "minutes": minutes if show_minutes else None,
         "minutes_html": render_markdown(minutes.notes) if show_minutes else "",
         "actions": meeting.action_items.select_related("owner") if show_minutes else [],
@@ -460,9 +459,11 @@ def personal_feed(request, token):
 @login_not_required
 def community_feed(request, slug):
     community = get_object_or_404(Community, slug=slug, visibility=Community.Visibility.PUBLIC)
-    meetings = Meeting.objects.filter(
-        community=community, visibility=Meeting.Visibility.PUBLIC
-    ).select_related("community")
+    meetings = (
+        Meeting.objects.filter(community=community, visibility=Meeting.Visibility.PUBLIC)
+        .select_related("community", "network")
+        .only(*selectors.ICAL_FIELDS)
+    )
     return _ics_response(
         ical.calendar(meetings.order_by("starts_at"), name=community.name), f"{slug}.ics"
     )

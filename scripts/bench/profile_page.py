@@ -5,6 +5,13 @@ may point at the seeded database itself.
 
     .venv/bin/python scripts/bench/profile_page.py --as-user 3968 /
     .venv/bin/python scripts/bench/profile_page.py --as-user 3968 "/library/search/?q=care"
+    .venv/bin/python scripts/bench/profile_page.py --as-user 9750 --mfa "/dashboard/?network=..."
+    .venv/bin/python scripts/bench/profile_page.py --as-user 3968 "/calendar/{feed}.ics"
+
+Production requires two-factor authentication of programme managers and staff: --mfa gives
+the person an authenticator app first (as run.py does in its copy), else the page is a
+redirect. "{feed}" in the path is the person's calendar-feed token (created if they have
+none), and the feed is then asked for without signing in, as a calendar program asks.
 
 DATABASE_URL as for run.py (default postgres://postgres@127.0.0.1:5432/cop_scale). Redis is
 not used: the cache is the in-process one, so the figures are of the page alone.
@@ -15,6 +22,7 @@ import cProfile
 import os
 import pstats
 import secrets
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,11 +37,18 @@ def main():
     parser.add_argument("path")
     parser.add_argument("--as-user", type=int, help="primary key of the person signed in")
     parser.add_argument(
+        "--mfa", action="store_true", help="give that person an authenticator app first"
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/cop_scale",
     )
     parser.add_argument("--repeat", type=int, default=3, help="requests before the profiled one")
     parser.add_argument("--functions", type=int, default=30)
+    parser.add_argument("--save", help="write the last warm response's body to this file")
+    parser.add_argument(
+        "--queries", action="store_true", help="list every query of the profiled request"
+    )
     parser.add_argument("--explain", type=int, default=3, help="plans of the N slowest queries")
     parser.add_argument(
         "--cold", action="store_true", help="empty the cache before the profiled request"
@@ -65,15 +80,36 @@ def main():
         client = Client(
             SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https", raise_request_exception=True
         )
+        path = args.path
         if args.as_user:
-            client.force_login(User.objects.get(pk=args.as_user))
-        times = []
+            user = User.objects.get(pk=args.as_user)
+            if args.mfa:
+                from allauth.mfa.models import Authenticator
+
+                Authenticator.objects.get_or_create(
+                    user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "bench"}}
+                )
+            if "{feed}" in path:
+                from meetings.services import calendar_feed_get
+
+                path = path.replace("{feed}", calendar_feed_get(user=user).token)
+            else:
+                client.force_login(user)
+        times, cpu = [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
-            response = client.get(args.path)
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(path)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        if args.save:
+            Path(args.save).write_bytes(response.content)
         print(f"{args.path}: {response.status_code}, {len(response.content):,} bytes")
         print("warm requests (ms):", ", ".join(f"{t:.1f}" for t in times))
+        if times:
+            print(
+                f"median of the warm requests: {statistics.median(times[1:] or times):.1f} ms, "
+                f"of which {statistics.median(cpu[1:] or cpu):.1f} ms CPU in this process"
+            )
         if args.cold:
             from django.core.cache import cache
 
@@ -82,13 +118,18 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             profile.enable()
-            client.get(args.path)
+            client.get(path)
             profile.disable()
             total = (time.perf_counter() - started) * 1000
         in_db = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(f"profiled request: {total:.1f} ms, {len(queries)} queries, {in_db:.1f} ms in them")
+        if args.queries:
+            for q in queries.captured_queries:
+                print(f"{float(q['time']) * 1000:6.1f} ms  {q['sql'][:160]}")
         print()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.functions)
+        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            args.functions
+        )
         slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
         for q in slowest[: args.explain]:
             print(f"--- {float(q['time']) * 1000:.1f} ms\n{q['sql'][:2000]}\n")
