@@ -1,6 +1,8 @@
 """User-written Markdown to safe HTML: rendered, then cleaned by nh3 (an allow-list), so no
 script, event handler or javascript: link survives, whatever the author typed."""
 
+import threading
+
 import markdown as md
 import nh3
 from django.utils.safestring import mark_safe
@@ -36,8 +38,22 @@ TAGS = {
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 
 
+_parsers = threading.local()
+
+
+def _parser():
+    """One Markdown parser per thread, reset before each text: building one with its
+    extensions costs more than converting a short text (a parser is not thread-safe)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = md.Markdown(
+            extensions=["tables", "sane_lists"], output_format="html"
+        )
+    return parser.reset()
+
+
 def render_markdown(text):
-    html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    html = _parser().convert(text or "")
     cleaned = nh3.clean(
         html,
         tags=TAGS,

@@ -50,8 +50,9 @@ def _visibility_q(user, *, network_wide=True):
     # Uncorrelated IN subqueries: under OR, PostgreSQL hashes each once, where a correlated
     # EXISTS would run once per row (per matching resource, in a search).
     mine = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
+    open_communities = Community.objects.filter(visibility__in=OPEN_COMMUNITY).values("pk")
     in_community = Q(community__in=mine.values("community")) | Q(
-        community__visibility__in=OPEN_COMMUNITY, visibility__in=OPEN_ITEM
+        community__in=open_communities, visibility__in=OPEN_ITEM
     )
     if not network_wide:
         return in_community

@@ -5,10 +5,15 @@ Search: on PostgreSQL a websearch query against the stored, weighted search vect
 index), ranked with SearchRank and quoted with SearchHeadline; on SQLite a plain
 word-by-word match with a ranking that puts title matches first, and a snippet made here.
 Snippets are escaped before <mark> is added: a snippet never carries the author's markup.
+
+The library's pages come from resource_page: a relevance search on PostgreSQL is ranked,
+counted and cut to the page by one query over the candidates' ids, dates and ranks, and only
+the twenty rows shown are read whole (with their headlines).
 """
 
 import re
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection
@@ -28,6 +33,7 @@ from django.db.models.functions import Concat
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from taggit.models import TaggedItem
 
 from communities.permissions import communities_visible_to
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion
@@ -99,19 +105,8 @@ def _unindexed(expression, *, interval=False):
     return Func(expression, template="(%(expressions)s + 0)", output_field=IntegerField())
 
 
-def resource_list(
-    *,
-    user,
-    q="",
-    topic="",
-    kind="",
-    community=None,
-    network=None,
-    since=None,
-    until=None,
-    sort="",
-):
-    """Visible resources matching the filters, sorted; annotated `snippet_html` when q."""
+def _filtered(*, user, topic, kind, community, network, since, until):
+    """Visible resources matching the filters other than the words."""
     qs = resources_visible_to(user)
     if topic:
         qs = qs.filter(topics__name__iexact=topic)
@@ -125,14 +120,71 @@ def resource_list(
         qs = qs.filter(created_at__date__gte=since)
     if until:
         qs = qs.filter(created_at__date__lte=until)
+    return qs
+
+
+def _sort_for(words, sort):
+    if sort not in SORTS:
+        return "relevance" if words else "newest"
+    if sort == "relevance" and not words:
+        return "newest"
+    return sort
+
+
+def _search_query(q):
+    return SearchQuery(q, config="english", search_type="websearch")
+
+
+def _headline(query):
+    return SearchHeadline(
+        Concat("summary", Value(" "), "body", output_field=TextField()),
+        query,
+        config="english",
+        start_sel=_START,
+        stop_sel=_STOP,
+        max_words=35,
+        min_words=15,
+        max_fragments=2,
+    )
+
+
+def resource_list(
+    *,
+    user,
+    q="",
+    topic="",
+    kind="",
+    community=None,
+    network=None,
+    since=None,
+    until=None,
+    sort="",
+):
+    """Visible resources matching the filters, sorted: (queryset, sort). Searching, each is
+    annotated `rank` and, on PostgreSQL, `headline` (see snippet). `community` and `network`
+    are instances or primary keys."""
+    qs, sort = _matches(
+        user=user,
+        q=q,
+        topic=topic,
+        kind=kind,
+        community=community,
+        network=network,
+        since=since,
+        until=until,
+        sort=sort,
+    )
+    return _list_shape(qs), sort
+
+
+def _matches(*, q, sort, **filters):
+    qs = _filtered(**filters)
     words = words_of(q)
-    sort = sort if sort in SORTS else ("relevance" if words else "newest")
+    sort = _sort_for(words, sort)
     if not words:
-        if sort == "relevance":
-            sort = "newest"
-        return _list_shape(qs).order_by(*_order(sort, searching=False)), sort
+        return qs.order_by(*_order(sort, searching=False)), sort
     if _postgres():
-        query = SearchQuery(q, config="english", search_type="websearch")
+        query = _search_query(q)
         qs = qs.filter(search_vector=query)
         if ranked_at_most(q=q, sort=sort):
             # Ranking reads every match's vector: for a word in most of the library that is
@@ -140,19 +192,7 @@ def resource_list(
             # deeper than that is offered anyway); the page says when there were more.
             newest = qs.order_by("-created_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
             qs = Resource.objects.filter(pk__in=newest)
-        qs = qs.annotate(
-            rank=SearchRank(F("search_vector"), query),
-            headline=SearchHeadline(
-                Concat("summary", Value(" "), "body", output_field=TextField()),
-                query,
-                config="english",
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-            ),
-        )
+        qs = qs.annotate(rank=SearchRank(F("search_vector"), query), headline=_headline(query))
     else:
         for word in words:
             qs = qs.filter(
@@ -167,7 +207,174 @@ def resource_list(
             Value(0),
         )
         qs = qs.annotate(rank=title_hits + summary_hits + Value(1))
-    return _list_shape(qs).order_by(*_order(sort, searching=True)), sort
+    return qs.order_by(*_order(sort, searching=True)), sort
+
+
+def resource_page(
+    *,
+    user,
+    number=None,
+    q="",
+    topic="",
+    kind="",
+    community=None,
+    network=None,
+    since=None,
+    until=None,
+    sort="",
+):
+    """Page `number` of resource_list as the library shows it: (page, sort). Each resource
+    on the page carries `community_name`, `network_name`, `topic_names` and, searching,
+    `snippet_html`, read with the page in a fixed number of queries.
+
+    A relevance search on PostgreSQL sorts no whole rows: one query ranks the candidates (the
+    newest SEARCH_CANDIDATES matches: id, date and rank only), counts them with a window,
+    keeps the page and only then joins those twenty rows, their places and headlines."""
+    filters = {
+        "user": user,
+        "topic": topic,
+        "kind": kind,
+        "community": community,
+        "network": network,
+        "since": since,
+        "until": until,
+    }
+    sort = _sort_for(words_of(q), sort)
+    if ranked_at_most(q=q, sort=sort):
+        query = _search_query(q)
+        candidates = (
+            _filtered(**filters)
+            .filter(search_vector=query)
+            .order_by("-created_at", "-pk")
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .values_list("pk", "created_at", "rank")[:SEARCH_CANDIDATES]
+        )
+        page = page_of(_RankedCandidates(candidates, query, first_page=number), number)
+        page.object_list = with_snippets(page.object_list, q)  # topic names read with them
+    else:
+        resources, sort = _matches(q=q, sort=sort, **filters)
+        page = page_of(_page_shape(resources), number)
+        page.object_list = with_snippets(_with_topic_names(page.object_list), q)
+    return page, sort
+
+
+def _page_shape(qs):
+    # The names of the places, not the places: a page shows nothing else of them.
+    return qs.defer("search_vector").annotate(
+        community_name=F("community__name"), network_name=F("network__name")
+    )
+
+
+def _resource_type_id():
+    return ContentType.objects.get_for_model(Resource).pk  # cached by Django after the first
+
+
+def _with_topic_names(resources):
+    """The resources, each with `topic_names` (in the order of the tags' ids), in one query
+    for the lot."""
+    items = list(resources)
+    names = {}
+    if items:
+        tagged = (
+            TaggedItem.objects.filter(
+                content_type_id=_resource_type_id(),
+                object_id__in=[resource.pk for resource in items],
+            )
+            .order_by("object_id", "tag_id")
+            .values_list("object_id", "tag__name")
+        )
+        for object_id, name in tagged:
+            names.setdefault(object_id, []).append(name)
+    for resource in items:
+        resource.topic_names = names.get(resource.pk, [])
+    return items
+
+
+# The page of the ranked candidates, best first (as _order("relevance")), the window counting
+# every candidate before LIMIT keeps the page; only then the page's rows are joined, with the
+# names of their places, their topics (as _with_topic_names) and their headlines.
+_RANKED_PAGE = """
+SELECT {columns}, "communities_community"."name" AS "community_name",
+    "communities_network"."name" AS "network_name", {headline} AS "headline",
+    ARRAY(
+        SELECT "taggit_tag"."name" FROM "taggit_taggeditem"
+        INNER JOIN "taggit_tag" ON "taggit_tag"."id" = "taggit_taggeditem"."tag_id"
+        WHERE "taggit_taggeditem"."content_type_id" = %s
+            AND "taggit_taggeditem"."object_id" = "knowledge_resource"."id"
+        ORDER BY "taggit_taggeditem"."tag_id"
+    ) AS "topic_names",
+    "ranked"."total" AS "ranked_total"
+FROM (
+    SELECT "id", "created_at", "rank", COUNT(*) OVER () AS "total"
+    FROM ({candidates}) AS "candidates" ("id", "created_at", "rank")
+    ORDER BY "rank" DESC, "created_at" DESC, "id" DESC
+    LIMIT %s OFFSET %s
+) AS "ranked"
+INNER JOIN "knowledge_resource" ON "knowledge_resource"."id" = "ranked"."id"
+LEFT OUTER JOIN "communities_community"
+    ON "communities_community"."id" = "knowledge_resource"."community_id"
+LEFT OUTER JOIN "communities_network"
+    ON "communities_network"."id" = "knowledge_resource"."network_id"
+ORDER BY "ranked"."rank" DESC, "ranked"."created_at" DESC, "ranked"."id" DESC
+"""
+
+
+def _page_guess(number):
+    """The page the paginator will most likely settle on, to read it while counting."""
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(wanted, 1), MAX_PAGES)
+
+
+class _RankedCandidates:
+    """What the paginator pages through for a relevance search on PostgreSQL. Counting reads
+    the page most likely asked for in the same query (_RANKED_PAGE), so a page costs one
+    query rather than a count, a ranking of whole rows and a prefetch."""
+
+    def __init__(self, candidates, query, *, first_page=None):
+        self._candidates = candidates  # values_list("pk", "created_at", "rank"), sliced
+        self._query = query
+        self._first_offset = (_page_guess(first_page) - 1) * PAGE_SIZE
+        self._pages = {}
+        self._count = None
+
+    def _read(self, offset):
+        candidates, params = self._candidates.query.sql_with_params()
+        compiler = Resource.objects.all().query.get_compiler(connection=connection)
+        headline, headline_params = compiler.compile(
+            _headline(self._query).resolve_expression(compiler.query)
+        )
+        columns = ", ".join(
+            f'"knowledge_resource"."{field.column}"'
+            for field in Resource._meta.concrete_fields
+            if field.name != "search_vector"
+        )
+        sql = _RANKED_PAGE.format(columns=columns, headline=headline, candidates=candidates)
+        params = [*headline_params, _resource_type_id(), *params, PAGE_SIZE, offset]
+        rows = list(Resource.objects.raw(sql, params))
+        self._pages[offset] = rows
+        if rows:
+            self._count = rows[0].ranked_total
+        elif offset == 0:
+            self._count = 0
+
+    def count(self):
+        if self._count is None:
+            self._read(self._first_offset)
+        if self._count is None:  # past the last page: count alone, the paginator goes back
+            self._count = self._candidates.count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        start = index.start or 0  # the paginator only asks for a page: [bottom:top]
+        if start not in self._pages:
+            self._read(start)
+        return self._pages[start][: index.stop - start]
 
 
 def _order(sort, *, searching):

@@ -38,21 +38,25 @@ def _library(request, *, community=None, search=False):
     communities = None
     networks = None
     if community is None:
+        # (slug, name, pk) rows, not instances: a person may see hundreds of communities.
         communities = list(
-            community_permissions.communities_visible_to(user).only("slug", "name").order_by("name")
+            community_permissions.communities_visible_to(user)
+            .order_by("name")
+            .values_list("slug", "name", "pk")
         )
-        networks = list(Network.objects.only("slug", "name").order_by("name"))
+        networks = list(Network.objects.order_by("name").values_list("slug", "name", "pk"))
     form = forms.LibraryFilterForm(request.GET or None, communities=communities, networks=networks)
     filters = form.cleaned_data if form.is_valid() else {}
     chosen_community = community
     if filters.get("community"):
-        chosen_community = next(c for c in communities if c.slug == filters["community"])
+        chosen_community = next(pk for slug, _, pk in communities if slug == filters["community"])
     chosen_network = None
     if filters.get("network"):
-        chosen_network = next(n for n in networks if n.slug == filters["network"])
+        chosen_network = next(pk for slug, _, pk in networks if slug == filters["network"])
     q = filters.get("q", "")
-    resources, sort = selectors.resource_list(
+    page, sort = selectors.resource_page(
         user=user,
+        number=request.GET.get("page"),
         q=q,
         topic=filters.get("topic", ""),
         kind=filters.get("kind", ""),
@@ -62,11 +66,10 @@ def _library(request, *, community=None, search=False):
         until=filters.get("until"),
         sort=filters.get("sort", ""),
     )
-    page = selectors.page_of(resources, request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
-        "resources": selectors.with_snippets(page.object_list, q),
+        "resources": page.object_list,
         "q": q,
         "sort": sort,
         "query": _query_without_page(request),

@@ -121,3 +121,13 @@ def test_review_email_escapes_the_title(django_capture_on_commit_callbacks):
         services.review_reminders_send(today=date(2020, 1, 2))
     html = mail.outbox[0].alternatives[0][0]
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_one_text_leaves_nothing_behind_for_the_next():
+    """The parser is reused: a link reference or a list defined in one text must not reach
+    the next one."""
+    first = render_markdown("[minutes]: https://example.org/minutes\n\nSee the [minutes].")
+    assert 'href="https://example.org/minutes"' in first
+    second = render_markdown("Also see the [minutes].")
+    assert "href" not in second
+    assert "<p>Also see the [minutes].</p>" in second
