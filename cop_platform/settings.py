@@ -417,7 +417,7 @@ if PRODUCTION:
     ADMINS = [("Operators", a) for a in env.list("ADMINS", default=[])]
 
 # Library uploads: Office files are zip archives, checked before anything unpacks them; a
-# virus scanner (for example "knowledge.scanning.clamd_scan", with CLAMD_ADDRESS) is off
+# virus scanner (for example "cop_platform.scanning.clamd_scan", with CLAMD_ADDRESS) is off
 # unless named here.
 RESOURCE_MAX_UNPACKED_BYTES = env.int("RESOURCE_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
 RESOURCE_MAX_ARCHIVE_ENTRIES = env.int("RESOURCE_MAX_ARCHIVE_ENTRIES", default=1000)

@@ -6,9 +6,12 @@ message for the person), writes an audit entry against the resource (or the comm
 and queues its e-mails through accounts.mail, once per recipient and purpose.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.urls import reverse
@@ -17,7 +20,7 @@ from django.utils import timezone
 from accounts.mail import email_queue
 from accounts.services import audit_log, organisation_get_or_create
 from communities.permissions import active_membership
-from knowledge import files
+from cop_platform import uploads as files
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story, UsefulMark
 from knowledge.permissions import can_view_resource
 
@@ -62,8 +65,11 @@ def search_vector_update(*, resource_ids):
 
 
 def _add_version(resource, *, actor, upload, change_note):
-    # Checked by content and size first: a refused file is never stored.
-    stored, checked = files.store(upload)
+    # Checked by content and size first: a refused file is never stored. Stored under a
+    # random name: the download name comes from the row.
+    checked = files.check_upload(upload)
+    upload.seek(0)
+    stored = default_storage.save(f"resources/{uuid.uuid4().hex}", upload)
     number = (resource.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     return ResourceVersion.objects.create(
         resource=resource,

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from knowledge import files, scanning
+from cop_platform import scanning
+from cop_platform import uploads as files
 from knowledge.models import Resource, ResourceVersion
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory
@@ -190,7 +191,7 @@ def test_the_scanner_is_called_with_the_bytes_and_the_name(settings, scan_log):
 
 
 def test_one_upload_checked_again_is_scanned_once(settings, scan_log):
-    # The form, the service and store() all check the same upload object.
+    # The form and the service both check the same upload object.
     settings.UPLOAD_SCANNER = "tests.knowledge.test_archives.recording_scanner"
     leaflet = upload("leaflet.pdf", ALLOWED["leaflet.pdf"])
     files.check_upload(leaflet)
@@ -281,7 +282,7 @@ def serve(server):
 def clamd(settings):
     server = serve(TCPClamd(("127.0.0.1", 0), FakeClamdHandler))
     host, port = server.server_address
-    settings.UPLOAD_SCANNER = "knowledge.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = f"{host}:{port}"
     settings.CLAMD_TIMEOUT = 5
     yield server
@@ -296,7 +297,7 @@ def unix_clamd(settings):
     folder = Path(tempfile.mkdtemp(prefix="clamd"))
     path = folder / "clamd.sock"
     server = serve(UnixClamd(str(path), FakeClamdHandler))
-    settings.UPLOAD_SCANNER = "knowledge.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = str(path)
     settings.CLAMD_TIMEOUT = 5
     yield server
@@ -336,7 +337,7 @@ def unused_port():
 
 
 def test_clamd_unreachable_fails_closed(settings, caplog):
-    settings.UPLOAD_SCANNER = "knowledge.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = f"127.0.0.1:{unused_port()}"
     refused = refusal(b"hello", "notes.txt")
     assert refused.code == "scan_failed"
@@ -345,7 +346,7 @@ def test_clamd_unreachable_fails_closed(settings, caplog):
 
 
 def test_clamd_missing_unix_socket_fails_closed(settings, tmp_path):
-    settings.UPLOAD_SCANNER = "knowledge.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = str(tmp_path / "absent.sock")
     assert refusal(b"hello", "notes.txt").code == "scan_failed"
 

@@ -332,3 +332,63 @@ def test_attendance_with_walk_ins(client):
     states = dict(Registration.objects.filter(meeting=meeting).values_list("user_id", "attended"))
     assert states == {came.pk: True, absent.pk: False, walk_in.pk: True}
     assert Registration.objects.get(user=walk_in).walk_in
+
+
+def minutes_post(client, meeting, document):
+    url = reverse("meetings:minutes", args=[meeting.pk])
+    return client.post(url, {"notes": "Kept", "decisions": "", "document": document, "save": "1"})
+
+
+def docx(members):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+WORD = {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        (
+            {**WORD, "word/media/huge.bin": b"\0" * (4 * 1024 * 1024)},
+            "expands to more than 100 times",
+        ),
+        ({**WORD, "../../evil.sh": b"x"}, "unsafe names"),
+        ({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<w/>"}, "must be a PDF or a Word"),
+    ],
+    ids=["zip bomb", "unsafe name", "a spreadsheet named .docx"],
+)
+def test_minutes_documents_go_through_the_upload_checks(client, members, message):
+    """A Word file is a zip archive: the minutes form refuses what every upload refuses
+    (cop_platform.uploads), with the message next to the field, and keeps the notes."""
+    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    bad = SimpleUploadedFile("minutes.docx", docx(members))
+    response = minutes_post(client, meeting, bad)
+    assert message in field_error(soup(response), "id_document")
+    assert soup(response).find("textarea", attrs={"name": "notes"}).get_text().strip() == "Kept"
+    assert not hasattr(Meeting.objects.get(pk=meeting.pk), "minutes")
+
+
+def refuse_every_file(data, name):
+    from cop_platform.uploads import UploadRefused
+
+    raise UploadRefused("The selected file contains a virus", code="virus")
+
+
+def test_minutes_documents_are_virus_scanned_when_a_scanner_is_set(client, settings):
+    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    settings.UPLOAD_SCANNER = "tests.meetings.test_views.refuse_every_file"
+    response = minutes_post(client, meeting, SimpleUploadedFile("minutes.pdf", pdf))
+    assert "contains a virus" in field_error(soup(response), "id_document")
+    assert not hasattr(Meeting.objects.get(pk=meeting.pk), "minutes")
+    settings.UPLOAD_SCANNER = None
+    minutes_post(client, meeting, SimpleUploadedFile("minutes.pdf", pdf))
+    assert Meeting.objects.get(pk=meeting.pk).minutes.document

@@ -14,7 +14,7 @@ import struct
 
 from django.conf import settings
 
-from knowledge.files import UploadRefused
+from cop_platform.uploads import UploadRefused
 
 logger = logging.getLogger(__name__)
 

@@ -5,14 +5,13 @@ archives: we confirm them by the archive's member names (and ODT by its `mimetyp
 member), after checking the archive cannot unpack into something huge (a zip bomb) or
 name paths outside itself. Text must decode as UTF-8 with no NUL bytes and must not be
 markup (HTML and SVG can carry scripts). A virus scanner (UPLOAD_SCANNER) runs last, if
-one is configured. Accepted files are stored under a random name.
+one is configured. Callers store only what passed, under a name of their own.
 """
 
 import hashlib
 import io
 import lzma
 import re
-import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from pathlib import PurePath
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.utils.module_loading import import_string
 from django.utils.text import get_valid_filename
 
@@ -289,11 +287,3 @@ def check_upload(upload):
     return CheckedFile(
         extension=kind, content_type=CONTENT_TYPES[kind], size=size, name=f"{safe}.{kind}"
     )
-
-
-def store(upload):
-    """Check, then store under a random name. Returns (storage name, CheckedFile)."""
-    checked = check_upload(upload)
-    upload.seek(0)
-    stored = default_storage.save(f"resources/{uuid.uuid4().hex}", upload)
-    return stored, checked
