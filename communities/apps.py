@@ -7,6 +7,6 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from accounts.personal_data import register
-        from communities import personal_data
+        from communities import personal_data, signals  # noqa: F401 (connects the receivers)
 
         register(name="communities", export=personal_data.export, erase=personal_data.erase)

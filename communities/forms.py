@@ -299,14 +299,29 @@ class DirectoryFilterForm(forms.Form):
     archived = forms.BooleanField(label="Include archived communities", required=False)
 
 
+class _NameChoiceIterator(forms.models.ModelChoiceIterator):
+    """The options from (pk, name) rows: no model instance per option (the members of a
+    large community come from hundreds of organisations). The same values and labels as
+    ModelChoiceIterator for models whose str() is their name."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class _NameChoiceField(forms.ModelChoiceField):
+    iterator = _NameChoiceIterator
+
+
 class MemberFilterForm(forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = _NameChoiceField(
         label="Organisation",
         required=False,
         queryset=Organisation.objects.none(),
         empty_label="Any organisation",
     )
-    profession = forms.ModelChoiceField(
+    profession = _NameChoiceField(
         label="Profession",
         required=False,
         queryset=Profession.objects.none(),
@@ -316,14 +331,14 @@ class MemberFilterForm(forms.Form):
         label="Region", required=False, choices=[("", "Any region"), *Region.choices]
     )
 
-    def __init__(self, *args, community, **kwargs):
+    def __init__(self, *args, figures, **kwargs):
+        """figures: the community's, from selectors.community_figures. The options are the
+        organisations and professions of its active members, found by primary key: no pass
+        over every member."""
         super().__init__(*args, **kwargs)
-        # Semi-joins on this community's active memberships: no DISTINCT over a join of
-        # every member.
-        members = Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
         self.fields["organisation"].queryset = Organisation.objects.filter(
-            pk__in=members.values("user__organisation")
+            pk__in=figures["organisation_ids"]
         )
         self.fields["profession"].queryset = Profession.objects.filter(
-            pk__in=members.values("user__profession")
+            pk__in=figures["profession_ids"]
         )

@@ -174,15 +174,40 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A copy of the member's name, so that a member list is read in name order from an
+    # index instead of sorting every member of a large community by a column of the users
+    # table. Set on every full save; communities/signals.py copies a changed name to all of
+    # the person's memberships.
+    member_name = models.CharField(max_length=150, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["community", "user"], name="membership_once"),
         ]
-        indexes = [models.Index(fields=["community", "status", "role"], name="membership_by_role")]
+        indexes = [
+            models.Index(fields=["community", "status", "role"], name="membership_by_role"),
+            models.Index(
+                fields=["community", "status", "member_name", "id"], name="membership_by_name"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.community} ({self.role}, {self.status})"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "user" in update_fields:
+            self.member_name = self.user.name
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Whether the stored row counts in its community's figures: a save changes the
+        # figures only if this changes (None: not known, the status was not loaded).
+        status = instance.__dict__.get("status")
+        instance.counted_in_figures = None if status is None else status == cls.Status.ACTIVE
+        return instance
 
     @property
     def is_active(self):
@@ -204,6 +229,38 @@ class Membership(models.Model):
 
 
 ACTIVE_MEMBERSHIP = Q(memberships__status=Membership.Status.ACTIVE)
+
+
+class CommunityFigures(models.Model):
+    """What a community's pages say about its active members: how many, and from how many
+    organisations, professions and regions (with the ids behind each, for the member
+    list's filters).
+
+    A denormalised copy of an aggregate over the community's active memberships joined to
+    their people, which is too slow to compute on every view of a large community. It is
+    recomputed by `services.community_figures_refresh` whenever a membership, or the
+    organisation, profession or region of a member, changes (communities/signals.py), in
+    the transaction of that change. Read it through `selectors.community_figures`, which
+    computes the figures of a community that has no row yet.
+    """
+
+    community = models.OneToOneField(
+        Community, primary_key=True, on_delete=models.CASCADE, related_name="figures"
+    )
+    member_count = models.PositiveIntegerField(default=0)
+    organisation_count = models.PositiveIntegerField(default=0)
+    profession_count = models.PositiveIntegerField(default=0)
+    region_count = models.PositiveIntegerField(default=0)
+    organisation_ids = models.JSONField(default=list)
+    profession_ids = models.JSONField(default=list)
+    regions = models.JSONField(default=list)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "community figures"
+
+    def __str__(self):
+        return f"Figures of community {self.community_id}"
 
 
 def _invitation_token():

@@ -1,55 +1,144 @@
 """Reads about communities: each decides its query shape once (joins, prefetches, counts)."""
 
-from django.db.models import Count, Prefetch, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from taggit.models import TaggedItem
 
 from accounts.models import AuditEntry
-from communities.models import Community, Membership
+from communities.models import Community, CommunityFigures, Membership
 from communities.permissions import communities_visible_to
 
 ACTIVE = Q(memberships__status=Membership.Status.ACTIVE)
 
+FIGURE_FIELDS = (
+    "member_count",
+    "organisation_count",
+    "profession_count",
+    "region_count",
+    "organisation_ids",
+    "profession_ids",
+    "regions",
+)
 
-def _summaries(community_ids):
-    """Members, organisations and professions of these communities, in one grouped query
-    over their active memberships (only these communities: a page, never the directory)."""
-    rows = (
-        Membership.objects.filter(community__in=community_ids, status=Membership.Status.ACTIVE)
-        .values("community")
-        .annotate(
-            member_count=Count("pk"),
-            organisation_count=Count("user__organisation", distinct=True),
-            profession_count=Count("user__profession", distinct=True),
+
+def community_figures_compute(community_ids):
+    """The figures of these communities computed from their active memberships (one query;
+    the rows of every active member are read: for writes and for communities without a
+    stored row, never for every view). A dict: community pk -> figures (see
+    `community_figures`)."""
+    ids = sorted(set(community_ids))
+    found = {pk: (0, set(), set(), set()) for pk in ids}
+    rows = Membership.objects.filter(
+        community__in=ids, status=Membership.Status.ACTIVE
+    ).values_list("community_id", "user__organisation_id", "user__profession_id", "user__region")
+    counts = dict.fromkeys(ids, 0)
+    for community_id, organisation_id, profession_id, region in rows.iterator(chunk_size=5000):
+        counts[community_id] += 1
+        _, organisations, professions, regions = found[community_id]
+        if organisation_id is not None:
+            organisations.add(organisation_id)
+        if profession_id is not None:
+            professions.add(profession_id)
+        if region:
+            regions.add(region)
+    return {
+        pk: {
+            "member_count": counts[pk],
+            "organisation_count": len(found[pk][1]),
+            "profession_count": len(found[pk][2]),
+            "region_count": len(found[pk][3]),
+            "organisation_ids": sorted(found[pk][1]),
+            "profession_ids": sorted(found[pk][2]),
+            "regions": sorted(found[pk][3]),
+        }
+        for pk in ids
+    }
+
+
+def community_figures(*, community_ids):
+    """Per-community figures over the active members, exact as of the last committed
+    change: a dict community pk -> {"member_count", "organisation_count",
+    "profession_count", "region_count" (distinct non-blank regions of the members),
+    "organisation_ids", "profession_ids", "regions"}.
+
+    One indexed query for any number of communities: the figures are kept up to date in
+    CommunityFigures by the services and communities/signals.py. A community without a row
+    (data loaded in bulk, bypassing both) has its figures computed here instead. Aggregates
+    only, no names: the caller decides who may see them (the programme dashboard may reuse
+    this for the communities of its networks)."""
+    ids = list(dict.fromkeys(community_ids))
+    stored = {
+        row["community_id"]: row
+        for row in CommunityFigures.objects.filter(community_id__in=ids).values(
+            "community_id", *FIGURE_FIELDS
         )
+    }
+    missing = [pk for pk in ids if pk not in stored]
+    computed = community_figures_compute(missing) if missing else {}
+    result = {}
+    for pk in ids:
+        row = stored.get(pk) or computed[pk]
+        result[pk] = {name: row[name] for name in FIGURE_FIELDS}
+    return result
+
+
+def _topic_names(community_ids):
+    """Each community's topic names, in the order the topics were first used (tag id), in
+    one query. Prefetching through taggit's manager costs a queryset per community."""
+    rows = (
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Community),
+            object_id__in=community_ids,
+        )
+        .order_by("object_id", "tag_id")
+        .values_list("object_id", "tag__name")
     )
-    empty = {"member_count": 0, "organisation_count": 0, "profession_count": 0}
-    found = {row.pop("community"): row for row in rows}
-    return {pk: found.get(pk, empty) for pk in community_ids}
+    names = {pk: [] for pk in community_ids}
+    for object_id, name in rows:
+        names[object_id].append(name)
+    return names
+
+
+def _leader_names(community_ids):
+    """The names of each community's conveners, then co-conveners, by name, in one query."""
+    rows = (
+        Membership.objects.filter(
+            community__in=community_ids,
+            status=Membership.Status.ACTIVE,
+            role__in=Membership.LEADING_ROLES,
+        )
+        .order_by("community_id", "-role", "user__name")
+        .values_list("community_id", "user__name")
+    )
+    names = {pk: [] for pk in community_ids}
+    for community_id, name in rows:
+        names[community_id].append(name)
+    return names
 
 
 def with_summaries(communities):
-    """The communities (a page of them), each with member_count, organisation_count and
-    profession_count set."""
+    """The communities (a page of them), each with member_count, organisation_count,
+    profession_count, leader_names and topic_names set: three queries for any number."""
     items = list(communities)
-    summaries = _summaries([c.pk for c in items])
+    ids = [c.pk for c in items]
+    if not ids:
+        return items
+    figures = community_figures(community_ids=ids)
+    leaders = _leader_names(ids)
+    topics = _topic_names(ids)
     for community in items:
-        for name, value in summaries[community.pk].items():
-            setattr(community, name, value)
+        for name in ("member_count", "organisation_count", "profession_count"):
+            setattr(community, name, figures[community.pk][name])
+        community.leader_names = leaders[community.pk]
+        community.topic_names = topics[community.pk]
     return items
 
 
-def _conveners_prefetch():
-    return Prefetch(
-        "memberships",
-        queryset=Membership.objects.filter(
-            status=Membership.Status.ACTIVE, role__in=Membership.LEADING_ROLES
-        )
-        .select_related("user")
-        .order_by("-role", "user__name"),
-        to_attr="leader_memberships",
-    )
-
-
-def community_list(*, user, q="", topic="", region="", phase="", network=None, archived=False):
+def community_list_ids(*, user, q="", topic="", region="", phase="", network=None, archived=False):
+    """The primary keys of the communities this person may see that match the filters, in
+    name order: a page of the directory then reads only its own rows (communities_for_cards),
+    and the ids' number is the count. One query, built once (the visibility rule is costly to
+    compile: no COUNT and page query built from it twice)."""
     qs = communities_visible_to(user)
     if not archived:
         qs = qs.filter(status=Community.Status.ACTIVE)
@@ -63,19 +152,20 @@ def community_list(*, user, q="", topic="", region="", phase="", network=None, a
         qs = qs.filter(phase=phase)
     if network:
         qs = qs.filter(network=network)
-    # Filter on ids first: joins for filters must not repeat a community. The counts come
-    # after paginating (with_summaries), for the page's communities only.
-    ids = qs.values("pk")
-    return (
-        Community.objects.filter(pk__in=ids)
-        .select_related("network")
-        .prefetch_related("topics", "regions", _conveners_prefetch())
-        .order_by("name")
-    )
+    # A join for a filter may repeat a community (two topics matching in another case):
+    # the repeats are next to each other in name order, and dropped here.
+    return list(dict.fromkeys(qs.order_by("name", "pk").values_list("pk", flat=True)))
+
+
+def communities_for_cards(*, ids):
+    """These communities, in this order, ready for components/community_cards.html: network,
+    conveners, figures and topics, with a fixed number of queries."""
+    found = Community.objects.filter(pk__in=ids).select_related("network").in_bulk()
+    return with_summaries([found[pk] for pk in ids if pk in found])
 
 
 def community_summary(*, community):
-    return _summaries([community.pk])[community.pk]
+    return community_figures(community_ids=[community.pk])[community.pk]
 
 
 def community_leaders(*, community):
@@ -89,16 +179,29 @@ def community_leaders(*, community):
 
 
 def member_list(*, community, organisation=None, profession=None, region=""):
-    qs = Membership.objects.filter(
-        community=community, status=Membership.Status.ACTIVE
-    ).select_related("user", "user__organisation", "user__profession")
+    """The community's active members, for the member list: each row with the person's
+    name, organisation and profession (names only) and the member's role."""
+    qs = (
+        Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
+        .select_related("user", "user__organisation", "user__profession")
+        .only(
+            "community_id",
+            "role",
+            "status",
+            "user__name",
+            "user__organisation__name",
+            "user__profession__name",
+        )
+    )
     if organisation:
         qs = qs.filter(user__organisation=organisation)
     if profession:
         qs = qs.filter(user__profession=profession)
     if region:
         qs = qs.filter(user__region=region)
-    return qs.order_by("user__name")
+    # In name order from the membership_by_name index (member_name is the person's name,
+    # copied); the person's own name breaks the rare tie with a stale or missing copy.
+    return qs.order_by("member_name", "user__name", "pk")
 
 
 def pending_requests(*, community):
@@ -131,8 +234,6 @@ def needs_offers_board(*, community):
 
 
 def community_activity(*, community, limit=200):
-    from django.contrib.contenttypes.models import ContentType
-
     return (
         AuditEntry.objects.filter(
             target_type=ContentType.objects.get_for_model(Community), target_id=str(community.pk)

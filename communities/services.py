@@ -5,6 +5,9 @@ writes an audit entry against the community, and queues its e-mails on commit th
 accounts.mail (once per recipient and purpose: a repeated call sends nothing new).
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +21,7 @@ from accounts.services import audit_log
 from communities.models import (
     CharterVersion,
     Community,
+    CommunityFigures,
     CommunityRegion,
     Invitation,
     Membership,
@@ -60,6 +64,88 @@ def _set_regions(community, regions):
     CommunityRegion.objects.bulk_create(
         [CommunityRegion(community=community, region=r) for r in regions if r not in existing]
     )
+
+
+# --- figures ------------------------------------------------------------------------------
+# CommunityFigures is a copy of an aggregate over each community's active members. Every
+# change that can move it (a membership starting or ending, deleted; a member's
+# organisation, profession or region changed) reaches community_figures_changed through
+# communities/signals.py, whoever makes it (these services, the admin, the accounts app),
+# inside the transaction of the change: the figures commit with it.
+
+_batch = threading.local()
+
+
+@contextmanager
+def figures_batch():
+    """Inside, changes only note their communities; each is refreshed once on the way out
+    (a merge moving thousands of members recomputes the target's figures once, not once a
+    member). The refresh is in the caller's transaction, before it commits."""
+    outer = getattr(_batch, "pending", None)
+    if outer is not None:  # nested: the outermost batch refreshes
+        yield
+        return
+    _batch.pending = set()
+    try:
+        yield
+        pending = _batch.pending
+    finally:
+        _batch.pending = None
+    community_figures_refresh(community_ids=pending)
+
+
+def community_figures_changed(*, community_ids):
+    """These communities' figures may have changed: refresh them now, or at the end of the
+    current figures_batch."""
+    pending = getattr(_batch, "pending", None)
+    if pending is not None:
+        pending.update(pk for pk in community_ids if pk is not None)
+        return
+    community_figures_refresh(community_ids=community_ids)
+
+
+@transaction.atomic
+def community_figures_refresh(*, community_ids):
+    """Recompute and store the figures of these communities."""
+    from communities.selectors import community_figures_compute
+
+    ids = sorted({pk for pk in community_ids if pk is not None})
+    if not ids:
+        return
+    # Lock the rows (made first if missing), always in pk order, before reading the
+    # memberships: two changes to one community at once then refresh one after the other,
+    # and the second, reading after the first committed, counts both. Without the lock
+    # each would count only its own change and the last to write would win.
+    CommunityFigures.objects.bulk_create(
+        [CommunityFigures(community_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    list(
+        CommunityFigures.objects.select_for_update()
+        .filter(community_id__in=ids)
+        .order_by("community_id")
+        .values_list("pk", flat=True)
+    )
+    figures = community_figures_compute(ids)
+    now = timezone.now()
+    CommunityFigures.objects.bulk_update(
+        [CommunityFigures(community_id=pk, refreshed_at=now, **figures[pk]) for pk in ids],
+        fields=[*figures[ids[0]], "refreshed_at"],
+    )
+
+
+def community_copies_rebuild(*, chunk=50):
+    """Recompute every stored copy from its source: each member's name on their memberships
+    and every community's figures. For data written around the services and the signals
+    (bulk loads such as seed_scale); returns how many communities were refreshed."""
+    from django.db.models import OuterRef, Subquery
+
+    Membership.objects.update(
+        member_name=Subquery(User.objects.filter(pk=OuterRef("user_id")).values("name")[:1])
+    )
+    ids = list(Community.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        community_figures_refresh(community_ids=ids[start : start + chunk])
+    return len(ids)
 
 
 # --- communities --------------------------------------------------------------------------
@@ -161,6 +247,16 @@ def community_merge(*, community, into, actor, note):
         raise CommunityError({"into": "That community is archived: choose an active one"})
     if community.is_archived:
         return community
+    with figures_batch():
+        moved = _move_members(community, into)
+    community.merged_into = into
+    _archive(community, actor, note or f"Merged into {into.name}.")
+    _audit(actor, "community.merge", community, into=into.slug, members_moved=moved)
+    _audit(actor, "community.merge_received", into, source=community.slug, members_moved=moved)
+    return community
+
+
+def _move_members(community, into):
     moved = 0
     for membership in community.memberships.filter(status=Membership.Status.ACTIVE).select_related(
         "user"
@@ -183,11 +279,7 @@ def community_merge(*, community, into, actor, note):
             )
             target.save()
         moved += 1
-    community.merged_into = into
-    _archive(community, actor, note or f"Merged into {into.name}.")
-    _audit(actor, "community.merge", community, into=into.slug, members_moved=moved)
-    _audit(actor, "community.merge_received", into, source=community.slug, members_moved=moved)
-    return community
+    return moved
 
 
 @transaction.atomic

@@ -20,8 +20,13 @@ from cop_platform.ratelimits import rate_limit
 PAGE_SIZE = 20
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, rows, count=None):
+    """A page of the rows (a queryset or a list); `count`, when the caller knows how many
+    rows there are, spares the COUNT query."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _editable(request, slug):
@@ -61,10 +66,8 @@ def _form_page(
 def community_list(request):
     form = forms.DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    communities = selectors.community_list(
-        user=request.user, **{k: v for k, v in filters.items() if v}
-    )
-    page = _page(request, communities)
+    ids = selectors.community_list_ids(user=request.user, **{k: v for k, v in filters.items() if v})
+    page = _page(request, ids)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -73,7 +76,7 @@ def community_list(request):
         {
             "form": form,
             "page": page,
-            "communities": selectors.with_summaries(page.object_list),
+            "communities": selectors.communities_for_cards(ids=page.object_list),
             "query": query.urlencode(),
         },
     )
@@ -83,17 +86,18 @@ def community_list(request):
 def community_detail(request, slug):
     community = permissions.community_get(request.user, slug)
     user = request.user
-    membership = (
-        Membership.objects.filter(community=community, user=user).first()
-        if user.is_authenticated
-        else None
-    )
+    # The active membership is the one the permission checks ask for (and remember); only
+    # someone who is not an active member needs another look (a request to join waiting).
+    membership = permissions.active_membership(user, community)
+    if membership is None and user.is_authenticated:
+        membership = Membership.objects.filter(community=community, user=user).first()
     member = membership is not None and membership.is_active
+    can_manage = permissions.can_manage(user, community)
     context = {
         "community": community,
         "membership": membership,
         "is_member": member,
-        "can_manage": permissions.can_manage(user, community),
+        "can_manage": can_manage,
         "can_join": permissions.can_join(user, community),
         "summary": selectors.community_summary(community=community),
         "leaders": selectors.community_leaders(community=community),
@@ -102,10 +106,10 @@ def community_detail(request, slug):
         "charter": community.charter_versions.first(),
         "timeline": community.phase_changes.select_related("actor")[:20],
         "panels": extensions.render_panels(
-            request, community, is_member=member, can_manage=permissions.can_manage(user, community)
+            request, community, is_member=member, can_manage=can_manage
         ),
         "pending_count": selectors.pending_requests(community=community).count()
-        if permissions.can_manage(user, community)
+        if can_manage
         else 0,
     }
     return render(request, "communities/detail.html", context)
@@ -114,15 +118,15 @@ def community_detail(request, slug):
 @login_not_required
 def network_detail(request, slug):
     network = get_object_or_404(Network, slug=slug)
-    communities = selectors.community_list(user=request.user, network=network)
-    page = _page(request, communities)
+    ids = selectors.community_list_ids(user=request.user, network=network)
+    page = _page(request, ids)
     return render(
         request,
         "communities/network.html",
         {
             "network": network,
             "page": page,
-            "communities": selectors.with_summaries(page.object_list),
+            "communities": selectors.communities_for_cards(ids=page.object_list),
             "managers": network.managers.all(),
             "panels": extensions.render_network_panels(
                 request, network, can_manage=permissions.can_manage_network(request.user, network)
@@ -242,10 +246,12 @@ def community_leave(request, slug):
 
 def member_list(request, slug):
     community = permissions.community_get_content(request.user, slug)
-    form = forms.MemberFilterForm(request.GET or None, community=community)
-    filters = form.cleaned_data if form.is_valid() else {}
-    members = selectors.member_list(community=community, **{k: v for k, v in filters.items() if v})
-    page = _page(request, members)
+    figures = selectors.community_summary(community=community)
+    form = forms.MemberFilterForm(request.GET or None, figures=figures)
+    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+    members = selectors.member_list(community=community, **filters)
+    # Unfiltered, the list is every active member: the figures already hold how many.
+    page = _page(request, members, count=None if filters else figures["member_count"])
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -47,6 +47,7 @@ from communities.models import (
     Network,
     PhaseChange,
 )
+from communities.services import community_copies_rebuild
 from knowledge.models import Adoption, Comment, Resource, Story, UsefulMark
 from knowledge.services import search_vector_update
 from meetings.models import ActionItem, CalendarFeed, Meeting, MeetingSeries, Minutes, Registration
@@ -635,6 +636,7 @@ class ScaleSeeder:
             self.resources,
             self.library_activity,
             self.search_vectors,
+            self.community_copies,
         ]
         for step in steps:
             step()
@@ -2008,6 +2010,13 @@ class ScaleSeeder:
             for _, definition in indexes:
                 cursor.execute(definition)
         self._stage("search vectors", started, search_indexes_rebuilt=len(indexes))
+
+    def community_copies(self):
+        """The copies the communities app keeps (each community's figures, each member's name
+        on their memberships): the rows above were written around its services and signals."""
+        started = time.monotonic()
+        community_copies_rebuild()
+        self._stage("community figures", started)
 
     def analyze(self):
         """Fresh planner statistics (and a vacuum, after the UPDATE) when not inside an

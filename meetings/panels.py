@@ -2,17 +2,20 @@
 
 from django.template.loader import render_to_string
 
-from meetings.selectors import community_meeting_list
+from meetings.permissions import community_meetings_visible
 
 
 def community_meetings_panel(request, community, *, is_member, can_manage):
-    upcoming, past = community_meeting_list(user=request.user, community=community)
+    # The block shows when each meeting is and whether it is cancelled, never how many
+    # registered: no registration counts (a pass over every registration of every past
+    # meeting of the community, to show three of them).
+    meetings = community_meetings_visible(request.user, community)
     return render_to_string(
         "meetings/panel.html",
         {
             "community": community,
-            "upcoming": upcoming[:3],
-            "past": past[:3],
+            "upcoming": list(meetings.upcoming()[:3]),
+            "past": list(meetings.past()[:3]),
             "can_manage": can_manage,
             "is_member": is_member,
         },

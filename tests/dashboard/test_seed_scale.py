@@ -177,3 +177,19 @@ def test_refuses_a_second_run_and_reset_removes_only_scale_data():
     assert not Community.objects.filter(slug__startswith=SLUG_PREFIX).exists()
     assert not Registration.objects.exists()
     assert Membership.objects.filter(user=other).count() == 1
+
+
+def test_the_communities_copies_are_right_after_seeding(seeded):
+    """seed_scale writes memberships around the services: it rebuilds the figures each
+    community page shows and the member names the member list is ordered by."""
+    from communities.models import CommunityFigures
+    from communities.selectors import community_figures_compute
+
+    ids = list(Community.objects.values_list("pk", flat=True))
+    stored = {
+        row["community_id"]: row["member_count"]
+        for row in CommunityFigures.objects.values("community_id", "member_count")
+    }
+    fresh = community_figures_compute(ids)
+    assert stored == {pk: fresh[pk]["member_count"] for pk in ids}
+    assert not Membership.objects.exclude(member_name=F("user__name")).exists()
