@@ -392,38 +392,3 @@ def test_a_built_batch_waits_for_the_sweep_when_the_server_is_down(
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         assert sweep_pending_emails_task() == 3
     assert len(mailoutbox) == 3
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_keeps_its_database_connection_from_task_to_task_until_conn_max_age():
-    """Celery's Django fix-up closes the connection around every task unless
-    CELERY_DB_REUSE_MAX is set; the project's own handler then closes it as Django does
-    after a request: when older than CONN_MAX_AGE (or broken)."""
-    import time
-
-    from celery import signals
-    from celery.fixups.django import DjangoWorkerFixup
-    from django.db import connection
-
-    from accounts.tasks import send_email_batch_task as task
-    from cop_platform.celery import app
-
-    fixup = DjangoWorkerFixup(app)
-    assert not task.request.is_eager  # as in a worker
-
-    def run_a_task():
-        fixup.on_task_prerun(sender=task)
-        signals.task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
-        User.objects.exists()  # the task's work
-        fixup.on_task_postrun(sender=task)
-        signals.task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
-
-    connection.ensure_connection()
-    first = connection.connection
-    connection.close_at = time.monotonic() + 60  # as CONN_MAX_AGE = 60 sets it
-    for _ in range(3):
-        run_a_task()
-    assert connection.connection is first
-    connection.close_at = time.monotonic() - 1  # older than CONN_MAX_AGE
-    run_a_task()
-    assert connection.connection is not first

@@ -128,3 +128,37 @@ def test_broker_outage_at_commit_time_does_not_hang_and_the_sweep_sends(smtp_sin
     assert sweep_pending_emails_task() == 1
     assert sweep_pending_emails_task() == 0
     assert len(sink.messages) == 1 and sink.messages[0]["To"] == "lee@example.org"
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task_until_conn_max_age():
+    """Celery's Django fix-up closes the connection around every task unless
+    CELERY_DB_REUSE_MAX is set; the project's own handler then closes it as Django does
+    after a request: when older than CONN_MAX_AGE (or broken)."""
+    import time
+
+    from celery import signals
+    from celery.fixups.django import DjangoWorkerFixup
+    from django.db import connection
+
+    from accounts.tasks import send_email_batch_task as task
+    from cop_platform.celery import app
+
+    fixup = DjangoWorkerFixup(app)
+    assert not task.request.is_eager  # as in a worker
+
+    def run_a_task():
+        fixup.on_task_prerun(sender=task)
+        signals.task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+        EmailDelivery.objects.exists()  # the task's work
+        fixup.on_task_postrun(sender=task)
+        signals.task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+
+    connection.ensure_connection()
+    first = connection.connection
+    connection.close_at = time.monotonic() + 60  # as CONN_MAX_AGE = 60 sets it
+    for _ in range(3):
+        run_a_task()
+    assert connection.connection is first
+    connection.close_at = time.monotonic() - 1  # older than CONN_MAX_AGE
+    run_a_task()
+    assert connection.connection is not first
