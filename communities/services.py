@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +76,10 @@ def _set_regions(community, regions):
 
 _batch = threading.local()
 
+# Sent with community_ids after their stored figures were recomputed, in the transaction
+# of the change.
+figures_refreshed = Signal()
+
 
 @contextmanager
 def figures_batch():
@@ -131,6 +136,9 @@ def community_figures_refresh(*, community_ids):
         [CommunityFigures(community_id=pk, refreshed_at=now, **figures[pk]) for pk in ids],
         fields=[*figures[ids[0]], "refreshed_at"],
     )
+    # Readers above this app that keep copies of their own (the programme dashboard's
+    # cached figures) hear of it here: a member changing organisation moves no membership.
+    figures_refreshed.send(sender=CommunityFigures, community_ids=ids)
 
 
 def community_copies_rebuild(*, chunk=50):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Region
 from communities.models import Community, Membership, Network
+from communities.selectors import community_figures
 from conveners.models import Application, LeadershipProgramme
 from conveners.selectors import meetings_convened_counts, selection
 from knowledge.models import Adoption, Resource
@@ -112,13 +113,14 @@ def community_table(communities, *, now=None):
         now - timedelta(days=14),
     )
 
+    # Members and organisations as the community pages show them, kept by the services
+    # (communities.selectors.community_figures): no COUNT(DISTINCT) over every member here.
+    figures = community_figures(community_ids=ids)
     members = {
         r["community"]: r
         for r in Membership.objects.filter(community__in=ids)
         .values("community")
         .annotate(
-            members=Count("pk", filter=Q(status=ACTIVE)),
-            organisations=Count("user__organisation", filter=Q(status=ACTIVE), distinct=True),
             conveners=Count("pk", filter=Q(status=ACTIVE, role__in=Membership.LEADING_ROLES)),
             old_requests=Count(
                 "pk", filter=Q(status=Membership.Status.REQUESTED, requested_at__lt=since_14)
@@ -157,11 +159,11 @@ def community_table(communities, *, now=None):
         )
     }
     adoptions = dict(
-        Adoption.objects.filter(resource__community__in=ids)
-        .exclude(community=F("resource__community"))
-        .values("resource__community")
+        Adoption.objects.filter(resource_community__in=ids)
+        .exclude(community=F("resource_community"))
+        .values("resource_community")
         .annotate(n=Count("pk"))
-        .values_list("resource__community", "n")
+        .values_list("resource_community", "n")
     )
     rows = []
     for c in communities:
@@ -194,8 +196,8 @@ def community_table(communities, *, now=None):
                 "community": c,
                 "network": c.network.name if c.network else "",
                 "phase": c.get_phase_display(),
-                "members": m.get("members", 0),
-                "organisations": m.get("organisations", 0),
+                "members": figures[c.pk]["member_count"],
+                "organisations": figures[c.pk]["organisation_count"],
                 "meetings_90": len(recent),
                 "average_attendance": round(sum(x["attended"] for x in recent) / len(recent), 1)
                 if recent

@@ -1891,6 +1891,10 @@ class ScaleSeeder:
             )
         return adoptions, useful, comments
 
+    def _resource_community_id(self, r):
+        c = self.r_community[r]
+        return None if c is None else self.com_first + c
+
     def library_activity(self):
         started = time.monotonic()
         rng, now = self.rng, self.now
@@ -1906,8 +1910,12 @@ class ScaleSeeder:
                 "note",
                 "adopted_by_id",
                 "created_at",
+                "resource_community_id",
             ],
-            ((first + r, org, com, note, user, ts) for r, org, com, note, user, ts in adoptions),
+            (
+                (first + r, org, com, note, user, ts, self._resource_community_id(r))
+                for r, org, com, note, user, ts in adoptions
+            ),
         )
         marks = self.loader.insert(
             UsefulMark,

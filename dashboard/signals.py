@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from communities.models import Community, CommunityRegion, Membership, Network
+from communities.services import figures_refreshed
 from dashboard.figures import figures_changed
 from knowledge.models import Adoption, Resource
 from meetings.models import ActionItem, Meeting, Minutes, Registration
@@ -67,3 +68,10 @@ def forget_figures(sender, instance, raw=False, **kwargs):
     if raw or not isinstance(instance, FEEDS_FIGURES):
         return
     figures_changed(networks_touched(instance))
+
+
+@receiver(figures_refreshed)
+def forget_figures_of_refreshed_communities(sender, community_ids, **kwargs):
+    """Members and organisations per community come from the stored figures, which also
+    move when a member changes organisation (no membership row is saved then)."""
+    figures_changed(_community_networks(*community_ids))

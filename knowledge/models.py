@@ -154,12 +154,27 @@ class Adoption(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="adoptions"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A copy of the resource's community (which never changes once posted; empty for a
+    # network's resource), so that "where our work spread" reads a community's newest
+    # adoptions from one index and stops at the few it shows, instead of joining every
+    # resource of the community to every adoption.
+    resource_community = models.ForeignKey(
+        Community, null=True, on_delete=models.CASCADE, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["resource_community", "-created_at"], name="adoption_spread"),
+        ]
 
     def __str__(self):
         return f"{self.resource} adopted by {self.organisation or self.community}"
+
+    def save(self, *args, **kwargs):
+        # The copy always matches the resource: whoever creates the adoption.
+        self.resource_community_id = self.resource.community_id
+        super().save(*args, **kwargs)
 
 
 class Story(models.Model):

@@ -21,9 +21,11 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    Exists,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     TextField,
     Value,
@@ -469,11 +471,18 @@ def resource_detail(*, user, resource):
 
 def community_spread(*, user, community, limit=10):
     """Where this community's work spread: adoptions of its visible resources elsewhere."""
+    # From the index on (resource's community, newest first), each candidate's resource
+    # checked by primary key: the scan stops at the tenth visible one instead of joining
+    # every resource of the community to every adoption.
+    visible = resources_visible_to(user).filter(pk=OuterRef("resource_id"))
     return list(
-        Adoption.objects.filter(resource__in=resources_visible_to(user).filter(community=community))
+        Adoption.objects.filter(resource_community=community)
+        .filter(Exists(visible))
         .exclude(community=community)
         .filter(Q(community__isnull=True) | Q(community__in=communities_visible_to(user)))
         .select_related("resource", "organisation", "community")
+        # What the panel shows: no resource body or search vector, no community texts.
+        .only("note", "resource__title", "organisation__name", "community__name")
         .order_by("-created_at")[:limit]
     )
 

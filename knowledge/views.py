@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -415,22 +414,4 @@ def story_create(request, slug):
         cancel=reverse("knowledge:community_library", args=[slug]),
         caption=community.name,
         intro="Follow the value cycle: what happened, what you learned, how you applied it, what difference it made, and what it changed about how you judge success.",
-    )
-
-
-# --- the community page's panel ------------------------------------------------------------
-
-
-def community_panel_html(request, community, *, is_member, can_manage):
-    user = request.user
-    recent, _ = selectors.resource_list(user=user, community=community)
-    return render_to_string(
-        "knowledge/panel.html",
-        {
-            "community": community,
-            "recent": list(recent[:5]),
-            "spread": selectors.community_spread(user=user, community=community),
-            "can_post": is_member and not community.is_archived,
-        },
-        request=request,
     )

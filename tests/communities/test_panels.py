@@ -107,3 +107,49 @@ def test_the_blocks_take_a_fixed_number_of_queries(client, django_assert_max_num
     client.force_login(member)
     with django_assert_max_num_queries(17):
         assert client.get(reverse("communities:detail", args=[c.slug])).status_code == 200
+
+
+def test_the_spread_lists_the_ten_newest_adoptions_the_viewer_may_see(community, client):
+    """Newest first and ten at most, read through the copy of the resource's community:
+    a members-only resource shows only to members, another community's resource never."""
+    from knowledge.models import Adoption
+
+    elsewhere = CommunityFactory(name="Elsewhere", visibility=Community.Visibility.LISTED)
+    other_home = CommunityFactory(name="Other home", visibility=Community.Visibility.LISTED)
+    public = Resource.objects.get(title="Resource 1")
+    members_only = Resource.objects.get(title="Resource 0")
+    foreign = ResourceFactory(community=other_home, title="Foreign resource")
+    now = timezone.now()
+    for n in range(12):
+        a = AdoptionFactory(resource=public, community=elsewhere, note=f"Public use {n}")
+        Adoption.objects.filter(pk=a.pk).update(created_at=now - timedelta(hours=n + 1))
+    newest = AdoptionFactory(resource=members_only, community=elsewhere, note="Members' use")
+    AdoptionFactory(resource=foreign, community=elsewhere, note="Not ours")
+    assert newest.resource_community_id == community.pk
+
+    def notes(viewer):
+        client.force_login(viewer)
+        page = soup(client.get(reverse("communities:detail", args=[community.slug])))
+        return [
+            li.get_text(" ", strip=True).split("“")[1].rstrip("”")
+            for li in page.select(".app-spread li")
+        ]
+
+    assert notes(UserFactory()) == [f"Public use {n}" for n in range(10)]
+    assert notes(MembershipFactory(community=community).user) == ["Members' use"] + [
+        f"Public use {n}" for n in range(9)
+    ]
+
+
+def test_every_adoption_keeps_its_resource_community(community):
+    from knowledge.services import adoption_record
+    from tests.factories import NetworkFactory
+
+    shared = Resource.objects.get(title="Resource 1")
+    adopter = MembershipFactory(community=CommunityFactory()).user
+    recorded = adoption_record(
+        resource=shared, user=adopter, note="On the ward", organisation_name="Harbourside Trust"
+    )
+    assert recorded.resource_community_id == community.pk
+    network_resource = ResourceFactory(community=None, network=NetworkFactory())
+    assert AdoptionFactory(resource=network_resource).resource_community_id is None

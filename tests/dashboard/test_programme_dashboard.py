@@ -248,6 +248,32 @@ def test_figures_are_cached_until_something_in_the_network_changes(
     assert average_attendance() == "1.0"
 
 
+def test_a_member_changing_organisation_is_on_the_next_view(client, network):
+    """Members and organisations come from the figures the community pages keep: a member
+    moving to another organisation saves no membership, yet the next view counts it."""
+    from tests.factories import OrganisationFactory
+
+    community = healthy(network, name="Alpha")
+    first = OrganisationFactory(name="Harbourside Trust")
+    for membership in Membership.objects.filter(community=community):
+        membership.user.organisation = first
+        membership.user.save()
+    mover = MembershipFactory(community=community, user__organisation=first).user
+    client.force_login(network.manager)
+    url = reverse("dashboard:programme")
+
+    def members_and_organisations():
+        cells = soup(client.get(url)).select_one(".app-dashboard-table tbody tr").select("td")
+        return int(cells[2].get_text()), int(cells[3].get_text())
+
+    assert members_and_organisations() == (2, 1)
+    assert members_and_organisations() == (2, 1)  # from the cache
+    mover.organisation = OrganisationFactory(name="Northgate Care Homes")
+    mover.save()
+    assert members_and_organisations() == (2, 2)
+    assert row_for(community)["organisations"] == 2
+
+
 # --- the drawn figures are cached with the figures ---------------------------------------------
 
 
