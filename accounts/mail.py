@@ -27,8 +27,9 @@ from django.db import connection as db_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
-from accounts.models import EmailDelivery, User
+from accounts.models import EmailDelivery, User, zone_of
 from cop_platform.celery import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,27 @@ def _render(*, recipient, template, context, preference, transactional, preferen
         pref = PREFERENCES[preference]  # KeyError: every non-transactional e-mail names one
         if not pref.is_on(recipient):
             return None
+    url = unsubscribe_url(user=recipient, preference=preference) if preference else None
+    # Times in the person's own time zone, as the pages show them.
+    with timezone.override(zone_of(recipient)):
+        subject, text, html = _draw(
+            template,
+            context,
+            recipient=recipient,
+            unsubscribe_url=url,
+            preference=preference,
+            preferences_url=preferences_url,
+        )
+    return {
+        "subject": _subject_line(subject),
+        "text": text,
+        "html": html,
+        "headers": _unsubscribe_headers(url),
+    }
+
+
+def _draw(template, context, *, recipient, unsubscribe_url, preference, preferences_url):
+    """The three parts of a message as its templates write them: subject, text, HTML."""
     ctx = {
         "recipient": recipient,
         "site_name": settings.SITE_NAME,
@@ -110,15 +132,120 @@ def _render(*, recipient, template, context, preference, transactional, preferen
         **(context or {}),
     }
     if preference:
-        ctx["unsubscribe_url"] = unsubscribe_url(user=recipient, preference=preference)
+        ctx["unsubscribe_url"] = unsubscribe_url
         ctx["unsubscribe_label"] = PREFERENCES[preference].label
     ctx["preferences_url"] = preferences_url or _preferences_url()
-    return {
-        "subject": " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())[:255],
-        "text": render_to_string(f"emails/{template}.txt", ctx),
-        "html": render_to_string(f"emails/{template}.html", ctx),
-        "headers": _unsubscribe_headers(ctx.get("unsubscribe_url")),
-    }
+    return tuple(
+        render_to_string(f"emails/{template}.{part}", ctx)
+        for part in ("subject.txt", "txt", "html")
+    )
+
+
+def _subject_line(subject):
+    return " ".join(subject.split())[:255]
+
+
+class _NotShared(Exception):
+    """A template read something of the recipient that a shared drawing cannot fill in."""
+
+
+class _Placeholder(str):
+    """What a shared drawing writes in place of one person's value. It holds an ampersand,
+    so where the template escaped it, it reads differently from where it did not: each is
+    filled in with the value escaped or not, exactly as the template would have written it.
+    A filter that changed it (upper, truncation...) leaves its token in an unknown form,
+    and the drawing is not shared."""
+
+    def __new__(cls, token, what):
+        mark = super().__new__(cls, f"[{token}:{what}&]")
+        mark.escaped = f"[{token}:{what}&amp;]"
+        return mark
+
+
+class _Stand:
+    """The recipient while one message is drawn for many: their short name is a
+    placeholder; anything else read of them stops the sharing (_NotShared)."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def get_short_name(self):
+        return self._name
+
+    def __getattr__(self, attribute):
+        raise _NotShared(attribute)
+
+
+def _render_same(*, recipients, template, context, preference):
+    """(recipient, message) for each person who should get it, as _render would draw it
+    for each, but drawn once per time zone with the person's short name and unsubscribe
+    address filled in: a reminder to everyone registered for a meeting renders its
+    templates once instead of once a person. Falls back to _render per person when the
+    templates read anything else of the recipient."""
+    preferences_url = _preferences_url()
+    token = uuid.uuid4().hex
+    name, url = _Placeholder(token, "name"), _Placeholder(token, "unsubscribe")
+    by_zone = {}
+    for recipient in recipients:
+        if not isinstance(recipient, User):
+            raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
+        if recipient.is_active and PREFERENCES[preference].is_on(recipient):
+            by_zone.setdefault(zone_of(recipient).key, []).append(recipient)
+    for zone, people in by_zone.items():
+        try:
+            with timezone.override(zone):
+                parts = _draw(
+                    template,
+                    context,
+                    recipient=_Stand(name),
+                    unsubscribe_url=url,
+                    preference=preference,
+                    preferences_url=preferences_url,
+                )
+            marks = (name, name.escaped, url, url.escaped)
+            if any(part.lower().count(token) != sum(map(part.count, marks)) for part in parts):
+                raise _NotShared("a placeholder was changed by a filter")
+        except _NotShared:
+            for person in people:
+                yield (
+                    person,
+                    _render(
+                        recipient=person,
+                        template=template,
+                        context=context,
+                        preference=preference,
+                        transactional=False,
+                        preferences_url=preferences_url,
+                    ),
+                )
+            continue
+        for person in people:
+            short, address = (
+                person.get_short_name(),
+                unsubscribe_url(user=person, preference=preference),
+            )
+            values = {
+                name.escaped: escape(short),
+                name: short,
+                url.escaped: escape(address),
+                url: address,
+            }
+            subject, text, html = (_fill(part, values) for part in parts)
+            yield (
+                person,
+                {
+                    "subject": _subject_line(subject),
+                    "text": text,
+                    "html": html,
+                    "headers": _unsubscribe_headers(address),
+                },
+            )
+
+
+def _fill(text, values):
+    for mark, value in values.items():  # the escaped forms first: they contain the others
+        text = text.replace(mark, value)
+    return text
 
 
 def _unsubscribe_headers(url):
@@ -172,17 +299,50 @@ def email_queue_many(
     itself one batch of a larger job running in a worker), here, EMAIL_BATCH_SIZE to a
     connection, from the messages as rendered (not read back), while the other workers
     build the next batches. Whatever is not sent stays for the sweep."""
-    rows = []
     preferences_url = _preferences_url()
-    for recipient, context in messages:
-        message = _render(
-            recipient=recipient,
-            template=template,
-            context=context,
-            preference=preference,
-            transactional=False,
-            preferences_url=preferences_url,
+    rendered = (
+        (
+            recipient,
+            _render(
+                recipient=recipient,
+                template=template,
+                context=context,
+                preference=preference,
+                transactional=False,
+                preferences_url=preferences_url,
+            ),
         )
+        for recipient, context in messages
+    )
+    return _queue_many(
+        rendered,
+        purpose=purpose,
+        preference=preference,
+        attachments=attachments,
+        deliver_here=deliver_here,
+    )
+
+
+def email_queue_same(*, recipients, context, purpose, template, preference, attachments=()):
+    """email_queue_many of one message to many people (a meeting's reminder): the same
+    messages, each in its recipient's time zone, with the templates rendered once per time
+    zone rather than once per person."""
+    return _queue_many(
+        _render_same(
+            recipients=recipients, template=template, context=context, preference=preference
+        ),
+        purpose=purpose,
+        preference=preference,
+        attachments=attachments,
+        deliver_here=False,
+    )
+
+
+def _queue_many(rendered, *, purpose, preference, attachments, deliver_here):
+    """Store (recipient, message or None) pairs as pending rows with one insert, and send
+    them (see email_queue_many)."""
+    rows = []
+    for recipient, message in rendered:
         if message is not None:
             rows.append(
                 EmailDelivery(

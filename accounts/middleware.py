@@ -1,5 +1,4 @@
 import time
-import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,6 +6,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+
+from accounts.models import zone_of
 
 # Set at sign-in (accounts.signals) and read on every request.
 SIGNED_IN_AT = "signed_in_at"
@@ -20,11 +21,7 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        tz = getattr(request.user, "timezone", None) if request.user.is_authenticated else None
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(tz or "Europe/London"))
-        except zoneinfo.ZoneInfoNotFoundError:
-            timezone.activate(zoneinfo.ZoneInfo("Europe/London"))
+        timezone.activate(zone_of(request.user if request.user.is_authenticated else None))
         try:
             return self.get_response(request)
         finally:

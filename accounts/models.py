@@ -98,6 +98,17 @@ def validate_timezone(value):
         raise ValidationError("Choose a time zone from the list")
 
 
+DEFAULT_TIMEZONE = "Europe/London"
+
+
+def zone_of(user):
+    """The time zone a person sees times in: their own, or Europe/London."""
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "timezone", None) or DEFAULT_TIMEZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     class Digest(models.TextChoices):
         NEVER = "never", "Never"
@@ -159,6 +170,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else self.email
 
 
+class MessageTextField(models.TextField):
+    """The text of an outbox message. Its own placeholder keeps bulk inserts of messages
+    (a digest batch, a meeting's reminders) in Django's VALUES form: the UNNEST form sends
+    each column as one array literal, which psycopg, binding on the client, escapes in
+    Python, quote by quote, at a third of the cost of queueing a reminder."""
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 class EmailDelivery(models.Model):
     """The outbox and delivery log: one row per (recipient, purpose), so no e-mail goes twice.
 
@@ -182,8 +203,8 @@ class EmailDelivery(models.Model):
     )
     preference = models.CharField(max_length=32, blank=True)
     subject = models.CharField(max_length=255)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    body_text = MessageTextField()
+    body_html = MessageTextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
     # Small text attachments (an .ics file): [{"filename", "content", "mimetype"}].
     attachments = models.JSONField(default=list, blank=True)

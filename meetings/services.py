@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue, email_queue_many
+from accounts.mail import email_queue, email_queue_same
 from accounts.models import User
 from accounts.services import audit_log
 from communities.models import Membership
@@ -399,9 +399,11 @@ def reminders_queue(*, meeting):
     registered = meeting.registrations.filter(status=Registration.Status.REGISTERED).select_related(
         "user"
     )
-    # One insert for everyone, sent in batches over one connection each.
-    return email_queue_many(
-        messages=[(registration.user, context) for registration in registered],
+    # The same message to everyone registered: drawn once per time zone, one insert for
+    # everyone, sent in batches over one connection each.
+    return email_queue_same(
+        recipients=[registration.user for registration in registered],
+        context=context,
         purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
         template="meeting_reminder",
         preference="meeting_reminders",

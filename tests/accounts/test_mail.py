@@ -392,3 +392,66 @@ def test_a_built_batch_waits_for_the_sweep_when_the_server_is_down(
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         assert sweep_pending_emails_task() == 3
     assert len(mailoutbox) == 3
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "test_notice",  # reads recipient.name: nothing to share, each drawn alone
+        "test_shout",  # the short name through |upper: the placeholder is changed
+        "meeting_reminder",  # shared: drawn once
+    ],
+)
+def test_the_same_message_to_many_is_what_each_would_get_alone(template):
+    """email_queue_same stores, for every person, exactly what email_queue_many stores when
+    it draws the message for each of them; whatever the templates read of the recipient."""
+    from accounts.mail import email_queue_same
+    from meetings.models import Meeting
+    from tests.factories import CommunityFactory
+
+    people = [
+        UserFactory(name="Ana&<i>Jo</i> O'Neil"),
+        UserFactory(name="Bo Lindqvist", timezone="Asia/Tokyo"),
+        UserFactory(name="Cy Ward"),
+    ]
+    starts = timezone.now() + timedelta(days=1)
+    meeting = Meeting.objects.create(
+        community=CommunityFactory(),
+        title="Falls & fractures",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
+    context = {"body": "the <agenda> is ready.", "meeting": meeting, "meeting_url": "https://x"}
+    kwargs = {"template": template, "preference": "meeting_reminders"}
+    email_queue_same(recipients=people, context=context, purpose="notice:same", **kwargs)
+    email_queue_many(
+        messages=[(person, context) for person in people], purpose="notice:each", **kwargs
+    )
+    fields = ("to_address", "subject", "body_text", "body_html")
+    same = list(EmailDelivery.objects.filter(purpose="notice:same").order_by("to_address"))
+    each = list(EmailDelivery.objects.filter(purpose="notice:each").order_by("to_address"))
+    assert len(same) == len(each) == 3
+    for a, b in zip(same, each, strict=True):
+        assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+        assert a.headers == b.headers
+
+
+def test_messages_are_inserted_as_a_values_list_not_as_arrays():
+    """A batch of messages goes in one INSERT of VALUES rows: PostgreSQL's UNNEST form would
+    send each column as an array literal that the client escapes in Python (the bodies are
+    full of quotes), a third of the cost of queueing a reminder."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = UserFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as queries:
+        queued = email_queue_many(
+            messages=[(person, {"body": 'a "quoted" agenda'}) for person in people],
+            purpose="notice:values",
+            template="test_notice",
+            preference="meeting_reminders",
+        )
+    assert queued == 3
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "UNNEST" not in inserts[0].upper()
+    assert all('a "quoted" agenda' in d.body_text for d in EmailDelivery.objects.all())

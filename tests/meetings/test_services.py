@@ -1,9 +1,13 @@
 import threading
 from datetime import UTC, date, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
+from django.test.signals import template_rendered
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -241,3 +245,64 @@ def test_many_registrations_for_the_last_place_leave_exactly_capacity(community)
     assert not errors
     statuses = list(Registration.objects.filter(meeting=meeting).values_list("status", flat=True))
     assert statuses.count("registered") == 3 and statuses.count("waiting") == 7
+
+
+def test_a_reminder_is_the_same_as_one_drawn_for_each_person_in_their_own_time_zone(
+    community, django_capture_on_commit_callbacks
+):
+    """Reminders are drawn once per time zone for everyone registered: each message is the
+    one drawn for that person alone (their name escaped in the HTML and not in the text,
+    their own unsubscribe address), with the time where they are."""
+    from accounts.mail import _render
+    from meetings.services import reminders_queue
+
+    starts = timezone.now().replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    meeting = schedule(
+        community, community.lead, starts_at=starts, title="Falls & fractures <review>"
+    )
+    people = [
+        UserFactory(name="Ana&<i>Jo</i> O'Neil", timezone="Europe/London"),
+        UserFactory(name="Bo Lindqvist", timezone="America/New_York"),
+        UserFactory(name="Cy Ward", timezone="Europe/London"),
+        UserFactory(name="Di Off", meeting_reminders=False),
+    ]
+    for p in people:
+        services.registration_create(meeting=meeting, user=p)
+    drawn = []
+
+    def count(sender, template, **kwargs):
+        drawn.append(template.name)
+
+    template_rendered.connect(count)
+    try:
+        with django_capture_on_commit_callbacks(execute=False):
+            assert reminders_queue(meeting=meeting) == 3
+    finally:
+        template_rendered.disconnect(count)
+    assert drawn.count("emails/meeting_reminder.html") == 2  # London and New York
+    rows = {d.to_address: d for d in EmailDelivery.objects.filter(purpose__startswith="meeting-")}
+    for person in people[:3]:
+        row = rows[person.email.lower()]
+        alone = _render(
+            recipient=person,
+            template="meeting_reminder",
+            context={
+                "meeting": meeting,
+                "meeting_url": settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk]),
+            },
+            preference="meeting_reminders",
+            transactional=False,
+        )
+        assert (row.subject, row.body_text, row.body_html, row.headers) == (
+            alone["subject"],
+            alone["text"],
+            alone["html"],
+            alone["headers"],
+        )
+    assert people[3].email.lower() not in rows
+    london, new_york = rows[people[0].email.lower()], rows[people[1].email.lower()]
+    assert "Hello Ana&amp;&lt;i&gt;Jo&lt;/i&gt;," in london.body_html
+    assert "Hello Ana&<i>Jo</i>," in london.body_text
+    local = starts.astimezone(ZoneInfo("America/New_York"))
+    assert f"{local:%H:%M}" in new_york.subject and f"{local:%H:%M}" not in london.subject
+    assert london.headers != rows[people[2].email.lower()].headers  # each their own link
