@@ -189,6 +189,8 @@ class Membership(models.Model):
             models.Index(
                 fields=["community", "status", "member_name", "id"], name="membership_by_name"
             ),
+            # "New members since" in the home feed and the digest: a range of one index.
+            models.Index(fields=["community", "status", "joined_at"], name="membership_joined"),
         ]
 
     def __str__(self):
