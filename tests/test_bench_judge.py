@@ -61,3 +61,41 @@ def test_a_page_that_answers_a_redirect_fails_whatever_its_speed():
     bench_run.judge_pages(pages)
     assert pages[1]["result"] == "FAIL"
     assert pages[1]["why"].startswith("answered 302 /accounts/login/")
+
+
+def test_each_page_is_judged_against_the_floor_measured_around_it():
+    """The machine drifts during a run: a page measured while the floor took 20 ms is
+    judged against 20 ms, not against the run's median floor."""
+    pages = [
+        measured("floor", 10.0, signed_in=False, floors_between_ms=[10.0, 20.0, 20.0]),
+        measured("directory", 30.0, factor=3, floors_around_ms=[10.0, 10.0]),
+        measured("members", 55.0, factor=3, floors_around_ms=[20.0, 20.0]),
+        measured("home", 55.0, factor=3),  # no floor around it: the run's floor
+        measured("floor_end", 10.0, signed_in=False),
+    ]
+    floor = bench_run.judge_pages(pages)
+    by_key = {p["key"]: p for p in pages}
+    assert floor == 10.0  # the median of 10, 10, 20, 20, 10
+    assert (by_key["directory"]["ratio"], by_key["directory"]["result"]) == (3.0, "pass")
+    assert (by_key["members"]["ratio"], by_key["members"]["result"]) == (2.75, "pass")
+    assert by_key["members"]["run_ratio"] == 5.5
+    assert (by_key["home"]["ratio"], by_key["home"]["result"]) == (5.5, "FAIL")
+    versions = dict.fromkeys(["python", "redis", "wrk", "django", "gunicorn", "celery"], "x")
+    settings = dict.fromkeys(["concurrency", "threads", "warmup", "duration", "workers"], 1)
+    report = bench_run.report(
+        {
+            "pages": pages,
+            "floor_p50_ms": floor,
+            "machine": {"cores": 2, **versions},
+            "started": "now",
+            "load_start": [],
+            "postgresql": "PostgreSQL",
+            "source": "seed_scale",
+            "sizes": {},
+            "settings": settings,
+        }
+    )
+    assert "the median of every floor run: first, between every two pages, last; " in report
+    assert "10.0, 10.0, 20.0, 20.0, 10.0 ms" in report
+    members_row = next(line for line in report.splitlines() if line.startswith("| members |"))
+    assert "| 20.0 | 2.75 | 5.50 |" in members_row

@@ -730,7 +730,18 @@ def load_pages(args, env, procs, pages, var, copy_url):
     access = var / "gunicorn-access.log"
     access.write_bytes(b"")
     log(f"gunicorn: {args.workers} sync workers, started afresh for each page")
-    order = [*pages, {**pages[0], "key": "floor_end", "name": "floor (again, at the end)"}]
+    # The floor between every two pages, so that each page is compared with the floor
+    # measured just before and just after it: the machine's speed drifts during a run
+    # (seen here: 7.9 ms at the start, 6.0 ms at the end), and a page measured in a slow
+    # minute must not be judged against a fast one.
+    floor = pages[0]
+    order = [floor]
+    for number, page in enumerate(pages[1:], start=1):
+        order += [
+            page,
+            {**floor, "key": f"floor_{number}", "name": "floor (between pages)", "between": True},
+        ]
+    order[-1] = {**floor, "key": "floor_end", "name": "floor (again, at the end)", "between": False}
     for page in order:
         port = free_port()
         argv = [
@@ -786,7 +797,18 @@ def load_pages(args, env, procs, pages, var, copy_url):
             f"p95 {w['latency_ms']['p95']:.1f} ms, {w['rps']:.1f} req/s, "
             f"server p95 {page['server_ms']['p95']} ms, statuses {w['statuses']}"
         )
-    return order
+    for index in range(1, len(order) - 1):
+        around = [order[index - 1].get("wrk"), order[index + 1].get("wrk")]
+        if order[index].get("between") or not all(around):
+            continue
+        order[index]["floors_around_ms"] = [w["latency_ms"]["p50"] for w in around]
+    between = [p for p in order if p.get("between")]
+    shown = [p for p in order if not p.get("between")]
+    if shown and between:
+        shown[0]["floors_between_ms"] = [
+            p["wrk"]["latency_ms"]["p50"] for p in between if p.get("wrk")
+        ]
+    return shown
 
 
 def end_queries(copy_url):
@@ -799,10 +821,15 @@ def end_queries(copy_url):
 
 
 def judge_pages(pages):
+    """Each page's verdict against the floor measured just before and just after it (the
+    mean of the two), or, where those are missing, against the run's floor: the median of
+    every floor run. Returns the run's floor."""
     floors = [p for p in pages if p["key"] in ("floor", "floor_end") and p.get("wrk")]
     if not floors:
         return None
-    floor_p50 = statistics.mean(p["wrk"]["latency_ms"]["p50"] for p in floors)
+    every_floor = [p["wrk"]["latency_ms"]["p50"] for p in floors]
+    every_floor += pages[0].get("floors_between_ms") or []
+    floor_p50 = statistics.median(every_floor)
     # For information: how far each signed-in page is above the cheapest page in the site's
     # layout (what every signed-in page costs at least: the session, the person, the layout).
     layout = next((p for p in pages if p["key"] == "layout" and p.get("wrk")), None)
@@ -821,7 +848,10 @@ def judge_pages(pages):
             problems.append(f"no request completed within the {wrk['duration_s']:.0f} s run")
             page["ratio"] = None
         elif wrk:
-            page["ratio"] = round(wrk["latency_ms"]["p50"] / floor_p50, 2)
+            around = page.get("floors_around_ms")
+            page["floor_p50_ms"] = statistics.mean(around) if around else floor_p50
+            page["ratio"] = round(wrk["latency_ms"]["p50"] / page["floor_p50_ms"], 2)
+            page["run_ratio"] = round(wrk["latency_ms"]["p50"] / floor_p50, 2)
             bad = {code: n for code, n in wrk["statuses"].items() if not code.startswith("2")}
             errors = {k: v for k, v in wrk["errors"].items() if v and k != "status"}
             if bad:
@@ -1264,16 +1294,28 @@ def report(results):
     ]
     pages = r.get("pages") or []
     if pages:
+        floor_runs = [
+            (p.get("wrk") or {}).get("latency_ms", {}).get("p50")
+            for p in pages
+            if p["key"] in ("floor", "floor_end")
+        ]
+        floor_runs[1:1] = pages[0].get("floors_between_ms") or []
         lines += [
-            f"Floor median: {fmt(r.get('floor_p50_ms'), 2)} ms (mean of the first and last "
-            "floor runs). Latency is what wrk saw, at the fixed concurrency; server time is "
+            f"Floor median: {fmt(r.get('floor_p50_ms'), 2)} ms (the median of every floor "
+            "run: first, between every two pages, last; "
+            + ", ".join(fmt(v) for v in floor_runs)
+            + " ms). Each page is judged against the floor measured just before and just after "
+            "it (× floor p50, with that floor); × run floor is against the run's median, for "
+            "information. Latency is what wrk saw, at the fixed concurrency; server time is "
             "gunicorn's %(D)s for the same requests; alone is one request at a time in-process. "
             "× layout compares a signed-in page with the static page in the layout, signed in "
             "(for information: the least any signed-in page in the layout costs).",
             "",
-            "| page | p50 ms | p95 ms | req/s | × floor p50 | × layout p50 "
-            "| server p50 / p95 ms (under load) | alone p95 ms | queries | target | result |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+            "| page | p50 ms | p95 ms | req/s | floor around ms | × floor p50 | × run floor "
+            "| × layout p50 | server p50 / p95 ms (under load) | alone p95 ms | queries "
+            "| target | result |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
+            "| --- |",
         ]
         for p in pages:
             w = p.get("wrk") or {}
@@ -1284,7 +1326,8 @@ def report(results):
                 result += f" ({p['why']})"
             lines.append(
                 f"| {p['name']} | {fmt(lat.get('p50'))} | {fmt(lat.get('p95'))} | "
-                f"{fmt(w.get('rps'))} | {fmt(p.get('ratio'), 2)} | {fmt(p.get('layout_ratio'), 2)} | "
+                f"{fmt(w.get('rps'))} | {fmt(p.get('floor_p50_ms'))} | {fmt(p.get('ratio'), 2)} | "
+                f"{fmt(p.get('run_ratio'), 2)} | {fmt(p.get('layout_ratio'), 2)} | "
                 f"{fmt(server.get('p50'))} / {fmt(server.get('p95'))} | "
                 f"{fmt((p.get('inprocess_ms') or {}).get('p95'))} | {fmt(p.get('queries'))} | "
                 f"{p.get('target', '')} | {result} |"
