@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.mail import email_queue_many
-from accounts.models import EmailDelivery, User
+from accounts.models import EmailDelivery, User, zone_of
 from communities.models import Membership
 from cop_platform.celery import publish
 from dashboard.feed import feed_for
@@ -158,25 +158,34 @@ def digest_batch(users, *, frequency, now):
     last = {address: at for address, _, at in history if at}
     todo = [u for u in users if u.email.lower() not in done]
     since = {u.pk: last.get(u.email.lower()) or now - PERIOD[frequency] for u in todo}
-    feeds = feed_for(todo, since_by_user=since, until=now)
-    _prepare_items(feeds.values())
     home_url = settings.SITE_URL + reverse("home")
-    days = {}
-    messages = [
-        (
-            user,
-            {
-                "feed": feeds[user.pk],
-                **_lines(feeds[user.pk]),
-                "since": since[user.pk],
-                "since_label": _day_label(since[user.pk], days),
-                "frequency": frequency,
-                "home_url": home_url,
-            },
-        )
-        for user in todo
-        if not feeds[user.pk]["is_empty"]
-    ]
+    # Each item's lines are written once and shared by everyone in the batch who sees it,
+    # with its times where the reader is: once per time zone of the batch (most batches
+    # have one).
+    by_zone = {}
+    for user in todo:
+        by_zone.setdefault(zone_of(user).key, []).append(user)
+    messages = []
+    for zone, people in by_zone.items():
+        with timezone.override(zone):
+            feeds = feed_for(people, since_by_user=since, until=now)
+            _prepare_items(feeds.values())
+            days = {}
+            messages += [
+                (
+                    user,
+                    {
+                        "feed": feeds[user.pk],
+                        **_lines(feeds[user.pk]),
+                        "since": since[user.pk],
+                        "since_label": _day_label(since[user.pk], days),
+                        "frequency": frequency,
+                        "home_url": home_url,
+                    },
+                )
+                for user in people
+                if not feeds[user.pk]["is_empty"]
+            ]
     # Sent by this same task: one batch of the job, built and delivered while the other
     # workers build theirs (no queue of rendering tasks ahead of the sending ones).
     return email_queue_many(

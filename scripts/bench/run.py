@@ -1326,7 +1326,8 @@ def report(results):
                 result += f" ({p['why']})"
             lines.append(
                 f"| {p['name']} | {fmt(lat.get('p50'))} | {fmt(lat.get('p95'))} | "
-                f"{fmt(w.get('rps'))} | {fmt(p.get('floor_p50_ms'))} | {fmt(p.get('ratio'), 2)} | "
+                f"{fmt(w.get('rps'))} | {fmt(p.get('floor_p50_ms') if p.get('floors_around_ms') else None)} | "
+                f"{fmt(p.get('ratio'), 2)} | "
                 f"{fmt(p.get('run_ratio'), 2)} | {fmt(p.get('layout_ratio'), 2)} | "
                 f"{fmt(server.get('p50'))} / {fmt(server.get('p95'))} | "
                 f"{fmt((p.get('inprocess_ms') or {}).get('p95'))} | {fmt(p.get('queries'))} | "

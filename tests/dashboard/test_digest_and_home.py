@@ -219,3 +219,32 @@ def test_a_digest_batch_is_delivered_by_the_task_that_built_it(
     assert published == []  # no task per batch of messages: sent where they were built
     assert [m.to for m in mailoutbox] == [[person.email]]
     assert EmailDelivery.objects.get(to_address=person.email.lower()).status == "sent"
+
+
+def test_each_digest_gives_meeting_times_where_its_reader_is(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """Items' lines are written once per time zone of the batch: the same meeting reads
+    14:00 in London and 09:00 in New York (winter), in one batch."""
+    from datetime import UTC, datetime
+
+    community = CommunityFactory(name="Falls")
+    london = UserFactory(digest_frequency="weekly", timezone="Europe/London")
+    new_york = UserFactory(digest_frequency="weekly", timezone="America/New_York")
+    for person in (london, new_york):
+        MembershipFactory(community=community, user=person)
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        start = datetime(2026, 12, 10, 14, 0, tzinfo=UTC)
+        Meeting.objects.create(
+            community=community,
+            title="Falls huddle",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert digest_batch([london, new_york], frequency="weekly", now=now) == 2
+    sent = {m.to[0]: m for m in mailoutbox}
+    assert "Falls huddle (Falls), Thu 10 Dec, 14:00" in sent[london.email].body
+    assert "Falls huddle (Falls), Thu 10 Dec, 09:00" in sent[new_york.email].body
+    assert "Thu 10 Dec, 09:00" in sent[new_york.email].alternatives[0][0]
