@@ -3,6 +3,8 @@ measured in the same run, and, for information, signed-in pages against the layo
 
 import importlib.util
 
+import pytest
+
 from tests.conftest import ROOT
 
 spec = importlib.util.spec_from_file_location("bench_run", ROOT / "scripts" / "bench" / "run.py")
@@ -99,3 +101,20 @@ def test_each_page_is_judged_against_the_floor_measured_around_it():
     assert "10.0, 10.0, 20.0, 20.0, 10.0 ms" in report
     members_row = next(line for line in report.splitlines() if line.startswith("| members |"))
     assert "| 20.0 | 2.75 | 5.50 |" in members_row
+
+
+def test_a_run_can_measure_some_pages_with_the_floor_around_them():
+    pages = [measured(key, 1.0) for key in ("floor", "layout", "dashboard", "calendar")]
+    assert [p["key"] for p in bench_run.only_pages(pages, "")] == [
+        "floor",
+        "layout",
+        "dashboard",
+        "calendar",
+    ]
+    assert [p["key"] for p in bench_run.only_pages(pages, "calendar, dashboard")] == [
+        "floor",
+        "dashboard",
+        "calendar",
+    ]
+    with pytest.raises(SystemExit, match="No such page: dashbord"):
+        bench_run.only_pages(pages, "dashbord")

@@ -120,6 +120,13 @@ def parse_args():
     p.add_argument("--common-word", default="")
     p.add_argument("--rare-word", default="")
     p.add_argument("--skip-pages", action="store_true")
+    p.add_argument(
+        "--pages",
+        default="",
+        help="measure only these pages, by key, comma-separated (the floor is always measured, "
+        "first, between and last): floor_signed_in, layout, directory, community, members, "
+        "search_common, search_rare, meeting, home, dashboard, calendar",
+    )
     p.add_argument("--skip-digest", action="store_true")
     p.add_argument("--skip-reminders", action="store_true")
     return p.parse_args()
@@ -616,6 +623,15 @@ def build_pages(subjects, cookies):
             "factor": 3,
         },
     ]
+
+
+def only_pages(pages, keys):
+    """The floor and the pages named in `keys` (comma-separated), or every page."""
+    wanted = {key.strip() for key in keys.split(",") if key.strip()}
+    unknown = wanted - {page["key"] for page in pages}
+    if unknown:
+        sys.exit(f"No such page: {', '.join(sorted(unknown))}")
+    return [page for page in pages if not wanted or page["key"] in wanted | {"floor"}]
 
 
 def measure_in_process(pages, requests, budget):
@@ -1465,7 +1481,7 @@ def main():
                 **{f"word_{k}": v for k, v in subjects["words"].items()},
             }
             log(f"subjects: {results['subjects']}")
-            pages = build_pages(subjects, cookies)
+            pages = only_pages(build_pages(subjects, cookies), args.pages)
             log("in-process: queries and the time of one request alone")
             measure_in_process(pages, args.inprocess_requests, args.inprocess_seconds)
             from django.db import connections
