@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
 
@@ -16,6 +17,12 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary"]
     raw_id_fields = ["community", "network", "owner", "superseded_by", "hidden_by"]
     inlines = [VersionInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the site's forms
+
+    def get_readonly_fields(self, request, obj=None):
+        # A resource stays where it was posted (no service moves one): who may see it follows
+        # from it, and its adoptions keep a copy of its community (Adoption.resource_community).
+        return ("community", "network") if obj is not None else ()
 
 
 @admin.register(Adoption)

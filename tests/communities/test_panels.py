@@ -153,3 +153,16 @@ def test_every_adoption_keeps_its_resource_community(community):
     assert recorded.resource_community_id == community.pk
     network_resource = ResourceFactory(community=None, network=NetworkFactory())
     assert AdoptionFactory(resource=network_resource).resource_community_id is None
+
+
+def test_a_posted_resource_cannot_be_moved_in_the_admin(community, client):
+    """Its adoptions keep a copy of its community: the admin shows where it was posted and
+    offers no field to change it (a new one still chooses its community)."""
+    shared = Resource.objects.get(title="Resource 1")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = soup(client.get(reverse("admin:knowledge_resource_change", args=[shared.pk])))
+    assert change.find("input", attrs={"name": "community"}) is None
+    assert change.find("input", attrs={"name": "network"}) is None
+    assert change.find(class_="field-community").get_text(strip=True)  # shown, read-only
+    add = soup(client.get(reverse("admin:knowledge_resource_add")))
+    assert add.find("input", attrs={"name": "community"}) is not None
