@@ -243,7 +243,7 @@ def _render_same(*, recipients, template, context, preference):
 
 
 def _fill(text, values):
-    for mark, value in values.items():  # the escaped forms first: they contain the others
+    for mark, value in values.items():  # no form is part of another, and no value holds the token
         text = text.replace(mark, value)
     return text
 
