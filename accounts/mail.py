@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.models import EmailDelivery, User, zone_of
+from accounts.models import EmailDelivery, User, by_zone, zone_of
 from cop_platform.celery import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -96,14 +96,8 @@ def _preferences_url():
 
 def _render(*, recipient, template, context, preference, transactional, preferences_url=None):
     """The rendered message for one person, or None when they should not get it."""
-    if not isinstance(recipient, User):
-        raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
-    if not recipient.is_active:
+    if not _wants(recipient, preference=preference, transactional=transactional):
         return None
-    if not transactional:
-        pref = PREFERENCES[preference]  # KeyError: every non-transactional e-mail names one
-        if not pref.is_on(recipient):
-            return None
     url = unsubscribe_url(user=recipient, preference=preference) if preference else None
     # Times in the person's own time zone, as the pages show them.
     with timezone.override(zone_of(recipient)):
@@ -121,6 +115,17 @@ def _render(*, recipient, template, context, preference, transactional, preferen
         "html": html,
         "headers": _unsubscribe_headers(url),
     }
+
+
+def _wants(recipient, *, preference, transactional):
+    """Whether this person gets a message: an active account, and the preference it is
+    sent under switched on (a transactional message has none)."""
+    if not isinstance(recipient, User):
+        raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
+    if not recipient.is_active:
+        return False
+    # KeyError: every non-transactional e-mail names its preference.
+    return transactional or PREFERENCES[preference].is_on(recipient)
 
 
 def _draw(template, context, *, recipient, unsubscribe_url, preference, preferences_url):
@@ -185,13 +190,8 @@ def _render_same(*, recipients, template, context, preference):
     preferences_url = _preferences_url()
     token = uuid.uuid4().hex
     name, url = _Placeholder(token, "name"), _Placeholder(token, "unsubscribe")
-    by_zone = {}
-    for recipient in recipients:
-        if not isinstance(recipient, User):
-            raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
-        if recipient.is_active and PREFERENCES[preference].is_on(recipient):
-            by_zone.setdefault(zone_of(recipient).key, []).append(recipient)
-    for zone, people in by_zone.items():
+    wanted = [r for r in recipients if _wants(r, preference=preference, transactional=False)]
+    for zone, people in by_zone(wanted).items():
         try:
             with timezone.override(zone):
                 parts = _draw(

@@ -109,6 +109,15 @@ def zone_of(user):
         return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
 
 
+def by_zone(people):
+    """These people grouped by the time zone they see times in: {zone name: [person, ...]},
+    for drawing something once per time zone rather than once per person."""
+    groups = {}
+    for person in people:
+        groups.setdefault(zone_of(person).key, []).append(person)
+    return groups
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     class Digest(models.TextChoices):
         NEVER = "never", "Never"

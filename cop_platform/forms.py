@@ -5,6 +5,7 @@ field's label, hint and error message; the bound field adds the design system's 
 to the widgets. One place, so no form can forget the error-summary pattern.
 """
 
+from django.db import models
 from django.forms import Form, URLField, widgets
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
@@ -71,3 +72,7 @@ class HttpsURLField(URLField):
     def __init__(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
         super().__init__(**kwargs)
+
+
+# For the admin's model forms: link fields assume https, as every form of the site does.
+ADMIN_HTTPS_URLS = {models.URLField: {"form_class": HttpsURLField}}

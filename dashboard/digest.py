@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.mail import email_queue_many
-from accounts.models import EmailDelivery, User, zone_of
+from accounts.models import EmailDelivery, User, by_zone
 from communities.models import Membership
 from cop_platform.celery import publish
 from dashboard.feed import feed_for
@@ -162,11 +162,8 @@ def digest_batch(users, *, frequency, now):
     # Each item's lines are written once and shared by everyone in the batch who sees it,
     # with its times where the reader is: once per time zone of the batch (most batches
     # have one).
-    by_zone = {}
-    for user in todo:
-        by_zone.setdefault(zone_of(user).key, []).append(user)
     messages = []
-    for zone, people in by_zone.items():
+    for zone, people in by_zone(todo).items():
         with timezone.override(zone):
             feeds = feed_for(people, since_by_user=since, until=now)
             _prepare_items(feeds.values())

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.db import models
 
+from cop_platform.forms import ADMIN_HTTPS_URLS
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
 
 
@@ -17,7 +17,7 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary"]
     raw_id_fields = ["community", "network", "owner", "superseded_by", "hidden_by"]
     inlines = [VersionInline]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the site's forms
+    formfield_overrides = ADMIN_HTTPS_URLS
 
     def get_readonly_fields(self, request, obj=None):
         # A resource stays where it was posted (no service moves one): who may see it follows

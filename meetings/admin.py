@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cop_platform.forms import ADMIN_HTTPS_URLS
 from meetings.models import ActionItem, Meeting, MeetingSeries, Minutes, Registration
 
 
@@ -16,6 +17,7 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["community", "network"]
     inlines = [RegistrationInline]
+    formfield_overrides = ADMIN_HTTPS_URLS
 
 
 admin.site.register(MeetingSeries)

@@ -276,3 +276,22 @@ def test_select_options_are_escaped_grouped_and_marked_selected():
     many = BeautifulSoup(str(form["many"]), "html.parser")
     assert [o["value"] for o in many.select("option[selected]")] == ["x", "y"]
     assert many.select_one("select").has_attr("multiple")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("knowledge.Resource", "external_url"), ("meetings.Meeting", "joining_link")],
+)
+def test_link_fields_in_the_admin_assume_https_as_the_site_forms_do(rf, model, field):
+    from django.apps import apps
+    from django.contrib import admin
+
+    from cop_platform.forms import HttpsURLField
+    from tests.factories import UserFactory
+
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    form = admin.site._registry[apps.get_model(model)].get_form(request)
+    assert isinstance(form.base_fields[field], HttpsURLField)
+    assert form.base_fields[field].clean("example.org/agenda") == "https://example.org/agenda"
