@@ -6,6 +6,7 @@ Celery over kombu's filesystem transport (no server to install), e-mails written
 to start without SECRET_KEY and ALLOWED_HOSTS, and turns on the secure-transport settings.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -122,8 +123,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
-    # A file, not memory, so that a Celery worker process in the integration tests sees it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not memory, so that a Celery worker process in the integration tests sees it:
+    # one per test run (the worker inherits the name through the environment), so that two
+    # runs on one checkout never write to the same file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.setdefault(
+            "COP_TEST_SQLITE_NAME", str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")
+        )
+    }
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
