@@ -11,6 +11,7 @@ from conveners.models import Application
 from conveners.selectors import meetings_convened
 from dashboard.feed import feed_for
 from meetings.models import ActionItem, Meeting, Registration
+from meetings.permissions import actions_visible_to
 
 
 def welcome_context():
@@ -120,7 +121,9 @@ def home_context(*, user, now=None):
         "since": since,
         "feed": feed,
         "upcoming": upcoming,
-        "actions": ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN)
+        # Through the same rule as "my actions": published minutes of a meeting they may see.
+        "actions": actions_visible_to(user)
+        .filter(owner=user, status=ActionItem.Status.OPEN)
         .select_related("community")
         .only("description", "due_date", "community", "community__name")[:10],
         "join_requests": requests,

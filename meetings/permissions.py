@@ -4,6 +4,11 @@ A community meeting is visible to those who may see its community, and, when it 
 members only, to its members (and staff). A network event is visible to the members of
 any community of the network and its programme managers, or to anyone when public.
 Everyone else gets a 404.
+
+An action point keeps the audience of the minutes it was agreed in: once they are published,
+whoever may see that meeting; before, only the community's conveners (and staff). Wherever an
+action point is shown (the next meeting's page, home, "my actions", e-mails), it is read
+through actions_visible_to, never by community alone.
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -12,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
 from cop_platform.access import AccessDenied
-from meetings.models import Meeting, Registration
+from meetings.models import ActionItem, Meeting, Minutes, Registration
 
 
 def _member_of_network(user, network_id):
@@ -126,3 +131,21 @@ def community_meetings_visible(user, community: Community):
     ):
         return qs
     return qs.filter(visibility=Meeting.Visibility.PUBLIC)
+
+
+def actions_visible_to(user):
+    """The action points this person may read: those of published minutes of a meeting they
+    may see, and every one of the communities they convene (drafts included)."""
+    qs = ActionItem.objects.all()
+    if user.is_authenticated and user.is_staff:
+        return qs
+    published = Minutes.objects.filter(meeting=OuterRef("meeting"), status=Minutes.Status.PUBLISHED)
+    readable = Exists(published) & Q(meeting__in=meetings_visible_to(user).values("pk"))
+    if not user.is_authenticated:
+        return qs.filter(readable)
+    convened = community_permissions.communities_managed_by(user).values("pk")
+    return qs.filter(readable | Q(community__in=convened))
+
+
+def can_view_action(user, action):
+    return actions_visible_to(user).filter(pk=action.pk).exists()

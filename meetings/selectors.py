@@ -3,7 +3,11 @@
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 
 from meetings.models import ActionItem, Meeting, Minutes, Registration
-from meetings.permissions import community_meetings_visible, meetings_visible_to
+from meetings.permissions import (
+    actions_visible_to,
+    community_meetings_visible,
+    meetings_visible_to,
+)
 
 REGISTERED = Q(registrations__status=Registration.Status.REGISTERED)
 WAITING = Q(registrations__status=Registration.Status.WAITING)
@@ -70,11 +74,12 @@ def meeting_detail(*, meeting, user):
     }
 
 
-def carried_actions(*, meeting):
-    """Open action points of the same community from earlier meetings, as the meeting page
-    lists them: values, not whole action points, owners and meetings."""
+def carried_actions(*, meeting, user):
+    """Open action points of the same community from earlier meetings that this person may
+    read (each keeps the audience of its own meeting and minutes, not of this meeting), as the
+    meeting page lists them: values, not whole action points, owners and meetings."""
     return list(
-        open_actions_before(meeting=meeting).values(
+        open_actions_before(meeting=meeting, user=user).values(
             "description",
             "due_date",
             owner_name=F("owner__name"),
@@ -83,12 +88,14 @@ def carried_actions(*, meeting):
     )
 
 
-def open_actions_before(*, meeting):
-    """Open action points of the same community from earlier meetings: carried forward."""
+def open_actions_before(*, meeting, user):
+    """Open action points of the same community from earlier meetings, carried forward: those
+    this person may read."""
     if not meeting.community_id:
         return ActionItem.objects.none()
     return (
-        ActionItem.objects.filter(
+        actions_visible_to(user)
+        .filter(
             community_id=meeting.community_id,
             status=ActionItem.Status.OPEN,
             meeting__starts_at__lt=meeting.starts_at,
@@ -155,8 +162,11 @@ def feed_meetings(*, feed):
 
 
 def my_open_actions(*, user):
+    """The person's open action points, once the minutes that gave them are published (a
+    draft is the conveners' until then) and while they may still see that meeting."""
     return (
-        ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN)
+        actions_visible_to(user)
+        .filter(owner=user, status=ActionItem.Status.OPEN)
         .select_related("community", "meeting")
         .order_by("due_date", "pk")
     )

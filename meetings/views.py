@@ -21,7 +21,7 @@ from cop_platform.http import add_service_errors, csv_safe, form_page, posted
 from cop_platform.markdown import render_markdown
 from cop_platform.ratelimits import rate_limit
 from meetings import forms, ical, permissions, selectors, services
-from meetings.models import ActionItem, CalendarFeed, Meeting, Registration
+from meetings.models import CalendarFeed, Meeting, Registration
 
 # --- lists and the meeting page -------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ def detail(request, pk):
         "can_manage": can_manage,
         "show_joining_link": bool(meeting.joining_link) and (registered or can_manage),
         "agenda_html": render_markdown(meeting.agenda),
-        "carried_actions": selectors.carried_actions(meeting=meeting),
+        "carried_actions": selectors.carried_actions(meeting=meeting, user=user),
         "minutes": minutes if show_minutes else None,
         "minutes_html": render_markdown(minutes.notes) if show_minutes else "",
         "actions": meeting.action_items.select_related("owner") if show_minutes else [],
@@ -330,7 +330,7 @@ def minutes_edit(request, pk):
             "decisions": minutes.decisions,
             "previous_minutes_agreed": minutes.previous_minutes_agreed,
         }
-    open_actions = list(selectors.open_actions_before(meeting=meeting))
+    open_actions = list(selectors.open_actions_before(meeting=meeting, user=request.user))
     form = forms.MinutesForm(
         posted(request),
         request.FILES or None,
@@ -377,8 +377,10 @@ def minutes_document(request, pk):
 
 @require_POST
 def action_done(request, pk):
-    action = get_object_or_404(ActionItem.objects.select_related("community", "meeting"), pk=pk)
-    if not community_permissions.can_view(request.user, action.community) or not (
+    action = get_object_or_404(
+        permissions.actions_visible_to(request.user).select_related("community", "meeting"), pk=pk
+    )
+    if not (
         action.owner_id == request.user.pk
         or community_permissions.can_manage(request.user, action.community)
     ):

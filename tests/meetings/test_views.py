@@ -10,7 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import services
-from meetings.models import ActionItem, Meeting, Registration
+from meetings.models import ActionItem, Meeting, Minutes, Registration
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
 
@@ -300,6 +300,13 @@ def test_owner_marks_an_action_done(client):
     action = ActionItem.objects.create(
         community=community, meeting=meeting, description="Write the leaflet", owner=owner
     )
+    minutes = Minutes.objects.create(meeting=meeting)
+    # While the minutes are a draft, the action point is the conveners' alone.
+    client.force_login(owner)
+    assert "Write the leaflet" not in client.get(reverse("meetings:my_actions")).content.decode()
+    assert client.post(reverse("meetings:action_done", args=[action.pk])).status_code == 404
+    minutes.status, minutes.published_at = "published", timezone.now()
+    minutes.save()
     other = MembershipFactory(community=community).user
     client.force_login(other)
     assert client.post(reverse("meetings:action_done", args=[action.pk])).status_code == 404

@@ -1,0 +1,133 @@
+"""An action point keeps the audience of the minutes it was agreed in, wherever it is shown:
+the next meeting's page, the home page, "my actions" and marking it done. A private
+community's pages are its members' alone, programme managers of its network included."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings import services
+from tests.conftest import soup
+from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "CONFIDENTIAL review patient X"
+
+
+def _meeting(community, lead, *, days, visibility="public"):
+    start = timezone.now() + timedelta(days=days)
+    return services.meeting_schedule(
+        actor=lead,
+        community=community,
+        title=f"Meeting in {days} days",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        visibility=visibility,
+        announce=False,
+    )
+
+
+def _minutes(meeting, lead, owner, *, publish):
+    services.minutes_save(
+        meeting=meeting,
+        actor=lead,
+        notes="",
+        decisions="",
+        previous_minutes_agreed=False,
+        actions=[
+            {
+                "description": SECRET,
+                "owner": owner,
+                "due_date": timezone.localdate() + timedelta(days=7),
+            }
+        ],
+    )
+    if publish:
+        services.minutes_publish(minutes=meeting.minutes, actor=lead)
+
+
+@pytest.fixture
+def place():
+    network = NetworkFactory()
+    community = CommunityFactory(network=network, visibility="public")
+    lead = MembershipFactory(community=community, role="convener").user
+    owner = MembershipFactory(community=community, user=UserFactory(name="Olu Owner")).user
+    manager = UserFactory()
+    network.managers.add(manager)
+    return community, lead, owner, manager
+
+
+def _page_text(client, person, meeting):
+    if person is None:
+        client.logout()
+    else:
+        client.force_login(person)
+    response = client.get(reverse("meetings:detail", args=[meeting.pk]))
+    assert response.status_code == 200
+    return soup(response).get_text(" ")
+
+
+def test_actions_of_members_only_minutes_are_not_carried_to_a_public_meeting(client, place):
+    community, lead, owner, manager = place
+    earlier = _meeting(community, lead, days=-30, visibility="members")
+    _minutes(earlier, lead, owner, publish=True)
+    later = _meeting(community, lead, days=5, visibility="public")
+    client.logout()
+    assert client.get(reverse("meetings:detail", args=[earlier.pk])).status_code == 404
+    for person in (None, UserFactory(), manager):
+        text = _page_text(client, person, later)
+        assert SECRET not in text
+        assert "Olu Owner" not in text
+    for person in (owner, lead):
+        assert SECRET in _page_text(client, person, later)
+
+
+def test_actions_of_draft_minutes_are_the_conveners_alone(client, place):
+    community, lead, owner, _ = place
+    earlier = _meeting(community, lead, days=-30)
+    _minutes(earlier, lead, owner, publish=False)
+    later = _meeting(community, lead, days=5)
+    assert SECRET not in _page_text(client, owner, later)
+    assert SECRET not in client.get(reverse("meetings:my_actions")).content.decode()
+    assert SECRET not in client.get(reverse("home")).content.decode()
+    action = earlier.action_items.get()
+    assert client.post(reverse("meetings:action_done", args=[action.pk])).status_code == 404
+    assert SECRET in _page_text(client, lead, later)  # conveners see their drafts
+
+    services.minutes_publish(minutes=earlier.minutes, actor=lead)
+    assert SECRET in _page_text(client, owner, later)
+    assert SECRET in client.get(reverse("meetings:my_actions")).content.decode()
+    assert SECRET in client.get(reverse("home")).content.decode()
+
+
+def test_a_former_member_no_longer_reads_a_private_communitys_actions(client, place):
+    community, lead, owner, _ = place
+    community.visibility = "private"
+    community.save()
+    earlier = _meeting(community, lead, days=-30)
+    _minutes(earlier, lead, owner, publish=True)
+    client.force_login(owner)
+    assert SECRET in client.get(reverse("meetings:my_actions")).content.decode()
+    owner.memberships.update(status="left")
+    owner.__dict__.pop("_membership_cache", None)
+    assert SECRET not in client.get(reverse("meetings:my_actions")).content.decode()
+    assert SECRET not in client.get(reverse("home")).content.decode()
+
+
+def test_a_programme_manager_sees_a_private_community_as_figures_only(client, place):
+    community, lead, owner, manager = place
+    community.visibility = "private"
+    community.save()
+    client.force_login(manager)
+    for name in ("communities:detail", "communities:charter", "meetings:community_list"):
+        assert client.get(reverse(name, args=[community.slug])).status_code == 404, name
+    assert (
+        client.get(reverse("knowledge:community_library", args=[community.slug])).status_code == 404
+    )
+    assert community.name not in soup(client.get(reverse("communities:list"))).get_text()
+    dashboard = soup(client.get(reverse("dashboard:programme")))
+    assert community.name in dashboard.get_text()  # its figures, by name
+    assert not dashboard.select(f'a[href="{reverse("communities:detail", args=[community.slug])}"]')
