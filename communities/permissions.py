@@ -1,8 +1,10 @@
 """Who may see and do what in communities: one place, each question with its queryset form.
 
 Visibility: public (anyone), listed (signed-in people), private (members only; everyone
-else gets a 404 as if it did not exist). Programme managers see the metadata of every
-community in their networks (not the content). Staff see everything.
+else gets a 404 as if it did not exist). Programme managers see the figures and metadata
+(name, phase, counts) of every community of their networks on the programme dashboard, and
+nothing more of a private one: its pages, charter, meetings and library answer them 404 as
+they do any non-member (DESIGN.md's permissions table). Staff see everything.
 Content inside a community (members, needs and offers, charter history...) is for its
 members, and for staff.
 """
@@ -10,7 +12,7 @@ members, and for staff.
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
-from communities.models import Community, Membership, Network
+from communities.models import Community, Membership
 from cop_platform.access import AccessDenied
 
 
@@ -38,12 +40,8 @@ def communities_visible_to(user):
     member = Membership.objects.filter(
         community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
     )
-    manager = Network.managers.through.objects.filter(
-        network_id=OuterRef("network_id"), user_id=user.pk
-    )
     return qs.filter(
         Q(visibility__in=[Community.Visibility.PUBLIC, Community.Visibility.LISTED])
-        | Exists(manager)
         | Exists(member)
     )
 
@@ -59,17 +57,11 @@ def can_view(user, community):
         return False
     if community.visibility == Community.Visibility.LISTED:
         return True
-    return active_membership(user, community) is not None or is_programme_manager(user, community)
+    return active_membership(user, community) is not None
 
 
 def is_member(user, community):
     return active_membership(user, community) is not None
-
-
-def is_programme_manager(user, community):
-    if not user.is_authenticated or community.network_id is None:
-        return False
-    return community.network.managers.filter(pk=user.pk).exists()
 
 
 def can_see_content(user, community):

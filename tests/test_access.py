@@ -158,14 +158,15 @@ MEMBERS_AND_STAFF = MEMBERS | {"staff"}
 
 
 def can_see_community(role, visibility):
-    """Who may know the community exists: programme managers of its network too."""
+    """Who may open the community's pages. A programme manager sees a private community of
+    their network only as figures on the dashboard, never its pages."""
     if visibility == "public":
         return True
     if role == "anonymous":
         return False
     if visibility == "listed":
         return True
-    return role in MEMBERS_AND_STAFF | {"manager"}
+    return role in MEMBERS_AND_STAFF
 
 
 def can_see_content(role, visibility):
