@@ -3,9 +3,10 @@ from django import forms
 from accounts.models import Organisation, Profession, Region
 from communities.models import Community
 from conveners.models import Application, LeadershipProgramme, ProgrammeSession
+from cop_platform.forms import DateInput, DateTimeInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = DateInput()
+DATETIME = DateTimeInput()
 
 
 class ProgrammeForm(forms.ModelForm):

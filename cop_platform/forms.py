@@ -62,6 +62,26 @@ class NHSUKFormRenderer(TemplatesSetting):
     bound_field_class = NHSUKBoundField
 
 
+class DateInput(widgets.DateInput):
+    """The browser's date picker. Its value is always ISO 8601 (2027-08-03): given the
+    locale's 03/08/2027 a browser shows the field empty, and the saved date is lost on the
+    next save. Every date field of the site uses this widget (tests/test_forms.py)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(widgets.DateTimeInput):
+    """The browser's date-and-time picker, with its ISO value (2027-08-03T09:30)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class ConfirmForm(Form):
     """A confirmation with no fields: the POST is the answer."""
 

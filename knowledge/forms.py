@@ -6,7 +6,7 @@ from django.utils import timezone
 from taggit.forms import TagField
 
 from cop_platform import uploads as files
-from cop_platform.forms import HttpsURLField
+from cop_platform.forms import DateInput, HttpsURLField
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
     communities_to_post_in,
@@ -14,10 +14,6 @@ from knowledge.permissions import (
     resources_visible_to,
 )
 from knowledge.selectors import SORTS
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _checked_upload(upload):

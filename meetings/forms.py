@@ -3,10 +3,10 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from cop_platform import uploads
-from cop_platform.forms import HttpsURLField
+from cop_platform.forms import DateInput, DateTimeInput, HttpsURLField
 from meetings.models import Meeting
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME = DateTimeInput()
 MINUTES_TYPES = (".pdf", ".docx")
 MINUTES_MAX_BYTES = 20 * 1024 * 1024
 
@@ -105,8 +105,8 @@ class SeriesForm(forms.Form):
     )
     start_time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label="End time", widget=forms.TimeInput(attrs={"type": "time"}))
-    first_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    first_date = forms.DateField(label="From", widget=DateInput())
+    until = forms.DateField(label="Until", widget=DateInput())
     format = forms.ChoiceField(
         choices=Meeting.Format.choices, widget=forms.RadioSelect, initial=Meeting.Format.IN_PERSON
     )
@@ -223,9 +223,7 @@ class MinutesForm(forms.Form):
     new_action_owner = forms.ModelChoiceField(
         label="Owner", required=False, queryset=User.objects.none(), empty_label="No owner yet"
     )
-    new_action_due = forms.DateField(
-        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    new_action_due = forms.DateField(label="Due date", required=False, widget=DateInput())
 
     def __init__(self, *args, members, open_actions, **kwargs):
         super().__init__(*args, **kwargs)
