@@ -48,8 +48,23 @@ def page(page):
     assert not errors, f"Browser console errors: {errors}"
 
 
-def assert_accessible(page):
-    """Run axe-core in the page; fail on any WCAG 2.0/2.1/2.2 A or AA violation."""
+def assert_house_font(page):
+    """The page's text is set in the design system's sans-serif fallback (Arial), not the
+    browser's default serif: in the body, the main heading and the form controls."""
+    families = page.evaluate(
+        """() => [document.body, document.querySelector('h1'),
+                  document.querySelector('main input, main button, main select')]
+            .filter(Boolean).map(el => getComputedStyle(el).fontFamily)"""
+    )
+    wrong = [f for f in families if not f.lower().startswith("arial")]
+    assert not wrong, f"Not in the house font on {page.url}: {wrong}"
+
+
+def assert_accessible(page, *, house_style=True):
+    """Run axe-core in the page; fail on any WCAG 2.0/2.1/2.2 A or AA violation. Pages of the
+    site (not the harness's bare pages) are also checked for the house font."""
+    if house_style:
+        assert_house_font(page)
     if not AXE.exists():
         pytest.fail("node_modules/axe-core is missing: run `npm ci`.")
     page.evaluate(AXE.read_text())
