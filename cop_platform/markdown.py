@@ -2,6 +2,7 @@
 script, event handler or javascript: link survives, whatever the author typed."""
 
 import threading
+from html import unescape
 
 import markdown as md
 import nh3
@@ -62,3 +63,11 @@ def render_markdown(text):
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308  # nosec B308, B703  # cleaned by nh3's allow-list above
+
+
+def markdown_to_text(text):
+    """The words of a Markdown text without its marks, for snippets, summaries and previews:
+    "**three homes**" reads "three homes" and "## Why we made it" loses its hashes. Plain,
+    unescaped text: the template or the caller escapes it."""
+    html = _parser().convert(text or "")
+    return " ".join(unescape(nh3.clean(html, tags=set())).split())

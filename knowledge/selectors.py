@@ -38,6 +38,7 @@ from django.utils.safestring import mark_safe
 from taggit.models import TaggedItem
 
 from communities.permissions import communities_visible_to
+from cop_platform.markdown import markdown_to_text
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion
 from knowledge.permissions import resources_visible_to, stories_visible_to
 
@@ -56,6 +57,9 @@ SORTS = {
 # typed into a form field meaningfully, and are stripped from the text anyway.
 _START, _STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
+# What Markdown leaves of a mark cut in half by a fragment's edge: a heading's hashes, an
+# emphasis with one side only.
+_FRAGMENT_MARKS = re.compile(r"(?:(?<=\s)|^)#{1,6}(?=\s)|\*\*|__")
 
 
 class BoundedPaginator(Paginator):
@@ -139,7 +143,8 @@ def _search_query(q):
 
 def _headline(query):
     return SearchHeadline(
-        Concat("summary", Value(" "), "body", output_field=TextField()),
+        # A blank line between them, so that the body's first heading still reads as one.
+        Concat("summary", Value("\n\n"), "body", output_field=TextField()),
         query,
         config="english",
         start_sel=_START,
@@ -396,10 +401,11 @@ def snippet(resource, words):
     """Safe HTML: the headline (PostgreSQL) or a window of the text, matches in <mark>."""
     headline = getattr(resource, "headline", None)
     if headline:
-        text = escape(headline.replace("\r", " "))
+        # The headline quotes the stored Markdown: its marks go, the match markers stay.
+        text = escape(_FRAGMENT_MARKS.sub("", markdown_to_text(headline)))
         text = text.replace(_START, "<mark>").replace(_STOP, "</mark>")
         return mark_safe(text)  # noqa: S308  # nosec B308, B703  # escaped; only our <mark> added
-    text = " ".join(f"{resource.summary} {resource.body}".split())
+    text = f"{markdown_to_text(resource.summary)} {markdown_to_text(resource.body)}"
     text = text.replace(_START, "").replace(_STOP, "")
     lowered = text.lower()
     positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]

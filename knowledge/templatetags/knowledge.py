@@ -1,7 +1,7 @@
 from django import template
 from django.template.defaultfilters import filesizeformat
 
-from cop_platform.markdown import render_markdown
+from cop_platform.markdown import markdown_to_text, render_markdown
 
 register = template.Library()
 
@@ -10,6 +10,12 @@ register = template.Library()
 def markdown(text):
     """{{ resource.body|markdown }}: Markdown rendered and sanitised."""
     return render_markdown(text)
+
+
+@register.filter
+def plain(text):
+    """{{ resource.summary|plain }}: the words without Markdown's marks (escaped as usual)."""
+    return markdown_to_text(text)
 
 
 @register.filter

@@ -294,3 +294,26 @@ def test_the_long_select_is_drawn_and_checked_exactly_as_django_does(data):
     assert ours["community"].as_field_group() == django["community"].as_field_group()
     if data and data["community"] == "dup":  # only the first of equal values is selected
         assert str(ours["community"]).count(" selected") == 1
+
+
+def test_snippets_and_summaries_are_plain_text(client):
+    """What a person reads in the library is words, not Markdown: on PostgreSQL the headline
+    quotes the stored body, elsewhere the snippet is cut from it; both lose the marks."""
+    resource = ResourceFactory(
+        title="Falls in care homes",
+        summary="Tried in **three homes** over a _winter_.",
+        body="## Why we made it\n\nFalls rose in [three homes](https://example.org/falls).\n\n"
+        "- one\n- two",
+    )
+    indexed(resource)
+    for query in ("homes", ""):
+        page = soup(client.get(reverse("knowledge:search"), {"q": query or "falls"}))
+        card = page.select_one(".app-resource-list li")
+        text = " ".join(card.get_text(" ").split())
+        for mark in ("**", "##", "](", "_winter_"):
+            assert mark not in text, (query, text)
+        assert "three homes" in text
+    listing = soup(client.get(reverse("knowledge:library")))
+    card_text = listing.select_one(".app-resource-list").get_text(" ")
+    assert "Tried in three homes over a winter." in " ".join(card_text.split())
+    assert "**" not in card_text
