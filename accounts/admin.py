@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
+from accounts.mail import email_retry, email_stuck
 from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
 from accounts.personal_data import account_erase, export_archive
 from accounts.services import audit_log, sessions_end_all
@@ -104,12 +105,45 @@ class ProfessionAdmin(admin.ModelAdmin):
     list_editable = ["active", "position"]
 
 
+class DeliveryProblemFilter(admin.SimpleListFilter):
+    """The messages that need staff: failed for good, or stuck (their sender's lease passed
+    without an outcome; the next sweep sends them again)."""
+
+    title = "problem"
+    parameter_name = "problem"
+
+    def lookups(self, request, model_admin):
+        return [("failed", "Failed"), ("stuck", "Stuck in sending")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(status=EmailDelivery.Status.FAILED)
+        if self.value() == "stuck":
+            return queryset.filter(pk__in=email_stuck().values("pk"))
+        return queryset
+
+
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "to_address", "purpose", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
+    list_display = [
+        "created_at",
+        "to_address",
+        "purpose",
+        "status",
+        "attempts",
+        "sent_at",
+        "claimed_by",
+        "last_error",
+    ]
+    list_filter = [DeliveryProblemFilter, "status"]
     search_fields = ["to_address", "purpose"]
     readonly_fields = [f.name for f in EmailDelivery._meta.fields]
+    actions = ["retry"]
+
+    @admin.action(description="Send again (failed or stuck messages only)")
+    def retry(self, request, queryset):
+        count = email_retry(delivery_ids=queryset.values_list("pk", flat=True), actor=request.user)
+        self.message_user(request, f"{count} message(s) will be sent by the next sweep.")
 
 
 @admin.register(AuditEntry)

@@ -4,8 +4,14 @@
 unique per (recipient address, purpose): asking twice for the same purpose sends one
 message. A task queued on commit delivers it; a periodic sweep delivers any row still
 pending (its task was never published, or SMTP failed transiently), so a message
-survives a broker outage at commit time. Delivery claims the row with a conditional
-UPDATE before talking to SMTP, so two workers never send the same row: at most once.
+survives a broker outage at commit time.
+
+Delivery claims the row with a conditional UPDATE before talking to SMTP, under a lease
+(claimed_at, claimed_by), and records each message's outcome as soon as the server has
+answered. A sender that dies (killed, its database gone) leaves its claimed rows "sending";
+once the lease passes the sweep makes them pending again. So the one message that can go
+twice is the one in flight on a connection that died, after the server accepted it and
+before its row was marked sent: at most one duplicate per crashed connection; never lost.
 
 Every message tied to a preference carries a one-click unsubscribe (RFC 8058) for
 exactly that preference. Account-security messages that a person asks for themselves
@@ -13,7 +19,10 @@ exactly that preference. Account-security messages that a person asks for themse
 """
 
 import logging
+import os
 import smtplib
+import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,15 +31,16 @@ from functools import partial
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import EmailDelivery, User, by_zone, zone_of
-from cop_platform.celery import enqueue_on_commit
+from cop_platform.celery import enqueue_on_commit, publish
 
 logger = logging.getLogger(__name__)
 
@@ -355,7 +365,7 @@ def _queue_many(rendered, *, purpose, preference, attachments, deliver_here):
                     body_html=message["html"],
                     headers=message["headers"],
                     attachments=list(attachments),
-                    next_attempt_at=timezone.now() + timedelta(seconds=60),
+                    next_attempt_at=_handover_until(),
                 )
             )
     if not rows:
@@ -440,7 +450,7 @@ def _store(
                     "attachments": attachments or [],
                     # The on-commit task sends it at once; the sweep waits a minute first
                     # (or not at all if the task could not be published: see _due_now).
-                    "next_attempt_at": timezone.now() + timedelta(seconds=60),
+                    "next_attempt_at": _handover_until(),
                 },
             )
     except IntegrityError:  # a concurrent call stored it first
@@ -460,6 +470,12 @@ def _due_now(*delivery_ids):
     )
 
 
+def _handover_until():
+    """Until when a new row is left to the task queued for it (EMAIL_HANDOVER_SECONDS):
+    after that the sweep sends it, should the task have been lost with the broker."""
+    return timezone.now() + timedelta(seconds=settings.EMAIL_HANDOVER_SECONDS)
+
+
 def one_off_purpose(prefix):
     """A purpose key for a message that may legitimately be sent again (e.g. a reset link)."""
     return f"{prefix}:{uuid.uuid4().hex}"
@@ -475,13 +491,50 @@ def _is_transient(exc):
 
 
 def _backoff(attempts):
-    return timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
+    first = settings.EMAIL_RETRY_SECONDS
+    return timedelta(seconds=min(first * 2 ** (max(attempts, 1) - 1), 3600))
+
+
+# --- recording outcomes --------------------------------------------------------------------
+
+# What a database restart raises: the connection dropped, or no new one yet.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+
+
+def worker_name():
+    """Which process holds a claim: shown to staff beside a stuck row."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _with_database(write):
+    """Run `write()` (a statement recording an outcome), trying again for up to
+    EMAIL_DB_RETRY_SECONDS while the database is unreachable: a message SMTP has accepted
+    must be recorded as sent, or its row would be sent again once its lease passes."""
+    deadline = time.monotonic() + settings.EMAIL_DB_RETRY_SECONDS
+    pause = 0.2
+    while True:
+        try:
+            return write()
+        except TRANSIENT_DB_ERRORS:
+            if time.monotonic() >= deadline:
+                raise
+            logger.warning("The database is unreachable; recording again in %.1fs", pause)
+            if not db_connection.in_atomic_block:
+                db_connection.close()  # the next statement connects afresh
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _record(delivery_id, **fields):
+    """Record one message's outcome (status and the like) on its own, at once."""
+    fields.setdefault("claimed_by", "")
+    _with_database(lambda: EmailDelivery.objects.filter(pk=delivery_id).update(**fields))
 
 
 def _claim(delivery_ids):
-    """Move these rows from pending to sending, in one statement, and return {id: attempts}
-    of the rows this caller moved: only one caller can claim a row, so a message is sent at
-    most once."""
+    """Move these rows from pending to sending under a lease held by this process, in one
+    statement, and return {id: attempts} of the rows this caller moved: only one caller can
+    claim a row, so a message is sent at most once while its lease lasts."""
     ids = list(delivery_ids)
     if not ids:
         return {}
@@ -489,11 +542,52 @@ def _claim(delivery_ids):
     marks = ", ".join(["%s"] * len(ids))
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, attempts = attempts + 1 "  # noqa: S608  # nosec B608: our table name; values are parameters
-            f"WHERE id IN ({marks}) AND status = %s RETURNING id, attempts",
-            [EmailDelivery.Status.SENDING, *ids, EmailDelivery.Status.PENDING],
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, claimed_at = %s, "  # noqa: S608  # nosec B608: our table name; values are parameters
+            f"claimed_by = %s WHERE id IN ({marks}) AND status = %s RETURNING id, attempts",
+            [
+                EmailDelivery.Status.SENDING,
+                timezone.now(),
+                worker_name(),
+                *ids,
+                EmailDelivery.Status.PENDING,
+            ],
         )
         return dict(cursor.fetchall())
+
+
+def _renew(delivery_ids):
+    """Extend this process's lease on the rows of its chunk not sent yet."""
+    _with_database(
+        lambda: EmailDelivery.objects.filter(
+            pk__in=delivery_ids, status=EmailDelivery.Status.SENDING, claimed_by=worker_name()
+        ).update(claimed_at=timezone.now())
+    )
+
+
+def _release(delivery_ids, *, until):
+    """Give back rows claimed but not tried (the server refuses for now): pending again,
+    due `until`, their claim's attempt not counted."""
+    if delivery_ids:
+        _with_database(
+            lambda: EmailDelivery.objects.filter(
+                pk__in=delivery_ids, status=EmailDelivery.Status.SENDING, claimed_by=worker_name()
+            ).update(
+                status=EmailDelivery.Status.PENDING,
+                attempts=F("attempts") - 1,
+                next_attempt_at=until,
+                claimed_by="",
+            )
+        )
+
+
+def _defer(delivery_ids, *, until):
+    """Rows not claimed yet wait until `until` (the server refused, or cannot be reached)."""
+    if delivery_ids:
+        _with_database(
+            lambda: EmailDelivery.objects.filter(
+                pk__in=list(delivery_ids), status=EmailDelivery.Status.PENDING
+            ).update(next_attempt_at=until)
+        )
 
 
 def _unwanted(delivery):
@@ -528,21 +622,42 @@ def _not_sent(delivery, exc):
     if _is_transient(exc) and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
         delivery.status = EmailDelivery.Status.PENDING
         delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
-        delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+        _record(
+            delivery.pk,
+            status=delivery.status,
+            last_error=delivery.last_error,
+            next_attempt_at=delivery.next_attempt_at,
+        )
         logger.warning("E-mail %s deferred: %s", delivery.pk, delivery.last_error)
         return True
     delivery.status = EmailDelivery.Status.FAILED
-    delivery.save(update_fields=["status", "last_error"])
+    _record(delivery.pk, status=delivery.status, last_error=delivery.last_error)
     logger.error("E-mail %s failed: %s", delivery.pk, delivery.last_error)
     return False
 
 
+def _given_up(delivery):
+    """A row claimed more often than EMAIL_MAX_ATTEMPTS (its senders kept dying: a lease
+    passed each time) is failed rather than tried again."""
+    if delivery.attempts <= settings.EMAIL_MAX_ATTEMPTS:
+        return False
+    delivery.status = EmailDelivery.Status.FAILED
+    delivery.last_error = (
+        f"No outcome recorded after {delivery.attempts - 1} attempts (each sender stopped)"
+    )
+    _record(delivery.pk, status=delivery.status, last_error=delivery.last_error)
+    return True
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
 def email_deliver_many(*, delivery_ids):
     """Send these rows (those still pending), EMAIL_BATCH_SIZE to a connection to the mail
-    server, with a few statements for each of those: one claim, one read, one update of
-    those sent. Returns how many were sent. A transient failure leaves that row pending for
-    a retry and opens a new connection for the next; if the server cannot be reached, the
-    rows not yet claimed stay pending for the sweep."""
+    server: per connection one claim and one read, then one statement per message recording
+    its outcome as soon as the server answers. Returns how many were sent. One transient
+    failure leaves that row pending for a retry; two in a row mean the server refuses for
+    now, and every row left waits as long (the sweep then sends them all, in batches)."""
     return _deliver(delivery_ids)
 
 
@@ -556,48 +671,60 @@ def _deliver(delivery_ids, *, stored=None):
         try:
             connection = get_connection()
             connection.open()
-        except Exception as exc:  # the server is down: the rest stays pending for the sweep
+        except Exception as exc:  # the server is down: the rest waits for the sweep
             logger.warning("E-mail batch of %s deferred: %s", len(ids) - start, exc)
+            _defer(ids[start:], until=timezone.now() + _backoff(1))
             break
         try:
-            sent += _deliver_over(connection, ids[start : start + size], stored)
+            count, refused_until = _deliver_over(connection, ids[start : start + size], stored)
         finally:
             connection.close()
+        sent += count
+        if refused_until is not None:
+            _defer(ids[start + size :], until=refused_until)
+            break
     return sent
 
 
 def _deliver_over(connection, delivery_ids, stored):
-    sent, suppressed = [], []
-    try:
-        claimed = _claim(delivery_ids)
-        if stored is None:
-            deliveries = EmailDelivery.objects.select_related("recipient").filter(
-                pk__in=list(claimed)
-            )
-        else:
-            deliveries = [stored[pk] for pk in delivery_ids if pk in claimed]
-            for delivery in deliveries:
-                delivery.attempts = claimed[delivery.pk]
-            _refresh_recipients(deliveries)
+    """Send one chunk over one connection. Returns (number sent, None), or with the time
+    the rest must wait when the server refused two messages in a row."""
+    claimed = _claim(delivery_ids)
+    if stored is None:
+        deliveries = list(
+            EmailDelivery.objects.select_related("recipient").filter(pk__in=list(claimed))
+        )
+    else:
+        deliveries = [stored[pk] for pk in delivery_ids if pk in claimed]
         for delivery in deliveries:
-            if _unwanted(delivery):
-                suppressed.append(delivery.pk)
-                continue
-            try:
-                _message(delivery, connection).send()
-            except Exception as exc:
-                _not_sent(delivery, exc)
-                connection.close()  # reopened by the next send
-                continue
-            sent.append(delivery.pk)
-    finally:
-        EmailDelivery.objects.filter(pk__in=sent).update(
-            status=EmailDelivery.Status.SENT, sent_at=timezone.now()
-        )
-        EmailDelivery.objects.filter(pk__in=suppressed).update(
-            status=EmailDelivery.Status.SUPPRESSED
-        )
-    return len(sent)
+            delivery.attempts = claimed[delivery.pk]
+        _refresh_recipients(deliveries)
+    sent, refusals = 0, 0
+    renewed = time.monotonic()
+    for position, delivery in enumerate(deliveries):
+        if time.monotonic() - renewed > settings.EMAIL_LEASE_SECONDS / 2:
+            _renew([d.pk for d in deliveries[position:]])
+            renewed = time.monotonic()
+        if _given_up(delivery):
+            continue
+        if _unwanted(delivery):
+            _record(delivery.pk, status=EmailDelivery.Status.SUPPRESSED)
+            continue
+        try:
+            _message(delivery, connection).send()
+        except Exception as exc:
+            connection.close()  # reopened by the next send
+            refusals = refusals + 1 if _not_sent(delivery, exc) else 0
+            if refusals == 2:
+                until = delivery.next_attempt_at
+                _release([d.pk for d in deliveries[position + 1 :]], until=until)
+                return sent, until
+            continue
+        refusals = 0
+        # At once: if this process dies now, only this message can be sent twice.
+        _record(delivery.pk, status=EmailDelivery.Status.SENT, sent_at=timezone.now())
+        sent += 1
+    return sent, None
 
 
 def _refresh_recipients(deliveries):
@@ -617,12 +744,15 @@ def email_deliver(*, delivery_id, connection=None):
     Raises TransientEmailError after putting the row back to pending, so the caller (a
     task) may retry; the sweep retries it anyway once next_attempt_at passes.
     """
-    if not _claim([delivery_id]):
+    claimed = _claim([delivery_id])
+    if not claimed:
         return None
     delivery = EmailDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    if _given_up(delivery):
+        return delivery.status
     if _unwanted(delivery):
         delivery.status = EmailDelivery.Status.SUPPRESSED
-        delivery.save(update_fields=["status"])
+        _record(delivery.pk, status=delivery.status)
         return delivery.status
     try:
         _message(delivery, connection).send()
@@ -631,12 +761,20 @@ def email_deliver(*, delivery_id, connection=None):
             raise TransientEmailError(delivery.last_error) from exc
         return delivery.status
     delivery.status = EmailDelivery.Status.SENT
-    delivery.sent_at = timezone.now()
-    delivery.save(update_fields=["status", "sent_at"])
+    _record(delivery.pk, status=delivery.status, sent_at=timezone.now())
     return delivery.status
 
 
-def email_due_ids(*, limit=500):
+# --- the sweep ----------------------------------------------------------------------------
+
+
+def email_stuck():
+    """Rows whose sender's lease has passed without an outcome: it died holding them."""
+    expired = timezone.now() - timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
+    return EmailDelivery.objects.filter(status=EmailDelivery.Status.SENDING, claimed_at__lt=expired)
+
+
+def email_due_ids(*, limit=5000):
     return list(
         EmailDelivery.objects.filter(
             status=EmailDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
@@ -644,3 +782,48 @@ def email_due_ids(*, limit=500):
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def email_sweep():
+    """Send every due row: rows a dead sender held (lease passed) become pending again,
+    then every pending row that is due goes out in batches of EMAIL_BATCH_SIZE, a task each
+    so that every worker process takes part (as fast as the first attempt was), or here
+    when the broker cannot take them. A row handed to a task waits EMAIL_HANDOVER_SECONDS
+    before a later sweep sends it again. Returns how many rows were sent or handed out."""
+    from accounts.tasks import send_email_batch_task
+
+    email_stuck().update(status=EmailDelivery.Status.PENDING, next_attempt_at=timezone.now())
+    size = settings.EMAIL_BATCH_SIZE
+    published, handled = True, 0
+    while ids := email_due_ids():
+        EmailDelivery.objects.filter(pk__in=ids, status=EmailDelivery.Status.PENDING).update(
+            next_attempt_at=_handover_until()
+        )
+        for start in range(0, len(ids), size):
+            batch = ids[start : start + size]
+            # Once the broker has refused one, the rest are sent here without asking it.
+            published = published and publish(send_email_batch_task, batch)
+            if not published:
+                _deliver(batch)
+        handled += len(ids)
+    return handled
+
+
+def email_retry(*, delivery_ids, actor):
+    """Staff send failed or stuck messages again: pending at once, attempts from zero."""
+    from accounts.services import audit_log
+
+    rows = EmailDelivery.objects.filter(pk__in=list(delivery_ids)).filter(
+        Q(status=EmailDelivery.Status.FAILED) | Q(pk__in=email_stuck().values("pk"))
+    )
+    with transaction.atomic():
+        chosen = list(rows.select_for_update().values_list("pk", flat=True))
+        EmailDelivery.objects.filter(pk__in=chosen).update(
+            status=EmailDelivery.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            claimed_by="",
+        )
+        if chosen:
+            audit_log(actor=actor, action="email.retry", data={"deliveries": chosen})
+    return len(chosen)

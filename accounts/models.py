@@ -193,7 +193,10 @@ class EmailDelivery(models.Model):
     """The outbox and delivery log: one row per (recipient, purpose), so no e-mail goes twice.
 
     A row is written in the caller's transaction, sent by a task queued on commit, and
-    swept up by a periodic job if that task never ran.
+    swept up by a periodic job if that task never ran. A sender claims a row for a lease
+    (claimed_at, claimed_by) before talking to SMTP and records its outcome as soon as the
+    server answers; a row still "sending" once its lease has passed belonged to a sender
+    that died, and the sweep hands it out again.
     """
 
     class Status(models.TextChoices):
@@ -221,6 +224,9 @@ class EmailDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=dj_timezone.now)
+    # The lease of the sender that moved the row to "sending": when, and which process.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

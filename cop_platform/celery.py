@@ -12,7 +12,10 @@ from functools import partial
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import close_old_connections, transaction
+from kombu.exceptions import OperationalError as BrokerError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 
@@ -36,6 +39,18 @@ def _database_connection_as_for_a_request(sender=None, **kwargs):
     if request is not None and not getattr(request, "is_eager", False):
         close_old_connections()
 
+
+# Every task retries when the database or the broker is briefly away (a restart, a failover):
+# a few times, waiting 1, 2, 4, 8, 16 seconds (with jitter, at most a minute), then gives up
+# with the error in the worker's log. Each one's work is recorded in the database first (the
+# outbox, a digest run), so what a task gave up on is picked up by its periodic sweep.
+RETRY_TRANSIENT = {
+    "autoretry_for": (DatabaseOperationalError, DatabaseInterfaceError, BrokerError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 # Publishing gives up quickly: the sweep will catch what was not published.
 PUBLISH_OPTIONS = {

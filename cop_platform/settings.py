@@ -243,6 +243,21 @@ EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
 # Bulk mail (digests, minutes, reminders) is sent in batches of this many, one task and one
 # SMTP connection each.
 EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)
+# A sender's claim on outbox rows (and a worker's on a digest batch) lasts this long,
+# renewed while it works: rows still held once it has passed belonged to a process that
+# died, and the sweep hands them out again. Longer than a batch takes; the fault tests
+# shorten it.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
+# How long the sweep leaves a pending row to the task queued for it before sending it
+# itself (the task may have been lost with the broker).
+EMAIL_HANDOVER_SECONDS = env.int("EMAIL_HANDOVER_SECONDS", default=60)
+# The first wait after a transient SMTP failure; doubled at each attempt, at most an hour.
+EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
+# How long a sender keeps trying to record a message's outcome while the database is
+# unreachable (a restart), before it stops sending.
+EMAIL_DB_RETRY_SECONDS = env.int("EMAIL_DB_RETRY_SECONDS", default=60)
+# People per digest batch (one task, and one record of progress, each).
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=1000)
 
 # --- Accounts and sign-in ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

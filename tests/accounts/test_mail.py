@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.mail.backends import locmem
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import (
@@ -16,8 +17,9 @@ from accounts.mail import (
     email_queue_many,
     unsubscribe_token_read,
 )
-from accounts.models import EmailDelivery, User
+from accounts.models import AuditEntry, EmailDelivery, User
 from accounts.tasks import send_email_task, sweep_pending_emails_task
+from tests.conftest import soup
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -333,9 +335,10 @@ def test_a_batch_delivered_by_its_builder_is_sent_as_rendered_without_reading_it
     )
     assert sent.extra_headers == stored.headers
     assert stored.status == EmailDelivery.Status.SENT and stored.attempts == 1
-    # Per connection of 50: the claim, the recipients' preferences, the rows marked sent.
+    # Per connection of 50: the claim and the recipients' preferences; then each message
+    # recorded sent on its own, as soon as the server accepted it.
     statements = [q["sql"] for q in queries]
-    assert len(statements) == 6, statements
+    assert len(statements) == 2 * 2 + 60, statements
     table = EmailDelivery._meta.db_table
     assert not [s for s in statements if s.startswith("SELECT") and table in s]
 
@@ -455,3 +458,226 @@ def test_messages_are_inserted_as_a_values_list_not_as_arrays():
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and "UNNEST" not in inserts[0].upper()
     assert all('a "quoted" agenda' in d.body_text for d in EmailDelivery.objects.all())
+
+
+# --- leases, outcomes recorded at once, catch-up, staff --------------------------------------
+
+
+def test_a_row_left_sending_by_a_dead_sender_goes_once_its_lease_has_passed(
+    user, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The sender claimed the row and died before SMTP (kill -9): the sweep leaves the row
+    while the lease lasts, then sends it, once."""
+    from accounts.mail import _claim
+
+    settings.EMAIL_LEASE_SECONDS = 300
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = queue(user)
+    assert _claim([delivery.pk]) == {delivery.pk: 1}  # ...and the process dies here
+    with time_machine.travel(timezone.now() + timedelta(seconds=200)):
+        assert sweep_pending_emails_task() == 0
+    assert mailoutbox == []
+    with time_machine.travel(timezone.now() + timedelta(seconds=301)):
+        assert sweep_pending_emails_task() == 1
+        assert sweep_pending_emails_task() == 0
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.claimed_by) == ("sent", 2, "")
+    assert len(mailoutbox) == 1
+
+
+def test_a_row_whose_senders_keep_dying_is_failed_for_staff_to_see(
+    user, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.mail import _claim
+
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = queue(user)
+    _claim([delivery.pk])  # the sender dies...
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status="pending")  # (the sweep)
+    _claim([delivery.pk])  # ...and the next one too
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        sweep_pending_emails_task()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "No outcome recorded" in delivery.last_error
+    assert mailoutbox == []
+
+
+class RecordingBackend(locmem.EmailBackend):
+    """The test backend, noting the statuses of the outbox each time a message goes."""
+
+    seen = []
+
+    def send_messages(self, messages):
+        RecordingBackend.seen.append(
+            dict(EmailDelivery.objects.values_list("to_address", "status"))
+        )
+        return super().send_messages(messages)
+
+
+@pytest.mark.parametrize("deliver_here", [False, True])
+def test_each_message_is_recorded_sent_before_the_next_goes(
+    settings, mailoutbox, django_capture_on_commit_callbacks, deliver_here
+):
+    """Not at the end of the chunk: a sender killed after the third message leaves the
+    first three recorded, and only the one in flight can be sent again."""
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail.RecordingBackend"
+    RecordingBackend.seen = []
+    people = UserFactory.create_batch(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue_many(
+            messages=[(person, {"body": "x"}) for person in people],
+            purpose="notice:bulk",
+            template="test_notice",
+            preference="meeting_reminders",
+            deliver_here=deliver_here,
+        )
+    assert len(mailoutbox) == 5
+    for position, statuses in enumerate(RecordingBackend.seen):
+        sent = [a for a, status in statuses.items() if status == "sent"]
+        assert len(sent) == position, statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_is_recorded_once_the_database_is_back(user, settings, mailoutbox):
+    """The database drops as the server accepts the message (a restart): the sender waits
+    for it and records the message sent, so the sweep does not send it again."""
+    from django.db import OperationalError, connection
+
+    settings.EMAIL_DB_RETRY_SECONDS = 10
+    delivery = EmailDelivery.objects.create(
+        to_address=user.email, recipient=user, purpose="notice:1", subject="s", body_text="t"
+    )
+    failures = []
+
+    def restarting(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and "sent_at" in sql and len(failures) < 2:
+            failures.append(sql)
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(restarting):
+        assert email_deliver(delivery_id=delivery.pk) == "sent"
+    assert len(failures) == 2
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.attempts == 1
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        assert sweep_pending_emails_task() == 0
+    assert len(mailoutbox) == 1
+
+
+class RefusingBackend(CountingBackend):
+    """A server answering 451 to every message while `refusing` is set."""
+
+    refusing = True
+    tried = 0
+
+    def send_messages(self, messages):
+        if RefusingBackend.refusing:
+            RefusingBackend.tried += 1
+            raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (451, b"Try again later")})
+        return super().send_messages(messages)
+
+
+def test_after_a_temporary_refusal_every_row_goes_at_the_next_attempt(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The server refuses for a while: two refusals in a row, and every other row waits as
+    long, with no attempt spent; the next sweep sends them all, in batches, at once."""
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail.RefusingBackend"
+    settings.EMAIL_BATCH_SIZE = 50
+    RefusingBackend.refusing, RefusingBackend.tried, CountingBackend.opened = True, 0, 0
+    people = UserFactory.create_batch(120)
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue_many(
+            messages=[(person, {"body": "x"}) for person in people],
+            purpose="notice:bulk",
+            template="test_notice",
+            preference="meeting_reminders",
+            deliver_here=True,
+        )
+    assert RefusingBackend.tried == 2 and mailoutbox == []
+    rows = EmailDelivery.objects.all()
+    assert set(rows.values_list("status", flat=True)) == {"pending"}
+    assert sorted(rows.values_list("attempts", flat=True)).count(0) == 118
+    retry_at = rows.order_by("-next_attempt_at")[0].next_attempt_at
+    assert retry_at > timezone.now() + timedelta(seconds=30)  # the first back-off
+    assert rows.filter(next_attempt_at__gte=retry_at - timedelta(seconds=1)).count() == 120
+    RefusingBackend.refusing, CountingBackend.opened = False, 0
+    with time_machine.travel(retry_at + timedelta(seconds=1)):
+        assert sweep_pending_emails_task() == 120
+    assert len(mailoutbox) == 120 and CountingBackend.opened == 3
+
+
+def test_the_sweep_sends_every_due_row_not_a_fixed_number_a_run(settings, mailoutbox):
+    """After an outage thousands may be due: one sweep sends them all (it used to take 500
+    a minute, and a 30-second refusal delayed a large digest by hours)."""
+    settings.EMAIL_BATCH_SIZE = 100
+    EmailDelivery.objects.bulk_create(
+        EmailDelivery(
+            to_address=f"person{n}@example.org",
+            purpose="notice:catch-up",
+            subject="s",
+            body_text="t",
+            next_attempt_at=timezone.now() - timedelta(seconds=1),
+        )
+        for n in range(1200)
+    )
+    assert sweep_pending_emails_task() == 1200
+    assert len(mailoutbox) == 1200
+    assert sweep_pending_emails_task() == 0
+
+
+def test_staff_see_failed_and_stuck_messages_with_their_errors_and_retry_them(
+    client, settings, mailoutbox
+):
+    settings.EMAIL_LEASE_SECONDS = 300
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    long_ago = timezone.now() - timedelta(hours=1)
+    failed, stuck, busy, sent = (
+        EmailDelivery.objects.create(
+            to_address=f"{name}@example.org",
+            purpose="notice:admin",
+            subject="s",
+            body_text="t",
+            status=status,
+            attempts=attempts,
+            last_error=error,
+            claimed_at=claimed_at,
+            claimed_by="worker-1:42" if claimed_at else "",
+        )
+        for name, status, attempts, error, claimed_at in (
+            ("failed", "failed", 6, "SMTPRecipientsRefused: 451 Try again later", None),
+            ("stuck", "sending", 1, "", long_ago),
+            ("busy", "sending", 1, "", timezone.now()),
+            ("sent", "sent", 1, "", None),
+        )
+    )
+    client.force_login(staff)
+    url = reverse("admin:accounts_emaildelivery_changelist")
+    page = soup(client.get(url, {"problem": "failed"}))
+    assert "451 Try again later" in page.get_text()
+    assert "failed@example.org" in page.get_text() and "sent@example.org" not in page.get_text()
+    page = soup(client.get(url, {"problem": "stuck"}))
+    assert "stuck@example.org" in page.get_text() and "busy@example.org" not in page.get_text()
+
+    response = client.post(
+        url,
+        {
+            "action": "retry",
+            "_selected_action": [failed.pk, stuck.pk, busy.pk, sent.pk],
+        },
+    )
+    assert response.status_code == 302
+    statuses = dict(EmailDelivery.objects.values_list("to_address", "status"))
+    assert statuses == {
+        "failed@example.org": "pending",
+        "stuck@example.org": "pending",
+        "busy@example.org": "sending",  # its sender is alive: not taken from it
+        "sent@example.org": "sent",
+    }
+    assert AuditEntry.objects.get(action="email.retry").data == {
+        "deliveries": sorted([failed.pk, stuck.pk])
+    }
+    assert sweep_pending_emails_task() == 2
+    assert sorted(m.to[0] for m in mailoutbox) == ["failed@example.org", "stuck@example.org"]
