@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         # Seconds between sweeps; the Redis outage test runs it every few seconds.
         "schedule": env.float("EMAIL_SWEEP_SECONDS", default=60.0),
     },
+    # Finishes digest runs: builds the batches whose task was lost (a broker restarted
+    # empty) or whose worker died (its lease passed), and closes runs that are all sent.
+    "digest-resume": {
+        "task": "dashboard.tasks.resume_digests_task",
+        "schedule": env.float("EMAIL_SWEEP_SECONDS", default=60.0),
+    },
     # Finds the meetings whose reminder is due and sends each registered person one
     # (a scan of the database, not tasks scheduled ahead: safe to run twice or late).
     "meeting-reminders": {"task": "meetings.tasks.send_due_reminders_task", "schedule": 300.0},

@@ -3,29 +3,38 @@
 Recipients are taken in batches, each built with a fixed number of queries. Each person
 gets at most one digest per period (the outbox's purpose key is the period), so the job
 can run twice, or again after a worker died mid-batch, and carries on where it stopped.
-Nothing new, no e-mail."""
+Nothing new, no e-mail.
 
+Each period's job is recorded before any task is published (DigestRun, one DigestBatch per
+batch of people): a batch is claimed under a lease, built and stored in the outbox in one
+transaction, then delivered by the worker that built it. The periodic sweep (digest_resume)
+builds what a lost task or a dead worker left, and closes the run once everything is sent."""
+
+import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import transaction
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from accounts.mail import email_queue_many
+from accounts.mail import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from accounts.models import EmailDelivery, User, by_zone
 from communities.models import Membership
 from cop_platform.celery import publish
 from dashboard.feed import feed_for
+from dashboard.models import DigestBatch, DigestRun
 
-# People per task. A batch reads every new item of its people's communities, and a few
-# hundred people already span most communities of a large network: that read, and writing
-# each item's lines, cost the same for 200 people as for 1,000, so larger batches share them
-# more widely. Each is delivered EMAIL_BATCH_SIZE to a connection by the task that built it.
-BATCH = 1000
+logger = logging.getLogger(__name__)
+
+# People per batch (DIGEST_BATCH_SIZE, 1,000). A batch reads every new item of its people's
+# communities, and a few hundred people already span most communities of a large network:
+# that read, and writing each item's lines, cost the same for 200 people as for 1,000, so
+# larger batches share them more widely. Each is delivered EMAIL_BATCH_SIZE to a connection
+# by the task that built it.
 PERIOD = {User.Digest.DAILY: timedelta(days=1), User.Digest.WEEKLY: timedelta(days=7)}
 
 
@@ -191,47 +200,196 @@ def digest_batch(users, *, frequency, now):
 
 
 def digest_batch_ids(*, frequency, ids, now):
-    """digest_batch for these people (a task's batch, by id)."""
+    """digest_batch for these people (a batch, by id)."""
     users = list(User.objects.filter(pk__in=ids).order_by("pk"))
     return digest_batch(users, frequency=frequency, now=now)
 
 
 def recipient_batches(frequency):
-    """This period's recipients, as lists of at most BATCH ids in id order (keyset pages)."""
-    after = 0
+    """This period's recipients, as lists of at most DIGEST_BATCH_SIZE ids in id order
+    (keyset pages)."""
+    after, size = 0, settings.DIGEST_BATCH_SIZE
     while True:
-        ids = list(recipients(frequency).filter(pk__gt=after).values_list("pk", flat=True)[:BATCH])
+        ids = list(recipients(frequency).filter(pk__gt=after).values_list("pk", flat=True)[:size])
         if not ids:
             return
         yield ids
         after = ids[-1]
 
 
+# --- the job and its record -----------------------------------------------------------------
+
+
+def digest_run_plan(*, frequency, now):
+    """This period's run, with its batches planned (every recipient's id, in the database)
+    in one transaction: asking again while it runs returns it as it is; asking again once it
+    is done plans it afresh, and the outbox keeps those who had theirs from a second."""
+    period = period_key(frequency, now)
+    with transaction.atomic():
+        run, created = DigestRun.objects.select_for_update().get_or_create(
+            period=period, defaults={"frequency": frequency, "started_at": now}
+        )
+        if created or run.state != DigestRun.State.BUILDING:
+            run.batches.all().delete()
+            DigestBatch.objects.bulk_create(
+                DigestBatch(run=run, number=number, user_ids=ids)
+                for number, ids in enumerate(recipient_batches(frequency), start=1)
+            )
+            run.state, run.started_at, run.finished_at = DigestRun.State.BUILDING, now, None
+            run.save(update_fields=["state", "started_at", "finished_at"])
+    return run
+
+
 def digest_fan_out(*, frequency, now=None):
-    """This period's recipients, split into batches of BATCH, each built and queued by a task
-    of its own so that every worker process takes part. A batch whose task cannot be
-    published (broker down) is built here instead. Returns the number of batches."""
+    """Plan this period's run (or find it) and publish a task for each of its batches left
+    to build, so that every worker process takes part; a batch whose task cannot be
+    published (broker down) is built here. Returns the number of batches published or built.
+    A task lost after publishing (a broker restarted empty) is published again by the sweep
+    (digest_resume) once EMAIL_HANDOVER_SECONDS have passed."""
+    run = digest_run_plan(frequency=frequency, now=now or timezone.now())
+    return _hand_out(run, run.batches.filter(_buildable()))
+
+
+def digest_resume():
+    """The periodic sweep of digest runs: publish again each batch left planned for longer
+    than EMAIL_HANDOVER_SECONDS (its task was lost) or held by a worker whose lease passed
+    (it died), and close each run whose batches are all built and whose digests have all
+    left the outbox. Safe to run at any time, and twice. Returns the batches handed out."""
+    handed = 0
+    for run in DigestRun.objects.filter(state=DigestRun.State.BUILDING):
+        stale = timezone.now() - timedelta(seconds=settings.EMAIL_HANDOVER_SECONDS)
+        waiting = run.batches.filter(_buildable()).exclude(
+            state=DigestBatch.State.PLANNED, published_at__gte=stale
+        )
+        handed += _hand_out(run, waiting)
+        _close(run)
+    return handed
+
+
+def _buildable(*, mine=False):
+    """Batches to build: planned, or held by a worker whose lease has passed (or, with
+    `mine`, by this process, whose earlier attempt has ended: a task trying again)."""
+    expired = timezone.now() - timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
+    held = (
+        Q(claimed_at__lt=expired) | Q(claimed_by=worker_name())
+        if mine
+        else Q(claimed_at__lt=expired)
+    )
+    return Q(state=DigestBatch.State.PLANNED) | (Q(state=DigestBatch.State.BUILDING) & held)
+
+
+def _hand_out(run, batches):
     from dashboard.tasks import send_digest_batch_task
 
-    now = now or timezone.now()
-    batches = 0
-    for ids in recipient_batches(frequency):
-        publish(
-            send_digest_batch_task,
-            frequency,
-            ids,
-            now.isoformat(),
-            on_failure=partial(digest_batch_ids, frequency=frequency, ids=ids, now=now),
+    ids = list(batches.order_by("number").values_list("pk", flat=True))
+    DigestBatch.objects.filter(pk__in=ids).update(published_at=timezone.now())
+    published = True
+    for batch_id in ids:
+        # Once the broker has refused one, the rest are built here without asking it.
+        published = published and publish(send_digest_batch_task, batch_id)
+        if not published:
+            digest_batch_build(batch_id=batch_id)
+    return len(ids)
+
+
+def _claim(batch_id):
+    """Take this batch to build, under a lease, if nobody holds it: True if taken."""
+    return bool(
+        DigestBatch.objects.filter(_buildable(mine=True), pk=batch_id).update(
+            state=DigestBatch.State.BUILDING,
+            claimed_at=timezone.now(),
+            claimed_by=worker_name(),
+            attempts=F("attempts") + 1,
         )
-        batches += 1
-    return batches
+    )
+
+
+def digest_batch_build(*, batch_id):
+    """Build one batch of a run (if it is still to build and nobody holds it) and deliver
+    it here. Its digests and the batch's new state are written in one transaction: a worker
+    that dies while building leaves the batch to be built again, whole, once its lease has
+    passed; one that dies while delivering leaves the rest in the outbox, for its sweep.
+    Returns how many digests the batch queued."""
+    if not _claim(batch_id):
+        return 0
+    batch = DigestBatch.objects.select_related("run").get(pk=batch_id)
+    if batch.attempts > settings.EMAIL_MAX_ATTEMPTS:
+        return _failed(batch, f"Not built after {batch.attempts - 1} attempts")
+    run = batch.run
+    try:
+        with transaction.atomic():
+            queued = digest_batch_ids(
+                frequency=run.frequency, ids=batch.user_ids, now=run.started_at
+            )
+            DigestBatch.objects.filter(pk=batch_id).update(
+                state=DigestBatch.State.BUILT, queued=queued, claimed_by="", last_error=""
+            )
+        # Committed, and delivered by the callback the outbox left on commit.
+    except TRANSIENT_DB_ERRORS:
+        raise  # the task tries again; if it cannot, the lease passes and the sweep does
+    except Exception as exc:  # a fault of this batch's data or templates: staff must see it
+        logger.exception("Digest batch %s of %s failed", batch.number, run.period)
+        _failed(batch, f"{exc.__class__.__name__}: {exc}")
+        raise
+    DigestBatch.objects.filter(pk=batch_id, state=DigestBatch.State.BUILT).update(
+        state=DigestBatch.State.DELIVERED
+    )
+    return queued
+
+
+def _failed(batch, error):
+    DigestBatch.objects.filter(pk=batch.pk).update(
+        state=DigestBatch.State.FAILED, last_error=error[:2000], claimed_by=""
+    )
+    return 0
+
+
+def _close(run):
+    """Done once no batch is left to build and none of its digests is still to send."""
+    batches = run.batches.all()
+    if batches.filter(state__in=[DigestBatch.State.PLANNED, DigestBatch.State.BUILDING]).exists():
+        return
+    unsent = EmailDelivery.objects.filter(
+        purpose=f"digest:{run.period}",
+        status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING],
+    )
+    if unsent.exists():
+        return
+    batches.filter(state=DigestBatch.State.BUILT).update(state=DigestBatch.State.DELIVERED)
+    failed = batches.filter(state=DigestBatch.State.FAILED).exists()
+    run.state = DigestRun.State.FAILED if failed else DigestRun.State.DONE
+    run.finished_at = timezone.now()
+    run.save(update_fields=["state", "finished_at"])
+
+
+def digest_progress(run):
+    """{state: number of batches} of a run, for staff."""
+    return dict(run.batches.values_list("state").annotate(n=Count("pk")).order_by())
+
+
+def digest_batches_retry(*, batch_ids, actor):
+    """Staff build failed batches again: planned, attempts from zero, their run reopened."""
+    from accounts.services import audit_log
+
+    with transaction.atomic():
+        batches = DigestBatch.objects.filter(pk__in=list(batch_ids), state=DigestBatch.State.FAILED)
+        chosen = list(batches.values_list("pk", flat=True))
+        DigestBatch.objects.filter(pk__in=chosen).update(
+            state=DigestBatch.State.PLANNED, attempts=0, published_at=None
+        )
+        DigestRun.objects.filter(batches__pk__in=chosen).update(
+            state=DigestRun.State.BUILDING, finished_at=None
+        )
+        if chosen:
+            audit_log(actor=actor, action="digest.retry", data={"batches": chosen})
+    return len(chosen)
 
 
 def digest_send(*, frequency, now=None):
-    """Every batch built here, one after another (the same batches as digest_fan_out, for a
-    shell or a test). Returns how many digests were queued."""
-    now = now or timezone.now()
-    return sum(
-        digest_batch_ids(frequency=frequency, ids=ids, now=now)
-        for ids in recipient_batches(frequency)
-    )
+    """The period's run, every batch built here, one after another (for a shell or a test).
+    Returns how many digests were queued."""
+    run = digest_run_plan(frequency=frequency, now=now or timezone.now())
+    ids = run.batches.filter(_buildable()).order_by("number").values_list("pk", flat=True)
+    queued = sum(digest_batch_build(batch_id=batch_id) for batch_id in list(ids))
+    _close(run)
+    return queued

@@ -171,12 +171,12 @@ def test_home_query_count_is_constant(client, django_assert_max_num_queries, siz
 
 
 def test_the_digest_job_fans_out_a_task_per_batch_and_builds_inline_without_a_broker(
-    monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+    monkeypatch, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from dashboard import digest
+    from dashboard.models import DigestBatch
     from dashboard.tasks import send_digest_batch_task
 
-    monkeypatch.setattr(digest, "BATCH", 2)
+    settings.DIGEST_BATCH_SIZE = 2
     community = CommunityFactory()
     people = [UserFactory(digest_frequency="weekly") for _ in range(5)]
     for person in people:
@@ -187,11 +187,12 @@ def test_the_digest_job_fans_out_a_task_per_batch_and_builds_inline_without_a_br
     monkeypatch.setattr(
         send_digest_batch_task,
         "apply_async",
-        lambda args, **kw: (published.append(args[1]), original(args=args, **kw))[1],
+        lambda args, **kw: (published.append(args[0]), original(args=args, **kw))[1],
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert send_digests_task("weekly") == 3
-    assert [len(ids) for ids in published] == [2, 2, 1]
+    batches = DigestBatch.objects.in_bulk(published)
+    assert [len(batches[pk].user_ids) for pk in published] == [2, 2, 1]
     assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
 
     # Next week, with the broker down: each batch is built by the job itself.
