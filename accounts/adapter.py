@@ -1,12 +1,32 @@
 """allauth hooks: sign-up stores our profile fields, and its e-mails go through our outbox."""
 
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.mail import email_queue_rendered, one_off_purpose
-from accounts.models import User
+from accounts.models import User, zone_of
 from accounts.services import audit_log, organisation_get_or_create
+
+
+@dataclass(frozen=True)
+class MailSite:
+    """The site as allauth's templates read it (`current_site.name`, `.domain`), taken from
+    our settings: a request's Host header never decides what an e-mail says or links to."""
+
+    name: str
+    domain: str
+
+
+def absolute_url(path):
+    return settings.SITE_URL + path
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,13 +45,52 @@ class AccountAdapter(DefaultAccountAdapter):
                 audit_log(actor=user, action="account.signup", target=user)
         return user
 
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key):
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute_url(path.replace("UID-KEY", quote(key)))
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        # allauth does not pass on whose account changed: our templates greet them.
+        context = {"user": user, **(context or {})}
+        super().send_notification_mail(template_prefix, user, context, email)
+
+    def mail_context(self, email, context, *, recipient):
+        """What every account e-mail reads: what allauth's own send_mail adds (request,
+        email, current_site), what our e-mails read (recipient, site_name, site_url), the
+        links an account message may offer, and then what the caller passed."""
+        return {
+            "request": allauth_context.request,
+            "email": email,
+            "current_site": MailSite(settings.SITE_NAME, urlsplit(settings.SITE_URL).netloc),
+            "recipient": recipient,
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "links": {
+                "sign_in": absolute_url(reverse("account_login")),
+                "sign_up": absolute_url(reverse("account_signup")),
+                "reset_password": absolute_url(reverse("account_reset_password")),
+                "sessions": absolute_url(reverse("usersessions_list")),
+                "account": absolute_url(reverse("accounts:overview")),
+            },
+            **context,
+        }
+
     def send_mail(self, template_prefix, email, context):
-        message = self.render_mail(template_prefix, email, context)
+        recipient = context.get("user")
+        if not isinstance(recipient, User):
+            recipient = User.objects.filter(email__iexact=email).first()
+        # Times (when a change was made) in the person's own time zone, as the pages show them.
+        with timezone.override(zone_of(recipient)):
+            message = self.render_mail(
+                template_prefix, email, self.mail_context(email, context, recipient=recipient)
+            )
         html = ""
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
                 html = content
-        recipient = User.objects.filter(email__iexact=email).first()
         # Account-security messages a person asked for: transactional, no unsubscribe.
         email_queue_rendered(
             to_address=email,
