@@ -252,6 +252,31 @@ def test_archived_community_is_read_only_with_a_banner(convener_client):
     assert response.status_code == 302
 
 
+def _links_on(client, url):
+    """Every link of the page's main content to a page of the site."""
+    page = soup(client.get(url))
+    return {
+        a["href"].split("#")[0]
+        for a in page.select("main a[href^='/']")
+        if not a["href"].startswith(("/static/", "/accounts/logout"))
+    }
+
+
+@pytest.mark.parametrize("archived", [False, True])
+def test_a_convener_is_offered_no_link_to_a_missing_page(convener_client, archived):
+    """A community with no meeting yet offers its conveners to schedule one, unless it is
+    archived: then nothing on its page leads to a page that answers 'not found'."""
+    community = convener_client.community
+    if archived:
+        community.status = Community.Status.ARCHIVED
+        community.save()
+    links = _links_on(convener_client, reverse("communities:detail", args=[community.slug]))
+    schedule = reverse("meetings:schedule", args=[community.slug])
+    assert (schedule in links) is not archived
+    missing = [url for url in links if convener_client.get(url).status_code == 404]
+    assert missing == []
+
+
 def test_phase_change_shows_in_the_timeline(convener_client):
     community = convener_client.community
     response = convener_client.post(
