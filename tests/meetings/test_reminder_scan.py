@@ -1,0 +1,57 @@
+"""The reminder scan after a fault: its progress is the outbox, written a meeting at a time
+before any task is published, so a scan the database interrupted is finished by its retry,
+and each person still gets one reminder."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from accounts.models import EmailDelivery
+from meetings import services
+from meetings.tasks import send_due_reminders_task
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_scan_the_database_interrupted_is_finished_by_its_retry(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    community = CommunityFactory()
+    lead = MembershipFactory(community=community, role="convener").user
+    people = UserFactory.create_batch(2)
+    for title in ("Falls huddle", "Sepsis huddle"):
+        start = timezone.now() + timedelta(hours=20)
+        meeting = services.meeting_schedule(
+            actor=lead,
+            community=community,
+            title=title,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
+        for person in people:
+            services.registration_create(meeting=meeting, user=person)
+    mailoutbox.clear()
+    inserts = []
+
+    def restarting(execute, sql, params, many, context):
+        if sql.startswith("INSERT") and "emaildelivery" in sql:
+            inserts.append(sql)
+            if len(inserts) == 2:  # the second meeting's reminders: the server restarts
+                raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with (
+        connection.execute_wrapper(restarting),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        result = send_due_reminders_task.apply(throw=False)
+    assert result.successful() and len(inserts) == 4  # the first again, then the second
+    reminders = sorted((m.to[0], m.subject) for m in mailoutbox)
+    assert len(reminders) == 4 and len(set(reminders)) == 4
+    assert EmailDelivery.objects.filter(purpose__startswith="meeting-reminder").count() == 4
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert send_due_reminders_task() == 0  # the next scan: nothing more to do
