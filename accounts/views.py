@@ -58,10 +58,9 @@ def profile_edit(request):
 @require_http_methods(["GET", "POST"])
 def preferences_edit(request):
     user = request.user
-    initial = {
-        "digest_frequency": user.digest_frequency,
-        "meeting_reminders": user.meeting_reminders,
-    }
+    # Every switch drawn with its saved value: a box left out is drawn unticked, and saving
+    # the form would switch that e-mail off.
+    initial = {name: getattr(user, name) for name in PreferencesForm.base_fields}
     form = PreferencesForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.user_preferences_update(user=user, actor=user, **form.cleaned_data)

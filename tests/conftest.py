@@ -163,3 +163,22 @@ def programme(db):
     programme = programme_create_for(network=network, manager=manager)
     programme.manager = manager
     return programme
+
+
+def as_the_browser_sends_it(form):
+    """The values a browser submits for a form as drawn: inputs, checked boxes, the selected
+    option of each select, textareas."""
+    data = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        name, kind = field["name"], field.get("type", "")
+        if field.name == "select":
+            chosen = field.select("option[selected]") or field.select("option")[:1]
+            data.setdefault(name, []).extend(o.get("value", o.get_text()) for o in chosen)
+        elif field.name == "textarea":
+            data.setdefault(name, []).append(field.get_text())
+        elif kind in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value", "on"))
+        elif kind not in ("submit", "file"):
+            data.setdefault(name, []).append(field.get("value", ""))
+    return data

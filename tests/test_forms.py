@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from cop_platform.forms import DateInput, DateTimeInput
-from tests.conftest import soup
+from tests.conftest import as_the_browser_sends_it, soup
 from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory
 
 PROJECT_APPS = [
@@ -64,25 +64,6 @@ def test_the_widgets_write_iso_values():
     assert 'value="2027-08-03T09:30"' in rendered and 'type="datetime-local"' in rendered
 
 
-def _as_the_browser_sends_it(form):
-    """The values a browser submits for a form as drawn: inputs, checked boxes, the selected
-    option of each select, textareas."""
-    data = {}
-    for field in form.select("input[name], select[name], textarea[name]"):
-        name, kind = field["name"], field.get("type", "")
-        if field.name == "select":
-            chosen = field.select("option[selected]") or field.select("option")[:1]
-            data.setdefault(name, []).extend(o.get("value", o.get_text()) for o in chosen)
-        elif field.name == "textarea":
-            data.setdefault(name, []).append(field.get_text())
-        elif kind in ("checkbox", "radio"):
-            if field.has_attr("checked"):
-                data.setdefault(name, []).append(field.get("value", "on"))
-        elif kind not in ("submit", "file"):
-            data.setdefault(name, []).append(field.get("value", ""))
-    return data
-
-
 @pytest.mark.django_db
 def test_editing_a_resource_keeps_its_review_date(client):
     community = CommunityFactory()
@@ -93,7 +74,7 @@ def test_editing_a_resource_keeps_its_review_date(client):
     url = reverse("knowledge:resource_edit", args=[resource.pk])
     form = soup(client.get(url)).select_one("main form[method=post]")
     assert form.select_one("input[name=review_date]")["value"] == review.isoformat()
-    response = client.post(url, _as_the_browser_sends_it(form))
+    response = client.post(url, as_the_browser_sends_it(form))
     assert response.status_code == 302, soup(response).select(".nhsuk-error-message")
     resource.refresh_from_db()
     assert resource.review_date == review
