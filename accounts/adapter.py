@@ -57,6 +57,17 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {"user": user, **(context or {})}
         super().send_notification_mail(template_prefix, user, context, email)
 
+    def add_message(self, request, level, message_template=None, message_context=None, **kw):
+        # allauth adds "We have sent an e-mail to ..." only when it sent one, and it sends
+        # none to an address it wrote to a few minutes before (its confirm_email limit).
+        # After a sign-up that notice would tell a taken address, recently written to, from
+        # a new one; the page after sign-up says the same thing whatever happened.
+        if message_template == "account/messages/email_confirmation_sent.txt" and (
+            message_context or {}
+        ).get("signup"):
+            return
+        super().add_message(request, level, message_template, message_context, **kw)
+
     def mail_context(self, email, context, *, recipient):
         """What every account e-mail reads: what allauth's own send_mail adds (request,
         email, current_site), what our e-mails read (recipient, site_name, site_url), the

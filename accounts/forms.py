@@ -1,8 +1,9 @@
 from allauth.account import forms as allauth_forms
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import Organisation, Profession, Region, User, timezone_choices
+from accounts.services import organisation_get_or_create
 
 ORGANISATION_HELP = (
     "If your organisation is not in the list, leave it empty and type its name below."
@@ -85,15 +86,17 @@ class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
                 field.error_messages["invalid"] = invalid
         self.order_fields(self.field_order)
 
-    def validate_unique_email(self, value):
-        # Sign-up says plainly that an address is taken (a person needs to know to sign in
-        # instead); password reset keeps allauth's enumeration protection.
-        email = super().validate_unique_email(value)
+    def try_save(self, request):
+        # A taken address gets the answer a new one gets (allauth creates nothing and
+        # e-mails the owner instead). What creating the account would have done that anyone
+        # can notice is done anyway: the password hashed (the slowest step, which would
+        # otherwise show in the time the answer takes) and a typed organisation added to
+        # the list that this page shows to everyone.
         if self.account_already_exists:
-            raise ValidationError(
-                "An account with this e-mail address already exists. Sign in, or reset your password if you have forgotten it"
-            )
-        return email
+            make_password(self.cleaned_data["password1"])
+            if not self.cleaned_data.get("organisation"):
+                organisation_get_or_create(name=self.cleaned_data["organisation_name"])
+        return super().try_save(request)
 
     def clean(self):
         return self._clean_organisation(super().clean())

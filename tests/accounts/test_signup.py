@@ -2,8 +2,11 @@
 gets a clear message by the field and creates nothing."""
 
 import re
+import uuid
 
 import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.urls import reverse
 
 from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
@@ -11,6 +14,16 @@ from tests.conftest import error_summary, field_error, soup
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _own_limits(settings):
+    # allauth counts sign-ups per client address and e-mails per address in the cache, with
+    # no prefix of its own: each test gets a cache namespace of its own.
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture
@@ -122,13 +135,115 @@ def test_bad_input_gets_a_message_by_the_field_and_creates_nothing(
     assert not User.objects.exists() and mailoutbox == [] and not EmailDelivery.objects.exists()
 
 
-def test_duplicate_email_is_refused_clearly(client, organisation, mailoutbox):
-    UserFactory(email="jo@example.nhs.uk")
-    response = signup(client, form_data(organisation, email="JO@example.nhs.uk"))
-    error = field_error(soup(response), "id_email")
-    assert "already exists" in error
+def page_text(page):
+    """What a person reads on a page: its title and the words of its body."""
+    return " ".join(page.title.get_text(" ").split()), " ".join(page.body.get_text(" ").split())
+
+
+def signup_as_a_stranger(client, organisation, email, **overrides):
+    """Sign up with a fresh browser and follow the answer to the page a person lands on."""
+    client.logout()
+    client.cookies.clear()
+    response = signup(client, form_data(organisation, email=email, **overrides))
+    landed = client.get(response.url) if response.status_code == 302 else response
+    title, text = page_text(soup(landed))
+    # The page may repeat the address that was typed: that tells nothing new.
+    return response, landed, title, re.sub(re.escape(email), "ADDRESS", text, flags=re.I)
+
+
+@pytest.mark.parametrize(
+    ("verified", "written_to_just_now"), [(True, False), (False, False), (True, True)]
+)
+def test_taken_address_gets_the_same_answer_as_a_new_one(
+    client,
+    organisation,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    verified,
+    written_to_just_now,
+):
+    UserFactory(email="jo@example.nhs.uk", verified=verified)
+    if written_to_just_now:
+        # Someone tried minutes ago: allauth does not write to the owner again so soon.
+        signup_as_a_stranger(client, organisation, "jo@example.nhs.uk")
+        mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = signup_as_a_stranger(client, organisation, "sam@example.nhs.uk")
+        taken = signup_as_a_stranger(client, organisation, "JO@example.nhs.uk")
+    (new_response, new_page, *new_text), (taken_response, taken_page, *taken_text) = new, taken
+    assert new_response.status_code == taken_response.status_code == 302
+    assert new_response.url == taken_response.url == reverse("account_email_verification_sent")
+    assert set(new_response.cookies) == set(taken_response.cookies)
+    assert new_page.status_code == taken_page.status_code == 200
+    assert new_text == taken_text
+    assert soup(taken_page).find("h1").get_text(strip=True) == "Check your e-mail"
+    # Nothing on the way says that the address is taken.
+    for response in (new_response, new_page, taken_response, taken_page):
+        words = response.content.decode().lower()
+        assert not any(w in words for w in ("already exists", "already has", "taken")), words
+    # No second account, and each address got its own e-mail (the owner's at most once in
+    # a few minutes).
     assert User.objects.filter(email__iexact="jo@example.nhs.uk").count() == 1
-    assert mailoutbox == []
+    assert sorted(m.to[0] for m in mailoutbox) == (
+        ["sam@example.nhs.uk"]
+        if written_to_just_now
+        else ["jo@example.nhs.uk", "sam@example.nhs.uk"]
+    )
+
+
+def test_owner_of_a_taken_address_is_told_and_given_sign_in_and_reset_links(
+    client, organisation, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://cop.example.org"
+    UserFactory(email="jo@example.nhs.uk", name="Jo Owner")
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, form_data(organisation, email="jo@example.nhs.uk"))
+    (message,) = mailoutbox
+    assert message.to == ["jo@example.nhs.uk"]
+    assert (
+        message.subject
+        == f"Someone tried to create an account with your address on {settings.SITE_NAME}"
+    )
+    html = message.alternatives[0][0]
+    for body in (message.body, html):
+        assert "jo@example.nhs.uk" in body
+        assert "https://cop.example.org/accounts/login/" in body
+        assert "https://cop.example.org/accounts/password/reset/" in body
+        assert "confirm-email" not in body  # no new account to verify
+    links = [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a")]
+    assert "https://cop.example.org/accounts/login/" in links
+    assert "https://cop.example.org/accounts/password/reset/" in links
+    assert EmailDelivery.objects.get().recipient.name == "Jo Owner"
+
+
+class CountingHasher(MD5PasswordHasher):
+    """A real hasher that counts the passwords it hashes."""
+
+    algorithm = "counting_md5"
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def test_taken_address_costs_the_same_password_work(client, organisation, settings):
+    # Hashing a password is the slowest step of a sign-up: skipping it for a taken
+    # address would tell the address apart by the time the answer takes.
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    UserFactory(email="jo@example.nhs.uk")
+    for email in ("sam@example.nhs.uk", "jo@example.nhs.uk"):
+        CountingHasher.calls = 0
+        signup(client, form_data(organisation, email=email))
+        assert CountingHasher.calls == 1, email
+
+
+def test_typed_organisation_is_listed_whether_or_not_the_address_is_taken(client):
+    # The organisation list is public (on this page): an organisation added only for a
+    # new address would tell a taken one apart.
+    UserFactory(email="jo@example.nhs.uk")
+    signup(client, form_data(None, email="jo@example.nhs.uk", organisation_name="Hillside Surgery"))
+    assert Organisation.objects.filter(name="Hillside Surgery").exists()
 
 
 def test_unverified_account_cannot_sign_in(client, organisation):

@@ -65,7 +65,7 @@ def test_sign_up_verify_sign_in_edit_profile_sign_out(page, mailoutbox):
     page.get_by_label("Password", exact=True).fill("a-long-unusual-passphrase")
     page.get_by_label("Password again").fill("a-long-unusual-passphrase")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
     assert_accessible(page)
 
     assert len(mailoutbox) == 1
