@@ -5,6 +5,10 @@ AppConfig.ready() (lower apps never import higher ones):
 
     register(name="meetings", export=fn(user) -> JSON-able, files=fn(user) -> [(name, storage name)],
              erase=fn(user, remove_contributions) -> None)
+
+An erase function that drops rows naming stored files hands each file to
+cop_platform.uploads.delete_file_on_commit: the bytes go when the whole erasure commits,
+and stay if it rolls back (the rows still name them).
 """
 
 import io

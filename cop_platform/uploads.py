@@ -5,23 +5,34 @@ archives: we confirm them by the archive's member names (and ODT by its `mimetyp
 member), after checking the archive cannot unpack into something huge (a zip bomb) or
 name paths outside itself. Text must decode as UTF-8 with no NUL bytes and must not be
 markup (HTML and SVG can carry scripts). A virus scanner (UPLOAD_SCANNER) runs last, if
-one is configured. Callers store only what passed, under a name of their own.
+one is configured. Callers store only what passed, under a random name (store()): the name
+the person chose is kept on the row, sanitised, for display and as the download name only.
+A file that is replaced or removed is deleted once the change commits
+(delete_file_on_commit()), never before and never if it rolls back.
 """
 
 import hashlib
 import io
+import logging
 import lzma
 import re
+import uuid
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePath
 
 import puremagic
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.text import get_valid_filename
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
@@ -282,8 +293,69 @@ def check_upload(upload):
         if getattr(upload, "_scanned_clean", None) != digest:
             scanner(data, upload.name or "")
             upload._scanned_clean = digest
-    stem = PurePath(upload.name or "file").stem or "file"
-    safe = get_valid_filename(stem)[:120] or "file"
     return CheckedFile(
-        extension=kind, content_type=CONTENT_TYPES[kind], size=size, name=f"{safe}.{kind}"
+        extension=kind,
+        content_type=CONTENT_TYPES[kind],
+        size=size,
+        name=download_name(upload.name, kind),
     )
+
+
+def download_name(name, extension):
+    """The person's file name made safe to show and to offer as a download name: no folders,
+    only letters, digits, "-", "_" and ".", no leading dot, and the extension we detected
+    (whatever the name claimed). A name with nothing usable left becomes "file"."""
+    stem = PurePath((name or "").replace("\\", "/")).stem
+    try:
+        safe = get_valid_filename(stem)
+    except SuspiciousFileOperation:  # nothing left of it, or only "." or ".."
+        safe = ""
+    safe = safe.lstrip(".")[:120] or "file"
+    return f"{safe}.{extension}"
+
+
+def store(upload, *, folder, storage=None):
+    """Check the upload, then save its bytes as <folder>/<random hex>.<detected extension>.
+
+    Returns (stored name, CheckedFile). The stored name says nothing of the person's file
+    name, so no one can choose or guess where a file lands; show and offer checked.name.
+    """
+    checked = check_upload(upload)
+    upload.seek(0)
+    storage = storage or default_storage
+    stored = storage.save(f"{folder}/{uuid.uuid4().hex}.{checked.extension}", upload)
+    return stored, checked
+
+
+@contextmanager
+def stored_upload(upload, *, folder, storage=None):
+    """store() around the transaction that records the file: if the block raises, no row
+    names the file and it is deleted again. (A transaction around the block that rolls back
+    later, after the block succeeded, leaves it stored but named by nothing.)"""
+    storage = storage or default_storage
+    stored, checked = store(upload, folder=folder, storage=storage)
+    try:
+        yield stored, checked
+    except BaseException:
+        _delete_file(storage, stored)
+        raise
+
+
+def _delete_file(storage, name):
+    try:
+        storage.delete(name)
+    except OSError:
+        # No row names the file any more: left behind, it is an unreachable copy, which is
+        # no reason to fail the request that dropped it.
+        logger.exception("Could not delete the stored file %s", name)
+
+
+def delete_file_on_commit(storage, name, *, using=None):
+    """Delete a stored file's bytes once the current transaction commits (at once outside one).
+
+    For a file that a row no longer names (replaced, removed, its row erased). If the
+    transaction rolls back, the row still names the file and it stays.
+    """
+    if not name:
+        return
+    transaction.on_commit(partial(_delete_file, storage, name), using=using, robust=True)

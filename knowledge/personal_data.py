@@ -1,3 +1,4 @@
+from cop_platform.uploads import delete_file_on_commit
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
 
 
@@ -37,8 +38,9 @@ def files(user):
 def erase(user, *, remove_contributions):
     if not remove_contributions:
         return  # they stay, attributed to "Former member"
+    # The bytes go once the erasure commits: if it rolls back, the rows still name them.
     for version in ResourceVersion.objects.filter(resource__owner=user).exclude(file=""):
-        version.file.delete(save=False)
+        delete_file_on_commit(version.file.storage, version.file.name)
     Resource.objects.filter(owner=user).delete()
     Story.objects.filter(author=user).delete()
     Comment.objects.filter(author=user).delete()
