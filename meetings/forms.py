@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from accounts.models import User
 from cop_platform import uploads
@@ -209,6 +210,7 @@ class MinutesForm(forms.Form):
         required=False,
         help_text="A PDF or Word (.docx) file, up to 20 MB.",
     )
+    remove_document = forms.BooleanField(label="Remove the minutes document", required=False)
     previous_minutes_agreed = forms.BooleanField(
         label="The minutes of the previous meeting were agreed", required=False
     )
@@ -225,8 +227,18 @@ class MinutesForm(forms.Form):
     )
     new_action_due = forms.DateField(label="Due date", required=False, widget=DateInput())
 
-    def __init__(self, *args, members, open_actions, **kwargs):
+    def __init__(self, *args, members, open_actions, current_document="", **kwargs):
         super().__init__(*args, **kwargs)
+        if current_document:
+            self.fields["document"].label = "Replace the minutes document (optional)"
+            # Help text is rendered as HTML: the name is escaped.
+            self.fields["document"].help_text = format_html(
+                "The current document is {}. {}",
+                current_document,
+                self.fields["document"].help_text,
+            )
+        else:
+            del self.fields["remove_document"]
         self.fields["new_action_owner"].queryset = members
         self.open_actions = {a.pk: a for a in open_actions}
         self.fields["closed"].choices = [(a.pk, a.description) for a in open_actions]
@@ -259,6 +271,10 @@ class MinutesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("remove_document") and cleaned.get("document"):
+            self.add_error(
+                "remove_document", "Choose a new document or remove the current one, not both"
+            )
         if (cleaned.get("new_action_owner") or cleaned.get("new_action_due")) and not cleaned.get(
             "new_action"
         ):
@@ -280,6 +296,7 @@ class MinutesForm(forms.Form):
             "notes": d["notes"],
             "decisions": d["decisions"],
             "document": d["document"],
+            "remove_document": d.get("remove_document", False),
             "previous_minutes_agreed": d["previous_minutes_agreed"],
             "actions": actions,
             "closed": [self.open_actions[int(pk)] for pk in d["closed"]],

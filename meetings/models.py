@@ -166,6 +166,12 @@ class Registration(models.Model):
         return f"{self.user} → {self.meeting} ({self.status})"
 
 
+def minutes_document_path(instance, filename):
+    """A random name, whatever the file was called: meetings.services stores the checked
+    upload as minutes/<hex>.<detected extension>; this keeps any other way in random too."""
+    return f"minutes/{uuid.uuid4().hex}"
+
+
 class Minutes(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -174,8 +180,13 @@ class Minutes(models.Model):
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
     notes = models.TextField(blank=True, help_text="Markdown")
     decisions = models.TextField(blank=True, help_text="One per line")
-    document = models.FileField(upload_to="minutes/", blank=True)
-    document_name = models.CharField(max_length=255, blank=True)
+    document = models.FileField(upload_to=minutes_document_path, blank=True)
+    document_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The uploaded file's own name, sanitised: shown and offered as the download "
+        "name only (the file is stored under a random name).",
+    )
     previous_minutes_agreed = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -15,6 +15,7 @@ from accounts.mail import email_queue, email_queue_same
 from accounts.models import User
 from accounts.services import audit_log
 from communities.models import Membership
+from cop_platform import uploads
 from meetings.ical import meeting_ics
 from meetings.models import ActionItem, CalendarFeed, Meeting, MeetingSeries, Minutes, Registration
 
@@ -292,27 +293,48 @@ def attendance_record(*, meeting, actor, attended_ids, walk_in_users=()):
 # --- minutes and action points -----------------------------------------------------------------
 
 
+def minutes_save(*, meeting, document=None, **fields):
+    """Save the draft: notes, decisions, a document (new, replacing the one before, or
+    removed), new action points, and which open actions from earlier meetings are now done
+    (closed) or carried on. The keyword arguments are _minutes_save's.
+
+    A new document is checked and stored under a random name first (no file work while
+    the row is locked), its own name kept for display and download only; if the save
+    fails, the new file is deleted again. The document it replaces, or the one removed, is
+    deleted once the save commits; if it rolls back, the row still names the old one.
+    """
+    if document is None:
+        return _minutes_save(meeting=meeting, document=None, **fields)
+    storage = Minutes._meta.get_field("document").storage
+    with uploads.stored_upload(document, folder="minutes", storage=storage) as (stored, checked):
+        return _minutes_save(meeting=meeting, document=(stored, checked.name), **fields)
+
+
 @transaction.atomic
-def minutes_save(
+def _minutes_save(
     *,
     meeting,
     actor,
     notes,
     decisions,
     previous_minutes_agreed,
-    document=None,
+    document,
+    remove_document=False,
     actions=(),
     closed=(),
     carried=(),
 ):
-    """Save the draft: notes, decisions, a document, new action points, and which open
-    actions from earlier meetings are now done (closed) or carried on."""
-    minutes, _ = Minutes.objects.get_or_create(meeting=meeting)
+    """minutes_save once a new document is stored: document is (stored name, download
+    name), or None to keep the current one (or remove it, with remove_document)."""
+    minutes, _ = Minutes.objects.select_for_update().get_or_create(meeting=meeting)
     minutes.notes, minutes.decisions = notes, decisions
     minutes.previous_minutes_agreed = previous_minutes_agreed
-    if document is not None:
-        minutes.document = document
-        minutes.document_name = document.name
+    document_change = None
+    if document is not None or (remove_document and minutes.document):
+        old = minutes.document.name
+        minutes.document, minutes.document_name = document or ("", "")
+        uploads.delete_file_on_commit(minutes.document.storage, old)
+        document_change = "remove" if document is None else "replace" if old else "add"
     minutes.save()
     for action in actions:
         ActionItem.objects.create(community=meeting.community, meeting=meeting, **action)
@@ -322,7 +344,14 @@ def minutes_save(
     ):
         action.status, action.done_at, action.closed_in = ActionItem.Status.DONE, now, meeting
         action.save(update_fields=["status", "done_at", "closed_in"])
-    _audit(actor, "minutes.save", meeting, new_actions=len(actions), closed=len(closed))
+    _audit(
+        actor,
+        "minutes.save",
+        meeting,
+        new_actions=len(actions),
+        closed=len(closed),
+        **({"document": document_change} if document_change else {}),
+    )
     return minutes
 
 

@@ -2,7 +2,6 @@
 then a form, then one service."""
 
 import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -337,6 +336,7 @@ def minutes_edit(request, pk):
         initial=initial,
         members=_members(meeting),
         open_actions=open_actions,
+        current_document=minutes.document_name if minutes and minutes.document else "",
     )
     if request.method == "POST" and form.is_valid():
         services.minutes_save(meeting=meeting, actor=request.user, **form.service_kwargs())
@@ -368,10 +368,14 @@ def minutes_document(request, pk):
         or not (minutes.is_published or permissions.can_manage(request.user, meeting))
     ):
         raise Http404("No document")
-    response = FileResponse(
-        minutes.document.open("rb"), as_attachment=True, filename=minutes.document_name or "minutes"
-    )
+    try:
+        handle = minutes.document.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing") from exc
+    # Stored under a random name; offered under the uploaded file's own (sanitised) name.
+    response = FileResponse(handle, as_attachment=True, filename=minutes.document_name or "minutes")
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
