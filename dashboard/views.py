@@ -1,8 +1,6 @@
-import csv
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -10,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.services import user_home_visited
 from cop_platform.access import AccessDenied
-from cop_platform.http import csv_safe
+from cop_platform.http import table_download
 from dashboard import figures, selectors
 from dashboard.forms import DashboardFilterForm
 
@@ -40,16 +38,6 @@ def _sort(rows, key):
             rows, key=lambda r: (r["last_activity"] is None, r["last_activity"] or 0), reverse=False
         )
     return rows
-
-
-def _csv(filename, header, lines):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for line in lines:
-        writer.writerow([csv_safe(v) for v in line])
-    return response
 
 
 def programme_dashboard(request):
@@ -84,6 +72,16 @@ def programme_dashboard(request):
         return cached("spread", lambda: figures.spread(ids, viewer=request.user), request.user.pk)
 
     export = request.GET.get("export")
+
+    def _csv(filename, header, rows):
+        # Every table downloads as CSV or, with format=xlsx, as an Excel workbook.
+        return table_download(
+            name=filename.removesuffix(".csv"),
+            header=header,
+            rows=rows,
+            fmt=request.GET.get("format", "csv"),
+        )
+
     if export == "communities":
         return _csv(
             "communities.csv",
@@ -153,7 +151,9 @@ def programme_dashboard(request):
         )
     query = request.GET.copy()
     query.pop("export", None)
+    query.pop("format", None)
     query = query.urlencode()
+    query_prefix = f"{query}&" if query else ""
 
     def drawn():
         rows = table()
@@ -165,6 +165,7 @@ def programme_dashboard(request):
                     "rows": rows,
                     "flags": figures.FLAGS,
                     "query": query,
+                    "query_prefix": query_prefix,
                     "headline": cached(
                         "headline",
                         lambda: figures.headline(
@@ -201,5 +202,6 @@ def programme_dashboard(request):
             "figures_html": mark_safe(page["figures"]),  # noqa: S308  # nosec B308, B703
             "programmes": programmes,
             "query": query,
+            "query_prefix": query_prefix,
         },
     )

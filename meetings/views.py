@@ -1,7 +1,6 @@
 """Thin views over meetings: permission helpers first (404 for what one may not see),
 then a form, then one service."""
 
-import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -16,7 +15,7 @@ from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
 from cop_platform.access import AccessDenied
 from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, csv_safe, form_page, posted
+from cop_platform.http import TABLE_FORMATS, add_service_errors, form_page, posted, table_download
 from cop_platform.markdown import render_markdown
 from cop_platform.ratelimits import rate_limit
 from meetings import forms, ical, permissions, selectors, services
@@ -408,23 +407,22 @@ def my_actions(request):
 
 def attended(request):
     registrations = selectors.attended_meetings(user=request.user)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="meetings-attended.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["Date", "Community or network", "Meeting", "Duration (minutes)", "Topic"])
-        for r in registrations:
-            m = r.meeting
-            writer.writerow(
+    if request.GET.get("format") in TABLE_FORMATS:
+        return table_download(
+            name="meetings-attended",
+            header=["Date", "Community or network", "Meeting", "Duration (minutes)", "Kind"],
+            rows=(
                 [
-                    m.starts_at.date().isoformat(),
-                    csv_safe(m.host_name),
-                    csv_safe(m.title),
-                    m.duration_minutes,
-                    csv_safe(m.get_kind_display()),
+                    r.meeting.starts_at.date().isoformat(),
+                    r.meeting.host_name,
+                    r.meeting.title,
+                    r.meeting.duration_minutes,
+                    r.meeting.get_kind_display(),
                 ]
-            )
-        return response
+                for r in registrations
+            ),
+            fmt=request.GET["format"],
+        )
     return render(request, "meetings/attended.html", {"registrations": registrations})
 
 

@@ -119,7 +119,9 @@ def test_private_content_stays_out(client, network):
     client.force_login(network.manager)
     body = client.get(reverse("dashboard:programme")).content.decode()
     assert "Secret protocol" not in body and "A members-only resource of Closed Group" in body
-    spread = client.get(reverse("dashboard:programme") + "?export=spread").content.decode()
+    spread = client.get(reverse("dashboard:programme") + "?export=spread").content.decode(
+        "utf-8-sig"
+    )
     assert "Secret protocol" not in spread
 
 
@@ -129,7 +131,7 @@ def test_csv_matches_the_page_and_the_database(client, network):
         MembershipFactory(community=a)
     client.force_login(network.manager)
     response = client.get(reverse("dashboard:programme") + "?phase=unite&export=communities")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["Community"] for r in rows] == ["Alpha"]
     assert (
         int(rows[0]["Members"])
@@ -154,7 +156,9 @@ def test_dashboard_query_count_is_constant(client, network, django_assert_max_nu
 def test_csv_cells_cannot_run_as_formulas(client, network):
     healthy(network, name='=HYPERLINK("http://example.org")')
     client.force_login(network.manager)
-    body = client.get(reverse("dashboard:programme") + "?export=communities").content.decode()
+    body = client.get(reverse("dashboard:programme") + "?export=communities").content.decode(
+        "utf-8-sig"
+    )
     assert "'=HYPERLINK" in body
 
 
@@ -190,7 +194,9 @@ def test_programme_progress_on_the_dashboard_and_in_csv(client, network):
     rows = list(
         csv.DictReader(
             io.StringIO(
-                client.get(reverse("dashboard:programme") + "?export=programmes").content.decode()
+                client.get(reverse("dashboard:programme") + "?export=programmes").content.decode(
+                    "utf-8-sig"
+                )
             )
         )
     )
@@ -395,8 +401,8 @@ def test_the_order_and_the_filters_are_drawn_apart(client, network):
         "Alpha",
     ]
     assert (
-        page.select_one("a[href$='export=communities']")["href"]
-        == "?sort=members&export=communities"
+        page.select_one("a[href*='export=communities']")["href"]
+        == "?sort=members&export=communities&format=csv"
     )
     page = soup(client.get(url + "?phase=unite"))
     assert [a.get_text() for a in page.select(".app-dashboard-table tbody td:first-child a")] == [

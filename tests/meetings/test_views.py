@@ -232,8 +232,10 @@ def test_attended_record_csv(client):
         meeting=meeting, actor=lead, attended_ids=[Registration.objects.get(user=member).pk]
     )
     client.force_login(member)
-    body = client.get(reverse("meetings:attended") + "?format=csv").content.decode()
+    body = client.get(reverse("meetings:attended") + "?format=csv").content.decode("utf-8-sig")
     assert "Monthly meeting" in body and "120" in body
+    # The kind of meeting, named as such (it sat under "Topic").
+    assert body.splitlines()[0] == "Date,Community or network,Meeting,Duration (minutes),Kind"
     assert "Monthly meeting" in client.get(reverse("meetings:attended")).content.decode()
 
 
