@@ -19,6 +19,11 @@ from django.conf import settings
 from django.urls import reverse
 
 PRODID = "-//Communities of Practice//Meetings//EN"
+# Every event's UID is "meeting-<the meeting's random uid>@" this, for ever. Calendar clients
+# follow an event by its UID: one that followed SITE_URL would make every meeting a new event
+# in every subscribed calendar the day the site moved to another port or domain. The random
+# uid makes it unique; this text only has to stay the same, so it must never change.
+UID_DOMAIN = "communities-of-practice"
 # RFC 5545 allows no control characters in text except tab; line breaks are escaped.
 # Some clients end a line at a vertical tab or a file separator, which would let a meeting
 # title smuggle in an ATTENDEE or a whole event.
@@ -94,7 +99,7 @@ def _utc(moment):
     )
 
 
-def _event(lines, meeting, *, with_joining_link, host):
+def _event(lines, meeting, *, with_joining_link):
     url = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
     agenda = _clean(meeting.agenda).strip()
     description = [agenda] if agenda else []
@@ -109,7 +114,7 @@ def _event(lines, meeting, *, with_joining_link, host):
     lines.append("DTSTART:" + _utc(meeting.starts_at))
     lines.append("DTEND:" + _utc(meeting.ends_at))
     lines.append("DTSTAMP:" + _utc(meeting.updated_at))
-    lines.append(_fold("UID:" + _escape(f"meeting-{meeting.uid}@{host}")))
+    lines.append(f"UID:meeting-{meeting.uid}@{UID_DOMAIN}")
     lines.append(f"SEQUENCE:{meeting.sequence}")
     lines.append(_fold("DESCRIPTION:" + _escape(_clean("\n\n".join(description)))))
     if location:
@@ -119,10 +124,6 @@ def _event(lines, meeting, *, with_joining_link, host):
     lines.append("END:VEVENT")
 
 
-def _host():
-    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
-
-
 def _text(lines):
     return "\r\n".join(lines) + "\r\n"
 
@@ -130,7 +131,6 @@ def _text(lines):
 def calendar(meetings, *, name, joining_link_for=()):
     """A calendar of `meetings` (bytes); joining links only for the meeting ids in
     joining_link_for."""
-    host = _host()
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -139,7 +139,7 @@ def calendar(meetings, *, name, joining_link_for=()):
         _fold("X-WR-CALNAME:" + _escape(_clean(name))),
     ]
     for meeting in meetings:
-        _event(lines, meeting, with_joining_link=meeting.pk in joining_link_for, host=host)
+        _event(lines, meeting, with_joining_link=meeting.pk in joining_link_for)
     lines.append("END:VCALENDAR")
     return _text(lines).encode()
 
@@ -152,6 +152,6 @@ def meeting_ics(meeting, *, with_joining_link):
         "PRODID:" + PRODID,
         "METHOD:" + ("CANCEL" if meeting.is_cancelled else "PUBLISH"),
     ]
-    _event(lines, meeting, with_joining_link=with_joining_link, host=_host())
+    _event(lines, meeting, with_joining_link=with_joining_link)
     lines.append("END:VCALENDAR")
     return _text(lines)

@@ -47,9 +47,8 @@ def _text(value):
 
 def _reference_event(meeting, *, with_joining_link):
     event = Event()
-    host = django_settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
     url = django_settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
-    event.add("uid", f"meeting-{meeting.uid}@{host}")
+    event.add("uid", f"meeting-{meeting.uid}@communities-of-practice")
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", meeting.updated_at)
     event.add("dtstart", meeting.starts_at)
@@ -206,8 +205,8 @@ def test_times_are_written_in_utc_whatever_their_zone():
 
 
 @override_settings(SITE_URL="https://cop.example.org")
-def test_the_uid_and_url_name_the_site():
+def test_the_url_names_the_site_and_the_uid_does_not():
     meeting = unsaved_meeting()
     event = Calendar.from_ical(ical.meeting_ics(meeting, with_joining_link=False)).walk("VEVENT")[0]
-    assert str(event["UID"]) == f"meeting-{meeting.uid}@cop.example.org"
+    assert str(event["UID"]) == f"meeting-{meeting.uid}@communities-of-practice"
     assert str(event["URL"]) == "https://cop.example.org/meetings/7/"
