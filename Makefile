@@ -43,6 +43,10 @@ migrate: setup
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Links in e-mails and calendar files name the address being served: SITE_URL follows PORT
+# unless it is set (for the server and the worker alike, which writes the e-mails).
+run worker: export SITE_URL ?= http://127.0.0.1:$(PORT)
+
 # Serves the site and runs a real Celery worker with its embedded scheduler beside it
 # (filesystem broker by default, Redis when REDIS_URL is set). Ctrl+C stops both.
 run: seed
