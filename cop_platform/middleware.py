@@ -1,8 +1,10 @@
 """Cross-cutting request handling: security headers, session time-outs, MFA for the
-privileged. Configured in settings; each is tested in tests/test_security.py."""
+privileged (tested in tests/test_security.py); the HTTP methods the site answers
+(tests/test_http_protocol.py). Configured in settings."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 
@@ -51,4 +53,22 @@ class PrivilegedMFAMiddleware:
                     "Your role needs two-factor authentication: set up an authenticator app to carry on.",
                 )
                 return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class AllowedMethodsMiddleware:
+    """Refuse every HTTP method the site does not use, with 405 and an Allow header, before
+    any view sees the request. Pages are read with GET (and HEAD) and every form posts: no
+    view takes PUT, PATCH or DELETE, and nothing answers OPTIONS, since the site serves no
+    cross-origin requests and so has no preflight to answer. TRACE would echo the request
+    back, cookies included."""
+
+    ALLOWED = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.ALLOWED:
+            return HttpResponseNotAllowed(self.ALLOWED)
         return self.get_response(request)
