@@ -1,11 +1,14 @@
 """Cross-cutting request handling: security headers, session time-outs, MFA for the
 privileged (tested in tests/test_security.py); the HTTP methods the site answers
-(tests/test_http_protocol.py). Configured in settings."""
+(tests/test_http_protocol.py) and the load balancer's health probe (tests/test_healthz.py).
+Configured in settings."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
+
+from cop_platform import health
 
 
 class PermissionsPolicyMiddleware:
@@ -71,4 +74,21 @@ class AllowedMethodsMiddleware:
     def __call__(self, request):
         if request.method not in self.ALLOWED:
             return HttpResponseNotAllowed(self.ALLOWED)
+        return self.get_response(request)
+
+
+class HealthCheckMiddleware:
+    """Answer the load balancer's probe (GET or HEAD /healthz) before anything checks the
+    Host header: the probe calls each instance by its own address (http://10.0.3.7:8000/healthz),
+    which is not in ALLOWED_HOSTS and need not be, since the answer names no host and links
+    nowhere. Placed before CommonMiddleware, whose host check would answer it with a 400;
+    and before the sessions, the sign-in and the rate limits, which a probe has no use for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        health.prepare()
+
+    def __call__(self, request):
+        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+            return health.healthz(request)
         return self.get_response(request)

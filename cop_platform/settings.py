@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # 405 for any method but GET, HEAD and POST, before anything else reads the request.
     "cop_platform.middleware.AllowedMethodsMiddleware",
+    # /healthz answered here, before CommonMiddleware checks the Host against ALLOWED_HOSTS.
+    "cop_platform.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -429,6 +431,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Whenever SECURE_SSL_REDIRECT is on: the load balancer probes each instance over plain HTTP
+# inside the private network (docs/deploy.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

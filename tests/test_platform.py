@@ -46,7 +46,7 @@ def test_healthz_reports_each_component(client):
 @pytest.mark.django_db
 def test_healthz_is_503_when_the_database_is_unreachable(client):
     with mock.patch(
-        "cop_platform.health.connection.cursor", side_effect=OperationalError("connection refused")
+        "cop_platform.health._database", side_effect=OperationalError("connection refused")
     ):
         response = client.get("/healthz")
     assert response.status_code == 503
