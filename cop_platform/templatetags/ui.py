@@ -43,3 +43,30 @@ def select_options(optgroups):
         if group_name:
             parts.append("\n  </optgroup>")
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703  # every value escaped above
+
+
+class _DetailsNode(template.Node):
+    def __init__(self, parts):
+        self.parts = parts
+
+    def render(self, context):
+        # Each part is rendered (and escaped) by its own template nodes; empty ones are left
+        # out, so no line ever starts or ends with a separator.
+        items = [text for text in (part.render(context).strip() for part in self.parts) if text]
+        if not items:
+            return ""
+        return mark_safe(  # noqa: S308  # nosec B308, B703  # joined parts the template escaped
+            '<span class="nhsuk-body-s app-details">' + " · ".join(items) + "</span>"
+        )
+
+
+@register.tag
+def details(parser, token):
+    """The line of details under a title: {% details %}{{ a }}{% sep %}{% if b %}{{ b }}{% endif
+    %}{% sep %}{{ c }}{% enddetails %} writes "a · b · c" with a separator between the parts
+    that are not empty, and none before the first."""
+    parts = []
+    while True:
+        parts.append(parser.parse(("sep", "enddetails")))
+        if parser.next_token().contents == "enddetails":
+            return _DetailsNode(parts)

@@ -105,10 +105,10 @@ def test_the_home_page_lists_them_with_my_status(client, person_and_meetings):
         "Network event",
         "Later",
     ]
-    assert texts[0].endswith("not registered") and "· Mine ·" in texts[0]
+    assert texts[0].endswith("not registered") and "Mine ·" in texts[0]
     assert texts[1].endswith("· registered")
-    assert "· Elsewhere ·" in texts[2] and texts[2].endswith("· registered")
-    assert "· The Network ·" in texts[3] and texts[3].endswith("on the waiting list")
+    assert "Elsewhere ·" in texts[2] and texts[2].endswith("· registered")
+    assert "The Network ·" in texts[3] and texts[3].endswith("on the waiting list")
     assert items[1].a["href"] == reverse("meetings:detail", args=[made["next"].pk])
 
 
