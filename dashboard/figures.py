@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -160,7 +160,7 @@ def community_table(communities, *, now=None):
     }
     adoptions = dict(
         Adoption.objects.filter(resource_community__in=ids)
-        .exclude(community=F("resource_community"))
+        .elsewhere()
         .values("resource_community")
         .annotate(n=Count("pk"))
         .values_list("resource_community", "n")
@@ -319,8 +319,8 @@ def spread(ids, *, viewer):
     from knowledge.permissions import resources_visible_to
 
     adoptions = list(
-        Adoption.objects.filter(resource__community__in=ids)
-        .exclude(community=F("resource__community"))
+        Adoption.objects.filter(resource_community__in=ids)
+        .elsewhere()
         .select_related("resource", "resource__community", "organisation", "community")
         .order_by("-created_at")[:100]
     )
@@ -336,9 +336,16 @@ def spread(ids, *, viewer):
             else f"A members-only resource of {a.resource.community.name}",
             "resource_id": a.resource_id if a.resource_id in visible else None,
             "from": a.resource.community.name,
-            "to": a.community.name
-            if a.community
-            else (a.organisation.name if a.organisation else ""),
+            # Who took it up: the organisation and the community, as far as either is known
+            # (the community alone made rows of different organisations look the same).
+            "to": ", ".join(
+                name
+                for name in (
+                    a.organisation.name if a.organisation else "",
+                    a.community.name if a.community else "",
+                )
+                if name
+            ),
             "when": a.created_at,
         }
         for a in adoptions

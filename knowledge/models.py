@@ -8,7 +8,7 @@ network. Its own visibility never widens its community's: see knowledge.permissi
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -139,6 +139,19 @@ class ResourceVersion(models.Model):
         return f"{self.resource} v{self.number}"
 
 
+class AdoptionQuerySet(models.QuerySet):
+    def elsewhere(self):
+        """Adoptions beyond the community that made the resource: by another community, or
+        by an organisation on its own (no community named). The one definition behind every
+        "adopted elsewhere" figure, list and export. A network's resource has no community:
+        every adoption of it is elsewhere."""
+        return self.filter(
+            Q(community__isnull=True)
+            | Q(resource_community__isnull=True)
+            | ~Q(community=F("resource_community"))
+        )
+
+
 class Adoption(models.Model):
     """'We adopted this': an organisation and/or a community took the resource up."""
 
@@ -161,6 +174,8 @@ class Adoption(models.Model):
     resource_community = models.ForeignKey(
         Community, null=True, on_delete=models.CASCADE, related_name="+", editable=False
     )
+
+    objects = AdoptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

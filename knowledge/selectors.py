@@ -444,6 +444,7 @@ def resource_detail(*, user, resource):
         organisations=Count("organisation", distinct=True),
         communities=Count("community", distinct=True),
     )
+    spread["elsewhere"] = Adoption.objects.filter(resource=resource).elsewhere().count()
     comments = list(
         Comment.objects.filter(resource=resource).select_related("author").order_by("created_at")
     )
@@ -483,8 +484,8 @@ def community_spread(*, user, community, limit=10):
     visible = resources_visible_to(user).filter(pk=OuterRef("resource_id"))
     return list(
         Adoption.objects.filter(resource_community=community)
+        .elsewhere()
         .filter(Exists(visible))
-        .exclude(community=community)
         .filter(Q(community__isnull=True) | Q(community__in=communities_visible_to(user)))
         .select_related("resource", "organisation", "community")
         # What the panel shows: no resource body or search vector, no community texts.
