@@ -7,10 +7,7 @@ live in the database); pages that send e-mail answer too, and leave the message 
 outbox. Once Redis is back the sweep sends each of those messages, exactly once.
 """
 
-import contextlib
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +15,6 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
 import requests
 from bs4 import BeautifulSoup
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -27,7 +23,14 @@ from accounts.models import EmailDelivery
 from communities.models import Community, Membership
 from tests.conftest import ROOT
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
-from tests.integration.conftest import child_env, free_port, stop, wait_for
+from tests.integration.conftest import (
+    PrivateRedis,
+    child_env,
+    free_port,
+    redis_binary,
+    stop_group,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -42,74 +45,13 @@ DRAIN_SECONDS = 150
 SWEEP_SECONDS = 2
 
 
-def _stop_group(proc, sig=signal.SIGTERM):
-    """Stop a child started in a session of its own, and anything it started."""
-    output = stop(proc, sig=sig)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # stragglers, e.g. the embedded beat
-    return output
-
-
 def _log(path):
     return path.read_text(errors="replace") if path.exists() else ""
 
 
-class PrivateRedis:
-    """A redis-server on a free port, without persistence: a restart starts it empty."""
-
-    def __init__(self, binary, folder):
-        self.binary, self.folder = binary, folder
-        self.port = free_port()
-        self.proc = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started = wait_for(lambda: self.proc.poll() is not None or self._answers(), 10)
-        assert started and self.proc.poll() is None, f"redis-server did not start on {self.port}"
-
-    def _answers(self):
-        try:
-            return redis.Redis(port=self.port, socket_timeout=0.5).ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self):
-        """Stop the server and wait for its exit: its port is closed once it returns."""
-        if self.proc is not None:
-            stop(self.proc, timeout=10)
-            self.proc = None
-
-
 @pytest.fixture
 def redis_server(tmp_path):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is not installed: CI needs it for the outage test")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = PrivateRedis(binary, tmp_path)
+    server = PrivateRedis(redis_binary(), tmp_path)
     server.start()
     try:
         yield server
@@ -200,7 +142,7 @@ def services(redis_server, smtp_sink, tmp_path):
         yield {"url": base_url, "web": procs[0][0], "worker": procs[1][0]}
     finally:
         for proc, stop_signal in reversed(procs):
-            _stop_group(proc, stop_signal)
+            stop_group(proc, stop_signal)
         print("--- gunicorn\n" + _log(web_log))
         print("--- celery worker\n" + _log(worker_log))
 
