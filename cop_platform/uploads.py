@@ -301,6 +301,32 @@ def check_upload(upload):
     )
 
 
+KIND_NAMES = {
+    "pdf": "a PDF",
+    "docx": "a Word document",
+    "xlsx": "an Excel workbook",
+    "pptx": "a PowerPoint presentation",
+    "odt": "an OpenDocument text",
+    "csv": "a CSV table",
+    "txt": "a plain-text file",
+    "png": "a PNG image",
+    "jpg": "a JPEG image",
+}
+
+
+def kept_as_note(uploaded_name, kept_name):
+    """What to tell the person when their file is not what its name said: "“fake.pdf” is a
+    plain-text file, so it is kept as fake.txt." Empty when the name told the truth."""
+    claimed = PurePath((uploaded_name or "").replace("\\", "/")).suffix.lower().lstrip(".")
+    kept = PurePath(kept_name).suffix.lstrip(".")
+    if claimed == kept or (claimed == "jpeg" and kept == "jpg"):
+        return ""
+    return (
+        f"“{PurePath(uploaded_name).name}” is {KIND_NAMES.get(kept, kept)}, whatever its name "
+        f"says, so it is kept as {kept_name}."
+    )
+
+
 def download_name(name, extension):
     """The person's file name made safe to show and to offer as a download name: no folders,
     only letters, digits, "-", "_" and ".", no leading dot, and the extension we detected

@@ -270,6 +270,22 @@ def _tell(recipient, resource, *, purpose, template, context):
 
 
 @transaction.atomic
+def resource_delete(*, resource, actor):
+    """Delete a resource, its versions (their files once this commits), comments, "useful"
+    marks and adoptions; stories that named it keep their text. The audit keeps the title."""
+    files_to_drop = list(resource.versions.exclude(file="").values_list("file", flat=True))
+    audit_log(
+        actor=actor,
+        action="resource.delete",
+        target=resource.community or resource.network,
+        data={"resource": resource.pk, "title": resource.title},
+    )
+    resource.delete()
+    for name in files_to_drop:
+        files.delete_file_on_commit(default_storage, name)
+
+
+@transaction.atomic
 def resource_hide(*, resource, actor, reason):
     if not reason.strip():
         raise KnowledgeError({"reason": "Give a reason: the author will see it"})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("library/new/", views.resource_create, name="resource_create"),
     path("library/resources/<int:pk>/", views.resource_detail, name="resource"),
     path("library/resources/<int:pk>/edit/", views.resource_edit, name="resource_edit"),
+    path("library/resources/<int:pk>/delete/", views.resource_delete, name="resource_delete"),
     path("library/resources/<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("library/resources/<int:pk>/download/", views.download, name="download"),
     path(

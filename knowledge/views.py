@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from communities import permissions as community_permissions
 from communities.models import Community, Network
+from cop_platform import uploads
+from cop_platform.forms import ConfirmForm
 from cop_platform.http import add_service_errors, form_page, posted
 from cop_platform.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
@@ -158,6 +160,7 @@ def resource_create(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, f"“{resource.title}” is in the library.")
+            _say_what_was_kept(request, form.cleaned_data.get("upload"), resource)
             return redirect(resource)
     no_place = not form.fields["destination"].choices[1:]
     return _form_page(
@@ -170,6 +173,49 @@ def resource_create(request):
             "Join a community first: members share resources with their community."
             if no_place
             else "Share something others can use: a leaflet, a toolkit, a protocol, a case study."
+        ),
+    )
+
+
+def _say_what_was_kept(request, upload, resource):
+    """A file whose content is not what its name says is kept under the name of what it is:
+    tell the person, rather than let them find "fake.txt" later."""
+    if upload is None:
+        return
+    version = resource.versions.order_by("-number").only("original_name").first()
+    note = uploads.kept_as_note(upload.name, version.original_name) if version else ""
+    if note:
+        messages.info(request, note)
+
+
+@require_http_methods(["GET", "POST"])
+def resource_delete(request, pk):
+    resource = permissions.resource_get_editable(request.user, pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        place = resource.community
+        services.resource_delete(resource=resource, actor=request.user)
+        messages.success(request, f"“{resource.title}” has been deleted.")
+        if place is not None:
+            return redirect("knowledge:community_library", place.slug)
+        return redirect("knowledge:library")
+    counts = {
+        "version": resource.versions.count(),
+        "adoption": resource.adoptions.count(),
+        "comment": resource.comments.count(),
+    }
+    held = ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in counts.items() if n)
+    return _form_page(
+        request,
+        form,
+        heading=f"Delete {resource.title}?",
+        submit="Delete the resource",
+        cancel=resource.get_absolute_url(),
+        warning=True,
+        intro=(
+            "This cannot be undone. The resource goes from the library and search"
+            + (f", with its {held}" if held else "")
+            + ". Stories that mention it keep their text."
         ),
     )
 
@@ -213,6 +259,7 @@ def version_create(request, pk):
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Version {version.number} has been uploaded.")
+            _say_what_was_kept(request, form.cleaned_data["upload"], resource)
             return redirect(resource)
     return _form_page(
         request,

@@ -127,6 +127,7 @@ TABLE = {
     "knowledge:useful": "take_part_redirect",
     "knowledge:comment_create": "take_part_redirect",
     "knowledge:resource_edit": "owner",
+    "knowledge:resource_delete": "owner",
     "knowledge:version_create": "owner",
     "knowledge:resource_hide": "manage",
     "knowledge:comment_hide": "manage",
