@@ -1,5 +1,10 @@
 """Reads about communities: each decides its query shape once (joins, prefetches, counts)."""
 
+import re
+import threading
+from functools import lru_cache
+
+import snowballstemmer
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from taggit.models import TaggedItem
@@ -212,8 +217,55 @@ def pending_requests(*, community):
     )
 
 
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Words that join others without saying what a topic is about.
+_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "our",
+        "your",
+        "their",
+    ]
+)
+_stemmers = threading.local()  # a stemmer keeps state while it works: one per thread
+
+
+@lru_cache(maxsize=4096)
+def topic_stems(topic):
+    """The stems of a topic's words: "Structured medication reviews" gives {"structur",
+    "medic", "review"}, so that it meets "medication review"."""
+    words = [w for w in _WORDS.findall(topic.lower()) if w not in _STOP_WORDS and len(w) > 1]
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return frozenset(stemmer.stemWords(words))
+
+
+def _shared_topics(need_topics, offer_topics):
+    """The offer's topics that share a word (by its stem) with one of the need's topics."""
+    wanted = frozenset().union(*(topic_stems(t) for t in need_topics))
+    return [t for t in offer_topics if topic_stems(t) & wanted]
+
+
 def needs_offers_board(*, community):
-    """Each stated need, with the offers of other members that share one of its topics."""
+    """Each stated need, with the offers of other members whose topics share a word with
+    one of its topics (stemmed: "medication reviews" meets "structured medication review")."""
     memberships = list(
         Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
         .exclude(needs="", offers="")
@@ -223,12 +275,12 @@ def needs_offers_board(*, community):
     offers = [m for m in memberships if m.offers]
     rows = []
     for need in (m for m in memberships if m.needs):
-        topics = set(need.need_topic_list())
-        matches = [
-            (offer, sorted(topics & set(offer.offer_topic_list())))
-            for offer in offers
-            if offer.pk != need.pk and topics & set(offer.offer_topic_list())
-        ]
+        topics = need.need_topic_list()
+        matches = []
+        for offer in offers:
+            shared = _shared_topics(topics, offer.offer_topic_list()) if offer.pk != need.pk else []
+            if shared:
+                matches.append((offer, shared))
         rows.append({"need": need, "matches": matches})
     return {"rows": rows, "offers": offers}
 

@@ -206,6 +206,27 @@ def test_needs_and_offers_board_matches_on_topics(client):
     assert len(matches) == 1 and "I mentor reviewers" in matches[0].get_text()
 
 
+def test_needs_and_offers_meet_on_shared_words(client):
+    """Topics are free text: "structured medication reviews" meets "medication review", and
+    the board says which of the offer's topics matched."""
+    community = CommunityFactory()
+    need = MembershipFactory(
+        community=community, needs="Help with reviews", needs_topics="Medication reviews"
+    )
+    MembershipFactory(
+        community=community,
+        offers="I run the review clinic",
+        offers_topics="structured medication review, falls",
+    )
+    MembershipFactory(community=community, offers="Audit help", offers_topics="audit of the wards")
+    client.force_login(need.user)
+    page = soup(client.get(reverse("communities:needs_offers", args=[community.slug])))
+    matches = [" ".join(li.get_text(" ").split()) for li in page.select(".app-matches li")]
+    assert len(matches) == 1
+    assert "I run the review clinic" in matches[0]
+    assert matches[0].endswith("shared topic: structured medication review")
+
+
 def test_directory_filters(client):
     network = NetworkFactory(slug="north")
     a = CommunityFactory(name="Falls Group", network=network, phase="unite")
