@@ -794,8 +794,11 @@ def email_sweep():
 
     email_stuck().update(status=EmailDelivery.Status.PENDING, next_attempt_at=timezone.now())
     size = settings.EMAIL_BATCH_SIZE
-    published, handled = True, 0
-    while ids := email_due_ids():
+    published, handled, seen = True, 0, set()
+    # Each page handed out is due later (EMAIL_HANDOVER_SECONDS), so the next page holds
+    # other rows; a row seen twice (no hand-over time at all) ends the sweep.
+    while ids := [pk for pk in email_due_ids() if pk not in seen]:
+        seen.update(ids)
         EmailDelivery.objects.filter(pk__in=ids, status=EmailDelivery.Status.PENDING).update(
             next_attempt_at=_handover_until()
         )

@@ -681,3 +681,22 @@ def test_staff_see_failed_and_stuck_messages_with_their_errors_and_retry_them(
     }
     assert sweep_pending_emails_task() == 2
     assert sorted(m.to[0] for m in mailoutbox) == ["failed@example.org", "stuck@example.org"]
+
+
+def test_a_sweep_ends_even_when_what_it_hands_out_stays_due(settings, monkeypatch):
+    """No hand-over time at all, and tasks that never run: each row is handed out once."""
+    from accounts.tasks import send_email_batch_task
+
+    settings.EMAIL_HANDOVER_SECONDS = 0
+    monkeypatch.setattr(send_email_batch_task, "apply_async", lambda *args, **kwargs: None)
+    EmailDelivery.objects.bulk_create(
+        EmailDelivery(
+            to_address=f"person{n}@example.org",
+            purpose="notice:lost",
+            subject="s",
+            body_text="t",
+            next_attempt_at=timezone.now() - timedelta(seconds=1),
+        )
+        for n in range(3)
+    )
+    assert sweep_pending_emails_task() == 3
