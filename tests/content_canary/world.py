@@ -1,0 +1,298 @@
+"""The world the canary reads: tests/test_access.py's place of one visibility, with more of
+everything an audience applies to, markers in every registered field, and the URLs to read."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.content_canary.markers import Markers, marked, plant
+from tests.content_canary.readers import INVITEE, SPONSOR, Readers
+
+
+@dataclass
+class CanaryWorld:
+    place: object  # tests.test_access.Place
+    readers: Readers
+    markers: Markers
+    targets: list  # (URL name, path, whether it is the access table's own) to read
+    emails: dict  # e-mail address → the reader it belongs to, for addresses that are no role
+
+
+def _meeting(community, *, days, visibility, title=None, **fields):
+    from meetings.models import Meeting
+
+    start = timezone.now() + timedelta(days=days)
+    return Meeting.objects.create(
+        community=community,
+        title=title or marked(),
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        visibility=visibility,
+        **fields,
+    )
+
+
+def build(world, visibility):
+    """tests/test_access.py's place of this visibility, with more of everything an audience
+    applies to (below), then markers in every registered field."""
+    from knowledge import services as knowledge_services
+    from knowledge.models import Resource
+    from tests.test_access import place_in
+
+    place = place_in(world, visibility)
+    meetings = _meetings(place)
+    _library(place)
+    _community_life(place)
+    application, shared_entry = _programme(place)
+    # Addresses that are no role's: taken before markers replace them.
+    emails = {"guest@example.org": INVITEE, "invitee@example.org": INVITEE}
+    emails[application.sponsor_email.lower()] = SPONSOR
+
+    readers = Readers(place.people, sponsored_application=application.pk)
+    markers = plant(readers)
+    knowledge_services.search_vector_update(
+        resource_ids=list(Resource.objects.values_list("pk", flat=True))
+    )
+    # The sponsor's link signs the sponsor's address, which now holds a marker.
+    application.refresh_from_db()
+    place.args["conveners:sponsor"] = [_sponsor_token(application)]
+    return CanaryWorld(
+        place=place,
+        readers=readers,
+        markers=markers,
+        targets=targets(place, meetings=meetings, extra=shared_entry),
+        emails=emails,
+    )
+
+
+def _sponsor_token(application):
+    from conveners.services import sponsor_token
+
+    return sponsor_token(application)
+
+
+def _meetings(place):
+    """Action points carried forward to later meetings from published minutes of an earlier
+    members-only meeting and from draft minutes (the conveners' until published); the next
+    public meeting, announced; a cancelled meeting and a changed one (those registered are
+    told); a series; a network event. The member registered for the next ones and came to
+    the earlier one."""
+    from datetime import time
+
+    from meetings import services
+    from meetings.models import Meeting
+
+    community, people = place.community, place.people
+    convener, member = people["convener"], people["member"]
+    earlier = _meeting(community, days=-14, visibility="members")
+    minutes = services.minutes_save(
+        meeting=earlier,
+        actor=convener,
+        notes=marked(),
+        decisions=marked(),
+        previous_minutes_agreed=True,
+        actions=[{"description": marked(), "owner": member}],
+    )
+    services.minutes_publish(minutes=minutes, actor=convener)
+    services.attendance_record(
+        meeting=earlier, actor=convener, attended_ids=[], walk_in_users=[member]
+    )
+    drafted = _meeting(community, days=-7, visibility="members")
+    services.minutes_save(
+        meeting=drafted,
+        actor=convener,
+        notes=marked(),
+        decisions=marked(),
+        previous_minutes_agreed=False,
+        actions=[{"description": marked(), "owner": member}],
+    )
+    start = timezone.now() + timedelta(days=5)
+    public = services.meeting_schedule(
+        actor=convener,
+        community=community,
+        title=marked(),
+        agenda=marked(),
+        venue=marked(),
+        joining_link=marked("url"),
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        visibility="public",
+        format="hybrid",
+    )
+    Meeting.objects.filter(pk=place.meeting.pk).update(
+        joining_link=marked("url"), created_by=convener
+    )
+    place.meeting.refresh_from_db()
+    cancelled = _meeting(community, days=10, visibility="members")
+    for meeting in (public, place.meeting, cancelled):
+        services.registration_create(meeting=meeting, user=member)
+    services.meeting_cancel(meeting=cancelled, actor=convener, reason=marked())
+    services.meeting_update(meeting=place.meeting, actor=convener, venue=marked())
+    event = services.meeting_schedule(
+        actor=people["manager"],
+        network=place.network,
+        title=marked(),
+        agenda=marked(),
+        venue=marked(),
+        starts_at=start + timedelta(days=1),
+        ends_at=start + timedelta(days=1, hours=2),
+        visibility="members",
+        kind="sharing-day",
+    )
+    day = timezone.localdate() + timedelta(days=20)
+    services.series_schedule(
+        community=community,
+        actor=convener,
+        title=marked(),
+        description=marked(),
+        dates=[day, day + timedelta(days=7)],
+        start_time=time(14),
+        end_time=time(15),
+        visibility="members",
+    )
+    return [earlier, drafted, public, cancelled, event]
+
+
+def _library(place):
+    """A resource of each visibility with a comment and a topic, a hidden resource and a
+    hidden comment (their authors are told why), a network-wide resource for the network's
+    members, a members-only story, adoptions (the dashboard's spread)."""
+    from knowledge import services
+    from knowledge.models import Resource
+    from tests.factories import CommentFactory, ResourceFactory, StoryFactory
+
+    community, people = place.community, place.people
+    convener, member = people["convener"], people["member"]
+    resources = []
+    for visibility in ("members", "signed-in"):
+        resource = services.resource_create(
+            author=member,
+            community=community,
+            title=marked(),
+            summary=marked(),
+            body=marked(),
+            kind=Resource.Kind.TOOLKIT,
+            external_url=marked("url"),
+            licence=marked(),
+            visibility=visibility,
+            review_date=timezone.localdate(),
+        )
+        CommentFactory(resource=resource, author=member, body=marked())
+        resource.topics.add(marked())
+        resources.append(resource)
+    hidden = ResourceFactory(community=community, owner=member, visibility="members")
+    services.resource_hide(resource=hidden, actor=convener, reason=marked())
+    comment = CommentFactory(resource=resources[0], author=member)
+    services.comment_hide(comment=comment, actor=convener, reason=marked())
+    ResourceFactory(
+        community=None, network=place.network, owner=people["manager"], visibility="members"
+    )
+    StoryFactory(community=community, author=member, visibility="members")
+    for resource, organisation in [
+        (resources[0], "Example Hospice"),
+        (place.resource, "Example Care Home Trust"),
+    ]:
+        services.adoption_record(
+            resource=resource, user=convener, note=marked(), organisation_name=organisation
+        )
+
+
+def _community_life(place):
+    """A join request from the outsider (declined with a message), a member removed with a
+    reason, an invitation with a message, a phase change, a second charter version, a
+    topic."""
+    from communities import services
+    from communities.models import Membership
+    from tests.factories import MembershipFactory
+
+    community, people = place.community, place.people
+    convener, outsider = people["convener"], people["outsider"]
+    services.membership_join(community=community, user=outsider, note=marked())
+    request = Membership.objects.get(community=community, user=outsider)
+    services.membership_decide(membership=request, actor=convener, approve=False, message=marked())
+    removed = MembershipFactory(community=community)
+    services.membership_remove(membership=removed, actor=convener, reason=marked())
+    services.invitation_create(
+        community=community, actor=convener, emails=["invitee@example.org"], message=marked()
+    )
+    services.phase_change(community=community, actor=convener, to_phase="unite", note=marked())
+    services.charter_save(community=community, actor=convener, trying_to_do=marked())
+    community.topics.add(marked())
+
+
+def _programme(place):
+    """The manager reviews the member's application; the participant shares a journal entry
+    with the managers. Returns the member's application and the shared entry."""
+    from conveners import services
+
+    people = place.people
+    application = people["member"].applications.get()
+    services.review_save(
+        application=application,
+        reviewer=people["manager"],
+        scores=dict.fromkeys(application.programme.criteria_list(), 4),
+        note=marked(),
+    )
+    shared = services.journal_add(
+        application=people["participant"].applications.get(),
+        title=marked(),
+        body=marked(),
+        shared_with_managers=True,
+    )
+    return application, shared
+
+
+def targets(place, *, meetings, extra):
+    """(URL name, path, own) for every URL of the access table pointed into the place, and
+    the same URLs pointed at the other objects of the world, with searches and exports. Own:
+    the access table's rule for the name holds for this path too (it proves which roles get
+    200), as it does not for a public meeting or a members-only resource."""
+    from django.urls import reverse
+
+    from knowledge.models import Resource, Story
+    from tests.test_access import TABLE, named_urls
+
+    def path(name, *args, query=""):
+        return reverse(name, args=args) + query
+
+    urls = named_urls()
+    # POST-only URLs answer 405 with no body.
+    found = [
+        (n, place.url(n), True) for n, rule in TABLE.items() if n in urls and rule != "post_only"
+    ]
+    community = place.community
+    for meeting in meetings:
+        # The table's meeting is a community's, for its members only.
+        own = meeting.visibility == "members" and meeting.community_id is not None
+        for name in ("meetings:detail", "meetings:ics"):
+            found.append((name, path(name, meeting.pk), own))
+        if meeting.community_id:  # a network event has no minutes
+            found.append(("meetings:minutes", path("meetings:minutes", meeting.pk), True))
+    # The table's resource and story are public; the others are not.
+    for resource in Resource.objects.filter(community=community).exclude(pk=place.resource.pk):
+        found.append(("knowledge:resource", path("knowledge:resource", resource.pk), False))
+    for story in Story.objects.filter(community=community).exclude(
+        pk=place.args["knowledge:story"][0]
+    ):
+        found.append(("knowledge:story", path("knowledge:story", story.pk), False))
+    slug, programme = community.slug, place.programme.slug
+    found += [
+        ("communities:charter_version", path("communities:charter_version", slug, 2), True),
+        ("conveners:journal_entry", path("conveners:journal_entry", programme, extra.pk), True),
+        ("communities:list", path("communities:list", query="?q=canary"), True),
+        ("knowledge:library", path("knowledge:library", query="?q=canary"), True),
+        ("knowledge:search", path("knowledge:search", query="?q=canary"), True),
+        (
+            "knowledge:community_library",
+            path("knowledge:community_library", slug, query="?q=canary"),
+            True,
+        ),
+    ]
+    # Every table in each of its formats (a workbook is a zip of XML: read it unzipped).
+    for fmt in ("csv", "xlsx"):
+        found.append(("meetings:attended", path("meetings:attended", query=f"?format={fmt}"), True))
+        for export in ("communities", "trends", "spread", "programmes"):
+            query = f"?export={export}&format={fmt}"
+            found.append(("dashboard:programme", path("dashboard:programme", query=query), True))
+    return found
