@@ -3,6 +3,7 @@ and allauth as signals; recording them is the only thing done here.)"""
 
 import time
 
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -41,3 +42,43 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     where = _where(request)
     where["data"]["login"] = str(login)[:254]
     audit_log(actor=None, action="auth.sign_in_failed", **where)
+
+
+# Two-factor authentication: turned on or off, recovery codes regenerated or used, a code
+# refused. The kind of authenticator is recorded, never its secret or a code.
+@receiver(mfa_signals.authenticator_added)
+def record_mfa_added(sender, request, user, authenticator, **kwargs):
+    _record_mfa(request, user, authenticator, "mfa.added")
+
+
+@receiver(mfa_signals.authenticator_removed)
+def record_mfa_removed(sender, request, user, authenticator, **kwargs):
+    _record_mfa(request, user, authenticator, "mfa.removed")
+
+
+@receiver(mfa_signals.authenticator_reset)
+def record_mfa_reset(sender, request, user, authenticator, **kwargs):
+    _record_mfa(request, user, authenticator, "mfa.recovery_codes_reset")
+
+
+@receiver(mfa_signals.authenticator_used)
+def record_recovery_code_used(sender, request, user, authenticator, **kwargs):
+    # An authenticator app's code at each sign-in is the sign-in's own entry; a recovery
+    # code is spent for good, and its owner should see when.
+    if authenticator.type == authenticator.Type.RECOVERY_CODES:
+        _record_mfa(request, user, authenticator, "mfa.recovery_code_used")
+
+
+@receiver(mfa_signals.authentication_failed)
+def record_mfa_refused(sender, request, user, **kwargs):
+    authenticator = kwargs.get("authenticator")
+    where = _where(request)
+    if authenticator is not None:
+        where["data"]["kind"] = authenticator.type
+    audit_log(actor=None, action="mfa.code_refused", target=user, **where)
+
+
+def _record_mfa(request, user, authenticator, action):
+    where = _where(request)
+    where["data"]["kind"] = authenticator.type
+    audit_log(actor=user, action=action, target=user, **where)
