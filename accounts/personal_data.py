@@ -3,8 +3,16 @@
 This app owns the mechanism; each app registers what it holds about a person from its
 AppConfig.ready() (lower apps never import higher ones):
 
-    register(name="meetings", export=fn(user) -> JSON-able, files=fn(user) -> [(name, storage name)],
+    register(name="meetings", export=Export(Part(...), ...),
+             files=fn(user) -> [(name, storage name)], its docstring saying what they are,
              erase=fn(user, remove_contributions) -> None)
+
+An Export is a list of Parts. Each Part names the model and the field that points at the
+person, the columns it hands over and one line saying what it is; the download's
+README.txt is written from those lines. Because each Part names its model and field,
+tests/accounts/test_personal_data.py can check that every foreign key to a person, in
+every installed app, is in somebody's export: a new model that forgets to register fails
+the build rather than the subject access request.
 
 An erase function that drops rows naming stored files hands each file to
 cop_platform.uploads.delete_file_on_commit: the bytes go when the whole erasure commits,
@@ -14,14 +22,47 @@ and stay if it rolls back (the rows still name them).
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AuditEntry, EmailDelivery, User
+
+
+@dataclass(frozen=True)
+class Part:
+    """One kind of record about a person: `model`'s rows whose `by` field is the person,
+    as `fields` (ORM lookups allowed), or whatever `rows(user)` returns when the rows are
+    not simply "ours" by a foreign key (an address, an audit entry about the person)."""
+
+    key: str
+    about: str
+    model: str = ""  # "app_label.Model"
+    by: str = ""  # the field that points at the person
+    fields: tuple = ()
+    rows: Callable | None = None
+
+    def read(self, user):
+        if self.rows is not None:
+            return self.rows(user)
+        model = apps.get_model(self.model)
+        return list(model.objects.filter(**{self.by: user}).values(*self.fields))
+
+
+class Export:
+    """What one app hands over: its Parts, read in order."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def __call__(self, user):
+        return {part.key: part.read(user) for part in self.parts}
 
 
 @dataclass(frozen=True)
@@ -39,48 +80,230 @@ def register(*, name, export, files=None, erase=None):
     HOLDERS[name] = Holder(name, export, files, erase)
 
 
-def _account(user):
-    from allauth.account.models import EmailAddress
-
+def covered_fields():
+    """Every (model label, field name) some app's export reads the person's rows by."""
     return {
-        "profile": {
-            "name": user.name,
-            "email": user.email,
-            "job_title": user.job_title,
-            "organisation": str(user.organisation or ""),
-            "profession": str(user.profession or ""),
-            "region": user.get_region_display(),
-            "bio": user.bio,
-            "timezone": user.timezone,
-            "date_joined": user.date_joined,
-            "last_login": user.last_login,
-        },
-        "email_preferences": {
-            "digest": user.digest_frequency,
-            "meeting_reminders": user.meeting_reminders,
-            "meeting_announcements": user.meeting_announcements,
-            "minutes": user.minutes_emails,
-            "resource_notices": user.resource_notices,
-            "membership_notices": user.membership_notices,
-        },
-        "email_addresses": list(
-            EmailAddress.objects.filter(user=user).values("email", "verified", "primary")
-        ),
-        "emails_sent_to_you": list(
-            EmailDelivery.objects.filter(recipient=user).values(
-                "subject", "status", "created_at", "sent_at"
-            )
-        ),
-        "your_actions": list(AuditEntry.objects.filter(actor=user).values("action", "created_at")),
+        (part.model, part.by)
+        for holder in HOLDERS.values()
+        for part in getattr(holder.export, "parts", ())
+        if part.model and part.by
     }
 
 
+# --- what the accounts app holds ------------------------------------------------------------
+
+
+def _profile(user):
+    return {
+        "name": user.name,
+        "email": user.email,
+        "job_title": user.job_title,
+        "organisation": str(user.organisation or ""),
+        "profession": str(user.profession or ""),
+        "region": user.get_region_display(),
+        "bio": user.bio,
+        "timezone": user.timezone,
+        "date_joined": user.date_joined,
+        "last_login": user.last_login,
+        "last_home_visit": user.last_home_visit,
+    }
+
+
+def _email_preferences(user):
+    return {
+        "digest": user.digest_frequency,
+        "meeting_reminders": user.meeting_reminders,
+        "meeting_announcements": user.meeting_announcements,
+        "minutes": user.minutes_emails,
+        "resource_notices": user.resource_notices,
+        "membership_notices": user.membership_notices,
+    }
+
+
+def person_addresses(user):
+    """Every address the person has given us: the account's and allauth's list."""
+    from allauth.account.models import EmailAddress
+
+    addresses = {user.email.lower()}
+    addresses.update(
+        e.lower() for e in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    )
+    return sorted(a for a in addresses if a)
+
+
+def address_q(user, lookup):
+    """Matches `lookup` (a field or JSON key path) holding any of the person's addresses,
+    in any case."""
+    matches = Q(pk__in=[])
+    for address in person_addresses(user):
+        matches |= Q(**{f"{lookup}__iexact": address})
+    return matches
+
+
+def _audit_rows(entries):
+    """Audit entries as the person reads them: what, when, on what, from where. The
+    target is named by its kind and number (its current title may have changed)."""
+    return [
+        {
+            "action": e.action,
+            "when": e.created_at,
+            "target": f"{e.target_type.model} {e.target_id}" if e.target_type_id else "",
+            "details": e.data,
+            "ip_address": e.ip_address,
+        }
+        for e in entries.select_related("target_type").order_by("created_at")
+    ]
+
+
+def _about_you(user):
+    from django.contrib.contenttypes.models import ContentType
+
+    entries = AuditEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(user), target_id=str(user.pk)
+    ).exclude(actor=user)
+    # Who did it is named only as staff, you or the platform: staff are people too.
+    return [
+        {**row, "by": "the platform" if actor is None else "staff"}
+        for row, actor in zip(
+            _audit_rows(entries),
+            entries.order_by("created_at").values_list("actor_id", flat=True),
+            strict=True,
+        )
+    ]
+
+
+def _sign_in_history(user):
+    """Sign-ins, sign-outs and refused attempts: when, from which address, which browser.
+    Refused attempts name the address typed, not the account: those typed as yours."""
+    from django.contrib.contenttypes.models import ContentType
+
+    typed = address_q(user, "data__login")
+    entries = AuditEntry.objects.filter(
+        Q(target_type=ContentType.objects.get_for_model(user), target_id=str(user.pk))
+        | (Q(action__in=SIGN_IN_REFUSALS) & typed),
+        Q(action__startswith="auth.") | Q(action__startswith="mfa."),
+    ).order_by("created_at")
+    return [
+        {
+            "action": e.action,
+            "when": e.created_at,
+            "ip_address": e.ip_address,
+            "browser": e.data.get("agent", ""),
+        }
+        for e in entries
+    ]
+
+
+SIGN_IN_REFUSALS = ("auth.sign_in_failed", "auth.sign_in_limited")
+
+
+ACCOUNT = Export(
+    Part("profile", "Your profile as you and others see it.", rows=_profile),
+    Part("email_preferences", "Which e-mails you chose to receive.", rows=_email_preferences),
+    Part(
+        "email_addresses",
+        "The addresses on your account and whether each was verified.",
+        "account.EmailAddress",
+        "user",
+        ("email", "verified", "primary"),
+    ),
+    Part(
+        "emails_sent_to_you",
+        "Every e-mail we wrote to you still in our outbox: subject, full text, status.",
+        "accounts.EmailDelivery",
+        "recipient",
+        ("to_address", "subject", "body_text", "status", "created_at", "sent_at"),
+    ),
+    Part(
+        "your_actions",
+        "The audit trail of what you did: action, when, on what, details, address used.",
+        "accounts.AuditEntry",
+        "actor",
+        rows=lambda user: _audit_rows(AuditEntry.objects.filter(actor=user)),
+    ),
+    Part(
+        "about_you",
+        "What staff or the platform did to your account (by whom is given as a role).",
+        rows=_about_you,
+    ),
+    Part(
+        "sign_in_history",
+        "Sign-ins, sign-outs, two-factor events and refused attempts with your address: "
+        "when, from which network address, which browser.",
+        rows=_sign_in_history,
+    ),
+    Part(
+        "active_sessions",
+        "The browsers signed in to your account now: since when, last seen, address, browser.",
+        "usersessions.UserSession",
+        "user",
+        ("created_at", "last_seen_at", "ip", "user_agent"),
+    ),
+    Part(
+        "two_factor",
+        "Your two-factor methods (their kind and dates; never a secret or a code).",
+        "mfa.Authenticator",
+        "user",
+        ("type", "created_at", "last_used_at"),
+    ),
+    Part(
+        "single_sign_on",
+        "Organisation sign-ins connected to your account.",
+        "socialaccount.SocialAccount",
+        "user",
+        ("provider", "uid", "last_login", "date_joined"),
+    ),
+    Part(
+        "admin_actions",
+        "What you changed in the administration pages, if you are staff.",
+        "admin.LogEntry",
+        "user",
+        ("action_time", "content_type__model", "object_repr", "change_message"),
+    ),
+)
+
+register(name="account", export=ACCOUNT)
+
+
+# --- the download ---------------------------------------------------------------------------
+
+
+def _readme(exported_at):
+    lines = [
+        "Your data",
+        "=========",
+        "",
+        f"Everything this service held about you on {exported_at:%d %B %Y at %H:%M} (UTC).",
+        "",
+        "data.json holds it as JSON, one section per part of the service; in each section,",
+        "one entry per kind of record:",
+    ]
+    for holder in HOLDERS.values():
+        lines += ["", f"{holder.name}"]
+        lines += [f"  {part.key}: {part.about}" for part in holder.export.parts]
+    lines += ["", "files/ holds the files you uploaded:"]
+    lines += [
+        f"  files/{h.name}/: {(h.files.__doc__ or '').strip()}" for h in HOLDERS.values() if h.files
+    ]
+    lines += [
+        "",
+        "Times are in UTC. Other people appear only where you wrote about them yourself.",
+        "To correct, restrict or erase any of this, use your account page or write to the",
+        "data protection contact named in the service's privacy notice.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def export_archive(user):
-    """A zip: data.json with every app's part, and the files the person uploaded."""
-    data = {"exported_at": timezone.now(), "account": _account(user)}
+    """A zip: README.txt saying what each file holds, data.json with every app's part, and
+    the files the person uploaded."""
+    exported_at = timezone.now()
+    data = {"exported_at": exported_at}
     data.update({name: holder.export(user) for name, holder in HOLDERS.items()})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", _readme(exported_at))
         archive.writestr(
             "data.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
         )

@@ -1,28 +1,84 @@
+from accounts.personal_data import Export, Part, address_q
 from communities.models import Invitation, Membership
 
 
-def export(user):
-    return {
-        "memberships": list(
-            Membership.objects.filter(user=user).values(
-                "community__name",
-                "role",
-                "status",
-                "request_note",
-                "needs",
-                "needs_topics",
-                "offers",
-                "offers_topics",
-                "joined_at",
-                "requested_at",
-            )
+def _invitations_to_you(user):
+    return list(
+        Invitation.objects.filter(address_q(user, "email")).values(
+            "community__name", "email", "message", "status", "created_at", "answered_at"
+        )
+    )
+
+
+export = Export(
+    Part(
+        "memberships",
+        "Your memberships: community, role, status, what you need and offer, your request.",
+        "communities.Membership",
+        "user",
+        (
+            "community__name",
+            "role",
+            "status",
+            "request_note",
+            "decision_message",
+            "removed_reason",
+            "needs",
+            "needs_topics",
+            "offers",
+            "offers_topics",
+            "joined_at",
+            "requested_at",
         ),
-        "invitations": list(
-            Invitation.objects.filter(email__iexact=user.email).values(
-                "community__name", "status", "created_at"
-            )
-        ),
-    }
+    ),
+    Part(
+        "invitations",
+        "Invitations sent to your address, with the message that came with them.",
+        rows=_invitations_to_you,
+    ),
+    Part(
+        "membership_decisions_you_made",
+        "As a convener: the requests you answered (community, answer, when).",
+        "communities.Membership",
+        "decided_by",
+        ("community__name", "status", "decision_message", "requested_at"),
+    ),
+    Part(
+        "invitations_you_sent",
+        "As a convener: the invitations you sent and the message you wrote.",
+        "communities.Invitation",
+        "invited_by",
+        ("community__name", "email", "message", "status", "created_at"),
+    ),
+    Part(
+        "invitations_you_answered",
+        "Invitations you accepted or declined.",
+        "communities.Invitation",
+        "answered_by",
+        ("community__name", "status", "answered_at"),
+    ),
+    Part(
+        "phase_changes",
+        "Changes of a community's phase you recorded, with your note.",
+        "communities.PhaseChange",
+        "actor",
+        ("community__name", "from_phase", "to_phase", "note", "created_at"),
+    ),
+    Part(
+        "charter_versions",
+        "Versions of a community's charter you saved.",
+        "communities.CharterVersion",
+        "author",
+        ("community__name", "number", "created_at"),
+    ),
+    Part(
+        "networks_you_manage",
+        "The networks you manage as a programme manager.",
+        "communities.Network",
+        "managers",
+        ("name", "created_at"),
+    ),
+)
 
 
 def erase(user, *, remove_contributions):

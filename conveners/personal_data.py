@@ -1,27 +1,70 @@
-from conveners.models import Application, JournalEntry
+from accounts.personal_data import Export, Part
+from conveners.models import Application, JournalEntry, Review
 
 
-def export(user):
-    return {
-        "applications": list(
-            Application.objects.filter(applicant=user).values(
-                "programme__name",
-                "status",
-                "motivation",
-                "hopes",
-                "proposed_domain",
-                "sponsor_name",
-                "sponsor_role",
-                "sponsor_email",
-                "submitted_at",
-            )
+def _reviews_of_your_application(user):
+    # An opinion about a person is theirs to see; the reviewer's name is not.
+    return list(
+        Review.objects.filter(application__applicant=user).values(
+            "application__programme__name", "scores", "note", "created_at"
+        )
+    )
+
+
+export = Export(
+    Part(
+        "applications",
+        "Your applications to the leadership programme, as you wrote them, and the outcome.",
+        "conveners.Application",
+        "applicant",
+        (
+            "programme__name",
+            "status",
+            "community__name",
+            "proposed_domain",
+            "motivation",
+            "hopes",
+            "region",
+            "sponsor_name",
+            "sponsor_role",
+            "sponsor_email",
+            "sponsor_confirmed_at",
+            "commitment",
+            "submitted_at",
+            "decided_at",
+            "completed",
+            "trains_others",
         ),
-        "journal": list(
+    ),
+    Part(
+        "journal",
+        "Your programme journal, and whether you shared each entry with the managers.",
+        rows=lambda user: list(
             JournalEntry.objects.filter(application__applicant=user).values(
                 "title", "body", "shared_with_managers", "created_at"
             )
         ),
-    }
+    ),
+    Part(
+        "reviews_of_your_application",
+        "The selection panel's scores and notes on your application (reviewers unnamed).",
+        rows=_reviews_of_your_application,
+    ),
+    Part(
+        "reviews_you_wrote",
+        "As a reviewer: the scores you gave (the applicants' own details are theirs).",
+        "conveners.Review",
+        "reviewer",
+        ("application__programme__name", "scores", "created_at"),
+    ),
+    Part(
+        "programmes_you_created",
+        "Leadership programmes you set up.",
+        "conveners.LeadershipProgramme",
+        "created_by",
+        ("name", "created_at"),
+    ),
+)
 
 
 def erase(user, *, remove_contributions):

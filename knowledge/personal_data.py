@@ -1,34 +1,116 @@
+from accounts.personal_data import Export, Part
 from cop_platform.uploads import delete_file_on_commit
-from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
+from knowledge.models import Comment, Resource, ResourceVersion, Story
 
 
-def export(user):
-    return {
-        "resources": list(
-            Resource.objects.filter(owner=user).values(
-                "title", "summary", "body", "kind", "created_at"
-            )
+def _resources(user):
+    resources = (
+        Resource.objects.filter(owner=user)
+        .select_related("community", "network")
+        .prefetch_related("topics")
+        .order_by("created_at")
+    )
+    return [
+        {
+            "title": r.title,
+            "summary": r.summary,
+            "body": r.body,
+            "kind": r.kind,
+            "link": r.external_url,
+            "community": r.community.name if r.community else "",
+            "network": r.network.name if r.network else "",
+            "topics": sorted(tag.name for tag in r.topics.all()),
+            "licence": r.licence,
+            "visibility": r.visibility,
+            "status": r.status,
+            "review_date": r.review_date,
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+        }
+        for r in resources
+    ]
+
+
+export = Export(
+    Part(
+        "resources",
+        "Resources you own: text, community, topics, licence, who may see it, review date.",
+        "knowledge.Resource",
+        "owner",
+        rows=_resources,
+    ),
+    Part(
+        "file_versions",
+        "Each file you uploaded (the files themselves are under files/knowledge/).",
+        "knowledge.ResourceVersion",
+        "uploaded_by",
+        (
+            "resource__title",
+            "number",
+            "original_name",
+            "content_type",
+            "size",
+            "change_note",
+            "created_at",
         ),
-        "stories": list(
-            Story.objects.filter(author=user).values(
-                "title",
-                "what_happened",
-                "new_knowledge",
-                "how_applied",
-                "difference_made",
-                "created_at",
-            )
+    ),
+    Part(
+        "stories",
+        "Stories you wrote, every step of the value cycle, and who may see them.",
+        "knowledge.Story",
+        "author",
+        (
+            "title",
+            "community__name",
+            "what_happened",
+            "new_knowledge",
+            "how_applied",
+            "difference_made",
+            "reframed_success",
+            "visibility",
+            "created_at",
         ),
-        "comments": list(
-            Comment.objects.filter(author=user).values("resource__title", "body", "created_at")
-        ),
-        "adoptions_you_recorded": list(
-            Adoption.objects.filter(adopted_by=user).values("resource__title", "note", "created_at")
-        ),
-    }
+    ),
+    Part(
+        "comments",
+        "Comments you wrote on resources, and whether a convener hid one (and why).",
+        "knowledge.Comment",
+        "author",
+        ("resource__title", "body", "is_hidden", "hidden_reason", "created_at"),
+    ),
+    Part(
+        "useful_marks",
+        'Resources you marked "useful".',
+        "knowledge.UsefulMark",
+        "user",
+        ("resource__title", "created_at"),
+    ),
+    Part(
+        "adoptions_you_recorded",
+        "Adoptions of a resource you recorded, with your note.",
+        "knowledge.Adoption",
+        "adopted_by",
+        ("resource__title", "organisation__name", "community__name", "note", "created_at"),
+    ),
+    Part(
+        "resources_you_hid",
+        "As a convener: resources you hid, with the reason you gave.",
+        "knowledge.Resource",
+        "hidden_by",
+        ("title", "hidden_reason", "hidden_at"),
+    ),
+    Part(
+        "comments_you_hid",
+        "As a convener: comments you hid, with the reason you gave.",
+        "knowledge.Comment",
+        "hidden_by",
+        ("resource__title", "hidden_reason", "created_at"),
+    ),
+)
 
 
 def files(user):
+    """Every version of every file you uploaded, named resource-version-original name."""
     return [
         (f"{v.resource_id}-v{v.number}-{v.original_name}", v.file.name)
         for v in ResourceVersion.objects.filter(uploaded_by=user).exclude(file="")

@@ -1,26 +1,63 @@
 from django.utils import timezone
 
+from accounts.personal_data import Export, Part
 from meetings.models import ActionItem, CalendarFeed, Registration
 
-
-def export(user):
-    return {
-        "registrations": list(
-            Registration.objects.filter(user=user).values(
-                "meeting__title",
-                "meeting__starts_at",
-                "meeting__ends_at",
-                "status",
-                "attended",
-                "walk_in",
-            )
+export = Export(
+    Part(
+        "registrations",
+        "Meetings you registered for, your place (or waiting list) and your attendance.",
+        "meetings.Registration",
+        "user",
+        (
+            "meeting__title",
+            "meeting__community__name",
+            "meeting__starts_at",
+            "meeting__ends_at",
+            "status",
+            "waiting_since",
+            "attended",
+            "walk_in",
+            "created_at",
         ),
-        "action_points": list(
-            ActionItem.objects.filter(owner=user).values(
-                "description", "due_date", "status", "meeting__title"
-            )
-        ),
-    }
+    ),
+    Part(
+        "action_points",
+        "Action points given to you in meetings.",
+        "meetings.ActionItem",
+        "owner",
+        ("description", "due_date", "status", "done_at", "meeting__title", "community__name"),
+    ),
+    Part(
+        "calendar_feed",
+        "Whether you have a personal calendar feed, and since when (its secret link is not "
+        "repeated here).",
+        "meetings.CalendarFeed",
+        "user",
+        ("include_community_meetings", "created_at"),
+    ),
+    Part(
+        "meetings_you_scheduled",
+        "Meetings you scheduled as a convener.",
+        "meetings.Meeting",
+        "created_by",
+        ("title", "community__name", "starts_at", "status", "created_at"),
+    ),
+    Part(
+        "meeting_series_you_created",
+        "Series of meetings you set up.",
+        "meetings.MeetingSeries",
+        "created_by",
+        ("title", "community__name", "created_at"),
+    ),
+    Part(
+        "minutes_you_published",
+        "Minutes you published.",
+        "meetings.Minutes",
+        "published_by",
+        ("meeting__title", "published_at"),
+    ),
+)
 
 
 def erase(user, *, remove_contributions):
