@@ -34,6 +34,25 @@ class CommunityError(ValidationError):
     """A rule of the community said no; the message says why and what to do."""
 
 
+class CommunityArchived(CommunityError):
+    """The community is archived: it keeps its record, and takes nothing new."""
+
+
+def community_writable(community):
+    """The one check every write into a community passes through (needs and offers, joining,
+    registering for its meetings, posting or commenting in its library): an archived
+    community is read-only everywhere."""
+    if community is not None and community.is_archived:
+        raise CommunityArchived(
+            f"{community.name} is archived: its record stays, but it takes nothing new."
+        )
+
+
+# Sent when a community is archived (not merged), inside the archive's transaction, for the
+# apps above this one: the meetings app cancels its future meetings and tells who registered.
+community_archived = Signal()
+
+
 class LastConvener(CommunityError):
     pass
 
@@ -243,6 +262,7 @@ def community_archive(*, community, actor, note):
         )
     _archive(community, actor, note)
     _audit(actor, "community.archive", community)
+    community_archived.send(sender=Community, community=community, actor=actor)
     return community
 
 
@@ -499,6 +519,7 @@ def membership_remove(*, membership, actor, reason):
 
 @transaction.atomic
 def needs_offers_update(*, membership, needs, needs_topics, offers, offers_topics):
+    community_writable(membership.community)
     membership.needs, membership.offers = needs.strip(), offers.strip()
     membership.needs_topics = ", ".join(Membership.split_topics(needs_topics))
     membership.offers_topics = ", ".join(Membership.split_topics(offers_topics))

@@ -490,9 +490,13 @@ def needs_offers_mine(request, slug):
     initial = {f: getattr(membership, f) for f in forms.NeedsOffersForm.base_fields}
     form = forms.NeedsOffersForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.needs_offers_update(membership=membership, **form.cleaned_data)
-        messages.success(request, "Your needs and offers have been saved.")
-        return redirect("communities:needs_offers", slug)
+        try:
+            services.needs_offers_update(membership=membership, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your needs and offers have been saved.")
+            return redirect("communities:needs_offers", slug)
     return _form_page(
         request,
         community,

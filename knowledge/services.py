@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.mail import email_queue
 from accounts.services import audit_log, organisation_get_or_create
 from communities.permissions import active_membership
+from communities.services import community_writable
 from cop_platform import uploads as files
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story, UsefulMark
 from knowledge.permissions import can_view_resource
@@ -245,6 +246,7 @@ def useful_toggle(*, resource, user):
 
 @transaction.atomic
 def comment_add(*, resource, author, body):
+    community_writable(resource.community)
     if not body.strip():
         raise KnowledgeError({"body": "Write your comment"})
     comment = Comment.objects.create(resource=resource, author=author, body=body.strip())

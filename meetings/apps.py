@@ -23,4 +23,8 @@ class MeetingsConfig(AppConfig):
             )
         )
         register_panel(community_meetings_panel, order=10)
+        from communities.services import community_archived
+        from meetings.receivers import cancel_future_meetings
+
+        community_archived.connect(cancel_future_meetings, dispatch_uid="meetings-archive")
         register_network_panel(network_events_panel, order=10)

@@ -15,6 +15,7 @@ from accounts.mail import email_queue, email_queue_same
 from accounts.models import User
 from accounts.services import audit_log
 from communities.models import Membership
+from communities.services import community_writable
 from cop_platform import uploads
 from meetings.ical import meeting_ics
 from meetings.models import ActionItem, CalendarFeed, Meeting, MeetingSeries, Minutes, Registration
@@ -206,6 +207,7 @@ def registration_create(*, meeting, user):
     """Register, or join the waiting list when the meeting is full. Idempotent."""
     # We lock the meeting row: two people must never take the last place at once.
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    community_writable(meeting.community)
     if meeting.is_cancelled:
         raise MeetingError("This meeting has been cancelled: registration is closed")
     if meeting.starts_at <= timezone.now():
