@@ -14,6 +14,7 @@ meeting. icalendar still reads calendars (the tests parse every feed back with i
 
 import re
 from datetime import UTC
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
@@ -99,6 +100,12 @@ def _utc(moment):
     )
 
 
+def organizer():
+    """The event's organiser, as RFC 5546 requires of a published or cancelled event (a
+    cancellation without one is ignored by some clients): the address the site writes from."""
+    return "mailto:" + parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
 def _event(lines, meeting, *, with_joining_link):
     url = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
     agenda = _clean(meeting.agenda).strip()
@@ -119,6 +126,7 @@ def _event(lines, meeting, *, with_joining_link):
     lines.append(_fold("DESCRIPTION:" + _escape(_clean("\n\n".join(description)))))
     if location:
         lines.append(_fold("LOCATION:" + _escape(location)))
+    lines.append(_fold("ORGANIZER:" + organizer()))
     lines.append("STATUS:" + ("CANCELLED" if meeting.is_cancelled else "CONFIRMED"))
     lines.append(_fold("URL:" + url))
     lines.append("END:VEVENT")

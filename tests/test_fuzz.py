@@ -447,8 +447,9 @@ def test_calendar_round_trips_and_nothing_is_injected(
     # A venue of nothing but control characters is no venue: not online either, so no LOCATION.
     location = as_read_back(venue) or ("" if venue else "Online")
     expected = {"UID", "SEQUENCE", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"}
-    expected |= {"URL", "STATUS"} | ({"LOCATION"} if location else set())
+    expected |= {"URL", "STATUS", "ORGANIZER"} | ({"LOCATION"} if location else set())
     assert set(event) == expected
+    assert str(event["ORGANIZER"]) == ical.organizer()  # typed text never reaches it
     assert not event.subcomponents
     assert str(event["SUMMARY"]) == as_read_back(f"{title} ({host})")
     assert str(event.get("LOCATION", "")) == location

@@ -63,6 +63,7 @@ def _reference_event(meeting, *, with_joining_link):
     location = _text(meeting.venue) or ("Online" if meeting.format == meeting.Format.ONLINE else "")
     if location:
         event.add("location", location)
+    event.add("organizer", ical.organizer())
     event.add("url", url)
     event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
     return event
@@ -210,3 +211,12 @@ def test_the_url_names_the_site_and_the_uid_does_not():
     event = Calendar.from_ical(ical.meeting_ics(meeting, with_joining_link=False)).walk("VEVENT")[0]
     assert str(event["UID"]) == f"meeting-{meeting.uid}@communities-of-practice"
     assert str(event["URL"]) == "https://cop.example.org/meetings/7/"
+
+
+@override_settings(DEFAULT_FROM_EMAIL="Falls Network <meetings@example.org>")
+def test_a_cancellation_names_its_organiser():
+    """RFC 5546: a CANCEL (and a PUBLISH) has an ORGANIZER; some clients ignore one without."""
+    meeting = unsaved_meeting(status="cancelled")
+    calendar = Calendar.from_ical(ical.meeting_ics(meeting, with_joining_link=False))
+    assert calendar["method"] == "CANCEL"
+    assert str(calendar.walk("VEVENT")[0]["organizer"]) == "mailto:meetings@example.org"
