@@ -74,9 +74,15 @@ def session_add(request, slug):
     programme = permissions.programme_get_managed(request.user, slug)
     form = forms.SessionForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        services.session_add(programme=programme, actor=request.user, **form.cleaned_data)
-        messages.success(request, "The session has been added; participants are registered for it.")
-        return redirect("conveners:detail", slug)
+        try:
+            services.session_add(programme=programme, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:  # e.g. a start that has passed
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, "The session has been added; participants are registered for it."
+            )
+            return redirect("conveners:detail", slug)
     return form_page(
         request,
         form,

@@ -83,6 +83,62 @@ class MeetingForm(forms.ModelForm):
         return cleaned
 
 
+class PastMeetingForm(forms.ModelForm):
+    """The record of a meeting that has already happened, with who came."""
+
+    attended = forms.ModelMultipleChoiceField(
+        label="Who attended",
+        required=False,
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick the members who came. You can add walk-ins by e-mail address "
+        "afterwards, on the meeting's attendance page.",
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "kind",
+            "agenda",
+            "starts_at",
+            "ends_at",
+            "format",
+            "venue",
+            "visibility",
+        ]
+        labels = {**MeetingForm.Meta.labels, "agenda": "Agenda (optional)"}
+        help_texts = {
+            "agenda": MeetingForm.Meta.help_texts["agenda"],
+            "starts_at": "When it started: a date and time that has passed.",
+        }
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "agenda": forms.Textarea(attrs={"rows": 4}),
+            "format": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
+        }
+        error_messages = MeetingForm.Meta.error_messages
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].initial = Meeting.Kind.MEETING
+        self.fields["attended"].queryset = members
+        self.fields["attended"].label_from_instance = lambda user: user.name
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The end must be after the start")
+        return cleaned
+
+    def service_kwargs(self):
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {**fields, "attendees": list(self.cleaned_data["attended"])}
+
+
 class SeriesForm(forms.Form):
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
     frequency = forms.ChoiceField(

@@ -55,10 +55,18 @@ def _registered_people(meeting):
     )
 
 
-def _check(meeting):
+def _check(meeting, **errors):
+    """The meeting's own rules, with any errors the caller found already, raised together so
+    that a form shows each next to its field."""
     if meeting.ends_at and meeting.starts_at and meeting.ends_at <= meeting.starts_at:
-        raise MeetingError({"ends_at": "The end must be after the start"})
+        errors["ends_at"] = "The end must be after the start"
+    if errors:
+        raise MeetingError(errors)
     meeting.full_clean()
+
+
+def _when(moment):
+    return timezone.localtime(moment).strftime("%A %-d %B %Y, %H:%M")
 
 
 def _announce(meeting, people, *, purpose, template, about_their_registration=False, **context):
@@ -79,16 +87,51 @@ def _announce(meeting, people, *, purpose, template, about_their_registration=Fa
         )
 
 
+PAST_START = (
+    "This time has already passed. To keep the record of a meeting that has already "
+    "happened, use ‘Record a past meeting’ instead: nobody is told about it"
+)
+
+
 @transaction.atomic
 def meeting_schedule(*, actor, community=None, network=None, announce=True, **fields):
+    """A meeting to come: saved, and announced to everyone it is for. A start in the past is
+    refused: people would be invited to something that has happened (meeting_record_past
+    keeps the record of those)."""
     meeting = Meeting(community=community, network=network, created_by=actor, **fields)
-    _check(meeting)
+    errors = {}
+    if meeting.starts_at and meeting.starts_at <= timezone.now():
+        errors["starts_at"] = PAST_START
+    _check(meeting, **errors)
     meeting.save()
     _audit(actor, "meeting.schedule", meeting, title=meeting.title)
     if announce:
         _announce(
             meeting, _audience(meeting), purpose=f"meeting-new:{meeting.pk}", template="meeting_new"
         )
+    return meeting
+
+
+@transaction.atomic
+def meeting_record_past(*, actor, community, attendees=(), **fields):
+    """The record of a community meeting that has already happened, with who came: nobody
+    is told (it is news to no one, and no one can register for it), and its minutes can be
+    written and published at once."""
+    meeting = Meeting(community=community, created_by=actor, **fields)
+    errors = {}
+    if meeting.starts_at and meeting.starts_at > timezone.now():
+        errors["starts_at"] = (
+            "This meeting has not started yet: schedule it instead, so that members are told"
+        )
+    _check(meeting, **errors)
+    meeting.save()
+    Registration.objects.bulk_create(
+        Registration(
+            meeting=meeting, user=person, status=Registration.Status.REGISTERED, attended=True
+        )
+        for person in attendees
+    )
+    _audit(actor, "meeting.record_past", meeting, title=meeting.title, attended=len(attendees))
     return meeting
 
 
@@ -111,6 +154,13 @@ def series_schedule(*, community, actor, title, description, dates, start_time, 
         raise MeetingError({"until": "No date matches this rule before the end date"})
     if end_time <= start_time:
         raise MeetingError({"end_time": "The end must be after the start"})
+    if datetime.combine(dates[0], start_time, tzinfo=LONDON) <= timezone.now():
+        raise MeetingError(
+            {
+                "first_date": f"The first meeting would be on {dates[0]:%A %-d %B %Y} at "
+                f"{start_time:%H:%M}, which has passed: choose a later date"
+            }
+        )
     series = MeetingSeries.objects.create(
         community=community, title=title, description=description, created_by=actor
     )
@@ -157,15 +207,22 @@ def meeting_update(*, meeting, actor, **fields):
             }
         )
     moved = any(f in fields and fields[f] != getattr(meeting, f) for f in MOVING_FIELDS)
+    errors = {}
+    now = timezone.now()
+    new_start = fields.get("starts_at", meeting.starts_at)
+    if meeting.starts_at > now and new_start != meeting.starts_at and new_start <= now:
+        # A meeting to come cannot be moved to a time that has passed: those registered
+        # would be told it moved to a moment they can no longer attend.
+        errors["starts_at"] = "This time has already passed: choose a time to come"
     for field, value in fields.items():
         setattr(meeting, field, value)
     if moved or any(f in fields for f in ("title", "agenda")):
         meeting.sequence += 1
-    _check(meeting)
+    _check(meeting, **errors)
     meeting.save()
     _promote_waiting(meeting)
     _audit(actor, "meeting.update", meeting, moved=moved)
-    if moved:
+    if moved and not meeting.is_past:  # correcting the record of a past meeting tells no one
         _announce(
             meeting,
             _registered_people(meeting),
@@ -275,7 +332,17 @@ def registration_cancel(*, registration):
 
 @transaction.atomic
 def attendance_record(*, meeting, actor, attended_ids, walk_in_users=()):
-    """Mark who came (registered people not ticked are absent) and add walk-ins."""
+    """Mark who came (registered people not ticked are absent) and add walk-ins: once the
+    meeting has started, never before (nobody has come yet), and never for a cancelled one."""
+    if meeting.is_cancelled:
+        raise MeetingError({"attended": "This meeting was cancelled: nobody attended it"})
+    if meeting.starts_at > timezone.now():
+        raise MeetingError(
+            {
+                "attended": "Attendance can be recorded once the meeting has started, "
+                f"on {_when(meeting.starts_at)}"
+            }
+        )
     attended_ids = {int(i) for i in attended_ids}
     for registration in meeting.registrations.filter(status=Registration.Status.REGISTERED):
         registration.attended = registration.pk in attended_ids
@@ -367,6 +434,13 @@ def minutes_publish(*, minutes, actor):
     )
     if minutes.is_published:
         return minutes
+    if minutes.meeting.starts_at > timezone.now():
+        # Minutes record what happened: a draft may be prepared, but not sent to every
+        # member before the meeting has even begun.
+        raise MeetingError(
+            "The minutes can be published once the meeting has taken place, on "
+            f"{_when(minutes.meeting.starts_at)}. Your draft is saved until then"
+        )
     minutes.status, minutes.published_at, minutes.published_by = (
         Minutes.Status.PUBLISHED,
         timezone.now(),

@@ -11,6 +11,7 @@ urlpatterns = [
         views.schedule_series,
         name="schedule_series",
     ),
+    path("communities/<slug:slug>/meetings/past/new/", views.record_past, name="record_past"),
     path("communities/<slug:slug>/calendar.ics", views.community_feed, name="community_feed"),
     path(
         "networks/<slug:slug>/events/new/",

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
@@ -66,6 +67,7 @@ def detail(request, pk):
         if can_manage and meeting.is_past
         else [],
         "can_register": user.is_authenticated and not meeting.is_cancelled and not meeting.is_past,
+        "has_started": meeting.starts_at <= timezone.now(),
     }
     return render(request, "meetings/detail.html", context)
 
@@ -96,6 +98,40 @@ def schedule(request, slug):
         submit="Schedule meeting",
         caption=community.name,
         cancel=reverse("meetings:community_list", args=[slug]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def record_past(request, slug):
+    """The honest way to add a meeting that has already happened: nobody is told, nobody
+    registers, attendance is recorded with it, and minutes can follow at once."""
+    community = community_permissions.community_get_managed(request.user, slug)
+    if community.is_archived:
+        raise Http404("Archived")
+    form = forms.PastMeetingForm(posted(request), members=_community_members(community))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_record_past(
+                actor=request.user, community=community, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "The meeting has been recorded with its attendance; nobody was e-mailed. "
+                "You can now write its minutes.",
+            )
+            return redirect("meetings:detail", meeting.pk)
+    return form_page(
+        request,
+        form,
+        heading="Record a past meeting",
+        submit="Record the meeting",
+        caption=community.name,
+        cancel=reverse("meetings:community_list", args=[slug]),
+        intro="For a meeting that has already taken place. Members are not e-mailed about it; "
+        "it joins the community's past meetings, and its minutes can be published at once.",
     )
 
 
@@ -159,11 +195,17 @@ def schedule_network_event(request, slug):
         posted(request), network_event=True, initial={"kind": Meeting.Kind.MASTERCLASS}
     )
     if request.method == "POST" and form.is_valid():
-        meeting = services.meeting_schedule(
-            actor=request.user, network=network, **form.cleaned_data
-        )
-        messages.success(request, "The event has been scheduled and the network's members told.")
-        return redirect("meetings:detail", meeting.pk)
+        try:
+            meeting = services.meeting_schedule(
+                actor=request.user, network=network, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, "The event has been scheduled and the network's members told."
+            )
+            return redirect("meetings:detail", meeting.pk)
     return form_page(
         request,
         form,
@@ -287,14 +329,24 @@ def attendance(request, pk):
     )
     form = forms.AttendanceForm(posted(request), registrations=registrations)
     if request.method == "POST" and form.is_valid():
-        services.attendance_record(
-            meeting=meeting,
-            actor=request.user,
-            attended_ids=form.cleaned_data["attended"],
-            walk_in_users=form.cleaned_data["walk_ins"],
+        try:
+            services.attendance_record(
+                meeting=meeting,
+                actor=request.user,
+                attended_ids=form.cleaned_data["attended"],
+                walk_in_users=form.cleaned_data["walk_ins"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Attendance has been recorded.")
+            return redirect("meetings:detail", pk)
+    intro = "Tick the people who came. People not ticked are recorded as absent."
+    if not meeting.is_cancelled and meeting.starts_at > timezone.now():
+        intro = (
+            "Attendance can be recorded once the meeting has started, on "
+            f"{timezone.localtime(meeting.starts_at):%A %-d %B %Y at %H:%M}."
         )
-        messages.success(request, "Attendance has been recorded.")
-        return redirect("meetings:detail", pk)
     return form_page(
         request,
         form,
@@ -302,15 +354,19 @@ def attendance(request, pk):
         submit="Save attendance",
         caption=meeting.title,
         cancel=reverse("meetings:detail", args=[pk]),
-        intro="Tick the people who came. People not ticked are recorded as absent.",
+        intro=intro,
     )
+
+
+def _community_members(community):
+    return User.objects.filter(
+        memberships__community=community, memberships__status=Membership.Status.ACTIVE
+    ).order_by("name")
 
 
 def _members(meeting):
     if meeting.community_id:
-        return User.objects.filter(
-            memberships__community=meeting.community, memberships__status=Membership.Status.ACTIVE
-        ).order_by("name")
+        return _community_members(meeting.community)
     return User.objects.none()
 
 
@@ -338,23 +394,35 @@ def minutes_edit(request, pk):
         current_document=minutes.document_name if minutes and minutes.document else "",
     )
     if request.method == "POST" and form.is_valid():
-        services.minutes_save(meeting=meeting, actor=request.user, **form.service_kwargs())
-        if "publish" in request.POST:
-            services.minutes_publish(minutes=meeting.minutes, actor=request.user)
-            messages.success(
-                request,
-                "The minutes have been published and e-mailed to every member of the community.",
-            )
-        else:
+        minutes = services.minutes_save(
+            meeting=meeting, actor=request.user, **form.service_kwargs()
+        )
+        if "publish" not in request.POST:
             messages.success(
                 request,
                 "The draft minutes have been saved. Members see them once you publish them.",
+            )
+            return redirect("meetings:detail", pk)
+        try:
+            services.minutes_publish(minutes=minutes, actor=request.user)
+        except ValidationError as exc:
+            # The draft is saved; the page says why it is not published yet.
+            messages.warning(request, exc.messages[0] + ".")
+        else:
+            messages.success(
+                request,
+                "The minutes have been published and e-mailed to every member of the community.",
             )
         return redirect("meetings:detail", pk)
     return render(
         request,
         "meetings/minutes_form.html",
-        {"meeting": meeting, "form": form, "minutes": minutes},
+        {
+            "meeting": meeting,
+            "form": form,
+            "minutes": minutes,
+            "can_publish": meeting.starts_at <= timezone.now(),
+        },
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -98,6 +99,7 @@ TABLE = {
     "meetings:community_feed": "public_community",
     "meetings:schedule": "manage",
     "meetings:schedule_series": "manage",
+    "meetings:record_past": "manage",
     "meetings:schedule_network_event": "network_manager",
     "meetings:detail": "member_404",
     "meetings:ics": "member_404",
@@ -302,7 +304,8 @@ def place_in(world, visibility):
         document=SimpleUploadedFile("minutes.pdf", MINIMAL_PDF),
         actions=[{"description": "Write the leaflet", "owner": people["member"]}],
     )
-    meeting_services.minutes_publish(minutes=minutes, actor=convener)
+    with time_machine.travel(start + timedelta(hours=1)):  # published once it has begun
+        meeting_services.minutes_publish(minutes=minutes, actor=convener)
     action = meeting.action_items.get()
     feed = meeting_services.calendar_feed_get(user=people["member"])
 
@@ -355,6 +358,7 @@ def place_in(world, visibility):
         "meetings:community_feed": [community.slug],
         "meetings:schedule": [community.slug],
         "meetings:schedule_series": [community.slug],
+        "meetings:record_past": [community.slug],
         "meetings:schedule_network_event": [network.slug],
         "meetings:action_done": [action.pk],
         "meetings:personal_feed": [feed.token],

@@ -80,13 +80,12 @@ def test_the_revalidation_record_downloads_in_both_formats(client):
     lead = MembershipFactory(community=community, role="convener").user
     member = MembershipFactory(community=community).user
     start = timezone.now() - timedelta(days=3)
-    meeting = services.meeting_schedule(
+    meeting = services.meeting_record_past(
         actor=lead,
         community=community,
         title="Monthly meeting",
         starts_at=start,
         ends_at=start + timedelta(hours=2),
-        announce=False,
     )
     registration = Registration.objects.create(meeting=meeting, user=member, status="registered")
     services.attendance_record(meeting=meeting, actor=lead, attended_ids=[registration.pk])

@@ -5,6 +5,7 @@ member, and see the action point carried to the next meeting. axe-core on every 
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
@@ -108,36 +109,89 @@ def test_meeting_loop(page, browser, live_server, mailoutbox):
         ends_at=meeting.ends_at + timedelta(days=28),
     )
 
-    page.goto(meeting_url)
-    page.get_by_role("link", name="Record attendance").click()
-    assert_accessible(page)
-    page.get_by_label("Ben Member").check()
-    page.get_by_label("Cal Member").check()
-    page.get_by_role("button", name="Save attendance").click()
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
-        "Attendance has been recorded"
-    )
-    page.get_by_role("link", name="Write the minutes").click()
-    assert_accessible(page)
-    page.get_by_label("Notes").fill("We reviewed the falls audit.")
-    page.get_by_label("Decisions, one per line").fill("Adopt the medication review template")
-    page.get_by_label("New action point (optional)").fill("Share the audit tool with care homes")
-    page.get_by_label("Owner").select_option(label="Ben Member")
-    mailoutbox.clear()
-    page.get_by_role("button", name="Save and publish").click()
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("published")
-    assert_accessible(page)
-    recipients = sorted(m.to[0] for m in mailoutbox if m.subject.startswith("Minutes"))
-    assert recipients == [
-        "ann@example.org",
-        "ben@example.org",
-        "cal@example.org",
-        "dee@example.org",
-        "lead@example.nhs.uk",
-    ]
+    # The day after the meeting: attendance and minutes are for a meeting that took place.
+    with time_machine.travel(meeting.ends_at + timedelta(hours=20)):
+        sign_in(page, "lead@example.nhs.uk")  # a day idle: the session has expired
+        page.goto(meeting_url)
+        page.get_by_role("link", name="Record attendance").click()
+        assert_accessible(page)
+        page.get_by_label("Ben Member").check()
+        page.get_by_label("Cal Member").check()
+        page.get_by_role("button", name="Save attendance").click()
+        expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
+            "Attendance has been recorded"
+        )
+        page.get_by_role("link", name="Write the minutes").click()
+        assert_accessible(page)
+        page.get_by_label("Notes").fill("We reviewed the falls audit.")
+        page.get_by_label("Decisions, one per line").fill("Adopt the medication review template")
+        page.get_by_label("New action point (optional)").fill(
+            "Share the audit tool with care homes"
+        )
+        page.get_by_label("Owner").select_option(label="Ben Member")
+        mailoutbox.clear()
+        page.get_by_role("button", name="Save and publish").click()
+        expect(page.locator(".nhsuk-notification-banner")).to_contain_text("published")
+        assert_accessible(page)
+        recipients = sorted(m.to[0] for m in mailoutbox if m.subject.startswith("Minutes"))
+        assert recipients == [
+            "ann@example.org",
+            "ben@example.org",
+            "cal@example.org",
+            "dee@example.org",
+            "lead@example.nhs.uk",
+        ]
 
     page.goto(f"/meetings/{following.pk}/")
     expect(page.locator(".app-carried-actions")).to_contain_text(
         "Share the audit tool with care homes"
     )
     assert_accessible(page)
+
+
+def test_a_convener_records_a_past_meeting_and_cannot_schedule_one(page, mailoutbox):
+    community = CommunityFactory(name="Sepsis Champions", slug="sepsis", visibility="listed")
+    MembershipFactory(
+        community=community,
+        role="convener",
+        user=UserFactory(email="lead@example.nhs.uk", name="Lee Lead"),
+    )
+    MembershipFactory(
+        community=community, user=UserFactory(email="ann@example.org", name="Ann Member")
+    )
+    held = timezone.localtime(timezone.now() - timedelta(days=3)).replace(hour=10, minute=0)
+
+    sign_in(page, "lead@example.nhs.uk")
+    page.goto("/communities/sepsis/meetings/")
+    # Scheduling is for meetings to come: the refusal points to the honest path.
+    page.get_by_role("button", name="Schedule a meeting").click()
+    page.get_by_label("Title").fill("Sepsis huddle")
+    page.get_by_label("Starts").fill(f"{held:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Ends").fill(f"{held + timedelta(hours=1):%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Schedule meeting").click()
+    expect(page.locator("#id_starts_at_error")).to_contain_text("Record a past meeting")
+    assert_accessible(page)
+
+    page.goto("/communities/sepsis/meetings/")
+    page.get_by_role("link", name="Record a past meeting").click()
+    assert_accessible(page)
+    page.get_by_label("Title").fill("Sepsis huddle")
+    page.get_by_label("Starts").fill(f"{held:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Ends").fill(f"{held + timedelta(hours=1):%Y-%m-%dT%H:%M}")
+    page.get_by_label("Ann Member").check()
+    page.get_by_role("button", name="Record the meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sepsis huddle")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("nobody was e-mailed")
+    expect(page.locator("main")).to_contain_text("Attended")
+    assert_accessible(page)
+    assert mailoutbox == []
+
+    # Its minutes are published at once.
+    page.get_by_role("link", name="Write the minutes").click()
+    page.get_by_label("Notes").fill("We agreed the escalation poster.")
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("published")
+    assert sorted(m.to[0] for m in mailoutbox if m.subject.startswith("Minutes")) == [
+        "ann@example.org",
+        "lead@example.nhs.uk",
+    ]

@@ -103,6 +103,10 @@ def test_programme_journey(page, browser, live_server, mailoutbox):
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Welcome to the programme")
     assert_accessible(page)
 
+    # The session has taken place (attendance is recorded once a meeting has begun).
+    Meeting.objects.filter(pk=session.meeting_id).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1)
+    )
     manager_page.goto(f"/meetings/{session.meeting_id}/attendance/")
     assert_accessible(manager_page)
     manager_page.get_by_label("Ada Applicant").check()

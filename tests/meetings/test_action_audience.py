@@ -19,15 +19,17 @@ SECRET = "CONFIDENTIAL review patient X"
 
 def _meeting(community, lead, *, days, visibility="public"):
     start = timezone.now() + timedelta(days=days)
-    return services.meeting_schedule(
-        actor=lead,
-        community=community,
-        title=f"Meeting in {days} days",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        visibility=visibility,
-        announce=False,
-    )
+    fields = {
+        "actor": lead,
+        "community": community,
+        "title": f"Meeting in {days} days",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=1),
+        "visibility": visibility,
+    }
+    if days < 0:
+        return services.meeting_record_past(**fields)
+    return services.meeting_schedule(announce=False, **fields)
 
 
 def _minutes(meeting, lead, owner, *, publish):

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def schedule(community, actor, **fields):
     start = fields.pop("starts_at", timezone.now() + timedelta(days=7))
-    return services.meeting_schedule(
+    # A meeting that has already happened is recorded, not scheduled (and announced).
+    record = services.meeting_record_past if start <= timezone.now() else services.meeting_schedule
+    return record(
         actor=actor,
         community=community,
         title=fields.pop("title", "Monthly meeting"),

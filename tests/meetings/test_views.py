@@ -42,15 +42,18 @@ def convener_setup(client, **meeting_fields):
     lead = MembershipFactory(community=community, role="convener").user
     client.force_login(lead)
     start = meeting_fields.pop("starts_at", timezone.now() + timedelta(days=5))
-    meeting = services.meeting_schedule(
-        actor=lead,
-        community=community,
-        title="Monthly meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        announce=False,
+    fields = {
+        "actor": lead,
+        "community": community,
+        "title": "Monthly meeting",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
         **meeting_fields,
-    )
+    }
+    if start <= timezone.now():  # one that has already happened is recorded, not scheduled
+        meeting = services.meeting_record_past(**fields)
+    else:
+        meeting = services.meeting_schedule(announce=False, **fields)
     return community, lead, meeting
 
 
