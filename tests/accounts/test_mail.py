@@ -538,7 +538,7 @@ def test_each_message_is_recorded_sent_before_the_next_goes(
         assert len(sent) == position, statuses
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_outcome_is_recorded_once_the_database_is_back(user, settings, mailoutbox):
     """The database drops as the server accepts the message (a restart): the sender waits
     for it and records the message sent, so the sweep does not send it again."""
