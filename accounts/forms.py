@@ -1,4 +1,6 @@
 from allauth.account import forms as allauth_forms
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.totp import forms as totp_forms
 from django import forms
 from django.contrib.auth.hashers import make_password
 
@@ -25,6 +27,7 @@ class OrganisationFieldsMixin:
             max_length=200,
             required=False,
             help_text="For example, Riverside Care Home",
+            widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         )
 
     def _clean_organisation(self, cleaned):
@@ -102,6 +105,77 @@ class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
         return self._clean_organisation(super().clean())
 
 
+EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
+CODE_REQUIRED = "Enter the 6-digit code from your authenticator app"
+
+
+class FieldMessagesMixin:
+    """allauth's forms with the site's error messages, each naming its field: "This field
+    is required." twice in an error summary tells no one which field to fix."""
+
+    field_messages = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, messages in self.field_messages.items():
+            if name in self.fields:
+                self.fields[name].error_messages.update(messages)
+
+
+class LoginForm(FieldMessagesMixin, allauth_forms.LoginForm):
+    field_messages = {
+        "login": {"required": "Enter your e-mail address", "invalid": EMAIL_FORMAT},
+        "password": {"required": "Enter your password"},
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page has its own "Forgotten your password?" link, beside the button.
+        self.fields["password"].help_text = ""
+
+
+class ResetPasswordForm(FieldMessagesMixin, allauth_forms.ResetPasswordForm):
+    field_messages = {"email": {"required": "Enter your e-mail address", "invalid": EMAIL_FORMAT}}
+
+
+class AddEmailForm(FieldMessagesMixin, allauth_forms.AddEmailForm):
+    field_messages = {"email": {"required": "Enter the e-mail address", "invalid": EMAIL_FORMAT}}
+
+
+NEW_PASSWORD = {
+    "password1": {"required": "Enter a new password"},
+    "password2": {"required": "Enter the new password again"},
+}
+
+
+class ResetPasswordKeyForm(FieldMessagesMixin, allauth_forms.ResetPasswordKeyForm):
+    field_messages = NEW_PASSWORD
+
+
+class SetPasswordForm(FieldMessagesMixin, allauth_forms.SetPasswordForm):
+    field_messages = NEW_PASSWORD
+
+
+class ChangePasswordForm(FieldMessagesMixin, allauth_forms.ChangePasswordForm):
+    field_messages = {"oldpassword": {"required": "Enter your current password"}, **NEW_PASSWORD}
+
+
+class ReauthenticateForm(FieldMessagesMixin, allauth_forms.ReauthenticateForm):
+    field_messages = {"password": {"required": "Enter your password"}}
+
+
+class MFAAuthenticateForm(FieldMessagesMixin, mfa_forms.AuthenticateForm):
+    field_messages = {"code": {"required": CODE_REQUIRED}}
+
+
+class MFAReauthenticateForm(FieldMessagesMixin, mfa_forms.ReauthenticateForm):
+    field_messages = {"code": {"required": CODE_REQUIRED}}
+
+
+class ActivateTOTPForm(FieldMessagesMixin, totp_forms.ActivateTOTPForm):
+    field_messages = {"code": {"required": CODE_REQUIRED}}
+
+
 class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
@@ -111,7 +185,11 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
             "bio": "What you work on and what you can help others with. Up to 1,000 characters.",
             "timezone": "Meeting times are shown in this time zone.",
         }
-        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "job_title": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "bio": forms.Textarea(attrs={"rows": 5}),
+        }
 
     field_order = [
         "name",
@@ -134,6 +212,7 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
             label="Time zone",
             choices=timezone_choices(),
             help_text=ProfileForm.Meta.help_texts["timezone"],
+            error_messages={"required": "Choose your time zone"},
         )
         self.fields["name"].error_messages["required"] = "Enter your full name"
         self.order_fields(self.field_order)
@@ -154,6 +233,7 @@ class PreferencesForm(forms.Form):
         label="How often do you want a digest of what is new in your communities?",
         choices=User.Digest.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often you want a digest"},
     )
     meeting_reminders = forms.BooleanField(
         label="Send me a reminder before meetings I have registered for", required=False

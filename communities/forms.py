@@ -54,6 +54,9 @@ class CommunityForm(forms.ModelForm):
             "name": {"unique": "A community with this name already exists: choose another name"},
             "slug": {"unique": "This web address is taken: choose another one"},
             "domain": {"required": "Say what the community cares about"},
+            "visibility": {"required": "Choose who can see the community"},
+            "join_policy": {"required": "Choose how people join the community"},
+            "cadence": {"required": "Choose how often the community meets"},
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -112,7 +115,11 @@ class DecisionForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Membership.Role.choices,
+        error_messages={"required": "Choose a role"},
+    )
 
 
 class RemoveForm(forms.Form):
@@ -208,7 +215,10 @@ class CharterForm(forms.ModelForm):
 
 class PhaseForm(forms.Form):
     to_phase = forms.ChoiceField(
-        label="New phase", choices=Community.Phase.choices, widget=forms.RadioSelect
+        label="New phase",
+        choices=Community.Phase.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the new phase"},
     )
     note = forms.CharField(
         label="What has changed?",
@@ -227,10 +237,12 @@ class TransformForm(forms.Form):
             ("split", "Split off a new community from it"),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose what becomes of the community"},
     )
     note = forms.CharField(
         label="Note for the timeline and the archive banner",
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write a note for the timeline"},
     )
     into = forms.ModelChoiceField(
         label="Community to merge into",

@@ -33,6 +33,41 @@ class ProgrammeForm(forms.ModelForm):
             "criteria": forms.Textarea(attrs={"rows": 4}),
         }
         labels = {"slug": "Short web address", "balance_threshold": "Balance warning threshold (%)"}
+        error_messages = {
+            "network": {"required": "Choose the network that runs the programme"},
+            "name": {"required": "Enter the programme's name"},
+            "slug": {"required": "Enter a short web address"},
+            "description": {"required": "Describe the programme"},
+            "cohort_size": {
+                "required": "Enter the number of places in the cohort",
+                "min_value": "The number of places cannot be negative",
+            },
+            "applications_open": {
+                "required": "Enter the date applications open",
+                "invalid": "Enter a real date",
+            },
+            "applications_close": {
+                "required": "Enter the date applications close",
+                "invalid": "Enter a real date",
+            },
+            "starts_on": {
+                "required": "Enter the date the programme starts",
+                "invalid": "Enter a real date",
+            },
+            "ends_on": {
+                "required": "Enter the date the programme ends",
+                "invalid": "Enter a real date",
+            },
+            "meeting_commitment": {
+                "required": "Enter how many meetings each participant commits to convene",
+                "min_value": "The number of meetings cannot be negative",
+            },
+            "criteria": {"required": "Enter the selection criteria, one per line"},
+            "balance_threshold": {
+                "required": "Enter the balance warning threshold",
+                "min_value": "The balance warning threshold cannot be negative",
+            },
+        }
 
     def __init__(self, *args, networks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,10 +91,25 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class SessionForm(forms.Form):
-    kind = forms.ChoiceField(choices=ProgrammeSession.Kind.choices, widget=forms.RadioSelect)
-    title = forms.CharField(max_length=200)
-    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME)
-    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME)
+    kind = forms.ChoiceField(
+        choices=ProgrammeSession.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the kind of session"},
+    )
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
+    starts_at = forms.DateTimeField(
+        label="Starts",
+        widget=DATETIME,
+        error_messages={
+            "required": "Enter when it starts",
+            "invalid": "Enter a real date and time",
+        },
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends",
+        widget=DATETIME,
+        error_messages={"required": "Enter when it ends", "invalid": "Enter a real date and time"},
+    )
     venue = forms.CharField(required=False, max_length=300)
     joining_link = forms.URLField(
         assume_scheme="https",
@@ -176,6 +226,7 @@ class CompletionForm(forms.Form):
         coerce=lambda v: v == "yes",
         choices=[("yes", "Completed"), ("no", "Did not complete")],
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether they completed the programme"},
     )
     trains_others = forms.BooleanField(
         label="Goes on to train others (train the trainer)", required=False

@@ -296,7 +296,25 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+# allauth's forms with error messages that name their field (accounts/forms.py).
+ACCOUNT_FORMS = {
+    name: f"accounts.forms.{form}"
+    for name, form in {
+        "signup": "SignupForm",
+        "login": "LoginForm",
+        "reset_password": "ResetPasswordForm",  # nosec B105  # a form's name, not a password
+        "reset_password_from_key": "ResetPasswordKeyForm",  # nosec B105  # a form's name, not a password
+        "set_password": "SetPasswordForm",  # nosec B105  # a form's name, not a password
+        "change_password": "ChangePasswordForm",  # nosec B105  # a form's name, not a password
+        "add_email": "AddEmailForm",
+        "reauthenticate": "ReauthenticateForm",
+    }.items()
+}
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "accounts.forms.ActivateTOTPForm",
+}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False

@@ -74,6 +74,8 @@ class ResourceForm(forms.ModelForm):
             "summary": {"required": "Write a short summary"},
             "external_url": {"invalid": "Enter a web address, like https://example.org/guide"},
             "review_date": {"invalid": "Enter a real date, like 31 March 2027"},
+            "kind": {"required": "Choose the kind of resource"},
+            "visibility": {"required": "Choose who can see the resource"},
         }
 
     def __init__(self, *args, user, destination=None, **kwargs):
@@ -253,6 +255,7 @@ class StoryForm(forms.ModelForm):
         error_messages = {
             "title": {"required": "Give the story a title"},
             "what_happened": {"required": "Say what happened"},
+            "visibility": {"required": "Choose who can see the story"},
         }
 
     def __init__(self, *args, user, community, **kwargs):

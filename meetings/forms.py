@@ -58,6 +58,14 @@ class MeetingForm(forms.ModelForm):
             },
             "ends_at": {"required": "Enter when it ends", "invalid": "Enter a real date and time"},
             "joining_link": {"invalid": "Enter a full web address, starting with https://"},
+            "kind": {"required": "Choose the kind of meeting"},
+            "format": {"required": "Choose how people take part"},
+            "visibility": {"required": "Choose who may see it"},
+            "capacity": {"min_value": "Enter a capacity of 0 or more, or leave it empty"},
+            "reminder_hours": {
+                "required": "Enter how many hours before the meeting to send the reminder",
+                "min_value": "Enter 0 or more hours",
+            },
         }
 
     def __init__(self, *args, network_event=False, **kwargs):
@@ -139,17 +147,30 @@ class PastMeetingForm(forms.ModelForm):
         return {**fields, "attendees": list(self.cleaned_data["attended"])}
 
 
+SERIES_MESSAGES = {
+    "start_time": {"required": "Enter the start time", "invalid": "Enter a real time, like 14:30"},
+    "end_time": {"required": "Enter the end time", "invalid": "Enter a real time, like 15:30"},
+    "first_date": {
+        "required": "Enter the date of the first meeting",
+        "invalid": "Enter a real date",
+    },
+    "until": {"required": "Enter the date of the last meeting", "invalid": "Enter a real date"},
+}
+
+
 class SeriesForm(forms.Form):
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
     frequency = forms.ChoiceField(
         label="How often",
         choices=[("monthly", "Monthly"), ("weekly", "Weekly")],
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often the meetings are held"},
     )
     ordinal = forms.TypedChoiceField(
         label="Which week of the month (monthly only)",
         coerce=int,
         choices=[(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")],
+        error_messages={"required": "Choose which week of the month"},
     )
     weekday = forms.TypedChoiceField(
         label="Day",
@@ -159,13 +180,29 @@ class SeriesForm(forms.Form):
                 ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
             )
         ),
+        error_messages={"required": "Choose the day"},
     )
-    start_time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label="End time", widget=forms.TimeInput(attrs={"type": "time"}))
-    first_date = forms.DateField(label="From", widget=DateInput())
-    until = forms.DateField(label="Until", widget=DateInput())
+    start_time = forms.TimeField(
+        label="Start time",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages=SERIES_MESSAGES["start_time"],
+    )
+    end_time = forms.TimeField(
+        label="End time",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages=SERIES_MESSAGES["end_time"],
+    )
+    first_date = forms.DateField(
+        label="From", widget=DateInput(), error_messages=SERIES_MESSAGES["first_date"]
+    )
+    until = forms.DateField(
+        label="Until", widget=DateInput(), error_messages=SERIES_MESSAGES["until"]
+    )
     format = forms.ChoiceField(
-        choices=Meeting.Format.choices, widget=forms.RadioSelect, initial=Meeting.Format.IN_PERSON
+        choices=Meeting.Format.choices,
+        widget=forms.RadioSelect,
+        initial=Meeting.Format.IN_PERSON,
+        error_messages={"required": "Choose how people take part"},
     )
     venue = forms.CharField(max_length=300, required=False)
     joining_link = forms.URLField(
@@ -175,12 +212,18 @@ class SeriesForm(forms.Form):
         max_length=500,
         error_messages={"invalid": "Enter a full web address, starting with https://"},
     )
-    capacity = forms.IntegerField(label="Capacity (optional)", required=False, min_value=1)
+    capacity = forms.IntegerField(
+        label="Capacity (optional)",
+        required=False,
+        min_value=1,
+        error_messages={"min_value": "Enter a capacity of 1 or more, or leave it empty"},
+    )
     visibility = forms.ChoiceField(
         label="Who may see them",
         choices=Meeting.Visibility.choices,
         widget=forms.RadioSelect,
         initial=Meeting.Visibility.MEMBERS,
+        error_messages={"required": "Choose who may see them"},
     )
     agenda = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
