@@ -21,6 +21,7 @@ and stay if it rolls back (the rows still name them).
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, TextField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import AuditEntry, EmailDelivery, User
@@ -131,11 +133,11 @@ def person_addresses(user):
     return sorted(a for a in addresses if a)
 
 
-def address_q(user, lookup):
-    """Matches `lookup` (a field or JSON key path) holding any of the person's addresses,
-    in any case."""
+def address_q(addresses, lookup):
+    """Matches `lookup` (a field or JSON key path) holding any of these addresses, in any
+    case."""
     matches = Q(pk__in=[])
-    for address in person_addresses(user):
+    for address in addresses:
         matches |= Q(**{f"{lookup}__iexact": address})
     return matches
 
@@ -177,7 +179,7 @@ def _sign_in_history(user):
     Refused attempts name the address typed, not the account: those typed as yours."""
     from django.contrib.contenttypes.models import ContentType
 
-    typed = address_q(user, "data__login")
+    typed = address_q(person_addresses(user), "data__login")
     entries = AuditEntry.objects.filter(
         Q(target_type=ContentType.objects.get_for_model(user), target_id=str(user.pk))
         | (Q(action__in=SIGN_IN_REFUSALS) & typed),
@@ -315,27 +317,143 @@ def export_archive(user):
     return buffer.getvalue()
 
 
+# --- erasure --------------------------------------------------------------------------------
+
+FORMER_MEMBER = "Former member"
+ERASED_ADDRESS = "(erased address)"
+
+# What may still carry a closed account's name after erasure, and why. Everything else
+# that named the person, their address, network address or browser is removed or
+# pseudonymised; tests/accounts/test_erasure.py plants them everywhere and checks.
+KEPT_AFTER_ERASURE = {
+    "accounts.EmailDelivery.body_text": "a message to someone else still waiting to be sent "
+    "(it is blanked once sent, or by the outbox retention period)",
+    "accounts.EmailDelivery.body_html": "as above",
+    "accounts.EmailDelivery.subject": "as above",
+    "meetings.Minutes.notes": "minutes are the community's record, written by its conveners",
+    "meetings.Minutes.decisions": "as above",
+    "meetings.ActionItem.description": "as above",
+    "knowledge.Comment.body": "other people's words, and the person's own when they chose to "
+    "keep their contributions",
+    "knowledge.Story.*": "the person's own stories when they chose to keep their contributions",
+    "knowledge.Resource.*": "the person's own resources when they chose to keep them",
+    "communities.CharterVersion.*": "the community's charter, written by its conveners",
+}
+
+
+def _replace_in(value, replacements):
+    """`value` (JSON: dicts, lists, strings) with every case-insensitive occurrence of
+    each key replaced by its value."""
+    if isinstance(value, str):
+        for old, new in replacements.items():
+            value = re.sub(re.escape(old), new, value, flags=re.IGNORECASE)
+        return value
+    if isinstance(value, dict):
+        return {k: _replace_in(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_in(v, replacements) for v in value]
+    return value
+
+
+def _json_text_q(column, terms):
+    """Rows whose JSON column, as text, contains any of the terms. A JSON column stores
+    non-ASCII characters escaped on some databases (SQLite), as they are on others."""
+    matches = Q(pk__in=[])
+    for term in terms:
+        for form in {term, json.dumps(term)[1:-1]}:
+            matches |= Q(**{f"{column}__icontains": form})
+    return matches
+
+
+def audit_erase(*, user, name, addresses):
+    """Audit rows keep that something happened, not who: the person's network address and
+    browser go from every row they made or that is about them, and their name and
+    addresses from every row's details. The actor stays linked to the account, which now
+    reads "Former member"."""
+    from django.contrib.contenttypes.models import ContentType
+
+    about = Q(actor=user) | Q(
+        target_type=ContentType.objects.get_for_model(user), target_id=str(user.pk)
+    )
+    typed = Q(action__in=SIGN_IN_REFUSALS) & address_q(addresses, "data__login")
+    terms = [t for t in [name, *addresses] if t]
+    replacements = dict.fromkeys(addresses, ERASED_ADDRESS)
+    if name:
+        replacements[name] = FORMER_MEMBER
+    entries = AuditEntry.objects.annotate(text=Cast("data", TextField())).filter(
+        about | typed | _json_text_q("text", terms)
+    )
+    for entry in entries.only("pk", "data", "actor_id", "target_type_id", "target_id"):
+        data = _replace_in(entry.data, replacements)
+        data.pop("agent", None)
+        AuditEntry.objects.filter(pk=entry.pk).update(data=data, ip_address=None)
+
+
+def outbox_erase(*, user, name, addresses):
+    """The outbox keeps that a message went, not to whom nor what it said: the person's
+    rows lose address, subject and text (each gets an address of its own, as the outbox
+    is unique per address and purpose). Messages to other people that named the person
+    lose their text once sent; one still waiting keeps it to be delivered."""
+    from django.db.models.functions import Concat
+
+    mine = Q(recipient=user) | address_q(addresses, "to_address")
+    EmailDelivery.objects.filter(mine, status=EmailDelivery.Status.PENDING).update(
+        status=EmailDelivery.Status.SUPPRESSED
+    )
+    EmailDelivery.objects.filter(mine).update(
+        to_address=Concat(Value("erased-"), Cast("pk", CharField()), Value("@erased.example.org")),
+        subject="",
+        body_text="",
+        body_html="",
+        headers={},
+        attachments=[],
+        last_error="",
+    )
+    naming = Q(pk__in=[])
+    for term in [name, *addresses]:
+        if term:
+            for column in ("subject", "body_text", "body_html"):
+                naming |= Q(**{f"{column}__icontains": term})
+    EmailDelivery.objects.filter(naming).exclude(
+        status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING]
+    ).update(subject="(removed)", body_text="", body_html="", attachments=[])
+
+
+def admin_log_erase(*, name):
+    """The admin's history names objects as they read then: a person, or their membership."""
+    from django.contrib.admin.models import LogEntry
+
+    if name:
+        for entry in LogEntry.objects.filter(object_repr__icontains=name).only("object_repr"):
+            entry.object_repr = _replace_in(entry.object_repr, {name: FORMER_MEMBER})
+            entry.save(update_fields=["object_repr"])
+
+
 @transaction.atomic
-def account_erase(*, user, actor, remove_contributions=False):
+def account_erase(*, user, actor, remove_contributions=False, audit_hold=False):
     """Close the account: memberships end, e-mails stop at once, private journals go, and
     what the person contributed stays attributed to "Former member" unless they asked for
-    it to be removed. The row stays so that contributions keep an author."""
+    it to be removed. The row stays so that contributions keep an author.
+
+    Every trace of who they were goes or is pseudonymised (see KEPT_AFTER_ERASURE for what
+    stays, and why). `audit_hold`: staff were told to keep the audit trail as it is (a
+    legal hold); it is then left untouched and the closure's own entry says so."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from allauth.socialaccount.models import SocialAccount
 
     from accounts.services import audit_log, sessions_end_all
 
+    name, addresses = user.name, person_addresses(user)
     for holder in HOLDERS.values():
         if holder.erase:
             holder.erase(user, remove_contributions=remove_contributions)
-    EmailDelivery.objects.filter(recipient=user, status=EmailDelivery.Status.PENDING).update(
-        status=EmailDelivery.Status.SUPPRESSED
-    )
+    outbox_erase(user=user, name=name, addresses=addresses)
+    admin_log_erase(name=name)
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    user.name = "Former member"
+    user.name = FORMER_MEMBER
     user.email = f"former-member-{user.pk}@erased.example.org"
     user.job_title = user.bio = ""
     user.organisation = user.profession = None
@@ -349,10 +467,18 @@ def account_erase(*, user, actor, remove_contributions=False):
     user.set_unusable_password()
     user.save()
     sessions_end_all(user=user)
+    # Who closed it: the person themselves or a member of staff; no name, no address (the
+    # entry is about the person, so the scrub below takes the request's address off it).
     audit_log(
-        actor=actor if actor and actor.pk != user.pk else None,
+        actor=actor,
         action="account.erase",
         target=user,
-        data={"remove_contributions": remove_contributions},
+        data={
+            "by": "self" if actor is not None and actor.pk == user.pk else "staff",
+            "contributions": "removed" if remove_contributions else "kept",
+            "audit_hold": audit_hold,
+        },
     )
+    if not audit_hold:
+        audit_erase(user=user, name=name, addresses=addresses)
     return user

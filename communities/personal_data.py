@@ -1,10 +1,12 @@
-from accounts.personal_data import Export, Part, address_q
+from django.db import models
+
+from accounts.personal_data import Export, Part, address_q, person_addresses
 from communities.models import Invitation, Membership
 
 
 def _invitations_to_you(user):
     return list(
-        Invitation.objects.filter(address_q(user, "email")).values(
+        Invitation.objects.filter(address_q(person_addresses(user), "email")).values(
             "community__name", "email", "message", "status", "created_at", "answered_at"
         )
     )
@@ -82,13 +84,33 @@ export = Export(
 
 
 def erase(user, *, remove_contributions):
-    # Memberships end; what the person said they need and offer goes with them.
+    from django.db.models import Value
+    from django.db.models.functions import Cast, Concat
+
+    # Memberships end; what the person said they need and offer goes with them, and what
+    # conveners wrote to them about it.
     Membership.objects.filter(user=user).exclude(status__in=["left", "removed", "declined"]).update(
         status="left"
     )
     Membership.objects.filter(user=user).update(
-        needs="", needs_topics="", offers="", offers_topics="", request_note=""
+        needs="",
+        needs_topics="",
+        offers="",
+        offers_topics="",
+        request_note="",
+        decision_message="",
+        removed_reason="",
     )
-    Invitation.objects.filter(email__iexact=user.email, status=Invitation.Status.PENDING).update(
-        status="revoked"
+    # Invitations to their addresses: open ones are withdrawn, and every one keeps that it
+    # was sent and answered, not to whom (an address of its own: the open ones are unique
+    # per community and address) nor the message, which greeted them by name.
+    invitations = Invitation.objects.filter(address_q(person_addresses(user), "email"))
+    invitations.filter(status=Invitation.Status.PENDING).update(status="revoked")
+    invitations.update(
+        email=Concat(
+            Value("erased-invitation-"),
+            Cast("pk", models.CharField()),
+            Value("@erased.example.org"),
+        ),
+        message="",
     )

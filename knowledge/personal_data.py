@@ -1,3 +1,5 @@
+from pathlib import PurePosixPath
+
 from accounts.personal_data import Export, Part
 from cop_platform.uploads import delete_file_on_commit
 from knowledge.models import Comment, Resource, ResourceVersion, Story
@@ -119,7 +121,15 @@ def files(user):
 
 def erase(user, *, remove_contributions):
     if not remove_contributions:
-        return  # they stay, attributed to "Former member"
+        # They stay, attributed to "Former member"; the files they uploaded are no longer
+        # served under the name the person gave them (it often carries theirs).
+        for version in ResourceVersion.objects.filter(uploaded_by=user).only(
+            "resource_id", "number", "original_name"
+        ):
+            suffix = PurePosixPath(version.original_name).suffix.lower()[:16]
+            version.original_name = f"resource-{version.resource_id}-v{version.number}{suffix}"
+            version.save(update_fields=["original_name"])
+        return
     # The bytes go once the erasure commits: if it rolls back, the rows still name them.
     for version in ResourceVersion.objects.filter(resource__owner=user).exclude(file=""):
         delete_file_on_commit(version.file.storage, version.file.name)
