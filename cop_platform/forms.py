@@ -41,6 +41,11 @@ class NHSUKBoundField(BoundField):
         return "input"
 
     @property
+    def is_empty_group(self):
+        """A group of radios or checkboxes with no option at all: nothing to draw."""
+        return self.nhsuk_kind in ("radios", "checkboxes") and not list(self.field.choices)
+
+    @property
     def error_anchor(self):
         """The id the error summary links to: the first option of a group."""
         if self.nhsuk_kind in ("radios", "checkboxes"):
