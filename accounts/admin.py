@@ -3,9 +3,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
+from accounts.admin_forms import ExportReleaseForm
 from accounts.mail import email_retry, email_stuck
 from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
-from accounts.personal_data import account_erase, export_archive
+from accounts.personal_data import account_erase, export_release
 from accounts.services import audit_log, sessions_end_all
 
 
@@ -72,10 +73,21 @@ class UserAdmin(BaseUserAdmin):
             self.message_user(request, "Choose exactly one person.", level=messages.ERROR)
             return None
         user = queryset.get()
-        audit_log(actor=request.user, action="account.export", target=user)
-        response = HttpResponse(export_archive(user), content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="data-{user.pk}.zip"'
-        return response
+        # The first visit (from the action list) shows the form; the form posts back here.
+        form = ExportReleaseForm(request.POST if "release" in request.POST else None)
+        if form.is_valid():
+            archive = export_release(user=user, actor=request.user, **form.cleaned_data)
+            response = HttpResponse(archive, content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="data-{user.pk}.zip"'
+            response["Cache-Control"] = "private, no-store"
+            return response
+        context = {
+            "person": user,
+            "form": form,
+            "action": "download_personal_data",
+            **self.admin_site.each_context(request),
+        }
+        return TemplateResponse(request, "admin/accounts/export_release.html", context)
 
     @admin.action(description='Close these accounts (keeping contributions as "Former member")')
     def erase_accounts(self, request, queryset):

@@ -19,6 +19,7 @@ cop_platform.uploads.delete_file_on_commit: the bytes go when the whole erasure 
 and stay if it rolls back (the rows still name them).
 """
 
+import hashlib
 import io
 import json
 import re
@@ -315,6 +316,28 @@ def export_archive(user):
                     with default_storage.open(stored_name, "rb") as handle:
                         archive.writestr(f"files/{holder.name}/{archive_name}", handle.read())
     return buffer.getvalue()
+
+
+def export_release(*, user, actor, identity_check, released_to, note=""):
+    """Staff release a person's data on a request received by post: the archive, and an
+    audit row saying who released which archive (its SHA-256) to whom, after which
+    identity check."""
+    from accounts.services import audit_log
+
+    archive = export_archive(user)
+    audit_log(
+        actor=actor,
+        action="account.export_released",
+        target=user,
+        data={
+            "identity_check": identity_check,
+            "check_note": note,
+            "released_to": released_to,
+            "sha256": hashlib.sha256(archive).hexdigest(),
+            "size": len(archive),
+        },
+    )
+    return archive
 
 
 # --- erasure --------------------------------------------------------------------------------

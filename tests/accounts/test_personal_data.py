@@ -115,7 +115,14 @@ def test_staff_run_it_from_the_admin_for_a_request_by_post(client, busy_person):
     client.force_login(staff)
     changelist = reverse("admin:accounts_user_changelist")
     response = client.post(
-        changelist, {"action": "download_personal_data", "_selected_action": [person.pk]}
+        changelist,
+        {
+            "action": "download_personal_data",
+            "_selected_action": [person.pk],
+            "release": "yes",
+            "identity_check": "id-document",
+            "released_to": "The person, by recorded delivery",
+        },
     )
     assert (
         json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("data.json"))["account"][

@@ -1,0 +1,42 @@
+"""Forms of the people admin: what staff confirm before releasing or erasing a person's data
+on a request received by post."""
+
+from django import forms
+
+
+class ExportReleaseForm(forms.Form):
+    """Before staff download someone's data for them: how the requester's identity was
+    checked, and to whom and how the archive goes. Both are recorded with the release."""
+
+    IDENTITY_CHECKS = [
+        ("account-email", "They confirmed the request from the address on the account"),
+        ("id-document", "An identity document, checked against the name on the account"),
+        ("organisation", "Their organisation's information governance confirmed who they are"),
+        ("other", "Another way (describe it below)"),
+    ]
+
+    identity_check = forms.ChoiceField(
+        label="How did you check the requester's identity?",
+        choices=IDENTITY_CHECKS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say how you checked the requester's identity"},
+    )
+    note = forms.CharField(
+        label="Details of the check",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    released_to = forms.CharField(
+        label="Who receives the archive, and how",
+        max_length=300,
+        help_text="For example: the person, by encrypted e-mail to the address on the account.",
+        error_messages={"required": "Say who receives the archive, and how"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("identity_check") == "other" and not cleaned.get("note"):
+            self.add_error("note", "Describe how you checked the requester's identity")
+        return cleaned
+
