@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
-from accounts.admin_forms import ExportReleaseForm
+from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm
 from accounts.mail import email_retry, email_stuck
 from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
 from accounts.personal_data import account_erase, export_release
@@ -89,17 +89,25 @@ class UserAdmin(BaseUserAdmin):
         }
         return TemplateResponse(request, "admin/accounts/export_release.html", context)
 
-    @admin.action(description='Close these accounts (keeping contributions as "Former member")')
+    @admin.action(description="Close these accounts (for a request received by post)")
     def erase_accounts(self, request, queryset):
-        if request.POST.get("confirmed") != "yes":
+        # The first visit (from the action list) asks; the answers post back here.
+        form = EraseChoiceForm(request.POST if request.POST.get("confirmed") == "yes" else None)
+        if not form.is_valid():
             context = {
                 "people": queryset,
+                "form": form,
                 "action": "erase_accounts",
                 **self.admin_site.each_context(request),
             }
             return TemplateResponse(request, "admin/accounts/erase_confirm.html", context)
         for user in queryset:
-            account_erase(user=user, actor=request.user)
+            account_erase(
+                user=user,
+                actor=request.user,
+                remove_contributions=form.cleaned_data["contributions"] == "remove",
+                audit_hold=form.cleaned_data["audit_hold"],
+            )
         self.message_user(request, f"{queryset.count()} account(s) closed.")
         return None
 

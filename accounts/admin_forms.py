@@ -40,3 +40,22 @@ class ExportReleaseForm(forms.Form):
             self.add_error("note", "Describe how you checked the requester's identity")
         return cleaned
 
+
+class EraseChoiceForm(forms.Form):
+    """Before staff close accounts: keep or remove what the people contributed, as the
+    person would choose on their own closing page, and whether a legal hold applies."""
+
+    contributions = forms.ChoiceField(
+        label="What they contributed (resources, stories, comments)",
+        choices=[
+            ("keep", 'Keep it for the communities, attributed to "Former member"'),
+            ("remove", "Remove it, with the files they uploaded"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to keep or remove their contributions"},
+    )
+    audit_hold = forms.BooleanField(
+        label="A legal hold applies: keep the audit trail as it is",
+        required=False,
+        help_text="Only when told to by the organisation's legal or information governance team.",
+    )

@@ -119,6 +119,43 @@ def files(user):
     ]
 
 
+def _ask_stewards(user):
+    """Resources kept after their owner leaves are looked after by the community's
+    conveners (or the network's managers): each is asked to take it over or retire it,
+    and its review reminders go to them from now on (knowledge.services.resource_stewards)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from accounts.mail import email_queue
+    from accounts.services import audit_log
+    from knowledge.services import resource_stewards
+
+    resources = Resource.objects.filter(
+        owner=user, status=Resource.Status.PUBLISHED
+    ).select_related("owner", "community", "network")
+    for resource in resources:
+        stewards = resource_stewards(resource, leaving=user)
+        for steward in stewards:
+            email_queue(
+                recipient=steward,
+                purpose=f"resource-owner-left:{resource.pk}",
+                template="resource_owner_left",
+                context={
+                    "resource": resource,
+                    "resource_url": settings.SITE_URL + resource.get_absolute_url(),
+                    "edit_url": settings.SITE_URL
+                    + reverse("knowledge:resource_edit", args=[resource.pk]),
+                },
+                preference="resource_notices",
+            )
+        audit_log(
+            actor=None,
+            action="resource.owner_left",
+            target=resource,
+            data={"stewards_told": len(stewards)},
+        )
+
+
 def erase(user, *, remove_contributions):
     if not remove_contributions:
         # They stay, attributed to "Former member"; the files they uploaded are no longer
@@ -129,6 +166,7 @@ def erase(user, *, remove_contributions):
             suffix = PurePosixPath(version.original_name).suffix.lower()[:16]
             version.original_name = f"resource-{version.resource_id}-v{version.number}{suffix}"
             version.save(update_fields=["original_name"])
+        _ask_stewards(user)
         return
     # The bytes go once the erasure commits: if it rolls back, the rows still name them.
     for version in ResourceVersion.objects.filter(resource__owner=user).exclude(file=""):

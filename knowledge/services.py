@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.mail import email_queue
 from accounts.services import audit_log, organisation_get_or_create
 from communities.permissions import active_membership
+from communities.selectors import community_leaders
 from communities.services import community_writable
 from cop_platform import uploads as files
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story, UsefulMark
@@ -358,11 +359,25 @@ def story_create(*, author, community, resources=(), **fields):
     return story
 
 
+def resource_stewards(resource, *, leaving=None):
+    """Who looks after a resource: its owner while their account is open; once it is
+    closed (or is being closed: `leaving`), or the resource has no owner, the community's
+    conveners, or the network's managers for a network's resource."""
+    owner = resource.owner
+    if owner is not None and owner.is_active and owner != leaving:
+        return [owner]
+    if resource.community_id:
+        people = [m.user for m in community_leaders(community=resource.community)]
+    else:
+        people = list(resource.network.managers.all())
+    return [p for p in people if p.is_active and p != leaving]
+
+
 def reviews_due(*, today):
-    """Published resources past their review date whose owner has not been told for it."""
-    return Resource.objects.filter(
-        status=Resource.Status.PUBLISHED, review_date__lte=today, owner__isnull=False
-    ).filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_date")))
+    """Published resources past their review date whose stewards have not been told for it."""
+    return Resource.objects.filter(status=Resource.Status.PUBLISHED, review_date__lte=today).filter(
+        Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_date"))
+    )
 
 
 def review_reminders_send(*, today=None, limit=500):
@@ -381,14 +396,22 @@ def review_reminders_send(*, today=None, limit=500):
             if resource is None:
                 continue
             resource = Resource.objects.select_related("owner", "community", "network").get(pk=pk)
-            delivery = _tell(
-                resource.owner,
-                resource,
-                # The purpose names the resource and the date: one e-mail per review date.
-                purpose=f"resource-review:{resource.pk}:{resource.review_date.isoformat()}",
-                template="resource_review",
-                context={"edit_url": _url("knowledge:resource_edit", resource.pk)},
-            )
+            delivery = None
+            for steward in resource_stewards(resource):
+                delivery = (
+                    _tell(
+                        steward,
+                        resource,
+                        # The purpose names the resource and the date: one e-mail per review date.
+                        purpose=f"resource-review:{resource.pk}:{resource.review_date.isoformat()}",
+                        template="resource_review",
+                        context={
+                            "edit_url": _url("knowledge:resource_edit", resource.pk),
+                            "owner_left": steward.pk != resource.owner_id,
+                        },
+                    )
+                    or delivery
+                )
             Resource.objects.filter(pk=pk).update(review_reminded_for=resource.review_date)
             audit_log(
                 actor=None,

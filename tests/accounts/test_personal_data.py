@@ -137,7 +137,12 @@ def test_staff_run_it_from_the_admin_for_a_request_by_post(client, busy_person):
     assert User.objects.get(pk=person.pk).is_active  # nothing until confirmed
     client.post(
         changelist,
-        {"action": "erase_accounts", "_selected_action": [person.pk], "confirmed": "yes"},
+        {
+            "action": "erase_accounts",
+            "_selected_action": [person.pk],
+            "confirmed": "yes",
+            "contributions": "keep",
+        },
     )
     assert not User.objects.get(pk=person.pk).is_active
 
