@@ -285,7 +285,7 @@ def test_a_member_changing_organisation_is_on_the_next_view(client, network):
 
 def table_names(client):
     page = soup(client.get(reverse("dashboard:programme")))
-    return [a.get_text() for a in page.select(".app-dashboard-table tbody td:first-child a")]
+    return [a.get_text() for a in page.select(".app-dashboard-table tbody th a")]
 
 
 def test_the_drawn_table_is_kept_until_its_network_changes(client, network):
@@ -309,7 +309,7 @@ def test_renaming_the_network_is_on_the_next_view(client, network):
 
     def network_shown():
         cell = soup(client.get(reverse("dashboard:programme"))).select_one(
-            ".app-dashboard-table tbody td .nhsuk-body-s"
+            ".app-dashboard-table tbody th .nhsuk-body-s"
         )
         return cell.get_text()
 
@@ -396,7 +396,7 @@ def test_the_order_and_the_filters_are_drawn_apart(client, network):
     url = reverse("dashboard:programme")
     assert table_names(client) == ["Alpha", "Beta"]
     page = soup(client.get(url + "?sort=members"))
-    assert [a.get_text() for a in page.select(".app-dashboard-table tbody td:first-child a")] == [
+    assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == [
         "Beta",
         "Alpha",
     ]
@@ -405,9 +405,7 @@ def test_the_order_and_the_filters_are_drawn_apart(client, network):
         == "?sort=members&export=communities&format=csv"
     )
     page = soup(client.get(url + "?phase=unite"))
-    assert [a.get_text() for a in page.select(".app-dashboard-table tbody td:first-child a")] == [
-        "Alpha"
-    ]
+    assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == ["Alpha"]
 
 
 # --- the filter form -----------------------------------------------------------------------------
@@ -427,9 +425,7 @@ def test_the_network_filter_offers_the_viewers_networks_by_slug(client, network)
         key=lambda o: (o[0] != "", o[1]),
     )
     assert page.select_one("select#id_network option[selected]")["value"] == other.slug
-    assert [a.get_text() for a in page.select(".app-dashboard-table tbody td:first-child a")] == [
-        "Gamma"
-    ]
+    assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == ["Gamma"]
 
 
 def test_the_network_filter_form_cleans_to_the_network_and_refuses_others(network):
