@@ -53,10 +53,10 @@ def test_dashboard_filter_sort_export(page, tmp_path):
     assert_accessible(page)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download this table (CSV)").click()
+        page.get_by_role("link", name="CSV file of the communities table").click()
     path = tmp_path / "communities.csv"
     download.value.save_as(path)
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         lines = list(csv.DictReader(handle))
     assert [line["Community"] for line in lines] == ["Quiet Sepsis", "Active Falls"]
     for line in lines:
