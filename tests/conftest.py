@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import caches
 
 from cop_platform.celery import app as celery_app
 from tests.factories import UserFactory
@@ -35,7 +36,7 @@ def _fresh_content_types():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, monkeypatch):
     settings.SITE_URL = "http://testserver"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
@@ -49,6 +50,10 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters of their own for each test, whatever the cache (Redis in CI).
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+    # allauth's counters (sign-in, sign-up, password reset) have no prefix setting: the whole
+    # cache gets a namespace of its own for each test. On the cache object, not in CACHES: a
+    # change of CACHES would replace the cache object that a test may have patched.
+    monkeypatch.setattr(caches["default"], "key_prefix", f"test-{uuid.uuid4().hex}")
     # Cached dashboard figures of their own too (ids repeat from one run to the next).
     settings.FIGURES_CACHE_PREFIX = f"figures-{uuid.uuid4().hex}"
 
