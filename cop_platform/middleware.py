@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 
 from cop_platform import health
 
@@ -92,3 +93,21 @@ class HealthCheckMiddleware:
         if request.path == "/healthz" and request.method in ("GET", "HEAD"):
             return health.healthz(request)
         return self.get_response(request)
+
+
+class SignedInNoStoreMiddleware:
+    """Every response to a signed-in person carries personal data (their name in the header at
+    least): no shared cache may keep it, and the browser should not keep it on disk either
+    (a shared ward computer). `Cache-Control: private, no-store` is added to whatever the view
+    set, which only ever makes it stricter: a view's no-cache or max-age=0 stays, and a public
+    is replaced by private. Anonymous responses are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
