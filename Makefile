@@ -59,17 +59,22 @@ run: seed
 worker: setup
 	$(BIN)/celery -A cop_platform worker --beat --pool=solo --loglevel=INFO
 
-# Browser tests need Debian's chromium. Where it is missing: in CI that is a failure; on a
-# workstation the suite runs without them and says so loudly.
+# Browser tests need Debian's chromium, and Java for the HTML checker (vnu-jar) they run on
+# every page. Where either is missing: in CI that is a failure; on a workstation the suite
+# runs without the browser tests and says so loudly.
 test: setup
-	@if [ -x "$(CHROMIUM)" ]; then \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -z "$$missing" ]; then \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
-	  echo "ERROR: $(CHROMIUM) not found. Install it: apt-get update && apt-get install -y chromium" >&2; exit 1; \
+	  echo "ERROR: the browser tests need$$missing. Install: apt-get update && apt-get install -y$$missing" >&2; exit 1; \
 	else \
 	  echo "************************************************************************"; \
-	  echo "* Chromium is missing, so the browser tests are NOT run.               *"; \
-	  echo "* Install it with: sudo apt-get update && sudo apt-get install chromium *"; \
+	  echo "* Missing:$$missing"; \
+	  echo "* so the browser tests (and the HTML check of their pages) are NOT run."; \
+	  echo "* Install with: sudo apt-get update && sudo apt-get install$$missing"; \
 	  echo "************************************************************************"; \
 	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
 	fi
