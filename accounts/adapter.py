@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts.mail import email_queue_rendered, one_off_purpose
 from accounts.models import User, zone_of
 from accounts.services import audit_log, organisation_get_or_create
+from cop_platform.access import client_ip
+from cop_platform.ratelimits import sign_in_attempt, sign_in_limits_clear
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,24 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 audit_log(actor=user, action="account.signup", target=user)
         return user
+
+    def get_client_ip(self, request):
+        # The address the audit log and our own limits use (AUDIT_CLIENT_IP_HEADER behind a
+        # proxy): allauth's limits then count each client, not the proxy.
+        return client_ip(request) or super().get_client_ip(request)
+
+    def pre_authenticate(self, request, **credentials):
+        # Failed sign-ins limited per account, per account and address, and per address
+        # (cop_platform.ratelimits); allauth takes the count back when the password is right.
+        login = credentials.get("email", credentials.get("username", ""))
+        account_key = self._get_login_attempts_cache_key(request, **credentials)
+        self._login_failed_rl_usage = sign_in_attempt(request, account_key=account_key, login=login)
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        # After a password reset (allauth's hook): the account's sign-in limits start again.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        account_key = self._get_login_attempts_cache_key(request, **credentials)
+        sign_in_limits_clear(request, account_key=account_key)
 
     def get_email_confirmation_url(self, request, emailconfirmation):
         return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))

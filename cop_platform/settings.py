@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every response to a signed-in person: Cache-Control private, no-store (runs last on the
+    # way out, so it sees what every view and middleware below set).
+    "cop_platform.middleware.SignedInNoStoreMiddleware",
     # Deny by default: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -89,6 +92,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Answers a rate-limited request with 429 (the view is RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # A sign-in refused by the sign-in limits: its page answers 429 with Retry-After.
+    "cop_platform.ratelimits.SignInLimitMiddleware",
     # After the rate limiter: sees refusals first, records them, and passes them on.
     "cop_platform.access.AccessAuditMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
@@ -326,8 +331,22 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# Failed sign-ins, counted three ways so that one address cannot lock out everyone behind it
+# (an NHS trust's staff share one): per account, per account from one address, and a ceiling
+# per address for password spraying (cop_platform.ratelimits). Every sign-in form sent from one
+# address, successes too, has a ceiling as well ("login"). Rates are "N/period", the period in
+# s, m, h or d with an optional number ("15m").
+SIGN_IN_FAILURES_PER_ACCOUNT = env.str("SIGN_IN_FAILURES_PER_ACCOUNT", default="10/15m")
+SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS = env.str(
+    "SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS", default="5/5m"
+)
+SIGN_IN_FAILURES_PER_ADDRESS = env.str("SIGN_IN_FAILURES_PER_ADDRESS", default="300/10m")
+SIGN_IN_ATTEMPTS_PER_ADDRESS = env.str("SIGN_IN_ATTEMPTS_PER_ADDRESS", default="300/m")
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": f"{SIGN_IN_FAILURES_PER_ACCOUNT}/key",
+    "login_failed_account_address": f"{SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS}/key",
+    "login_failed_address": f"{SIGN_IN_FAILURES_PER_ADDRESS}/ip",
+    "login": f"{SIGN_IN_ATTEMPTS_PER_ADDRESS}/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",  # nosec B105  # a rate-limit rule, not a password
 }
