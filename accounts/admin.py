@@ -5,8 +5,16 @@ from django.template.response import TemplateResponse
 
 from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm
 from accounts.mail import email_retry, email_stuck
-from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
+from accounts.models import (
+    AuditEntry,
+    EmailDelivery,
+    Organisation,
+    Profession,
+    RetentionSweep,
+    User,
+)
 from accounts.personal_data import account_erase, export_release
+from accounts.retention import RULES, period_days
 from accounts.services import audit_log, sessions_end_all
 
 
@@ -183,6 +191,46 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
 
     # The audit log cannot be edited through the application, not even by staff.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetentionSweep)
+class RetentionSweepAdmin(admin.ModelAdmin):
+    """What each retention period is and when it last ran: one row per rule, listed even
+    before its first run."""
+
+    list_display = [
+        "rule",
+        "what_goes",
+        "period",
+        "started_at",
+        "finished_at",
+        "cleared_last_run",
+        "cleared_total",
+    ]
+    readonly_fields = list_display
+
+    @admin.display(description="what goes")
+    def what_goes(self, obj):
+        rule = RULES.get(obj.rule)
+        return rule.about if rule else "(no longer a rule)"
+
+    @admin.display(description="kept for")
+    def period(self, obj):
+        return f"{period_days(obj.rule)} days" if obj.rule in RULES else "-"
+
+    def changelist_view(self, request, extra_context=None):
+        for key in RULES:
+            RetentionSweep.objects.get_or_create(rule=key)
+        return super().changelist_view(request, extra_context)
+
     def has_add_permission(self, request):
         return False
 

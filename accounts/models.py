@@ -262,3 +262,23 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class RetentionSweep(models.Model):
+    """One retention rule's progress (accounts.retention): when it last ran, up to which
+    date, and how many rows it has cleared, written after every batch so that a sweep cut
+    short is visible and the next one carries on from the rows still due."""
+
+    rule = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Rows older than this were due in the sweep that started at started_at.
+    cutoff = models.DateTimeField(null=True, blank=True)
+    cleared_last_run = models.PositiveIntegerField(default=0)
+    cleared_total = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["rule"]
+
+    def __str__(self):
+        return self.rule

@@ -1,6 +1,7 @@
 from django.db import models
 
 from accounts.personal_data import Export, Part, address_q, person_addresses
+from accounts.retention import Rule, register_rule
 from communities.models import Invitation, Membership
 
 
@@ -114,3 +115,36 @@ def erase(user, *, remove_contributions):
         ),
         message="",
     )
+
+
+def _expired_invitations_due(cutoff):
+    # Invitations nobody accepted: their address and message are not needed once long past.
+    return Invitation.objects.filter(
+        status__in=[Invitation.Status.PENDING, Invitation.Status.DECLINED, "revoked"],
+        expires_at__lt=cutoff,
+    ).exclude(email__endswith="@erased.example.org")
+
+
+def _expired_invitations_clear(pks):
+    from django.db.models import Value
+    from django.db.models.functions import Cast, Concat
+
+    return Invitation.objects.filter(pk__in=pks).update(
+        email=Concat(
+            Value("erased-invitation-"),
+            Cast("pk", models.CharField()),
+            Value("@erased.example.org"),
+        ),
+        message="",
+    )
+
+
+register_rule(
+    Rule(
+        "expired_invitations",
+        "The address and message of invitations that expired, were declined or withdrawn "
+        "(counted from their expiry); that one was sent, by whom and when stays.",
+        _expired_invitations_due,
+        _expired_invitations_clear,
+    )
+)

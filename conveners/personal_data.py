@@ -1,4 +1,7 @@
+from django.db.models import Q
+
 from accounts.personal_data import Export, Part
+from accounts.retention import Rule, register_rule
 from conveners.models import Application, JournalEntry, Review
 
 
@@ -76,3 +79,38 @@ def erase(user, *, remove_contributions):
     Application.objects.filter(applicant=user).update(
         motivation="", hopes="", sponsor_name="", sponsor_role="", sponsor_email=""
     )
+
+
+CLOSED = [Application.Status.REJECTED, Application.Status.DECLINED, Application.Status.WITHDRAWN]
+_WRITTEN = [
+    "motivation",
+    "hopes",
+    "proposed_domain",
+    "sponsor_name",
+    "sponsor_role",
+    "sponsor_email",
+]
+
+
+def _closed_applications_due(cutoff):
+    # What the applicant wrote, and their sponsor's details; the row stays for the
+    # programme's figures (region, profession, organisation, outcome).
+    written = Q()
+    for name in _WRITTEN:
+        written |= ~Q(**{name: ""})
+    return Application.objects.filter(status__in=CLOSED, updated_at__lt=cutoff).filter(written)
+
+
+def _closed_applications_clear(pks):
+    return Application.objects.filter(pk__in=pks).update(**dict.fromkeys(_WRITTEN, ""))
+
+
+register_rule(
+    Rule(
+        "declined_applications",
+        "What was written in leadership programme applications that were not selected, "
+        "declined or withdrawn, and their sponsor's details (counted from the last change).",
+        _closed_applications_due,
+        _closed_applications_clear,
+    )
+)

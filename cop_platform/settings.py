@@ -239,7 +239,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "knowledge.tasks.send_review_reminders_task",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Clears personal data past its retention period (PERSONAL_DATA_RETENTION_DAYS), in
+    # batches, recording progress; what is cleared is no longer due, so it is safe to rerun.
+    "personal-data-retention": {
+        "task": "accounts.retention.apply_retention_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
+# Task modules not called tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ["accounts.retention"]
+
+# --- Retention of personal data (days; SECURITY.md, "Personal data", says why each) ----------
+PERSONAL_DATA_RETENTION_DAYS = {
+    "outbox_text": env.int("RETENTION_OUTBOX_TEXT_DAYS", default=30),
+    "network_addresses": env.int("RETENTION_NETWORK_ADDRESSES_DAYS", default=90),
+    "failed_sign_ins": env.int("RETENTION_FAILED_SIGN_INS_DAYS", default=90),
+    "declined_applications": env.int("RETENTION_DECLINED_APPLICATIONS_DAYS", default=365),
+    "expired_invitations": env.int("RETENTION_EXPIRED_INVITATIONS_DAYS", default=90),
+}
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 # --- E-mail -----------------------------------------------------------------------------
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))

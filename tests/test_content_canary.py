@@ -65,6 +65,8 @@ OTHER_JOBS = {
     "accounts.tasks.sweep_pending_emails_task": "sends what the other jobs wrote; writes nothing",
     "dashboard.tasks.resume_digests_task": "builds the batches send_digests_task left unbuilt: "
     "the same digests",
+    "accounts.retention.apply_retention_task": "clears personal data past its retention "
+    "period: it sends and shows nothing",
 }
 
 

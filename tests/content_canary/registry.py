@@ -137,6 +137,7 @@ NOT_CONTENT = {
     "accounts.AuditEntry": "the audit log: read in Django's admin by staff only",
     "dashboard.DigestRun": "the digest job's bookkeeping: frequency and period keys",
     "dashboard.DigestBatch": "the digest job's bookkeeping: worker names and errors",
+    "accounts.RetentionSweep": "the retention job's bookkeeping: rule keys and counts",
     "communities.Community.slug": "an address; the community's pages answer 404 to those "
     "who may not see it",
     "communities.Membership.member_name": "a copy of User.name, kept for sorting",

@@ -1,0 +1,146 @@
+"""Retention: personal data past its period is cleared by a periodic job that works in
+batches, records its progress, and is safe to run twice."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEntry, EmailDelivery, RetentionSweep
+from accounts.retention import RULES, apply_retention_task, retention_apply
+from communities.models import Invitation
+from conveners.models import Application
+from tests.conftest import soup
+from tests.conveners.conftest import application_data
+from tests.factories import CommunityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LONG_AGO = timezone.now() - timedelta(days=400)
+
+
+def _aged(model, pk, **fields):
+    """Rows are stamped on creation; a test moves them back in time."""
+    model.objects.filter(pk=pk).update(**fields)
+
+
+def _mail(n, *, status, old):
+    row = EmailDelivery.objects.create(
+        to_address=f"reader{n}@example.org",
+        purpose=f"test:{n}",
+        subject=f"Subject {n}",
+        body_text="Hello",
+        body_html="<p>Hello</p>",
+        status=status,
+    )
+    if old:
+        _aged(EmailDelivery, row.pk, created_at=LONG_AGO)
+    return row
+
+
+def _audit(n, *, action, old):
+    entry = AuditEntry.objects.create(
+        action=action, ip_address="192.0.2.5", data={"agent": "ExampleBrowser", "n": n}
+    )
+    if old:
+        _aged(AuditEntry, entry.pk, created_at=LONG_AGO)
+    return entry
+
+
+@pytest.fixture
+def aged_data(programme):
+    sent_old = [_mail(n, status="sent", old=True) for n in range(3)]
+    pending_old = _mail(10, status="pending", old=True)
+    sent_new = _mail(11, status="sent", old=False)
+    joins_old = [_audit(n, action="membership.join", old=True) for n in range(3)]
+    join_new = _audit(9, action="membership.join", old=False)
+    failed_old = [_audit(n, action="auth.sign_in_failed", old=True) for n in range(2)]
+    failed_new = _audit(5, action="auth.sign_in_failed", old=False)
+    applicant = UserFactory()
+    rejected = Application.objects.create(
+        programme=programme,
+        applicant=applicant,
+        status=Application.Status.REJECTED,
+        **{k: v for k, v in application_data().items() if k != "region"},
+    )
+    _aged(Application, rejected.pk, updated_at=LONG_AGO)
+    community = CommunityFactory()
+    expired = Invitation.objects.create(
+        community=community,
+        email="invitee@example.org",
+        message="Dear Ina",
+        expires_at=LONG_AGO,
+    )
+    accepted = Invitation.objects.create(
+        community=community,
+        email="joined@example.org",
+        status=Invitation.Status.ACCEPTED,
+        expires_at=LONG_AGO,
+    )
+    return locals()
+
+
+def test_each_rule_clears_only_what_is_past_its_period_in_batches_and_once(aged_data):
+    d = aged_data
+    first = retention_apply(batch_size=2)
+    assert first == {
+        "outbox_text": 3,
+        # the old joins and the old refused sign-ins (these go altogether below)
+        "network_addresses": 5,
+        "failed_sign_ins": 2,
+        "expired_invitations": 1,
+        "declined_applications": 1,
+    }
+
+    for row in d["sent_old"]:
+        row.refresh_from_db()
+        assert (row.subject, row.body_text, row.body_html) == ("", "", "")
+        assert row.to_address and row.status == "sent"  # that it went stays
+    assert EmailDelivery.objects.get(pk=d["pending_old"].pk).body_text == "Hello"
+    assert EmailDelivery.objects.get(pk=d["sent_new"].pk).body_text == "Hello"
+    for entry in d["joins_old"]:
+        entry.refresh_from_db()
+        assert entry.ip_address is None and "agent" not in entry.data
+        assert entry.action == "membership.join"
+    assert AuditEntry.objects.get(pk=d["join_new"].pk).ip_address == "192.0.2.5"
+    assert not AuditEntry.objects.filter(pk__in=[e.pk for e in d["failed_old"]]).exists()
+    assert AuditEntry.objects.filter(pk=d["failed_new"].pk).exists()
+    rejected = Application.objects.get(pk=d["rejected"].pk)
+    assert (rejected.motivation, rejected.sponsor_email) == ("", "")
+    assert rejected.status == Application.Status.REJECTED
+    expired = Invitation.objects.get(pk=d["expired"].pk)
+    assert expired.email.endswith("@erased.example.org") and expired.message == ""
+    assert Invitation.objects.get(pk=d["accepted"].pk).email == "joined@example.org"
+
+    # Progress is in the database, for every rule.
+    sweep = RetentionSweep.objects.get(rule="outbox_text")
+    assert (sweep.cleared_last_run, sweep.cleared_total) == (3, 3)
+    assert sweep.finished_at is not None
+    assert sweep.cutoff < timezone.now() - timedelta(days=29)
+
+    # A second run finds nothing left and says so.
+    assert set(retention_apply(batch_size=2).values()) == {0}
+    sweep.refresh_from_db()
+    assert (sweep.cleared_last_run, sweep.cleared_total) == (0, 3)
+
+
+def test_the_periodic_task_is_scheduled_and_runs(aged_data):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert apply_retention_task.name in scheduled
+    assert apply_retention_task.name == "accounts.retention.apply_retention_task"
+    assert apply_retention_task.apply().get()["outbox_text"] == 3
+
+
+def test_the_admin_page_lists_each_period_and_its_last_run(client, aged_data):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:accounts_retentionsweep_changelist")
+    page = soup(client.get(url))
+    rows = {r.find("th").get_text(): r.get_text(" ") for r in page.select("#result_list tbody tr")}
+    assert set(rows) == set(RULES)
+    assert "90 days" in rows["failed_sign_ins"] and "365 days" in rows["declined_applications"]
+    retention_apply()
+    page = soup(client.get(url))
+    outbox = next(r for r in page.select("#result_list tbody tr") if "outbox_text" in r.get_text())
+    assert "-" not in outbox.select_one("td.field-finished_at").get_text()
