@@ -26,10 +26,11 @@ from cop_platform.celery import RETRY_TRANSIENT
 
 @dataclass(frozen=True)
 class Rule:
-    key: str  # also its key in settings.PERSONAL_DATA_RETENTION_DAYS
+    key: str
     about: str  # what goes, said for the admin page
     due: Callable  # due(cutoff) -> QuerySet of rows to clear
     clear: Callable  # clear(pks) -> how many were cleared
+    period: str = ""  # its key in settings.PERSONAL_DATA_RETENTION_DAYS, if not `key`
 
 
 RULES: dict[str, Rule] = {}
@@ -40,7 +41,7 @@ def register_rule(rule):
 
 
 def period_days(key):
-    return settings.PERSONAL_DATA_RETENTION_DAYS[key]
+    return settings.PERSONAL_DATA_RETENTION_DAYS[RULES[key].period or key]
 
 
 def _sweep(rule, *, now, batch_size):
@@ -110,6 +111,23 @@ def _addresses_clear(pks):
     return len(entries)
 
 
+def _sessions_due(cutoff):
+    from allauth.usersessions.models import UserSession
+
+    return UserSession.objects.filter(last_seen_at__lt=cutoff)
+
+
+def _sessions_clear(pks):
+    from allauth.usersessions.models import UserSession
+
+    # Long expired (the absolute time-out is far shorter), but a session nobody signed out
+    # of keeps its row, with its network address and browser, until it is ended.
+    sessions = list(UserSession.objects.filter(pk__in=pks))
+    for session in sessions:
+        session.end()
+    return len(sessions)
+
+
 def _failed_sign_ins_due(cutoff):
     return AuditEntry.objects.filter(action__in=SIGN_IN_REFUSALS, created_at__lt=cutoff)
 
@@ -133,6 +151,15 @@ register_rule(
         "Network (IP) addresses and browsers in the audit log; what happened and who did it stays.",
         _addresses_due,
         _addresses_clear,
+    )
+)
+register_rule(
+    Rule(
+        "stale_sessions",
+        "Records of sessions not seen for the period (their network address and browser).",
+        _sessions_due,
+        _sessions_clear,
+        period="network_addresses",
     )
 )
 register_rule(

@@ -4,6 +4,7 @@ batches, records its progress, and is safe to run twice."""
 from datetime import timedelta
 
 import pytest
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +67,13 @@ def aged_data(programme):
         **{k: v for k, v in application_data().items() if k != "region"},
     )
     _aged(Application, rejected.pk, updated_at=LONG_AGO)
+    stale = UserSession.objects.create(
+        user=applicant, ip="192.0.2.6", session_key="s" * 32, user_agent="ExampleBrowser"
+    )
+    _aged(UserSession, stale.pk, last_seen_at=LONG_AGO)
+    recent = UserSession.objects.create(
+        user=applicant, ip="192.0.2.7", session_key="r" * 32, user_agent="ExampleBrowser"
+    )
     community = CommunityFactory()
     expired = Invitation.objects.create(
         community=community,
@@ -89,6 +97,7 @@ def test_each_rule_clears_only_what_is_past_its_period_in_batches_and_once(aged_
         "outbox_text": 3,
         # the old joins and the old refused sign-ins (these go altogether below)
         "network_addresses": 5,
+        "stale_sessions": 1,
         "failed_sign_ins": 2,
         "expired_invitations": 1,
         "declined_applications": 1,
@@ -106,6 +115,7 @@ def test_each_rule_clears_only_what_is_past_its_period_in_batches_and_once(aged_
         assert entry.action == "membership.join"
     assert AuditEntry.objects.get(pk=d["join_new"].pk).ip_address == "192.0.2.5"
     assert not AuditEntry.objects.filter(pk__in=[e.pk for e in d["failed_old"]]).exists()
+    assert list(UserSession.objects.all()) == [d["recent"]]
     assert AuditEntry.objects.filter(pk=d["failed_new"].pk).exists()
     rejected = Application.objects.get(pk=d["rejected"].pk)
     assert (rejected.motivation, rejected.sponsor_email) == ("", "")
@@ -139,7 +149,8 @@ def test_the_admin_page_lists_each_period_and_its_last_run(client, aged_data):
     page = soup(client.get(url))
     rows = {r.find("th").get_text(): r.get_text(" ") for r in page.select("#result_list tbody tr")}
     assert set(rows) == set(RULES)
-    assert "90 days" in rows["failed_sign_ins"] and "365 days" in rows["declined_applications"]
+    assert "90 days" in rows["failed_sign_ins"] and "90 days" in rows["stale_sessions"]
+    assert "365 days" in rows["declined_applications"]
     retention_apply()
     page = soup(client.get(url))
     outbox = next(r for r in page.select("#result_list tbody tr") if "outbox_text" in r.get_text())
