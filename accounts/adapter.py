@@ -5,15 +5,19 @@ from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.db import transaction
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import email_queue_rendered, one_off_purpose
 from accounts.models import User, zone_of
 from accounts.services import audit_log, organisation_get_or_create
+from accounts.sso import SSO_EXISTING_ACCOUNT
 from cop_platform.access import client_ip
 from cop_platform.ratelimits import sign_in_attempt, sign_in_limits_clear
 
@@ -134,6 +138,58 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on (OpenID Connect): a person new to the site is asked once for their
+    profile; a person who already has an account connects the sign-in to it themselves,
+    signed in, unless the operator trusts the provider to vouch for addresses."""
+
+    error_messages = {
+        **DefaultSocialAccountAdapter.error_messages,
+        "email_taken": (
+            "An account with this e-mail address already exists. Sign in with your password "
+            "first, then connect your %s sign-in from your account page"
+        ),
+        "no_password": (  # nosec B105  # an error message, not a password
+            "This is the only way you can sign in: set a password first (Change your "
+            "password, on your account page), then remove it"
+        ),
+        "no_verified_email": (
+            "Your e-mail address is not confirmed yet: confirm it first, then remove this sign-in"
+        ),
+        "connected_other": "This sign-in is already connected to another account on this site",
+    }
+
+    def get_connect_redirect_url(self, request, socialaccount):
+        return reverse("accounts:overview")
+
+    def is_auto_signup_allowed(self, request, sociallogin):
+        # Never: the sign-up form (SocialSignupForm) asks what our sign-up asks.
+        return False
+
+    def can_authenticate_by_email(self, login, email):
+        # A verified address of the provider signs into the account with that address only
+        # where the operator says the provider vouches for addresses (OIDC_TRUST_EMAIL).
+        return settings.OIDC_TRUST_EMAIL or super().can_authenticate_by_email(login, email)
+
+    def pre_social_login(self, request, sociallogin):
+        """A sign-in that is neither connected to an account nor trusted to sign into one, by
+        someone whose address already has an account: they are told to sign in first and
+        connect, instead of meeting a sign-up that cannot work. Nothing is connected."""
+        if sociallogin.is_existing or sociallogin.state.get("process") not in (
+            None,
+            AuthProcess.LOGIN,
+        ):
+            return
+        # Only an address the provider verified: its holder may learn that it has an
+        # account. Any other goes on to the sign-up form, which answers as sign-up does.
+        addresses = [a.email for a in sociallogin.email_addresses if a.email and a.verified]
+        if not addresses or not User.objects.filter(email__iexact=addresses[0]).exists():
+            return
+        request.session[SSO_EXISTING_ACCOUNT] = {
+            "email": addresses[0],
+            "provider": sociallogin.provider.name,
+        }
+        raise ImmediateHttpResponse(redirect("accounts:sso_existing_account"))
+
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         full = data.get("name") or " ".join(

@@ -1,11 +1,14 @@
 from allauth.account import forms as allauth_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
+from allauth.socialaccount.forms import DisconnectForm
+from allauth.socialaccount.forms import SignupForm as SocialSignupBase
 from django import forms
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import Organisation, Profession, Region, User, timezone_choices
 from accounts.services import organisation_get_or_create
+from accounts.sso import sign_in_label
 
 ORGANISATION_HELP = (
     "If your organisation is not in the list, leave it empty and type its name below."
@@ -278,3 +281,65 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("The password is not correct")
         return password
+
+
+class SocialSignupForm(OrganisationFieldsMixin, SocialSignupBase):
+    """The first sign-in with an organisation's single sign-on: what sign-up asks (name,
+    organisation, profession, region), asked once before the account is made. The address
+    is the one the provider gave, when it gave one."""
+
+    field_order = ["name", "email", "organisation", "organisation_name", "profession", "region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"] = forms.CharField(
+            label="Full name",
+            max_length=150,
+            initial=self.sociallogin.user.name,
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            error_messages={"required": "Enter your full name"},
+        )
+        email = self.fields["email"]
+        email.label = "E-mail address"
+        email.widget.attrs.pop("placeholder", None)
+        email.error_messages["required"] = "Enter your e-mail address"
+        email.error_messages["invalid"] = (
+            "Enter an e-mail address in the correct format, like name@example.org"
+        )
+        if self.initial.get("email"):
+            # The provider's address: it cannot be changed here (an address of one's own
+            # choosing is what the ordinary sign-up, with its confirmation e-mail, is for).
+            email.disabled = True
+            email.help_text = "The address your organisation's sign-in gave us."
+        self._organisation_fields()
+        self.fields["profession"] = forms.ModelChoiceField(
+            queryset=Profession.objects.filter(active=True),
+            empty_label="Choose your profession",
+            error_messages={"required": "Choose your profession"},
+        )
+        self.fields["region"] = forms.ChoiceField(
+            choices=[("", "Choose your region"), *Region.choices],
+            error_messages={"required": "Choose your region"},
+        )
+        self.order_fields(self.field_order)
+
+    # An address the provider did not verify that already has an account gets sign-up's
+    # answer (allauth's: "confirm your address", and the owner is e-mailed): a verified one
+    # never gets here (SocialAccountAdapter.pre_social_login).
+
+    def clean(self):
+        return self._clean_organisation(super().clean())
+
+
+class SignInRemoveForm(DisconnectForm):
+    """Which connected sign-in to remove. allauth's checks stay: not the last way to sign in
+    of an account with no password, nor of one with no confirmed address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["account"]
+        field.label = "Which sign-in do you want to remove?"
+        field.empty_label = None
+        field.error_messages["required"] = "Choose the sign-in to remove"
+        field.error_messages["invalid_choice"] = "Choose the sign-in to remove"
+        field.label_from_instance = sign_in_label

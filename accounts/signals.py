@@ -4,6 +4,7 @@ and allauth as signals; recording them is the only thing done here.)"""
 import time
 
 from allauth.mfa import signals as mfa_signals
+from allauth.socialaccount.signals import social_account_added, social_account_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -42,6 +43,22 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     where = _where(request)
     where["data"]["login"] = str(login)[:254]
     audit_log(actor=None, action="auth.sign_in_failed", **where)
+
+
+@receiver(social_account_added)
+def record_sign_in_connected(sender, request, sociallogin, **kwargs):
+    account = sociallogin.account
+    where = _where(request)
+    where["data"].update(provider=account.provider, uid=account.uid)
+    audit_log(actor=account.user, action="auth.sso_connected", target=account.user, **where)
+
+
+@receiver(social_account_removed)
+def record_sign_in_removed(sender, request, socialaccount, **kwargs):
+    where = _where(request)
+    where["data"].update(provider=socialaccount.provider, uid=socialaccount.uid)
+    user = socialaccount.user
+    audit_log(actor=user, action="auth.sso_removed", target=user, **where)
 
 
 # Two-factor authentication: turned on or off, recovery codes regenerated or used, a code

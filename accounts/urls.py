@@ -9,5 +9,7 @@ urlpatterns = [
     path("accounts/settings/preferences/", views.preferences_edit, name="preferences"),
     path("accounts/settings/data/", views.personal_data, name="personal_data"),
     path("accounts/settings/close/", views.account_delete, name="delete"),
+    path("accounts/settings/sign-ins/remove/", views.sign_in_remove, name="sign_in_remove"),
+    path("accounts/sso/existing-account/", views.sso_existing_account, name="sso_existing_account"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

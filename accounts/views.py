@@ -6,13 +6,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm
+from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm, SignInRemoveForm
 from accounts.mail import PREFERENCES, unsubscribe_token_read
 from accounts.personal_data import account_erase, export_archive
+from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
 from cop_platform.http import posted
 
 
@@ -32,7 +34,16 @@ def account_overview(request):
         "profile_rows": rows,
         "has_mfa": Authenticator.objects.filter(user=person).exists(),
         "sso_enabled": bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]),
+        # Single sign-on: the connected sign-ins (even of a provider no longer configured,
+        # so they can be removed) and the providers one may connect.
+        "sign_ins": sign_in_list(user=person, request=request),
     }
+    if context["sso_enabled"]:
+        context["sign_in_offers"] = sign_in_offers(
+            request=request,
+            connected=[account for account, _provider, _who in context["sign_ins"]],
+            next_url=reverse("accounts:overview"),
+        )
     return render(request, "accounts/overview.html", context)
 
 
@@ -129,4 +140,37 @@ def account_delete(request):
             "Download your data first if you want a copy.",
             "submit_label": "Close my account",
         },
+    )
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def sso_existing_account(request):
+    """Where a single sign-on with the address of an existing account lands: sign in as
+    usual first, then connect the sign-in from the account page."""
+    found = request.session.pop(SSO_EXISTING_ACCOUNT, None) or {}
+    return render(
+        request,
+        "socialaccount/existing_account.html",
+        {
+            "email": found.get("email", ""),
+            "provider": found.get("provider", ""),
+            "next": reverse("accounts:overview"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_remove(request):
+    """Remove a connected sign-in, once the person has confirmed which one."""
+    form = SignInRemoveForm(
+        posted(request), request=request, initial={"account": request.GET.get("account")}
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()  # allauth: asks for the password again if it was long ago, then removes
+        return redirect("accounts:overview")
+    return render(
+        request,
+        "accounts/sign_in_remove.html",
+        {"form": form, "has_sign_ins": form.accounts.exists()},
     )

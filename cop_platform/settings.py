@@ -394,8 +394,17 @@ MFA_TOTP_ISSUER = SITE_NAME
 # One period either side of now: tolerates a phone clock that drifts by up to 30 seconds.
 MFA_TOTP_TOLERANCE = 1
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# A person new to the site who signs in with their organisation is asked once for what
+# sign-up asks (organisation, profession, region) before their account is made.
+SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.SocialSignupForm"}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
+# Off by default: someone who already has an account signs in with their password first and
+# connects their organisation's sign-in from their account page. On, for a provider the
+# operator trusts to vouch for addresses (an organisation's own tenant), a verified address
+# of the provider signs into the account with that address and connects it at once.
+OIDC_TRUST_EMAIL = env.bool("OIDC_TRUST_EMAIL", default=False)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 
 # Optional single sign-on with an organisation's OpenID Connect provider (for example a
 # Microsoft Entra tenant: OIDC_SERVER_URL=https://login.microsoftonline.com/<tenant>/v2.0).

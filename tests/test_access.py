@@ -68,6 +68,8 @@ TABLE = {
     "accounts:preferences": "signed_in",
     "accounts:personal_data": "signed_in",
     "accounts:delete": "signed_in",
+    "accounts:sign_in_remove": "signed_in",
+    "accounts:sso_existing_account": "public",
     "accounts:unsubscribe": "token",
     "usersessions_list": "signed_in",
     # --- communities
