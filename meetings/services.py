@@ -259,9 +259,38 @@ def meeting_cancel(*, meeting, actor, reason):
 # --- registrations and the waiting list -------------------------------------------------------
 
 
+def _ics_attachment(meeting):
+    """The meeting as a calendar file, as a registered person's calendar should hold it."""
+    return {
+        "filename": "meeting.ics",
+        "content": meeting_ics(meeting, with_joining_link=True),
+        "mimetype": "text/calendar",
+    }
+
+
+def _registration_confirm(registration, meeting):
+    """Tell the person at once what they signed up for: a place, with the calendar file,
+    or a place on the waiting list. Once per registration (a new one after cancelling is
+    told again)."""
+    registered = registration.status == Registration.Status.REGISTERED
+    email_queue(
+        recipient=registration.user,
+        purpose=f"meeting-registered:{registration.pk}:{registration.updated_at.isoformat()}",
+        template="meeting_registered",
+        context={
+            "meeting": meeting,
+            "meeting_url": _url("meetings:detail", meeting.pk),
+            "waiting": not registered,
+        },
+        transactional=True,  # about their own registration, which they just made
+        attachments=[_ics_attachment(meeting)] if registered else None,
+    )
+
+
 @transaction.atomic
-def registration_create(*, meeting, user):
-    """Register, or join the waiting list when the meeting is full. Idempotent."""
+def registration_create(*, meeting, user, notify=True):
+    """Register, or join the waiting list when the meeting is full, and confirm it by
+    e-mail (unless notify is off: a caller that confirms several at once). Idempotent."""
     # We lock the meeting row: two people must never take the last place at once.
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     community_writable(meeting.community)
@@ -284,6 +313,8 @@ def registration_create(*, meeting, user):
         registration.status, registration.waiting_since = Registration.Status.REGISTERED, None
     registration.save()
     _audit(user, f"registration.{registration.status}", meeting, user=user.pk)
+    if notify:
+        _registration_confirm(registration, meeting)
     return registration
 
 
@@ -311,6 +342,7 @@ def _promote_waiting(meeting):
             template="meeting_promoted",
             context={"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)},
             transactional=True,  # about their own registration
+            attachments=[_ics_attachment(meeting)],
         )
         _audit(None, "registration.promoted", meeting, user=first.user_id)
     return promoted

@@ -1,6 +1,8 @@
 """Thin views over meetings: permission helpers first (404 for what one may not see),
 then a form, then one service."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -284,7 +286,9 @@ def register(request, pk):
             )
         else:
             messages.success(
-                request, "You are registered. We will send you a reminder before the meeting."
+                request,
+                "You are registered. We have e-mailed you the details with a calendar file, "
+                "and will remind you before the meeting.",
             )
     return redirect("meetings:detail", pk)
 
@@ -559,4 +563,21 @@ def calendar_settings(request):
             messages.success(request, "Your calendar settings have been saved.")
             return redirect("meetings:calendar")
     feed_url = request.build_absolute_uri(reverse("meetings:personal_feed", args=[feed.token]))
-    return render(request, "meetings/calendar.html", {"form": form, "feed_url": feed_url})
+    return render(
+        request,
+        "meetings/calendar.html",
+        {"form": form, "feed_url": feed_url, **_subscribe(feed_url)},
+    )
+
+
+def _subscribe(feed_url):
+    """Links that subscribe a calendar program to the feed: webcal:// opens the one on the
+    computer (Apple Calendar, Outlook); Google and Outlook on the web take the address."""
+    webcal = "webcal://" + feed_url.partition("://")[2]
+    outlook = {"url": feed_url, "name": "My meetings"}
+    return {
+        "webcal_url": webcal,
+        "google_url": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}),
+        "outlook_url": "https://outlook.office.com/calendar/0/addfromweb?" + urlencode(outlook),
+        "outlook_com_url": "https://outlook.live.com/calendar/0/addfromweb?" + urlencode(outlook),
+    }

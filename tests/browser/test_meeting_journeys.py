@@ -2,6 +2,7 @@
 promoted, be reminded with a calendar file, record attendance, publish minutes to every
 member, and see the action point carried to the next meeting. axe-core on every page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -195,3 +196,34 @@ def test_a_convener_records_a_past_meeting_and_cannot_schedule_one(page, mailout
         "ann@example.org",
         "lead@example.nhs.uk",
     ]
+
+
+def test_the_calendar_address_is_copied_with_one_click_and_selectable_without_script(
+    page, browser, live_server
+):
+    UserFactory(email="ann@example.org", name="Ann Member")
+    sign_in(page, "ann@example.org")
+    page.context.grant_permissions(["clipboard-write"])
+    page.goto("/my/calendar/")
+    address = page.get_by_label("Your calendar address").input_value()
+    assert address.startswith(live_server.url + "/calendar/") and address.endswith(".ics")
+    assert_accessible(page)
+    page.get_by_role("button", name="Copy the address").click()
+    # Said once the browser has taken the address onto the clipboard.
+    expect(page.get_by_role("status")).to_have_text(
+        "Copied. Paste the address into your calendar program."
+    )
+    expect(page.get_by_role("link", name="Add it to Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?cid=webcal%3A%2F%2F")
+    )
+    assert_accessible(page)
+
+    # Without scripts: no button that would do nothing, and the address is there to select.
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.add_cookies(page.context.cookies())
+    bare = context.new_page()
+    bare.goto("/my/calendar/")
+    expect(bare.get_by_role("button", name="Copy the address")).to_be_hidden()
+    expect(bare.get_by_label("Your calendar address")).to_have_value(address)
+    expect(bare.get_by_label("Your calendar address")).to_be_editable(editable=False)
+    context.close()

@@ -282,7 +282,10 @@ def test_a_reminder_is_the_same_as_one_drawn_for_each_person_in_their_own_time_z
     finally:
         template_rendered.disconnect(count)
     assert drawn.count("emails/meeting_reminder.html") == 2  # London and New York
-    rows = {d.to_address: d for d in EmailDelivery.objects.filter(purpose__startswith="meeting-")}
+    rows = {
+        d.to_address: d
+        for d in EmailDelivery.objects.filter(purpose__startswith="meeting-reminder:")
+    }
     for person in people[:3]:
         row = rows[person.email.lower()]
         alone = _render(
