@@ -3,7 +3,7 @@ attendance, minutes, action points, reminders, calendar tokens."""
 
 import secrets
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,11 +58,18 @@ def _registered_people(meeting):
 def _check(meeting, **errors):
     """The meeting's own rules, with any errors the caller found already, raised together so
     that a form shows each next to its field."""
-    if meeting.ends_at and meeting.starts_at and meeting.ends_at <= meeting.starts_at:
+    # Compared as instants: Python compares two times of the same zone by their clock
+    # readings, and 02:30 BST is after 01:30 by the clock though it is the same moment as
+    # 01:30 GMT on the night the clocks go forward.
+    if meeting.ends_at and meeting.starts_at and _utc(meeting.ends_at) <= _utc(meeting.starts_at):
         errors["ends_at"] = "The end must be after the start"
     if errors:
         raise MeetingError(errors)
     meeting.full_clean()
+
+
+def _utc(moment):
+    return moment.astimezone(UTC)
 
 
 def _when(moment):
@@ -147,6 +154,45 @@ def series_dates(*, first_date, until, frequency, weekday, ordinal):
     return [d.date() for d in rule[:MAX_SERIES]]
 
 
+def _off_the_clock(moment):
+    """Whether London's clocks never read this time (the hour they skip in spring)."""
+    return _utc(moment).astimezone(LONDON).replace(tzinfo=None) != moment.replace(tzinfo=None)
+
+
+def series_slot(*, day, start_time, end_time):
+    """When one meeting of a series starts and ends: at the same wall-clock times in London
+    all year (14:00 is 14:00 in winter and in summer).
+
+    On the last Sunday of March the clocks go from 01:00 straight to 02:00, so a time in
+    between does not exist that day. Such a meeting is moved an hour later by the clock and
+    keeps its length: 01:30-02:30 becomes 02:30-03:30 BST (01:30 read as winter time, which
+    is how calendar programs read a time the clocks skip: RFC 5545 section 3.3.5). Moving it
+    beats dropping a date people count on; series_clock_changes says which moved, and why."""
+    starts_at = datetime.combine(day, start_time, tzinfo=LONDON)
+    ends_at = datetime.combine(day, end_time, tzinfo=LONDON)
+    if _off_the_clock(starts_at):
+        length = datetime.combine(day, end_time) - datetime.combine(day, start_time)
+        ends_at = _utc(starts_at) + length
+    # In UTC: arithmetic on two times of one zone goes by their clock readings.
+    return _utc(starts_at), _utc(ends_at)
+
+
+def series_clock_changes(*, meetings, start_time, end_time):
+    """A sentence for each meeting of a series that the clock change moved (series_slot)."""
+    notes = []
+    for meeting in meetings:
+        starts, ends = (_utc(m).astimezone(LONDON) for m in (meeting.starts_at, meeting.ends_at))
+        if (starts.time(), ends.time()) == (start_time, end_time):
+            continue
+        skipped = start_time if starts.time() != start_time else end_time
+        notes.append(
+            f"{starts:%A %-d %B %Y}: the clocks go forward an hour at 01:00 that night, so "
+            f"{skipped:%H:%M} does not exist; that meeting is at {starts:%H:%M} to "
+            f"{ends:%H:%M} instead."
+        )
+    return notes
+
+
 @transaction.atomic
 def series_schedule(*, community, actor, title, description, dates, start_time, end_time, **fields):
     """One meeting per date, each editable or cancellable on its own; announced once."""
@@ -166,7 +212,7 @@ def series_schedule(*, community, actor, title, description, dates, start_time, 
     )
     meetings = []
     for day in dates:
-        # Local wall-clock times: 14:00 in London is 14:00 in winter and in summer.
+        starts_at, ends_at = series_slot(day=day, start_time=start_time, end_time=end_time)
         meetings.append(
             meeting_schedule(
                 actor=actor,
@@ -174,8 +220,8 @@ def series_schedule(*, community, actor, title, description, dates, start_time, 
                 announce=False,
                 series=series,
                 title=title,
-                starts_at=datetime.combine(day, start_time, tzinfo=LONDON),
-                ends_at=datetime.combine(day, end_time, tzinfo=LONDON),
+                starts_at=starts_at,
+                ends_at=ends_at,
                 **fields,
             )
         )

@@ -173,8 +173,14 @@ def schedule_series(request, slug):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            moved = services.series_clock_changes(
+                meetings=meetings, start_time=d["start_time"], end_time=d["end_time"]
+            )
             messages.success(
-                request, f"{len(meetings)} meetings have been scheduled: {series.description}."
+                request,
+                " ".join(
+                    [f"{len(meetings)} meetings have been scheduled: {series.description}.", *moved]
+                ),
             )
             return redirect("meetings:community_list", slug)
     return form_page(
