@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from communities.models import Community, Invitation, Membership
@@ -10,7 +10,7 @@ from communities.permissions import communities_managed_by
 from conveners.models import Application
 from conveners.selectors import meetings_convened
 from dashboard.feed import feed_for
-from meetings.models import ActionItem, Meeting, Registration
+from meetings.models import ActionItem, Meeting, Registration, SeriesRegistration
 from meetings.permissions import actions_visible_to
 
 
@@ -50,10 +50,22 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
     # than "scheduled" (the same meetings: a meeting is one or the other), which that index
     # cannot serve in order, and no sub-select under the OR. The soonest are picked first,
     # and only they are joined to their community or network.
+    # A series is one row, its next meeting: seven "not registered" rows of one monthly
+    # series said nothing the first did not. A meeting is left out when an earlier one of
+    # its series is still to come (a probe of the index on series for each candidate).
+    earlier_of_its_series = (
+        Meeting.objects.filter(series=OuterRef("series"), ends_at__gte=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .filter(
+            Q(starts_at__lt=OuterRef("starts_at"))
+            | Q(starts_at=OuterRef("starts_at"), pk__lt=OuterRef("pk"))
+        )
+    )
     soonest = (
         Meeting.objects.filter(Q(community__in=community_ids) | Q(pk__in=list(mine)))
         .filter(ends_at__gte=now)
         .exclude(status=Meeting.Status.CANCELLED)
+        .exclude(Exists(earlier_of_its_series))
         .order_by("starts_at", "pk")
         .values("pk")[:limit]
     )
@@ -65,13 +77,34 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
             "starts_at",
             "community_id",
             "network_id",
+            "series_id",
             "community__name",
             "network__name",
         )
         .order_by("starts_at", "pk")
     )
+    series_ids = {meeting.series_id for meeting in meetings if meeting.series_id}
+    to_come, followed = {}, set()
+    if series_ids:
+        to_come = dict(
+            Meeting.objects.filter(series_id__in=series_ids, ends_at__gte=now)
+            .exclude(status=Meeting.Status.CANCELLED)
+            .order_by()
+            .values("series_id")
+            .annotate(n=Count("pk"))
+            .values_list("series_id", "n")
+        )
+        followed = set(
+            SeriesRegistration.objects.filter(user=user, series_id__in=series_ids).values_list(
+                "series_id", flat=True
+            )
+        )
     for meeting in meetings:
         meeting.my_status = mine.get(meeting.pk)
+        # For a series' row: how many of its meetings are to come, and whether the person
+        # registered for all of them.
+        meeting.series_to_come = to_come.get(meeting.series_id, 0)
+        meeting.follows_series = meeting.series_id in followed
     return meetings
 
 

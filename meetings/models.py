@@ -33,6 +33,25 @@ class MeetingSeries(models.Model):
         return f"{self.title} ({self.description})"
 
 
+class SeriesRegistration(models.Model):
+    """A person registered for a whole series: for every meeting of it to come, and for
+    those added to it later (meetings.services.series_register)."""
+
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="series_registrations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "user"], name="series_registration_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.series}"
+
+
 class MeetingQuerySet(models.QuerySet):
     def upcoming(self):
         return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")

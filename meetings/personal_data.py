@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from accounts.personal_data import Export, Part
-from meetings.models import ActionItem, CalendarFeed, Registration
+from meetings.models import ActionItem, CalendarFeed, Registration, SeriesRegistration
 
 export = Export(
     Part(
@@ -20,6 +20,13 @@ export = Export(
             "walk_in",
             "created_at",
         ),
+    ),
+    Part(
+        "series_registrations",
+        "Series of meetings you registered for as a whole.",
+        "meetings.SeriesRegistration",
+        "user",
+        ("series__title", "series__community__name", "created_at"),
     ),
     Part(
         "action_points",
@@ -69,5 +76,6 @@ def erase(user, *, remove_contributions):
     ):
         registration_cancel(registration=registration)
     CalendarFeed.objects.filter(user=user).delete()
+    SeriesRegistration.objects.filter(user=user).delete()  # no place in meetings added later
     if remove_contributions:
         ActionItem.objects.filter(owner=user).update(owner=None)

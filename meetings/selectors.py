@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 
-from meetings.models import ActionItem, Meeting, Minutes, Registration
+from meetings.models import ActionItem, Meeting, Minutes, Registration, SeriesRegistration
 from meetings.permissions import (
     actions_visible_to,
     community_meetings_visible,
@@ -169,4 +169,13 @@ def my_open_actions(*, user):
         .filter(owner=user, status=ActionItem.Status.OPEN)
         .select_related("community", "meeting")
         .order_by("due_date", "pk")
+    )
+
+
+def follows_series(*, meeting, user):
+    """Whether the person registered for the whole series this meeting is part of."""
+    return bool(
+        meeting.series_id
+        and user.is_authenticated
+        and SeriesRegistration.objects.filter(series_id=meeting.series_id, user=user).exists()
     )

@@ -17,8 +17,17 @@ from accounts.services import audit_log
 from communities.models import Membership
 from communities.services import community_writable
 from cop_platform import uploads
-from meetings.ical import meeting_ics
-from meetings.models import ActionItem, CalendarFeed, Meeting, MeetingSeries, Minutes, Registration
+from meetings.ical import calendar, meeting_ics
+from meetings.models import (
+    ActionItem,
+    CalendarFeed,
+    Meeting,
+    MeetingSeries,
+    Minutes,
+    Registration,
+    SeriesRegistration,
+)
+from meetings.permissions import can_view, meetings_visible_to
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 MAX_SERIES = 60
@@ -112,6 +121,13 @@ def meeting_schedule(*, actor, community=None, network=None, announce=True, **fi
     _check(meeting, **errors)
     meeting.save()
     _audit(actor, "meeting.schedule", meeting, title=meeting.title)
+    if meeting.series_id:
+        # Those registered for the whole series get a place in the meetings added to it.
+        for follower in SeriesRegistration.objects.filter(
+            series_id=meeting.series_id
+        ).select_related("user"):
+            if follower.user.is_active and can_view(follower.user, meeting):
+                registration_create(meeting=meeting, user=follower.user)
     if announce:
         _announce(
             meeting, _audience(meeting), purpose=f"meeting-new:{meeting.pk}", template="meeting_new"
@@ -406,6 +422,86 @@ def registration_cancel(*, registration):
     if not meeting.is_cancelled and meeting.starts_at > timezone.now():
         _promote_waiting(meeting)
     return registration
+
+
+def _series_to_come(series, user):
+    """The meetings of a series still to come that this person may see, soonest first."""
+    return (
+        meetings_visible_to(user)
+        .filter(series=series, status=Meeting.Status.SCHEDULED, starts_at__gt=timezone.now())
+        .select_related("community", "network")
+        .order_by("starts_at", "pk")
+    )
+
+
+@transaction.atomic
+def series_register(*, series, user):
+    """Register for every meeting of a series to come, and for those added to it later.
+    Each goes through registration_create (its row lock, the capacity, the waiting list);
+    one e-mail confirms them all, with the places as one calendar file."""
+    follower, created = SeriesRegistration.objects.get_or_create(series=series, user=user)
+    registrations = [
+        registration_create(meeting=meeting, user=user, notify=False)
+        for meeting in _series_to_come(series, user)
+    ]
+    if created:
+        audit_log(
+            actor=user,
+            action="series.register",
+            target=series.community,
+            data={"series": series.pk, "meetings": len(registrations)},
+        )
+        _series_confirm(follower, registrations)
+    return registrations
+
+
+def _series_confirm(follower, registrations):
+    if not registrations:
+        return
+    placed = [r.meeting for r in registrations if r.status == Registration.Status.REGISTERED]
+    waiting = [r.meeting for r in registrations if r.status == Registration.Status.WAITING]
+    attachments = None
+    if placed:
+        ics = calendar(
+            placed, name=follower.series.title, joining_link_for={m.pk for m in placed}
+        ).decode()
+        attachments = [{"filename": "meetings.ics", "content": ics, "mimetype": "text/calendar"}]
+    email_queue(
+        recipient=follower.user,
+        purpose=f"series-registered:{follower.pk}",
+        template="meeting_registered",
+        context={
+            "series": follower.series,
+            "placed": placed,
+            "waiting_list": waiting,
+            "meeting_url": _url("meetings:detail", registrations[0].meeting_id),
+        },
+        transactional=True,  # about their own registration, which they just made
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def series_leave(*, series, user):
+    """Leave a whole series: no place in meetings added later, and every registration for
+    a meeting of it to come cancelled as one cancellation is (the waiting list moves up)."""
+    SeriesRegistration.objects.filter(series=series, user=user).delete()
+    cancelled = [
+        registration_cancel(registration=registration)
+        for registration in Registration.objects.filter(
+            user=user,
+            meeting__series=series,
+            meeting__starts_at__gt=timezone.now(),
+            status__in=[Registration.Status.REGISTERED, Registration.Status.WAITING],
+        )
+    ]
+    audit_log(
+        actor=user,
+        action="series.leave",
+        target=series.community,
+        data={"series": series.pk, "meetings": len(cancelled)},
+    )
+    return cancelled
 
 
 @transaction.atomic

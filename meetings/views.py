@@ -70,6 +70,7 @@ def detail(request, pk):
         else [],
         "can_register": user.is_authenticated and not meeting.is_cancelled and not meeting.is_past,
         "has_started": meeting.starts_at <= timezone.now(),
+        "follows_series": selectors.follows_series(meeting=meeting, user=user),
     }
     return render(request, "meetings/detail.html", context)
 
@@ -297,6 +298,52 @@ def register(request, pk):
                 "and will remind you before the meeting.",
             )
     return redirect("meetings:detail", pk)
+
+
+@require_POST
+def series_register(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    if meeting.series is None:
+        return redirect("meetings:detail", pk)
+    registrations = services.series_register(series=meeting.series, user=request.user)
+    waiting = sum(r.status == Registration.Status.WAITING for r in registrations)
+    text = (
+        f"You are registered for the {len(registrations)} meetings of this series to come, "
+        "and will be for those added to it later. We have e-mailed you their dates with a "
+        "calendar file."
+    )
+    if waiting == 1:
+        text += " 1 of them is full: you are on its waiting list."
+    elif waiting:
+        text += f" {waiting} of them are full: you are on their waiting lists."
+    messages.success(request, text)
+    return redirect("meetings:detail", pk)
+
+
+@require_http_methods(["GET", "POST"])
+def series_leave(request, pk):
+    meeting = permissions.meeting_get(request.user, pk)
+    if not selectors.follows_series(meeting=meeting, user=request.user):
+        return redirect("meetings:detail", pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.series_leave(series=meeting.series, user=request.user)
+        messages.success(
+            request, "You have left the series: your registrations for its meetings are cancelled."
+        )
+        return redirect("meetings:detail", pk)
+    return form_page(
+        request,
+        form,
+        heading="Leave the whole series?",
+        submit="Leave the series",
+        warning=True,
+        caption=meeting.series.title,
+        cancel=reverse("meetings:detail", args=[pk]),
+        intro="Your registrations for every meeting of the series still to come are cancelled, "
+        "and you are not registered for meetings added to it later. Where a meeting is full, "
+        "your place goes to the first person on its waiting list.",
+    )
 
 
 @require_http_methods(["GET", "POST"])

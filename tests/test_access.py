@@ -109,6 +109,8 @@ TABLE = {
     "meetings:cancel": "manage",
     "meetings:register": "post_only",
     "meetings:unregister": "member_redirect",
+    "meetings:series_register": "post_only",
+    "meetings:series_leave": "member_redirect",
     "meetings:attendance": "manage",
     "meetings:minutes": "manage",
     "meetings:minutes_document": "member",

@@ -227,3 +227,50 @@ def test_the_calendar_address_is_copied_with_one_click_and_selectable_without_sc
     expect(bare.get_by_label("Your calendar address")).to_have_value(address)
     expect(bare.get_by_label("Your calendar address")).to_be_editable(editable=False)
     context.close()
+
+
+def test_a_member_registers_for_a_whole_series_and_sees_it_once_at_home(page, mailoutbox):
+    from datetime import time
+
+    from meetings import services
+
+    community = CommunityFactory(name="Falls Prevention", slug="falls", visibility="listed")
+    lead = MembershipFactory(community=community, role="convener").user
+    MembershipFactory(
+        community=community, user=UserFactory(email="ann@example.org", name="Ann Member")
+    )
+    first = timezone.localdate() + timedelta(days=3)
+    _, meetings = services.series_schedule(
+        community=community,
+        actor=lead,
+        title="Falls huddle",
+        description="every four weeks",
+        dates=[first + timedelta(days=28 * i) for i in range(7)],
+        start_time=time(14),
+        end_time=time(15),
+    )
+
+    sign_in(page, "ann@example.org")
+    page.goto("/")
+    rows = page.locator(".app-home-meetings li")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("a series: 7 meetings to come")
+    expect(rows.first).to_contain_text("not registered")
+    assert_accessible(page)
+    rows.first.get_by_role("link", name="Falls huddle").click()
+    page.get_by_role("button", name="Register for the whole series").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
+        "registered for the 7 meetings of this series to come"
+    )
+    assert_accessible(page)
+    assert [m.subject for m in mailoutbox if m.to == ["ann@example.org"]][-1] == (
+        "You are registered for the series: Falls huddle"
+    )
+    page.goto("/")
+    expect(page.locator(".app-home-meetings li").first).to_contain_text("registered for the series")
+
+    page.goto(f"/meetings/{meetings[3].pk}/")
+    page.get_by_role("link", name="Leave the series").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Leave the series").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("You have left the series")
