@@ -827,9 +827,7 @@ def _seed_history(communities, people, accounts, now):
     across the year, and one community fading."""
     from datetime import timedelta
 
-    from knowledge.models import Resource
-    from knowledge.services import search_vector_update
-    from meetings.models import ActionItem, Meeting, Minutes, Registration
+    from meetings.models import Registration
 
     network = Network.objects.get(slug="north-coast-patient-safety")
     for community in (c for c in communities if c.network_id == network.pk):
@@ -844,56 +842,7 @@ def _seed_history(communities, people, accounts, now):
             days = 7 + _stable(community.slug, m.user.email) % 350
             Membership.objects.filter(pk=m.pk).update(joined_at=now - timedelta(days=days))
         fading = community.slug == FADING
-        held = range(12, 2, -1) if fading else range(12, 0, -1)
-        for months_ago in held:
-            start = (now - timedelta(days=30 * months_ago + 2)).replace(
-                hour=14, minute=0, second=0, microsecond=0
-            )
-            meeting, _ = Meeting.objects.update_or_create(
-                community=community,
-                title=f"{community.name}: {start:%B %Y} meeting",
-                defaults={
-                    "starts_at": start,
-                    "ends_at": start + timedelta(hours=2),
-                    "venue": "Room 2, Example House",
-                    "created_by": lead,
-                    "capacity": 25,
-                    "agenda": "- Actions from last time\n- A case to learn from\n- Next steps",
-                },
-            )
-            if fading:  # fewer at each of its last three meetings
-                coming = {5: 9, 4: 6, 3: 3}.get(months_ago, 11)
-            else:
-                coming = 6 + _stable(community.slug, months_ago) % 8
-            for index, m in enumerate(memberships[: coming + 2]):
-                Registration.objects.update_or_create(
-                    meeting=meeting,
-                    user=m.user,
-                    defaults={"status": "registered", "attended": index < coming},
-                )
-            Minutes.objects.update_or_create(
-                meeting=meeting,
-                defaults={
-                    "notes": "We learnt from a near miss and agreed what each of us would try.",
-                    "decisions": "Try the checklist on two wards",
-                    "status": "published",
-                    "published_at": meeting.ends_at + timedelta(days=3),
-                    "published_by": lead,
-                    "previous_minutes_agreed": True,
-                },
-            )
-            owner = memberships[_stable(community.slug, "owner", months_ago) % len(memberships)]
-            ActionItem.objects.update_or_create(
-                community=community,
-                meeting=meeting,
-                description=f"Share what the checklist showed ({start:%B})",
-                defaults={
-                    "owner": owner.user,
-                    "due_date": (start + timedelta(days=28)).date(),
-                    "status": "open" if months_ago <= 2 else "done",
-                    "done_at": None if months_ago <= 2 else start + timedelta(days=25),
-                },
-            )
+        _seed_monthly_meetings(community, memberships, lead, now, fading=fading)
         # The demo member's attendance record: they came to their community's meetings.
         member = accounts["member"]
         if any(m.user_id == member.pk for m in memberships):
@@ -901,28 +850,96 @@ def _seed_history(communities, people, accounts, now):
                 meeting__community=community, meeting__ends_at__lt=now, user=member
             ).update(attended=True)
         if fading:
-            community.memberships.filter(role__in=Membership.LEADING_ROLES).update(
-                status=Membership.Status.LEFT
+            _fade(community, people[-1], lead, now)
+
+
+def _seed_monthly_meetings(community, memberships, lead, now, *, fading):
+    """A meeting a month with attendance, minutes published within a week and an action
+    point each; the fading community stops three months ago, fewer coming each time."""
+    from datetime import timedelta
+
+    from meetings.models import ActionItem, Meeting, Minutes, Registration
+
+    held = range(12, 2, -1) if fading else range(12, 0, -1)
+    for months_ago in held:
+        start = (now - timedelta(days=30 * months_ago + 2)).replace(
+            hour=14, minute=0, second=0, microsecond=0
+        )
+        meeting, _ = Meeting.objects.update_or_create(
+            community=community,
+            title=f"{community.name}: {start:%B %Y} meeting",
+            defaults={
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
+                "venue": "Room 2, Example House",
+                "created_by": lead,
+                "capacity": 25,
+                "agenda": "- Actions from last time\n- A case to learn from\n- Next steps",
+            },
+        )
+        if fading:  # fewer at each of its last three meetings
+            coming = {5: 9, 4: 6, 3: 3}.get(months_ago, 11)
+        else:
+            coming = 6 + _stable(community.slug, months_ago) % 8
+        for index, m in enumerate(memberships[: coming + 2]):
+            Registration.objects.update_or_create(
+                meeting=meeting,
+                user=m.user,
+                defaults={"status": "registered", "attended": index < coming},
             )
-            asker = people[-1]
-            Membership.objects.update_or_create(
-                community=community,
-                user=asker,
-                defaults={
-                    "status": Membership.Status.REQUESTED,
-                    "requested_at": now - timedelta(days=30),
-                    "request_note": "I lead on delirium at our trust and would like to join.",
-                },
-            )
-            resource, _ = Resource.objects.update_or_create(
-                community=community,
-                title="Spotting delirium: a ward guide",
-                defaults={
-                    "summary": "The four questions to ask, and who to call, when a patient is suddenly confused.",
-                    "kind": Resource.Kind.PROCESS,
-                    "external_url": "https://example.org/spotting-delirium",
-                    "owner": lead,
-                    "review_date": (now - timedelta(days=45)).date(),
-                },
-            )
-            search_vector_update(resource_ids=[resource.pk])
+        Minutes.objects.update_or_create(
+            meeting=meeting,
+            defaults={
+                "notes": "We learnt from a near miss and agreed what each of us would try.",
+                "decisions": "Try the checklist on two wards",
+                "status": "published",
+                "published_at": meeting.ends_at + timedelta(days=3),
+                "published_by": lead,
+                "previous_minutes_agreed": True,
+            },
+        )
+        owner = memberships[_stable(community.slug, "owner", months_ago) % len(memberships)]
+        ActionItem.objects.update_or_create(
+            community=community,
+            meeting=meeting,
+            description=f"Share what the checklist showed ({start:%B})",
+            defaults={
+                "owner": owner.user,
+                "due_date": (start + timedelta(days=28)).date(),
+                "status": "open" if months_ago <= 2 else "done",
+                "done_at": None if months_ago <= 2 else start + timedelta(days=25),
+            },
+        )
+
+
+def _fade(community, asker, lead, now):
+    """No active convener, a join request unanswered for 30 days, a guide past its review."""
+    from datetime import timedelta
+
+    from knowledge.models import Resource
+    from knowledge.services import search_vector_update
+
+    community.memberships.filter(role__in=Membership.LEADING_ROLES).update(
+        status=Membership.Status.LEFT
+    )
+    Membership.objects.update_or_create(
+        community=community,
+        user=asker,
+        defaults={
+            "status": Membership.Status.REQUESTED,
+            "requested_at": now - timedelta(days=30),
+            "request_note": "I lead on delirium at our trust and would like to join.",
+        },
+    )
+    resource, _ = Resource.objects.update_or_create(
+        community=community,
+        title="Spotting delirium: a ward guide",
+        defaults={
+            "summary": "The four questions to ask, and who to call, when a patient is suddenly confused.",
+            "kind": Resource.Kind.PROCESS,
+            "external_url": "https://example.org/spotting-delirium",
+            "owner": lead,
+            "review_date": (now - timedelta(days=45)).date(),
+        },
+    )
+    search_vector_update(resource_ids=[resource.pk])
