@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm
 from accounts.mail import email_retry, email_stuck
@@ -14,7 +17,7 @@ from accounts.models import (
     User,
 )
 from accounts.personal_data import account_erase, export_release
-from accounts.retention import RULES, period_days
+from accounts.retention import RULES, period_days, retention_run_request
 from accounts.services import audit_log, sessions_end_all
 
 
@@ -226,10 +229,22 @@ class RetentionSweepAdmin(admin.ModelAdmin):
     def period(self, obj):
         return f"{period_days(obj.rule)} days" if obj.rule in RULES else "-"
 
-    def changelist_view(self, request, extra_context=None):
-        for key in RULES:
-            RetentionSweep.objects.get_or_create(rule=key)
-        return super().changelist_view(request, extra_context)
+    change_list_template = "admin/accounts/retentionsweep/change_list.html"
+
+    def get_urls(self):
+        run = self.admin_site.admin_view(self.run_now)
+        return [path("run/", run, name="accounts_retentionsweep_run"), *super().get_urls()]
+
+    def run_now(self, request):
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        retention_run_request(actor=request.user)
+        self.message_user(
+            request,
+            "A retention run is queued: refresh this page to follow each rule's progress.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:accounts_retentionsweep_changelist")
 
     def has_add_permission(self, request):
         return False

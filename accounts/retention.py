@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, EmailDelivery, RetentionSweep
 from accounts.personal_data import SIGN_IN_REFUSALS
-from cop_platform.celery import RETRY_TRANSIENT
+from accounts.services import audit_log
+from cop_platform.celery import RETRY_TRANSIENT, enqueue_on_commit
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,20 @@ def _sweep(rule, *, now, batch_size):
             )
     RetentionSweep.objects.filter(rule=rule.key).update(finished_at=timezone.now())
     return cleared
+
+
+def sweep_rows_ensure(**kwargs):
+    """One progress row per rule, so the admin page lists each period before its first run.
+    Connected to post_migrate: reading the admin page writes nothing."""
+    RetentionSweep.objects.bulk_create(
+        [RetentionSweep(rule=key) for key in RULES], ignore_conflicts=True
+    )
+
+
+def retention_run_request(*, actor):
+    """Staff ask for a run now rather than at night: queued after the commit, audited."""
+    audit_log(actor=actor, action="retention.run_requested")
+    enqueue_on_commit(apply_retention_task)
 
 
 def retention_apply(*, now=None, batch_size=None):

@@ -2,6 +2,7 @@
 batches, records its progress, and is safe to run twice."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from allauth.usersessions.models import UserSession
@@ -155,3 +156,40 @@ def test_the_admin_page_lists_each_period_and_its_last_run(client, aged_data):
     page = soup(client.get(url))
     outbox = next(r for r in page.select("#result_list tbody tr") if "outbox_text" in r.get_text())
     assert "-" not in outbox.select_one("td.field-finished_at").get_text()
+
+
+def test_reading_the_admin_page_writes_nothing(client, django_assert_num_queries):
+    # The rows exist from the migration run (post_migrate), not from a visit.
+    assert set(RetentionSweep.objects.values_list("rule", flat=True)) == set(RULES)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    before = list(RetentionSweep.objects.values_list("pk", "rule"))
+    response = client.get(reverse("admin:accounts_retentionsweep_changelist"))
+    assert response.status_code == 200
+    assert list(RetentionSweep.objects.values_list("pk", "rule")) == before
+    assert "Apply the retention periods now" in response.content.decode()
+
+
+def test_staff_apply_the_periods_now_and_it_is_audited(
+    client, aged_data, django_capture_on_commit_callbacks
+):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    url = reverse("admin:accounts_retentionsweep_run")
+    assert client.get(url).status_code == 403  # only by the button, never by a link
+    with (
+        patch("accounts.retention.apply_retention_task.apply_async") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert response.url == reverse("admin:accounts_retentionsweep_changelist")
+    assert queued.call_count == 1
+    assert AuditEntry.objects.filter(actor=staff, action="retention.run_requested").count() == 1
+    assert "queued" in client.get(response.url).content.decode()
+
+
+def test_people_without_staff_access_cannot_run_it(client):
+    client.force_login(UserFactory())
+    response = client.post(reverse("admin:accounts_retentionsweep_run"))
+    assert response.status_code == 302 and "/login/" in response.url
+    assert not AuditEntry.objects.filter(action="retention.run_requested").exists()
