@@ -103,6 +103,13 @@ def can_moderate(user, resource):
     return resource.network.managers.filter(pk=user.pk).exists()
 
 
+def can_take_over(user, resource):
+    """A resource whose owner has left (closed account, or none recorded) can be taken over
+    by one of those who look after it in the meantime."""
+    orphaned = resource.owner_id is None or not resource.owner.is_active
+    return orphaned and not resource.is_hidden and can_moderate(user, resource)
+
+
 def can_view_resource(user, resource):
     if resource.is_hidden:
         return user.is_authenticated and (
@@ -180,6 +187,13 @@ def resource_get_moderated(user, pk):
     resource = resource_get(user, pk)
     if not can_moderate(user, resource):
         raise AccessDenied("Conveners only")
+    return resource
+
+
+def resource_get_orphaned(user, pk):
+    resource = resource_get(user, pk)
+    if not can_take_over(user, resource):
+        raise AccessDenied("Only a resource whose owner has left can be taken over")
     return resource
 
 

@@ -145,6 +145,8 @@ def _ask_stewards(user):
                     "resource_url": settings.SITE_URL + resource.get_absolute_url(),
                     "edit_url": settings.SITE_URL
                     + reverse("knowledge:resource_edit", args=[resource.pk]),
+                    "take_over_url": settings.SITE_URL
+                    + reverse("knowledge:resource_take_over", args=[resource.pk]),
                 },
                 preference="resource_notices",
             )

@@ -289,6 +289,19 @@ def resource_delete(*, resource, actor):
 
 
 @transaction.atomic
+def resource_take_over(*, resource, actor):
+    """A convener (or network manager) becomes the owner of a resource whose owner left:
+    it is theirs to edit, and its review reminders go to them alone from now on."""
+    resource = Resource.objects.select_for_update().select_related("owner").get(pk=resource.pk)
+    if resource.owner_id is not None and resource.owner.is_active:
+        raise KnowledgeError("This resource already has an owner")
+    resource.owner = actor
+    resource.save(update_fields=["owner", "updated_at"])
+    audit_log(actor=actor, action="resource.take_over", target=resource)
+    return resource
+
+
+@transaction.atomic
 def resource_hide(*, resource, actor, reason):
     if not reason.strip():
         raise KnowledgeError({"reason": "Give a reason: the author will see it"})

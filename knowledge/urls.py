@@ -22,6 +22,11 @@ urlpatterns = [
     path("library/resources/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("library/resources/<int:pk>/hide/", views.resource_hide, name="resource_hide"),
     path(
+        "library/resources/<int:pk>/take-over/",
+        views.resource_take_over,
+        name="resource_take_over",
+    ),
+    path(
         "library/resources/<int:pk>/comments/<int:comment_pk>/hide/",
         views.comment_hide,
         name="comment_hide",

@@ -125,6 +125,7 @@ def resource_detail(request, pk):
         **selectors.resource_detail(user=user, resource=resource),
         "can_edit": permissions.can_edit_resource(user, resource),
         "can_moderate": permissions.can_moderate(user, resource),
+        "can_take_over": permissions.can_take_over(user, resource),
         "can_take_part": permissions.can_take_part(user, resource),
         "comment_form": forms.CommentForm(),
         "marked_useful": user.is_authenticated and resource.useful_marks.filter(user=user).exists(),
@@ -364,6 +365,27 @@ def comment_create(request, pk):
         submit="Add comment",
         cancel=resource.get_absolute_url(),
         caption=resource.title,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def resource_take_over(request, pk):
+    resource = permissions.resource_get_orphaned(request.user, pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.resource_take_over(resource=resource, actor=request.user)
+        messages.success(request, f"You now own “{resource.title}”.")
+        return redirect(resource)
+    return _form_page(
+        request,
+        form,
+        heading=f"Take over {resource.title}?",
+        submit="Take it over",
+        cancel=resource.get_absolute_url(),
+        intro=(
+            "Its owner has closed their account. As its owner you edit it, upload new "
+            "versions, and receive its review reminders; the other conveners no longer do."
+        ),
     )
 
 

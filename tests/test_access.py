@@ -38,6 +38,7 @@ from tests.factories import (
     CommentFactory,
     CommunityFactory,
     MembershipFactory,
+    ResourceFactory,
     StoryFactory,
     UserFactory,
 )
@@ -137,6 +138,7 @@ TABLE = {
     "knowledge:version_create": "owner",
     "knowledge:resource_hide": "manage",
     "knowledge:comment_hide": "manage",
+    "knowledge:resource_take_over": "manage",
     "knowledge:story_create": "member_only",
     # --- conveners: the leadership programme of the network (the member has applied)
     "conveners:list": "signed_in",
@@ -334,6 +336,8 @@ def place_in(world, visibility):
         change_note="New figures.",
     )
     comment = CommentFactory(resource=resource)
+    # A resource whose owner closed their account: its conveners may take it over.
+    orphan = ResourceFactory(community=community, owner=None, visibility=Resource.Visibility.PUBLIC)
     story = StoryFactory(community=community, visibility=Resource.Visibility.PUBLIC)
 
     # The network's leadership programme (tests/conftest.py world): the member has applied,
@@ -371,6 +375,7 @@ def place_in(world, visibility):
         "knowledge:story": [story.pk],
         "knowledge:version_download": [resource.pk, 1],
         "knowledge:comment_hide": [resource.pk, comment.pk],
+        "knowledge:resource_take_over": [orphan.pk],
         "conveners:sponsor": [convener_services.sponsor_token(application)],
         "conveners:review": [programme.slug, application.pk],
         "conveners:completion": [programme.slug, participation.pk],

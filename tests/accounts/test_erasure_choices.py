@@ -68,3 +68,52 @@ def test_a_kept_resource_passes_to_the_conveners(django_capture_on_commit_callba
     reminders = EmailDelivery.objects.filter(purpose__startswith=f"resource-review:{resource.pk}:")
     assert [r.recipient for r in reminders] == [convener]
     assert "its owner has closed their account" in reminders.get().body_text
+
+
+def test_a_convener_takes_over_a_resource_its_owner_left(client):
+    community = CommunityFactory()
+    convener = UserFactory(email="convener@example.org")
+    MembershipFactory(community=community, user=convener, role="convener")
+    co_convener = UserFactory(email="co-convener@example.org")
+    MembershipFactory(community=community, user=co_convener, role="co-convener")
+    person = UserFactory()
+    MembershipFactory(community=community, user=person)
+    due = timezone.localdate() + timedelta(days=30)
+    resource = ResourceFactory(community=community, owner=person, review_date=due)
+    account_erase(user=person, actor=person, remove_contributions=False)
+    url = reverse("knowledge:resource_take_over", args=[resource.pk])
+    asked = EmailDelivery.objects.get(
+        purpose=f"resource-owner-left:{resource.pk}", recipient=convener
+    )
+    assert url in asked.body_text and url in asked.body_html
+
+    client.force_login(convener)
+    page = soup(client.get(resource.get_absolute_url()))
+    assert page.find("a", href=url).get_text() == "Take over the resource"
+    confirm = soup(client.get(url))
+    assert "review reminders" in confirm.get_text()
+    response = client.post(url)
+    assert response.status_code == 302
+    resource.refresh_from_db()
+    assert resource.owner == convener
+    assert AuditEntry.objects.filter(actor=convener, action="resource.take_over").count() == 1
+
+    # Now it has an owner again: nobody else takes it, and its reminders go to its owner alone.
+    assert not soup(client.get(resource.get_absolute_url())).find("a", href=url)
+    client.force_login(co_convener)
+    assert client.get(url).status_code == 404
+    review_reminders_send(today=due)
+    reminders = EmailDelivery.objects.filter(purpose__startswith=f"resource-review:{resource.pk}:")
+    assert [r.recipient for r in reminders] == [convener]
+
+
+def test_a_member_cannot_take_over_a_resource_its_owner_left(client):
+    community = CommunityFactory()
+    member = UserFactory()
+    MembershipFactory(community=community, user=member)
+    resource = ResourceFactory(community=community, owner=None)
+    client.force_login(member)
+    assert (
+        client.get(reverse("knowledge:resource_take_over", args=[resource.pk])).status_code == 404
+    )
+    assert not soup(client.get(resource.get_absolute_url())).find(string="Take over the resource")
