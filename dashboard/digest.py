@@ -1,9 +1,10 @@
-"""The digest e-mail: the home feed over the period since the person's last digest.
+"""The digest e-mail: the home page's updates (dashboard.updates) over the period since the
+person's last digest: first what needs them, then what is new, grouped by community.
 
 Recipients are taken in batches, each built with a fixed number of queries. Each person
 gets at most one digest per period (the outbox's purpose key is the period), so the job
 can run twice, or again after a worker died mid-batch, and carries on where it stopped.
-Nothing new, no e-mail.
+Nothing new and nothing needing them, no e-mail.
 
 Each period's job is recorded before any task is published (DigestRun, one DigestBatch per
 batch of people): a batch is claimed under a lease, built and stored in the outbox in one
@@ -25,8 +26,8 @@ from accounts.mail import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from accounts.models import EmailDelivery, User, by_zone
 from communities.models import Membership
 from cop_platform.celery import publish
-from dashboard.feed import feed_for
 from dashboard.models import DigestBatch, DigestRun
+from dashboard.updates import updates_for
 
 logger = logging.getLogger(__name__)
 
@@ -60,32 +61,41 @@ def recipients(frequency):
     )
 
 
-# Each item's line of the digest, in HTML (escaped) and in text (nothing escaped), exactly as
-# templates/emails/digest.html and digest.txt print them: written once per item for the
-# whole batch, since the same meeting or resource is in many people's digests (the
-# templates' loops over every item of every message took most of the time of a batch).
-_MEETING_HTML = (
-    '<li><a href="{link}" style="color:#005eb8;">{title}</a> ({community}), {starts}</li>'
+# Each group's lines of the digest (a community's news), in HTML (escaped) and in text
+# (nothing escaped), exactly as templates/emails/digest.html and digest.txt print them:
+# written once per group and since for the whole batch, since most of a batch shares its
+# communities and its period (the templates' loops over every item of every message took
+# most of the time of a batch).
+_GROUP_HTML = (
+    '<p style="margin-bottom:4px;"><strong><a href="{link}" style="color:#005eb8;">{name}</a>'
+    "</strong></p><ul>{items}</ul>"
 )
-_MEETING_TEXT = "- {title} ({community}), {starts}: {link}\n"
-_ITEM_HTML = '<li><a href="{link}" style="color:#005eb8;">{title}</a> ({community})</li>'
-_ITEM_TEXT = "- {title} ({community}): {link}\n"
+_GROUP_TEXT = "{name}:\n{items}"
+_MORE_HTML = '<p><a href="{link}" style="color:#005eb8;">and {more} more in {name}</a></p>'
+_MORE_TEXT = "- and {more} more in {name}: {link}\n"
+_MEETING_HTML = (
+    '<li>New meeting: <a href="{link}" style="color:#005eb8;">{title}</a>, {starts}</li>'
+)
+_MEETING_TEXT = "- New meeting: {title}, {starts}: {link}\n"
+_ITEM_HTML = '<li>{label}: <a href="{link}" style="color:#005eb8;">{title}</a></li>'
+_ITEM_TEXT = "- {label}: {title}: {link}\n"
+_LABELS = {"minutes": "Minutes", "resource": "Resource", "story": "Story"}
 _LINK_NAMES = {
-    "meetings": "meetings:detail",
+    "meeting": "meetings:detail",
     "minutes": "meetings:detail",
-    "resources": "knowledge:resource",
-    "stories": "knowledge:story",
+    "resource": "knowledge:resource",
+    "story": "knowledge:story",
 }
 
 
-def _link_maker(name):
-    """pk -> the absolute address of the object: reversed once, then only the pk changes."""
-    marker = "918273645"
-    head, found, tail = reverse(name, args=[int(marker)]).partition(marker)
+def _link_maker(name, marker="918273645"):
+    """pk (or slug) -> the absolute address of the object: reversed once, then only the key
+    changes."""
+    head, found, tail = reverse(name, args=[marker]).partition(marker)
     if not found or marker in tail:  # a route this shortcut cannot follow: reverse each time
-        return lambda pk: settings.SITE_URL + reverse(name, args=[pk])
+        return lambda key: settings.SITE_URL + reverse(name, args=[key])
     head = settings.SITE_URL + head
-    return lambda pk: f"{head}{pk}{tail}"
+    return lambda key: f"{head}{key}{tail}"
 
 
 def _starts_label(starts_at, days):
@@ -98,29 +108,50 @@ def _starts_label(starts_at, days):
     return f"{days[day]}, {local:%H:%M}"
 
 
-def _prepare_items(feeds):
-    """Give each item of these feeds, once, its address and its lines in the digest:
-    `link`, `digest_html` (escaped by format_html), `digest_text` (and meetings
+def _prepare_groups(feeds):
+    """Give each group of these feeds, once, its lines in the digest: `digest_html`
+    (escaped by format_html) and `digest_text`; and each item its `link` (and meetings their
     `starts_label`)."""
-    links = {kind: _link_maker(name) for kind, name in _LINK_NAMES.items()}
+    links = {kind: _link_maker(name, "918273645") for kind, name in _LINK_NAMES.items()}
+    community_link = _link_maker("communities:detail", "slug-918273645")
     days = {}
-    done = set()
+    done_items, done_groups = set(), set()
     for feed in feeds:
-        for kind in ("meetings", "minutes", "resources", "stories"):
-            for item in feed[kind]:
-                if (kind, item.pk) in done:
-                    continue
-                done.add((kind, item.pk))
-                shown = item.meeting if kind == "minutes" else item
-                item.link = links[kind](shown.pk)
-                parts = {"link": item.link, "title": shown.title, "community": shown.community.name}
-                if kind == "meetings":
-                    item.starts_label = parts["starts"] = _starts_label(item.starts_at, days)
-                    html, text = _MEETING_HTML, _MEETING_TEXT
-                else:
-                    html, text = _ITEM_HTML, _ITEM_TEXT
-                item.digest_html = format_html(html, **parts)
-                item.digest_text = text.format(**parts)
+        for group in feed["groups"]:
+            if id(group) in done_groups:
+                continue
+            done_groups.add(id(group))
+            html, text = [], []
+            for item in group.items:
+                if id(item) not in done_items:
+                    done_items.add(id(item))
+                    _prepare_item(item, links, days)
+                html.append(item.digest_html)
+                text.append(item.digest_text)
+            name, link = group.community.name, community_link(group.community.slug)
+            group.link = link
+            more_html = more_text = ""
+            if group.more:
+                more_html = format_html(_MORE_HTML, link=link, more=group.more, name=name)
+                more_text = _MORE_TEXT.format(link=link, more=group.more, name=name)
+            group.digest_html = (
+                format_html(_GROUP_HTML, link=link, name=name, items=_joined_html(html)) + more_html
+            )
+            group.digest_text = _GROUP_TEXT.format(name=name, items="".join(text)) + more_text
+
+
+def _prepare_item(item, links, days):
+    shown = item.meeting if item.kind == "minutes" else item
+    item.link = links[item.kind](shown.pk)
+    parts = {"link": item.link, "title": shown.title}
+    if item.kind == "meeting":
+        item.starts_label = parts["starts"] = _starts_label(item.starts_at, days)
+        html, text = _MEETING_HTML, _MEETING_TEXT
+    else:
+        parts["label"] = _LABELS[item.kind]
+        html, text = _ITEM_HTML, _ITEM_TEXT
+    item.digest_html = format_html(html, **parts)
+    item.digest_text = text.format(**parts)
 
 
 def _day_label(since, days):
@@ -133,14 +164,11 @@ def _day_label(since, days):
 
 
 def _lines(feed):
-    """One person's lists, each as the lines of its items (the templates print them as they
-    are): {"html_lines": {"meetings": ..., ...}, "text_lines": {...}}."""
-    kinds = ("meetings", "minutes", "resources", "stories")
+    """One person's news, as the lines of its groups (the templates print them as they
+    are): {"html_lines": ..., "text_lines": ...}."""
     return {
-        "html_lines": {
-            kind: _joined_html(item.digest_html for item in feed[kind]) for kind in kinds
-        },
-        "text_lines": {kind: "".join(item.digest_text for item in feed[kind]) for kind in kinds},
+        "html_lines": _joined_html(group.digest_html for group in feed["groups"]),
+        "text_lines": "\n".join(group.digest_text for group in feed["groups"]),
     }
 
 
@@ -148,8 +176,18 @@ def _joined_html(lines):
     return mark_safe("".join(lines))  # noqa: S308  # nosec B308, B703  # each line from format_html
 
 
-def digest_batch(users, *, frequency, now):
-    """Queue the digests of one batch of people. Returns how many were queued."""
+def subject_line(feed):
+    """The digest's subject: the most important update, and how many more."""
+    rest = feed["rest"]
+    if not rest:
+        return feed["headline"]
+    return f"{feed['headline']} \N{EM DASH} and {rest} more update{'s' if rest > 1 else ''}"
+
+
+def digest_messages(users, *, frequency, now):
+    """The digests of one batch of people, as (outbox purpose, [(user, context), ...]),
+    reading only: those who had this period's already, and those with nothing new and
+    nothing needing them, are left out."""
     key = f"digest:{period_key(frequency, now)}"
     addresses = [u.email.lower() for u in users]
     # One read of these people's digests: whether this period's is queued already, and when
@@ -168,14 +206,14 @@ def digest_batch(users, *, frequency, now):
     todo = [u for u in users if u.email.lower() not in done]
     since = {u.pk: last.get(u.email.lower()) or now - PERIOD[frequency] for u in todo}
     home_url = settings.SITE_URL + reverse("home")
-    # Each item's lines are written once and shared by everyone in the batch who sees it,
+    # Each group's lines are written once and shared by everyone in the batch who sees it,
     # with its times where the reader is: once per time zone of the batch (most batches
     # have one).
     messages = []
     for zone, people in by_zone(todo).items():
         with timezone.override(zone):
-            feeds = feed_for(people, since_by_user=since, until=now)
-            _prepare_items(feeds.values())
+            feeds = updates_for(people, since_by_user=since, now=now)
+            _prepare_groups(feeds.values())
             days = {}
             messages += [
                 (
@@ -183,6 +221,7 @@ def digest_batch(users, *, frequency, now):
                     {
                         "feed": feeds[user.pk],
                         **_lines(feeds[user.pk]),
+                        "subject_line": subject_line(feeds[user.pk]),
                         "since": since[user.pk],
                         "since_label": _day_label(since[user.pk], days),
                         "frequency": frequency,
@@ -192,6 +231,12 @@ def digest_batch(users, *, frequency, now):
                 for user in people
                 if not feeds[user.pk]["is_empty"]
             ]
+    return key, messages
+
+
+def digest_batch(users, *, frequency, now):
+    """Queue the digests of one batch of people. Returns how many were queued."""
+    key, messages = digest_messages(users, frequency=frequency, now=now)
     # Sent by this same task: one batch of the job, built and delivered while the other
     # workers build theirs (no queue of rendering tasks ahead of the sending ones).
     return email_queue_many(

@@ -1,10 +1,23 @@
-"""What is new in a person's communities over a period: the member's home and the digest
-read the same feed. Built for many people at once with a fixed number of queries."""
+"""What is new in a person's communities over a period, and what needs them: the member's
+home and the digest read the same feed, in the same order. Built for many people at once
+with a fixed number of queries.
+
+The order, for both (dashboard.attention holds the first part and the subject's priority):
+1. what needs the person: their open action points due soon or overdue, join requests
+   waiting in communities they convene, meetings coming soon they are registered for or
+   waiting on;
+2. what is new, grouped by community, the busiest community first (Zulip's digest puts its
+   "hot conversations" first the same way), each group's first GROUP_SHOWN items with
+   "and N more" for the rest.
+
+Never in it: communities that are archived (their memberships may still be active after a
+merge), resources superseded by another or hidden by a convener, stories hidden by a
+moderator."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
+from typing import ClassVar
 
 from django.db.models import Count
 
@@ -12,14 +25,17 @@ from communities.models import Community, Membership
 from knowledge.models import Resource, Story
 from meetings.models import Meeting, Minutes
 
-LIMIT = 8
+# Items shown of each community's news; the rest are counted ("and 4 more").
+GROUP_SHOWN = 3
 
 
 # The feed's items are read as plain values and shared by everyone whose feed shows them: a
 # digest batch reads every new item of several hundred communities, and a model instance
 # each (with its community joined and built again for every row) cost more than the rest of
 # the batch. Each carries what the home page and the digest show of it, and the community
-# as the one Community instance the batch loaded.
+# as the one Community instance the batch loaded. `rank` orders the kinds inside a group
+# and, for the digest's subject, across groups: minutes first (decisions and actions were
+# made), then meetings to come (a place can still be taken), then resources, then stories.
 
 
 @dataclass(eq=False)
@@ -29,6 +45,8 @@ class FeedMeeting:
     title: str
     starts_at: datetime
     created_at: datetime
+    kind: ClassVar[str] = "meeting"
+    rank: ClassVar[int] = 1
 
 
 @dataclass(eq=False)
@@ -36,10 +54,16 @@ class FeedMinutes:
     pk: int
     meeting: FeedMeeting  # its title and community (starts_at and created_at are not read)
     published_at: datetime
+    kind: ClassVar[str] = "minutes"
+    rank: ClassVar[int] = 0
 
     @property
     def meeting_id(self):
         return self.meeting.pk
+
+    @property
+    def title(self):
+        return self.meeting.title
 
 
 @dataclass(eq=False)
@@ -48,6 +72,8 @@ class FeedResource:
     community: Community
     title: str
     created_at: datetime
+    kind: ClassVar[str] = "resource"
+    rank: ClassVar[int] = 2
 
 
 @dataclass(eq=False)
@@ -56,28 +82,69 @@ class FeedStory:
     community: Community
     title: str
     created_at: datetime
+    kind: ClassVar[str] = "story"
+    rank: ClassVar[int] = 3
+
+
+@dataclass(eq=False)
+class FeedGroup:
+    """One community's news since a moment: its counts by kind, the first GROUP_SHOWN items
+    (in rank order, then soonest meeting / newest first) and how many more there are. The
+    same record serves everyone in a batch whose period starts at the same moment."""
+
+    community: Community
+    meetings: int = 0
+    minutes: int = 0
+    resources: int = 0
+    stories: int = 0
+    members: int = 0
+    items: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self):
+        return self.total - len(self.items)
+
+
+def _shown_stories():
+    """Stories anyone may be shown: none hidden by a moderator. Story has no hidden state
+    of its own yet; when it gains one (a flag as comments have, or a status as resources
+    have), it is honoured here without another change."""
+    stories = Story.objects.all()
+    names = {f.name for f in Story._meta.get_fields()}
+    if "is_hidden" in names:
+        stories = stories.filter(is_hidden=False)
+    if "status" in names and hasattr(Story, "Status") and hasattr(Story.Status, "HIDDEN"):
+        stories = stories.exclude(status=Story.Status.HIDDEN)
+    return stories
 
 
 def feed_for(users, *, since_by_user, until):
-    """{user_id: {"communities": [...], "meetings": [...], "minutes": [...], "resources": [...],
-    "stories": [...], "is_empty": bool}} covering only communities each person is an active
-    member of. Items are the Feed* records above; "communities" lists, in name order, each
-    community (a Community) with its counts of new meetings, resources, stories and (for one
-    person) members."""
+    """{user_id: {"communities": [FeedGroup, ...], "groups": [FeedGroup, ...],
+    "is_empty": bool, "led": {community_id, ...}}} covering only active (not archived)
+    communities each person is an active member of. "communities" lists each of them in name
+    order with its news (the home page's list); "groups" those with something new, busiest
+    first, then by name; "led" the communities they convene or co-convene."""
     user_ids = [u.pk for u in users]
     if not user_ids:
         return {}
     earliest = min(since_by_user.values())
     memberships = list(
-        Membership.objects.filter(user__in=user_ids, status=Membership.Status.ACTIVE)
+        Membership.objects.filter(
+            user__in=user_ids,
+            status=Membership.Status.ACTIVE,
+            community__status=Community.Status.ACTIVE,
+        )
         .order_by("community__name", "community_id")
-        .values_list("user_id", "community_id")
+        .values_list("user_id", "community_id", "role")
     )
-    community_ids = {community_id for _, community_id in memberships}
+    community_ids = {community_id for _, community_id, _ in memberships}
     communities = Community.objects.in_bulk(community_ids)
-    communities_of = defaultdict(list)
-    for user_id, community_id in memberships:
+    communities_of, led_by = defaultdict(list), defaultdict(set)
+    for user_id, community_id, role in memberships:
         communities_of[user_id].append(communities[community_id])
+        if role in Membership.LEADING_ROLES:
+            led_by[user_id].add(community_id)
     meetings = [
         FeedMeeting(pk, communities[community_id], title, starts_at, created_at)
         for pk, community_id, title, starts_at, created_at in Meeting.objects.filter(
@@ -87,7 +154,7 @@ def feed_for(users, *, since_by_user, until):
             status=Meeting.Status.SCHEDULED,
             starts_at__gt=until,
         )
-        .order_by("starts_at")
+        .order_by("starts_at", "pk")
         .values_list("pk", "community_id", "title", "starts_at", "created_at")
     ]
     minutes = [
@@ -112,7 +179,7 @@ def feed_for(users, *, since_by_user, until):
             published_at__gt=earliest,
             published_at__lte=until,
         )
-        .order_by("-published_at")
+        .order_by("-published_at", "-pk")
         .values_list(
             "pk",
             "published_at",
@@ -127,19 +194,19 @@ def feed_for(users, *, since_by_user, until):
         FeedResource(pk, communities[community_id], title, created_at)
         for pk, community_id, title, created_at in Resource.objects.filter(
             community__in=community_ids,
-            status=Resource.Status.PUBLISHED,
+            status=Resource.Status.PUBLISHED,  # not hidden by a convener
+            superseded_by__isnull=True,  # the current version only
             created_at__gt=earliest,
             created_at__lte=until,
         )
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
         .values_list("pk", "community_id", "title", "created_at")
     ]
     stories = [
         FeedStory(pk, communities[community_id], title, created_at)
-        for pk, community_id, title, created_at in Story.objects.filter(
-            community__in=community_ids, created_at__gt=earliest, created_at__lte=until
-        )
-        .order_by("-created_at")
+        for pk, community_id, title, created_at in _shown_stories()
+        .filter(community__in=community_ids, created_at__gt=earliest, created_at__lte=until)
+        .order_by("-created_at", "-pk")
         .values_list("pk", "community_id", "title", "created_at")
     ]
     joined = (
@@ -154,56 +221,53 @@ def feed_for(users, *, since_by_user, until):
         if len(users) == 1
         else {}
     )
-    # Grouped by community once: each person's feed then reads only their communities' items
-    # (a batch's lists hold every item of every community of the batch).
-    meetings_in = _grouped(meetings, lambda m: m.community.pk)
-    minutes_in = _grouped(minutes, lambda m: m.meeting.community.pk)
-    resources_in = _grouped(resources, lambda r: r.community.pk)
-    stories_in = _grouped(stories, lambda s: s.community.pk)
-    counts = {}  # (community, since): its counts, the same for most of a batch
+    # Grouped by community once, each list in its kind's order: each person's feed then
+    # reads only their communities' items (a batch's lists hold every item of every
+    # community of the batch).
+    news_in = defaultdict(list)
+    for items in (minutes, meetings, resources, stories):
+        for item in items:
+            news_in[_community_of(item).pk].append(item)
+    groups = {}  # (community, since): its news, the same for most of a batch
 
-    def counted(community, since):
+    def news(community, since):
         key = (community.pk, since)
-        if key not in counts:
-            counts[key] = {
-                "meetings": _count_since(meetings_in.get(community.pk, ()), since, "created_at"),
-                "resources": _count_since(resources_in.get(community.pk, ()), since, "created_at"),
-                "stories": _count_since(stories_in.get(community.pk, ()), since, "created_at"),
-                "members": joined.get(community.pk, 0),
-            }
-        return {"community": community, **counts[key]}
+        if key not in groups:
+            group = groups[key] = FeedGroup(community, members=joined.get(community.pk, 0))
+            for item in news_in.get(community.pk, ()):
+                if _when(item) > since:
+                    setattr(group, _COUNTED[item.kind], getattr(group, _COUNTED[item.kind]) + 1)
+                    group.total += 1
+                    if len(group.items) < GROUP_SHOWN:
+                        group.items.append(item)
+        return groups[key]
 
     result = {}
     for user in users:
         since = since_by_user[user.pk]
-        mine = [c.pk for c in communities_of[user.pk]]
-        feed = {
-            "meetings": _newest(meetings_in, mine, since, "created_at", order="starts_at"),
-            "minutes": _newest(minutes_in, mine, since, "published_at", descending=True),
-            "resources": _newest(resources_in, mine, since, "created_at", descending=True),
-            "stories": _newest(stories_in, mine, since, "created_at", descending=True),
+        mine = [news(c, since) for c in communities_of[user.pk]]
+        busy = sorted((g for g in mine if g.total), key=lambda g: -g.total)  # stable: by name
+        result[user.pk] = {
+            "communities": mine,
+            "groups": busy,
+            "is_empty": not busy,
+            "led": led_by[user.pk],
         }
-        feed["is_empty"] = not any(feed.values())
-        feed["communities"] = [counted(c, since) for c in communities_of[user.pk]]
-        result[user.pk] = feed
     return result
 
 
-def _grouped(items, community_of):
-    groups = defaultdict(list)
-    for item in items:
-        groups[community_of(item)].append(item)
-    return groups
+_COUNTED = {
+    "meeting": "meetings",
+    "minutes": "minutes",
+    "resource": "resources",
+    "story": "stories",
+}
 
 
-def _newest(groups, community_ids, since, when, *, order=None, descending=False):
-    """The first LIMIT items of these communities after `since`, in the lists' order."""
-    at = attrgetter(when)
-    picked = [item for pk in community_ids for item in groups.get(pk, ()) if at(item) > since]
-    picked.sort(key=attrgetter(order or when), reverse=descending)
-    return picked[:LIMIT]
+def _community_of(item):
+    return item.meeting.community if item.kind == "minutes" else item.community
 
 
-def _count_since(items, since, when):
-    at = attrgetter(when)
-    return sum(1 for item in items if at(item) > since)
+def _when(item):
+    """When the item became news: a meeting when scheduled, minutes when published."""
+    return item.published_at if item.kind == "minutes" else item.created_at

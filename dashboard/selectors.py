@@ -6,10 +6,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from communities.models import Community, Invitation, Membership
-from communities.permissions import communities_managed_by
 from conveners.models import Application
 from conveners.selectors import meetings_convened
-from dashboard.feed import feed_for
+from dashboard.updates import updates_for
 from meetings.models import ActionItem, Meeting, Registration, SeriesRegistration
 from meetings.permissions import actions_visible_to
 
@@ -111,21 +110,14 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
 def home_context(*, user, now=None):
     now = now or timezone.now()
     since = user.last_home_visit or now - timedelta(days=30)
-    feed = feed_for([user], since_by_user={user.pk: since}, until=now)[user.pk]
+    # The same updates as the digest, in the same order: what needs the person, then what is
+    # new, grouped by community.
+    feed = updates_for([user], since_by_user={user.pk: since}, now=now)[user.pk]
     upcoming = upcoming_meetings(
-        user=user, community_ids=[c["community"].pk for c in feed["communities"]], now=now
+        user=user, community_ids=[group.community.pk for group in feed["communities"]], now=now
     )
     # The lists below read only the columns the page shows: building the SQL and the rows of
     # whole people and communities (long texts among them) was most of their cost.
-    led = communities_managed_by(user)
-    requests = (
-        Membership.objects.filter(community__in=led, status=Membership.Status.REQUESTED)
-        .select_related("user", "community")
-        .only(
-            "requested_at", "user", "user__name", "community", "community__slug", "community__name"
-        )
-        .order_by("requested_at")[:10]
-    )
     invitations = (
         Invitation.objects.filter(
             email__iexact=user.email, status=Invitation.Status.PENDING, expires_at__gt=now
@@ -159,7 +151,6 @@ def home_context(*, user, now=None):
         .filter(owner=user, status=ActionItem.Status.OPEN)
         .select_related("community")
         .only("description", "due_date", "community", "community__name")[:10],
-        "join_requests": requests,
         "invitations": invitations,
         "participation": participation,
         "managed_networks": user.managed_networks.only("slug", "name").order_by("name"),

@@ -11,7 +11,7 @@ from accounts.models import EmailDelivery
 from dashboard.digest import digest_batch, digest_send
 from dashboard.tasks import send_digests_task
 from knowledge.models import Resource
-from meetings.models import Meeting
+from meetings.models import ActionItem, Meeting
 from tests.conftest import soup
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
@@ -115,10 +115,25 @@ def test_people_who_chose_daily_or_never_are_not_in_the_weekly(two_communities):
 def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
     community = CommunityFactory()
     people = [
-        MembershipFactory(community=community, user=UserFactory(digest_frequency="weekly")).user
-        for _ in range(size)
+        MembershipFactory(
+            community=community,
+            user=UserFactory(digest_frequency="weekly"),
+            role="convener" if i % 2 else "member",
+        ).user
+        for i in range(size)
     ]
-    upcoming(community, "Everyone's meeting")
+    meeting = upcoming(community, "Everyone's meeting")
+    for i, person in enumerate(people):
+        # Something needing each of them: an action point due, a place, a join request.
+        ActionItem.objects.create(
+            community=community,
+            meeting=meeting,
+            owner=person,
+            description="Send the audit form",
+            due_date=timezone.localdate() + timedelta(days=1),
+        )
+        if i % 3 == 0:
+            MembershipFactory(community=community, status="requested", requested_at=timezone.now())
     with (
         django_capture_on_commit_callbacks(execute=False),
         CaptureQueriesContext(connection) as queries,
@@ -127,9 +142,9 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
     statements = [q["sql"] for q in queries]
     inserts = [s for s in statements if s.startswith("INSERT")]
     # Reads are fixed: what was sent, the people's communities, meetings, minutes, resources,
-    # stories, the new ids. The messages go in one bulk insert (SQLite splits it by its
-    # limit on query parameters).
-    assert len(statements) - len(inserts) == 10
+    # stories, the new ids; and what needs them: action points, places, join requests. The
+    # messages go in one bulk insert (SQLite splits it by its limit on query parameters).
+    assert len(statements) - len(inserts) == 13
     assert 1 <= len(inserts) <= (1 if connection.vendor == "postgresql" else 2)
 
 
@@ -246,6 +261,6 @@ def test_each_digest_gives_meeting_times_where_its_reader_is(
         with django_capture_on_commit_callbacks(execute=True):
             assert digest_batch([london, new_york], frequency="weekly", now=now) == 2
     sent = {m.to[0]: m for m in mailoutbox}
-    assert "Falls huddle (Falls), Thu 10 Dec, 14:00" in sent[london.email].body
-    assert "Falls huddle (Falls), Thu 10 Dec, 09:00" in sent[new_york.email].body
+    assert "New meeting: Falls huddle, Thu 10 Dec, 14:00" in sent[london.email].body
+    assert "New meeting: Falls huddle, Thu 10 Dec, 09:00" in sent[new_york.email].body
     assert "Thu 10 Dec, 09:00" in sent[new_york.email].alternatives[0][0]

@@ -1,7 +1,8 @@
-"""The digest as a person reads it: each item's line is written once per batch
-(dashboard.digest._prepare_items), each person's lists joined from them (_lines), and the
-message must read exactly as the templates' loops over each item's fields printed it; the feed's items are plain records sharing the batch's
-communities; the recipients are found without a DISTINCT join."""
+"""The digest as a person reads it: each group's lines are written once per batch
+(dashboard.digest._prepare_groups), each person's news joined from them (_lines), and the
+message must read exactly as the templates' loops over each group's items would print it;
+the feed's items are plain records sharing the batch's communities; the recipients are
+found without a DISTINCT join."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -15,48 +16,29 @@ from dashboard.digest import (
     _day_label,
     _lines,
     _link_maker,
-    _prepare_items,
+    _prepare_groups,
     _starts_label,
     digest_send,
     recipients,
 )
 from dashboard.feed import feed_for
+from dashboard.updates import updates_for
 from knowledge.models import Resource
 from meetings.models import Meeting, Minutes
+from tests.conftest import soup
 from tests.factories import CommunityFactory, MembershipFactory, StoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# The digest's templates as they were when they looped over each item's fields: what the
+# The news part of the digest as loops over each group's items would print it: what the
 # lines written once per batch must reproduce, character for character.
-LOOPS_HTML = """{% extends "emails/base.html" %}{% block content %}
-<p>Hello {{ recipient.get_short_name }},</p>
-<p>Here is what is new in your communities since {{ since|date:"j F" }}.</p>
-{% if feed.meetings %}<p><strong>New meetings</strong></p><ul>{% for m in feed.meetings %}<li><a href="{{ m.link }}" style="color:#005eb8;">{{ m.title }}</a> ({{ m.community.name }}), {{ m.starts_label }}</li>{% endfor %}</ul>{% endif %}
-{% if feed.minutes %}<p><strong>Minutes published</strong></p><ul>{% for m in feed.minutes %}<li><a href="{{ m.link }}" style="color:#005eb8;">{{ m.meeting.title }}</a> ({{ m.meeting.community.name }})</li>{% endfor %}</ul>{% endif %}
-{% if feed.resources %}<p><strong>New resources</strong></p><ul>{% for r in feed.resources %}<li><a href="{{ r.link }}" style="color:#005eb8;">{{ r.title }}</a> ({{ r.community.name }})</li>{% endfor %}</ul>{% endif %}
-{% if feed.stories %}<p><strong>New stories</strong></p><ul>{% for s in feed.stories %}<li><a href="{{ s.link }}" style="color:#005eb8;">{{ s.title }}</a> ({{ s.community.name }})</li>{% endfor %}</ul>{% endif %}
-<p><a href="{{ home_url }}" style="color:#005eb8;font-weight:bold;">Go to your home page</a></p>
-{% endblock %}
-"""  # noqa: E501
-LOOPS_TEXT = """{% extends "emails/base.txt" %}{% block content %}Hello {{ recipient.get_short_name }},
-
-Here is what is new in your communities since {{ since|date:"j F" }}.
-{% if feed.meetings %}
-New meetings:
-{% for m in feed.meetings %}- {{ m.title }} ({{ m.community.name }}), {{ m.starts_label }}: {{ m.link }}
-{% endfor %}{% endif %}{% if feed.minutes %}
-Minutes published:
-{% for m in feed.minutes %}- {{ m.meeting.title }} ({{ m.meeting.community.name }}): {{ m.link }}
-{% endfor %}{% endif %}{% if feed.resources %}
-New resources:
-{% for r in feed.resources %}- {{ r.title }} ({{ r.community.name }}): {{ r.link }}
-{% endfor %}{% endif %}{% if feed.stories %}
-New stories:
-{% for s in feed.stories %}- {{ s.title }} ({{ s.community.name }}): {{ s.link }}
-{% endfor %}{% endif %}
-Your home page: {{ home_url }}{% endblock %}
-"""
+LOOPS_HTML = """{% for g in feed.groups %}<p style="margin-bottom:4px;"><strong><a href="{{ g.link }}" style="color:#005eb8;">{{ g.community.name }}</a></strong></p><ul>{% for i in g.items %}{% if i.kind == "meeting" %}<li>New meeting: <a href="{{ i.link }}" style="color:#005eb8;">{{ i.title }}</a>, {{ i.starts_label }}</li>{% else %}<li>{% if i.kind == "minutes" %}Minutes{% elif i.kind == "resource" %}Resource{% else %}Story{% endif %}: <a href="{{ i.link }}" style="color:#005eb8;">{{ i.title }}</a></li>{% endif %}{% endfor %}</ul>{% if g.more %}<p><a href="{{ g.link }}" style="color:#005eb8;">and {{ g.more }} more in {{ g.community.name }}</a></p>{% endif %}{% endfor %}"""  # noqa: E501
+LOOPS_TEXT = """{% autoescape off %}{% for g in feed.groups %}{% if not forloop.first %}
+{% endif %}{{ g.community.name }}:
+{% for i in g.items %}{% if i.kind == "meeting" %}- New meeting: {{ i.title }}, {{ i.starts_label }}: {{ i.link }}
+{% else %}- {% if i.kind == "minutes" %}Minutes{% elif i.kind == "resource" %}Resource{% else %}Story{% endif %}: {{ i.title }}: {{ i.link }}
+{% endif %}{% endfor %}{% if g.more %}- and {{ g.more }} more in {{ g.community.name }}: {{ g.link }}
+{% endif %}{% endfor %}{% endautoescape %}"""  # noqa: E501
 
 
 def meeting(community, title, *, days=10, created=None):
@@ -91,37 +73,37 @@ def everything_new():
     return person
 
 
-def test_each_line_reads_as_the_loops_over_each_item_printed_it(everything_new):
+def test_each_line_reads_as_the_loops_over_each_group_printed_it(everything_new):
     person = everything_new
     now = timezone.now()
     since = now - timedelta(days=7)
-    feeds = feed_for([person], since_by_user={person.pk: since}, until=now)
-    _prepare_items(feeds.values())
-    context = {
-        "recipient": person,
-        "site_name": "Communities of Practice",
-        "site_url": "http://testserver",
-        "unsubscribe_url": "http://testserver/unsubscribe/token/",
-        "unsubscribe_label": "digest e-mails",
-        "preferences_url": "http://testserver/preferences/",
-        "feed": feeds[person.pk],
-        **_lines(feeds[person.pk]),
-        "since": since,
-        "since_label": _day_label(since, {}),
-        "frequency": "weekly",
-        "home_url": "http://testserver/",
-    }
-    html = render_to_string("emails/digest.html", context)
-    text = render_to_string("emails/digest.txt", context)
+    feeds = updates_for([person], since_by_user={person.pk: since}, now=now)
+    _prepare_groups(feeds.values())
+    context = {"feed": feeds[person.pk], **_lines(feeds[person.pk])}
+    html = str(context["html_lines"])
+    text = context["text_lines"]
     assert html == engines["django"].from_string(LOOPS_HTML).render(context)
     assert text == engines["django"].from_string(LOOPS_TEXT).render(context)
-    # What was compared holds every kind of item, escaped in HTML and as written in text.
+    # What was compared holds every kind of item, escaped in HTML and as written in text,
+    # the busier community first.
     assert html.count("<li>") == 5
-    assert "Huddle &lt;b&gt;bold&lt;/b&gt; &amp; more</a> (Falls &amp; &lt;Trips&gt;)" in html
+    assert html.index("Falls &amp; &lt;Trips&gt;") < html.index("Sepsis &quot;Six&quot;")
+    assert "Huddle &lt;b&gt;bold&lt;/b&gt; &amp; more</a>, " in html
     assert "Toolkit &lt;script&gt;" in html and "<script>" not in html
-    assert "- Huddle <b>bold</b> & more (Falls & <Trips>), " in text
-    assert "- Last week's <i>huddle</i> (Falls & <Trips>): http://testserver/meetings/" in text
-    assert '- How we "fixed" it & why (Falls & <Trips>): http://testserver/library/' in text
+    assert "Falls & <Trips>:\n- Minutes: Last week's <i>huddle</i>: http://testserver/" in text
+    assert "- New meeting: Huddle <b>bold</b> & more, " in text
+    assert '- Story: How we "fixed" it & why: http://testserver/library/' in text
+    rendered = render_to_string(
+        "emails/digest.html",
+        {
+            **context,
+            "recipient": person,
+            "since_label": _day_label(since, {}),
+            "home_url": "http://testserver/",
+            "site_url": "http://testserver",
+        },
+    )
+    assert rendered.count(html) == 1
 
 
 def test_the_e_mail_a_member_receives_has_each_line_once_in_both_parts(
@@ -137,22 +119,20 @@ def test_the_e_mail_a_member_receives_has_each_line_once_in_both_parts(
     starts = huddle.starts_at.astimezone(timezone.get_default_timezone())
     label = f"{starts:%a} {starts.day} {starts:%b, %H:%M}"
     line = (
-        f'<li><a href="{url}" style="color:#005eb8;">Huddle &lt;b&gt;bold&lt;/b&gt; &amp; more'
-        f"</a> (Falls &amp; &lt;Trips&gt;), {label}</li>"
+        f'<li>New meeting: <a href="{url}" style="color:#005eb8;">Huddle &lt;b&gt;bold&lt;/b&gt;'
+        f" &amp; more</a>, {label}</li>"
     )
     assert html.count(line) == 1
-    assert (
-        message.body.count(f"- Huddle <b>bold</b> & more (Falls & <Trips>), {label}: {url}\n") == 1
-    )
+    assert message.body.count(f"- New meeting: Huddle <b>bold</b> & more, {label}: {url}\n") == 1
     assert message.to == [person.email]
 
 
 @pytest.mark.parametrize(
     ("kind", "name"),
     [
-        ("meetings", "meetings:detail"),
-        ("resources", "knowledge:resource"),
-        ("stories", "knowledge:story"),
+        ("meeting", "meetings:detail"),
+        ("resource", "knowledge:resource"),
+        ("story", "knowledge:story"),
     ],
 )
 def test_item_addresses_are_the_reversed_ones(kind, name, settings):
@@ -209,20 +189,24 @@ def test_feed_items_share_the_batch_communities_and_carry_what_is_shown():
         since_by_user={ann.pk: now - timedelta(days=7), bob.pk: now - timedelta(days=1)},
         until=now,
     )
-    assert [m.pk for m in feeds[ann.pk]["meetings"]] == [new.pk, old.pk]
-    assert [m.pk for m in feeds[bob.pk]["meetings"]] == [new.pk]  # since his last digest
-    ann_falls = feeds[ann.pk]["meetings"][0].community
-    assert ann_falls is feeds[bob.pk]["meetings"][0].community  # one instance per batch
-    assert [c["community"] for c in feeds[ann.pk]["communities"]] == [falls, sepsis]
-    assert feeds[ann.pk]["communities"][0]["community"] is ann_falls
-    (shown,) = feeds[ann.pk]["minutes"]
+    ann_falls, ann_sepsis = feeds[ann.pk]["communities"]
+    (bob_falls,) = feeds[bob.pk]["communities"]
+    # The soonest meeting first; Bob's since his last digest only.
+    assert [m.pk for m in ann_falls.items] == [new.pk, old.pk]
+    assert [m.pk for m in bob_falls.items] == [new.pk]
+    assert ann_falls.items[0].community is bob_falls.items[0].community  # one per batch
+    assert [g.community for g in feeds[ann.pk]["communities"]] == [falls, sepsis]
+    assert ann_falls.community is ann_falls.items[0].community
+    # The busiest first: two new in Falls, one in Sepsis.
+    assert feeds[ann.pk]["groups"] == [ann_falls, ann_sepsis]
+    (shown,) = ann_sepsis.items
     assert (shown.pk, shown.meeting_id, shown.meeting.title) == (
         minutes.pk,
         past.pk,
         "Sepsis review",
     )
     assert shown.meeting.community.name == "Sepsis"
-    assert feeds[bob.pk]["minutes"] == []  # not his community
+    assert feeds[bob.pk]["groups"] == [bob_falls]  # Sepsis is not his community
 
 
 def test_the_home_page_shows_minutes_resources_and_stories_from_the_feed(client):
@@ -246,7 +230,17 @@ def test_the_home_page_shows_minutes_resources_and_stories_from_the_feed(client)
         ("Story", reverse("knowledge:story", args=[story.pk]), "How we cut falls"),
     ):
         assert f'{label}: <a href="{url}">{title}</a>' in new
-    assert new.count('app-details">Falls</span>') >= 3
+    # Under their community's heading, minutes first.
+    page = soup(response)
+    (group,) = page.select(".app-home-new h3")
+    assert group.get_text(strip=True) == "Falls"
+    assert [
+        li.get_text(" ", strip=True).split(":")[0] for li in page.select(".app-home-new li")
+    ] == [
+        "Minutes",
+        "Resource",
+        "Story",
+    ]
 
 
 def test_recipients_are_each_active_member_once_without_a_distinct_join():

@@ -162,15 +162,15 @@ def test_a_failed_batch_is_shown_to_staff_and_built_again_on_request(
 ):
     from dashboard import digest
 
-    real = digest.feed_for
+    real = digest.updates_for
 
     def broken(*args, **kwargs):
         raise ValueError("a template tag failed")
 
-    monkeypatch.setattr(digest, "feed_for", broken)
+    monkeypatch.setattr(digest, "updates_for", broken)
     with pytest.raises(ValueError), django_capture_on_commit_callbacks(execute=True):
         digest_send(frequency="weekly")
-    monkeypatch.setattr(digest, "feed_for", real)
+    monkeypatch.setattr(digest, "updates_for", real)
     failed = DigestBatch.objects.get(state="failed")
     assert failed.last_error == "ValueError: a template tag failed"
     with django_capture_on_commit_callbacks(execute=True):
