@@ -430,11 +430,35 @@ def digest_batches_retry(*, batch_ids, actor):
     return len(chosen)
 
 
-def digest_send(*, frequency, now=None):
-    """The period's run, every batch built here, one after another (for a shell or a test).
-    Returns how many digests were queued."""
+def digest_send(*, frequency, now=None, progress=None):
+    """The period's run, every batch built here, one after another (for a shell, the
+    send_digests command or a test). `progress(run=, done=, total=, queued=)` is called once
+    the run is planned (done=0) and after each batch. Returns how many digests were
+    queued."""
     run = digest_run_plan(frequency=frequency, now=now or timezone.now())
-    ids = run.batches.filter(_buildable()).order_by("number").values_list("pk", flat=True)
-    queued = sum(digest_batch_build(batch_id=batch_id) for batch_id in list(ids))
+    ids = list(run.batches.filter(_buildable()).order_by("number").values_list("pk", flat=True))
+    queued = 0
+    if progress:
+        progress(run=run, done=0, total=len(ids), queued=0)
+    for done, batch_id in enumerate(ids, start=1):
+        queued += digest_batch_build(batch_id=batch_id)
+        if progress:
+            progress(run=run, done=done, total=len(ids), queued=queued)
     _close(run)
     return queued
+
+
+def digest_dry_run(*, frequency, now=None, progress=None):
+    """What digest_send would do now, writing nothing: the same batches of recipients and
+    the same digests built, none stored or sent. `progress(done=, people=, queued=)` after
+    each batch. Returns (people, batches, digests it would queue)."""
+    now = now or timezone.now()
+    people = batches = queued = 0
+    for ids in recipient_batches(frequency):
+        users = list(User.objects.filter(pk__in=ids).order_by("pk"))
+        _, messages = digest_messages(users, frequency=frequency, now=now)
+        people, batches = people + len(ids), batches + 1
+        queued += len(messages)  # recipients() has only active people who chose digests
+        if progress:
+            progress(done=batches, people=people, queued=queued)
+    return people, batches, queued
