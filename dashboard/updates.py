@@ -26,7 +26,7 @@ digest names the site and date instead; a subject that says what is inside is th
 to open it."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q
@@ -101,6 +101,7 @@ def updates_for(users, *, since_by_user, now):
             "bookings": bookings[user_id],
         }
         feed["needs"] = needs
+        feed["groups"] = _without_booked(feed["groups"], needs["bookings"])
         feed["has_needs"] = any(needs.values())
         feed["is_empty"] = feed["is_empty"] and not feed["has_needs"]
         count = (
@@ -112,6 +113,26 @@ def updates_for(users, *, since_by_user, now):
         feed["headline"] = headline(feed, today=today)
         feed["rest"] = max(count - 1, 0)
     return feeds
+
+
+def _without_booked(groups, bookings):
+    """A new meeting the person already registered for (or waits on) is listed once, with
+    their place, under what needs them: not again among the news, nor counted twice. The
+    groups are shared by a batch, so a person's own view is a copy."""
+    booked = {b.pk for b in bookings}
+    if not booked:
+        return groups
+    kept = []
+    for group in groups:
+        items = [i for i in group.items if not (i.kind == "meeting" and i.pk in booked)]
+        dropped = len(group.items) - len(items)
+        if dropped:
+            group = replace(
+                group, items=items, meetings=group.meetings - dropped, total=group.total - dropped
+            )
+        if group.total:
+            kept.append(group)
+    return kept
 
 
 def _actions(feeds, communities, *, today):

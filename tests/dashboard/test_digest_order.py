@@ -329,3 +329,32 @@ def test_the_subject_counts_the_rest(rest, tail):
     assert subject_line({"headline": "New story: How we cut falls", "rest": rest}) == (
         "New story: How we cut falls" + tail
     )
+
+
+def test_a_new_meeting_she_booked_is_listed_once_with_her_place(
+    busy_member, mailoutbox, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        masterclass = Meeting.objects.get(title="Wounds masterclass")
+    Meeting.objects.filter(pk=masterclass.pk).update(
+        starts_at=datetime(2026, 12, 12, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 12, 10, 0, tzinfo=UTC),
+    )
+    Registration.objects.create(meeting=masterclass, user=busy_member, status="registered")
+    message = the_digest(mailoutbox, django_capture_on_commit_callbacks)
+    # Five things need her now and eight are new: the masterclass is counted once.
+    assert message.subject == "Action due Thursday: Send the audit form \u2014 and 12 more updates"
+    for part in (message.body, BeautifulSoup(message.alternatives[0][0], "html.parser").text):
+        assert part.count("Wounds masterclass") == 1
+        assert part.index("Wounds masterclass") < part.index("New in your communities")
+
+
+def test_the_home_page_lists_each_action_point_once(busy_member, client):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(busy_member)
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    main = soup(response).select_one("main").get_text(" ", strip=True)
+    assert main.count("Send the audit form") == 1  # due Thursday: under "Needs you" only
+    assert "Your other action points" in main
+    assert main.index("Needs you") < main.index("Write the annual report")  # next month's
