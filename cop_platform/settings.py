@@ -8,6 +8,7 @@ to start without SECRET_KEY and ALLOWED_HOSTS, and turns on the secure-transport
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -267,6 +268,11 @@ if _email_url:
 else:
     EMAIL_BACKEND = "cop_platform.mail_backends.EmlFileBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The right-hand side of every Message-ID: the site's own domain (from SITE_URL) unless set,
+# never the machine's name ("localhost" in a container), which spam filters count against.
+EMAIL_MESSAGE_ID_DOMAIN = env.str(
+    "EMAIL_MESSAGE_ID_DOMAIN", default=urlsplit(SITE_URL).hostname or "localhost"
+)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Communities of Practice <noreply@example.org>"
 )
