@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm
+from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm, OrganisationMergeForm
 from accounts.mail import email_retry, email_stuck
 from accounts.models import (
     AuditEntry,
@@ -18,7 +19,12 @@ from accounts.models import (
 )
 from accounts.personal_data import account_erase, export_release
 from accounts.retention import RULES, period_days, retention_run_request
-from accounts.services import audit_log, sessions_end_all
+from accounts.services import (
+    audit_log,
+    organisation_confirm,
+    organisation_merge,
+    sessions_end_all,
+)
 
 
 @admin.register(User)
@@ -125,9 +131,49 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "region"]
-    list_filter = ["kind", "region"]
+    """The list people pick their organisation from. A name typed at sign-up (or on a
+    profile, or at a first single sign-on) waits here, under "Waiting for confirmation",
+    for staff to confirm it or merge it into the organisation it duplicates."""
+
+    list_display = ["name", "status", "people_count", "kind", "region", "created_at"]
+    list_filter = ["status", "kind", "region"]
     search_fields = ["name"]
+    # Confirmed or merged through the actions below, which write the audit log.
+    readonly_fields = ["status", "created_at"]
+    actions = ["confirm", "merge_into"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(people_count=Count("people"))
+
+    @admin.display(description="people", ordering="people_count")
+    def people_count(self, obj):
+        return obj.people_count
+
+    @admin.action(description="Confirm: list them for everyone")
+    def confirm(self, request, queryset):
+        confirmed = sum(organisation_confirm(organisation=o, actor=request.user) for o in queryset)
+        self.message_user(request, f"{confirmed} organisation(s) confirmed.")
+
+    @admin.action(description="Merge into… an organisation already listed")
+    def merge_into(self, request, queryset):
+        merging = list(queryset.order_by("name"))
+        # The first visit (from the action list) asks which one; the answer posts back here.
+        form = OrganisationMergeForm(
+            request.POST if request.POST.get("confirmed") == "yes" else None, merging=merging
+        )
+        if form.is_valid():
+            into = form.cleaned_data["into"]
+            for duplicate in merging:
+                organisation_merge(duplicate=duplicate, into=into, actor=request.user)
+            self.message_user(request, f"{len(merging)} organisation(s) merged into {into.name}.")
+            return None
+        context = {
+            "merging": merging,
+            "form": form,
+            "action": "merge_into",
+            **self.admin_site.each_context(request),
+        }
+        return TemplateResponse(request, "admin/accounts/organisation_merge.html", context)
 
 
 @admin.register(Profession)

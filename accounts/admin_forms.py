@@ -1,7 +1,9 @@
 """Forms of the people admin: what staff confirm before releasing or erasing a person's data
-on a request received by post."""
+on a request received by post, and which organisation a duplicate is merged into."""
 
 from django import forms
+
+from accounts.selectors import organisation_choices
 
 
 class ExportReleaseForm(forms.Form):
@@ -59,3 +61,24 @@ class EraseChoiceForm(forms.Form):
         required=False,
         help_text="Only when told to by the organisation's legal or information governance team.",
     )
+
+
+class OrganisationMergeForm(forms.Form):
+    """Which listed organisation the chosen ones are the same as."""
+
+    into = forms.ModelChoiceField(
+        label="Merge into",
+        queryset=None,
+        empty_label="Choose the organisation they are the same as",
+        help_text="Only confirmed organisations are offered.",
+        error_messages={
+            "required": "Choose the organisation to merge them into",
+            "invalid_choice": "Choose a confirmed organisation that is not being merged",
+        },
+    )
+
+    def __init__(self, *args, merging, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = organisation_choices().exclude(
+            pk__in=[o.pk for o in merging]
+        )

@@ -6,7 +6,8 @@ from allauth.socialaccount.forms import SignupForm as SocialSignupBase
 from django import forms
 from django.contrib.auth.hashers import make_password
 
-from accounts.models import Organisation, Profession, Region, User, timezone_choices
+from accounts.models import Profession, Region, User, timezone_choices
+from accounts.selectors import organisation_choices
 from accounts.services import organisation_get_or_create
 from accounts.sso import sign_in_label
 
@@ -18,9 +19,11 @@ ORGANISATION_HELP = (
 class OrganisationFieldsMixin:
     """An organisation chosen from the list, or typed when it is not listed yet."""
 
-    def _organisation_fields(self):
+    def _organisation_fields(self, *, keep=None):
+        # Only confirmed organisations are listed; a typed one waits for staff. `keep`: the
+        # person's own organisation, listed for them even while it waits.
         self.fields["organisation"] = forms.ModelChoiceField(
-            queryset=Organisation.objects.order_by("name"),
+            queryset=organisation_choices(keep=keep),
             required=False,
             empty_label="Choose your organisation",
             help_text=ORGANISATION_HELP,
@@ -29,7 +32,10 @@ class OrganisationFieldsMixin:
             label="Organisation not in the list",
             max_length=200,
             required=False,
-            help_text="For example, Riverside Care Home",
+            help_text=(
+                "For example, Riverside Care Home. It is kept on your profile at once and"
+                " added to the list for others once staff have checked it."
+            ),
             widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         )
 
@@ -96,8 +102,8 @@ class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
         # A taken address gets the answer a new one gets (allauth creates nothing and
         # e-mails the owner instead). What creating the account would have done that anyone
         # can notice is done anyway: the password hashed (the slowest step, which would
-        # otherwise show in the time the answer takes) and a typed organisation added to
-        # the list that this page shows to everyone.
+        # otherwise show in the time the answer takes) and a typed organisation stored
+        # (waiting for staff), whose spelling a later sign-up typing the same name gets.
         if self.account_already_exists:
             make_password(self.cleaned_data["password1"])
             if not self.cleaned_data.get("organisation"):
@@ -207,7 +213,7 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._organisation_fields()
+        self._organisation_fields(keep=self.instance.organisation_id)
         self.fields["profession"].queryset = Profession.objects.filter(active=True)
         self.fields["profession"].empty_label = "Choose your profession"
         self.fields["region"].choices = [("", "Choose your region"), *Region.choices]

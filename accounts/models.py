@@ -39,9 +39,17 @@ class Organisation(models.Model):
         PATIENT_GROUP = "patient-group", "Patient or carer group"
         OTHER = "other", "Other"
 
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        PENDING = "pending", "Waiting for confirmation"
+
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
     region = models.CharField(max_length=32, choices=Region.choices, blank=True)
+    # A name someone typed (at sign-up, on their profile, at a first single sign-on) waits
+    # for staff to confirm it or merge it into one already listed: until then it is kept on
+    # that person's account but listed to no one else (accounts.selectors).
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CONFIRMED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,6 +57,7 @@ class Organisation(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci"),
         ]
+        indexes = [models.Index(fields=["status", "name"], name="organisation_status")]
 
     def __str__(self):
         return self.name

@@ -1,5 +1,7 @@
-"""Writes about people: profile, preferences, unsubscribe, organisations, the audit log."""
+"""Writes about people: profile, preferences, unsubscribe, organisations (confirm, merge),
+the audit log."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
@@ -49,12 +51,70 @@ def sessions_end_all(*, user, except_session_key=None):
 
 
 def organisation_get_or_create(*, name, kind=Organisation.Kind.OTHER, region=""):
-    """Find an organisation by name (any case), or add it to the list."""
+    """Find an organisation by name (any case), or add a typed one: it waits for staff to
+    confirm it (or merge it into one already listed) before anyone else sees it listed."""
     name = " ".join(name.split())
     organisation = Organisation.objects.filter(name__iexact=name).first()
     if organisation is None:
-        organisation = Organisation.objects.create(name=name, kind=kind, region=region)
+        organisation = Organisation.objects.create(
+            name=name, kind=kind, region=region, status=Organisation.Status.PENDING
+        )
     return organisation
+
+
+@transaction.atomic
+def organisation_confirm(*, organisation, actor):
+    """Staff add a waiting organisation to the lists. Returns whether it was waiting."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.status == Organisation.Status.CONFIRMED:
+        return False
+    organisation.status = Organisation.Status.CONFIRMED
+    organisation.save(update_fields=["status"])
+    audit_log(actor=actor, action="organisation.confirm", target=organisation)
+    return True
+
+
+def _references(model):
+    """Every foreign key to `model` (those with no reverse accessor too): (model, field)."""
+    return [
+        (rel.related_model, rel.field)
+        for rel in model._meta.get_fields(include_hidden=True)
+        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)
+    ]
+
+
+@transaction.atomic
+def organisation_merge(*, duplicate, into, actor):
+    """Staff merge an organisation typed twice into the one listed: every record naming the
+    duplicate (people, adoptions, convener applications: each foreign key, found from the
+    model, so that one added later is moved too) names `into` instead, and the duplicate is
+    deleted. Returns {"app_label.model": number of records moved}."""
+    if duplicate.pk == into.pk:
+        raise ValidationError({"into": "Choose another organisation to merge it into"})
+    locked = Organisation.objects.select_for_update().in_bulk([duplicate.pk, into.pk])
+    if len(locked) != 2:
+        raise ValidationError("One of the organisations no longer exists")
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
+    if into.status != Organisation.Status.CONFIRMED:
+        raise ValidationError({"into": "Choose a confirmed organisation to merge it into"})
+    moved = {}
+    for model, field in _references(Organisation):
+        # Saved one by one, not with QuerySet.update: the copies kept of a person's
+        # organisation (each community's figures) follow the save signal.
+        rows = list(model._base_manager.filter(**{field.name: duplicate}))
+        for row in rows:
+            setattr(row, field.name, into)
+            row.save(update_fields=[field.name])
+        if rows:
+            moved[model._meta.label_lower] = len(rows)
+    audit_log(
+        actor=actor,
+        action="organisation.merge",
+        target=into,
+        data={"merged": duplicate.pk, "merged_name": duplicate.name, "moved": moved},
+    )
+    duplicate.delete()
+    return moved
 
 
 @transaction.atomic

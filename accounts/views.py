@@ -13,9 +13,16 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm, SignInRemoveForm
 from accounts.mail import PREFERENCES, unsubscribe_token_read
+from accounts.models import Organisation
 from accounts.personal_data import account_erase, export_archive
 from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
 from cop_platform.http import posted
+
+
+def _organisation_shown(organisation):
+    if organisation is not None and organisation.status == Organisation.Status.PENDING:
+        return f"{organisation} (new: listed for others once staff have checked it)"
+    return organisation
 
 
 def account_overview(request):
@@ -23,7 +30,7 @@ def account_overview(request):
     rows = [
         ("Full name", person.name),
         ("Job title", person.job_title),
-        ("Organisation", person.organisation),
+        ("Organisation", _organisation_shown(person.organisation)),
         ("Profession", person.profession),
         ("Region", person.get_region_display()),
         ("Short bio", person.bio),

@@ -4,6 +4,7 @@ from django.core.validators import validate_email
 from taggit.forms import TagField
 
 from accounts.models import Organisation, Profession, Region
+from accounts.selectors import organisation_choices
 from communities.models import CharterVersion, Community, Membership, Network
 
 
@@ -348,7 +349,8 @@ class MemberFilterForm(forms.Form):
         organisations and professions of its active members, found by primary key: no pass
         over every member."""
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(
+        # Confirmed organisations only: a name a member typed waits for staff.
+        self.fields["organisation"].queryset = organisation_choices().filter(
             pk__in=figures["organisation_ids"]
         )
         self.fields["profession"].queryset = Profession.objects.filter(

@@ -1,6 +1,7 @@
 from django import forms
 
-from accounts.models import Organisation, Profession, Region
+from accounts.models import Profession, Region
+from accounts.selectors import organisation_choices
 from communities.models import Community
 from conveners.models import Application, LeadershipProgramme, ProgrammeSession
 from cop_platform.forms import DateInput, DateTimeInput
@@ -168,7 +169,8 @@ class ApplicationForm(forms.ModelForm):
         self.fields["community"].empty_label = "I want to start a new community"
         self.fields["region"].choices = [("", "Choose your region"), *Region.choices]
         self.fields["profession"].queryset = Profession.objects.filter(active=True)
-        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        # The applicant's own organisation is listed even while it waits for staff.
+        self.fields["organisation"].queryset = organisation_choices(keep=user.organisation_id)
         self.fields[
             "commitment"
         ].label = f"I commit to convene at least {programme.meeting_commitment} face-to-face community meetings during the programme"

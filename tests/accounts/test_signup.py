@@ -238,9 +238,10 @@ def test_taken_address_costs_the_same_password_work(client, organisation, settin
         assert CountingHasher.calls == 1, email
 
 
-def test_typed_organisation_is_listed_whether_or_not_the_address_is_taken(client):
-    # The organisation list is public (on this page): an organisation added only for a
-    # new address would tell a taken one apart.
+def test_typed_organisation_is_stored_whether_or_not_the_address_is_taken(client):
+    # Stored waiting for staff, and listed to no one: but a later sign-up typing the same
+    # name gets this one's spelling, so one stored only for a new address would tell a
+    # taken one apart.
     UserFactory(email="jo@example.nhs.uk")
     signup(client, form_data(None, email="jo@example.nhs.uk", organisation_name="Hillside Surgery"))
     assert Organisation.objects.filter(name="Hillside Surgery").exists()

@@ -157,3 +157,40 @@ def test_enrol_authenticator_app_and_sign_in_with_it(page):
     page.get_by_label("Code", exact=True).fill(current_totp(secret))
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Drew")
+
+
+def test_an_organisation_typed_at_sign_up_waits_for_staff_and_stays_on_the_profile(
+    page, mailoutbox
+):
+    OrganisationFactory(name="Example Community Pharmacy")
+    page.goto("/accounts/signup/")
+    page.get_by_label("Full name").fill("Alex Example")
+    page.get_by_label("E-mail address").fill("alex@example.nhs.uk")
+    page.get_by_label("Password", exact=True).fill("a-long-unusual-passphrase")
+    page.get_by_label("Password again").fill("a-long-unusual-passphrase")
+    page.get_by_label("Organisation not in the list").fill("Harbourside Hospice")
+    page.get_by_label("Profession").select_option(label="Pharmacist")
+    page.get_by_label("Region").select_option(label="South West")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    page.goto(link_in(mailoutbox[0], "/accounts/confirm-email/"))
+    page.get_by_role("button", name="Confirm").click()
+    sign_in(page, "alex@example.nhs.uk", "a-long-unusual-passphrase")
+
+    page.goto("/accounts/settings/")
+    expect(page.locator("main")).to_contain_text(
+        "Harbourside Hospice (new: listed for others once staff have checked it)"
+    )
+    assert_accessible(page)
+    page.get_by_role("link", name="Edit your profile").click()
+    organisation = page.get_by_label("Organisation", exact=True)
+    expect(organisation.locator("option:checked")).to_have_text("Harbourside Hospice")
+    assert_accessible(page)
+
+    # Someone else signing up is not offered it until staff have confirmed it.
+    page.get_by_role("button", name="Sign out").click()
+    if page.get_by_role("button", name="Sign Out").count():
+        page.get_by_role("button", name="Sign Out").click()
+    page.goto("/accounts/signup/")
+    options = page.get_by_label("Organisation", exact=True).locator("option").all_inner_texts()
+    assert "Example Community Pharmacy" in options and "Harbourside Hospice" not in options

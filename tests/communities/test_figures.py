@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Organisation, Profession, Region
 from accounts.personal_data import account_erase
-from accounts.services import user_profile_update
+from accounts.services import organisation_confirm, user_profile_update
 from communities import selectors, services
 from communities.models import Community, CommunityFigures, Invitation, Membership
 from tests.conftest import soup
@@ -335,9 +335,13 @@ def test_member_list_order_count_and_filters_follow_changes(community, client):
     user_profile_update(user=person, actor=person, organisation_name="West Hospice")
     response = client.get(url)
     assert names(response)[0] == "Aaaa Aardvark"
+    # A typed organisation is offered once staff have confirmed it.
+    assert options(response, "organisation") == ["Any organisation", "North Trust"]
+    west = Organisation.objects.get(name="West Hospice")
+    organisation_confirm(organisation=west, actor=None)
+    response = client.get(url)
     assert options(response, "organisation") == ["Any organisation", "North Trust", "West Hospice"]
 
-    west = Organisation.objects.get(name="West Hospice")
     filtered = client.get(url, {"organisation": west.pk})
     assert names(filtered) == ["Aaaa Aardvark"]
     assert soup(filtered).find(attrs={"role": "status"}).get_text() == "1 member"
