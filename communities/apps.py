@@ -10,3 +10,7 @@ class CommunitiesConfig(AppConfig):
         from communities import personal_data, signals  # noqa: F401 (connects the receivers)
 
         register(name="communities", export=personal_data.export, erase=personal_data.erase)
+        from communities.extensions import register_topic_source
+        from communities.selectors import communities_open_to
+
+        register_topic_source(communities_open_to)

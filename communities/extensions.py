@@ -40,6 +40,18 @@ def render_panels(request, community, *, is_member, can_manage):
     return [h for h in html if h]
 
 
+# Where topic suggestions come from: functions(*, signed_in) each returning the objects of
+# one tagged model that anyone may see (signed in with no membership, or signed out), whose
+# topics selectors.topic_suggestions counts. Each app with topics registers its own, so no
+# topic of a private community or of members-only content is ever suggested.
+TOPIC_SOURCES: list = []
+
+
+def register_topic_source(function):
+    if function not in TOPIC_SOURCES:
+        TOPIC_SOURCES.append(function)
+
+
 # Panels on a network's page: function(request, network, *, can_manage) -> HTML or "".
 NETWORK_PANELS: list[tuple[int, object]] = []
 

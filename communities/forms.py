@@ -6,6 +6,7 @@ from taggit.forms import TagField
 from accounts.models import Organisation, Profession, Region
 from accounts.selectors import organisation_choices
 from communities.models import CharterVersion, Community, Membership, Network
+from cop_platform.forms import SuggestingInput, suggest
 
 
 class CommunityForm(forms.ModelForm):
@@ -146,6 +147,7 @@ class NeedsOffersForm(forms.Form):
         required=False,
         max_length=300,
         help_text="Separated by commas, for example: deprescribing, falls",
+        widget=SuggestingInput,
     )
     offers = forms.CharField(
         label="What can you offer?",
@@ -158,7 +160,13 @@ class NeedsOffersForm(forms.Form):
         required=False,
         max_length=300,
         help_text="Separated by commas, for example: medication review, audit",
+        widget=SuggestingInput,
     )
+
+    def __init__(self, *args, topics=(), **kwargs):
+        """topics: existing topics to suggest (selectors.topic_suggestions)."""
+        super().__init__(*args, **kwargs)
+        suggest(self, ["needs_topics", "offers_topics"], topics)
 
 
 class InviteForm(forms.Form):
@@ -295,7 +303,7 @@ class TransformForm(forms.Form):
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
-    topic = forms.CharField(label="Topic", required=False, max_length=100)
+    topic = forms.CharField(label="Topic", required=False, max_length=100, widget=SuggestingInput)
     region = forms.ChoiceField(
         label="Region", required=False, choices=[("", "Any region"), *Region.choices]
     )
@@ -310,6 +318,11 @@ class DirectoryFilterForm(forms.Form):
         empty_label="Any network",
     )
     archived = forms.BooleanField(label="Include archived communities", required=False)
+
+    def __init__(self, *args, topics=(), **kwargs):
+        """topics: existing topics to suggest (selectors.topic_suggestions)."""
+        super().__init__(*args, **kwargs)
+        suggest(self, ["topic"], topics)
 
 
 class _NameChoiceIterator(forms.models.ModelChoiceIterator):

@@ -5,11 +5,14 @@ import threading
 from functools import lru_cache
 
 import snowballstemmer
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, Q
 from taggit.models import TaggedItem
 
 from accounts.models import AuditEntry
+from communities.extensions import TOPIC_SOURCES
 from communities.models import Community, CommunityFigures, Membership
 from communities.permissions import communities_visible_to
 
@@ -244,6 +247,53 @@ _STOP_WORDS = frozenset(
     ]
 )
 _stemmers = threading.local()  # a stemmer keeps state while it works: one per thread
+
+
+# How many topics a topic field suggests, and how long the list is kept: a new topic is
+# suggested within minutes, and the pages with a topic field pay one query per period.
+TOPIC_SUGGESTIONS = 50
+TOPIC_SUGGESTIONS_SECONDS = 300
+TOPIC_SUGGESTIONS_KEY = "communities:topic-suggestions:{}"
+
+
+def communities_open_to(*, signed_in):
+    """The communities anyone may see: public ones, and listed ones once signed in (a
+    topic source; members see more, but suggestions are the same for everyone)."""
+    if not signed_in:
+        return communities_visible_to(AnonymousUser())
+    return Community.objects.filter(
+        visibility__in=[Community.Visibility.PUBLIC, Community.Visibility.LISTED]
+    )
+
+
+def topic_suggestions(*, signed_in):
+    """The topics most used on what anyone (signed in, or not) may see, from every
+    registered topic source (communities, resources), most used first: what a topic field
+    offers as people type. One query, then kept TOPIC_SUGGESTIONS_SECONDS in the cache."""
+    return cache.get_or_set(
+        TOPIC_SUGGESTIONS_KEY.format("signed-in" if signed_in else "anyone"),
+        lambda: _topic_suggestions_compute(signed_in=signed_in),
+        TOPIC_SUGGESTIONS_SECONDS,
+    )
+
+
+def _topic_suggestions_compute(*, signed_in):
+    tagged = Q(pk__in=[])
+    for source in TOPIC_SOURCES:
+        objects = source(signed_in=signed_in)
+        meta = objects.model._meta
+        tagged |= Q(
+            content_type__app_label=meta.app_label,
+            content_type__model=meta.model_name,
+            object_id__in=objects.values("pk"),
+        )
+    rows = (
+        TaggedItem.objects.filter(tagged)
+        .values("tag__name")
+        .annotate(uses=Count("pk"))
+        .order_by("-uses", "tag__name")
+    )
+    return [row["tag__name"] for row in rows[:TOPIC_SUGGESTIONS]]
 
 
 @lru_cache(maxsize=4096)

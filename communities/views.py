@@ -64,7 +64,10 @@ def _form_page(
 
 @login_not_required
 def community_list(request):
-    form = forms.DirectoryFilterForm(request.GET or None)
+    form = forms.DirectoryFilterForm(
+        request.GET or None,
+        topics=selectors.topic_suggestions(signed_in=request.user.is_authenticated),
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     ids = selectors.community_list_ids(user=request.user, **{k: v for k, v in filters.items() if v})
     page = _page(request, ids)
@@ -488,7 +491,9 @@ def needs_offers_mine(request, slug):
     if membership is None:  # staff who are not members have nothing to state
         raise Http404("Not a member")
     initial = {f: getattr(membership, f) for f in forms.NeedsOffersForm.base_fields}
-    form = forms.NeedsOffersForm(posted(request), initial=initial)
+    form = forms.NeedsOffersForm(
+        posted(request), initial=initial, topics=selectors.topic_suggestions(signed_in=True)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.needs_offers_update(membership=membership, **form.cleaned_data)

@@ -67,6 +67,33 @@ class NHSUKFormRenderer(TemplatesSetting):
     bound_field_class = NHSUKBoundField
 
 
+class SuggestingInput(widgets.TextInput):
+    """A text input that offers values as people type, from the browser's own <datalist>:
+    keyboard and screen-reader support come with it, and no script. The form sets
+    `suggestions` (a list of strings); without any it is a plain text input."""
+
+    template_name = "components/forms/suggesting_input.html"
+
+    def __init__(self, attrs=None, suggestions=()):
+        super().__init__(attrs)
+        self.suggestions = list(suggestions)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        if self.suggestions and widget["attrs"].get("id"):
+            widget["list_id"] = f"{widget['attrs']['id']}_suggestions"
+            widget["attrs"]["list"] = widget["list_id"]
+            widget["suggestions"] = self.suggestions
+        return context
+
+
+def suggest(form, names, suggestions):
+    """Offer these suggestions in the form's fields of these names (SuggestingInput)."""
+    for name in names:
+        form.fields[name].widget.suggestions = list(suggestions)
+
+
 class DateInput(widgets.DateInput):
     """The browser's date picker. Its value is always ISO 8601 (2027-08-03): given the
     locale's 03/08/2027 a browser shows the field empty, and the saved date is lost on the

@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.models import Region
 from communities.models import Community
+from cop_platform.forms import SuggestingInput, suggest
 
 SORTS = [
     ("name", "Name"),
@@ -31,11 +32,12 @@ class DashboardFilterForm(forms.Form):
     phase = forms.ChoiceField(
         required=False, choices=[("", "All phases"), *Community.Phase.choices]
     )
-    topic = forms.CharField(required=False, max_length=100)
+    topic = forms.CharField(required=False, max_length=100, widget=SuggestingInput)
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORTS)
 
-    def __init__(self, *args, networks, **kwargs):
+    def __init__(self, *args, networks, topics=(), **kwargs):
         super().__init__(*args, **kwargs)
+        suggest(self, ["topic"], topics)
         self.networks = {network.slug: network for network in networks}
         self.fields["network"].choices = [
             ("", "All networks"),

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from accounts.services import user_home_visited
+from communities import selectors as community_selectors
 from cop_platform.access import AccessDenied
 from cop_platform.http import table_download
 from dashboard import figures, selectors
@@ -44,7 +45,11 @@ def programme_dashboard(request):
     networks = list(figures.networks_for(request.user))
     if not networks:
         raise AccessDenied("Programme managers only")
-    form = DashboardFilterForm(request.GET or None, networks=networks)
+    form = DashboardFilterForm(
+        request.GET or None,
+        networks=networks,
+        topics=community_selectors.topic_suggestions(signed_in=True),
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     communities = figures.communities_for(
         request.user,

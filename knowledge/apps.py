@@ -28,3 +28,7 @@ class KnowledgeConfig(AppConfig):
             )
         )
         register_panel(community_library_panel, order=20)
+        from communities.extensions import register_topic_source
+        from knowledge.selectors import resources_open_to
+
+        register_topic_source(resources_open_to)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from taggit.forms import TagField
 
 from cop_platform import uploads as files
-from cop_platform.forms import DateInput, HttpsURLField
+from cop_platform.forms import DateInput, HttpsURLField, SuggestingInput, suggest
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
     communities_to_post_in,
@@ -325,7 +325,7 @@ class ManyChoicesField(forms.ChoiceField):
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(label="Search the library", required=False, max_length=200)
-    topic = forms.CharField(label="Topic", required=False, max_length=100)
+    topic = forms.CharField(label="Topic", required=False, max_length=100, widget=SuggestingInput)
     kind = forms.ChoiceField(
         label="Kind", required=False, choices=[("", "Any kind"), *Resource.Kind.choices]
     )
@@ -343,10 +343,11 @@ class LibraryFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
 
-    def __init__(self, *args, communities=None, networks=None, **kwargs):
+    def __init__(self, *args, communities=None, networks=None, topics=(), **kwargs):
         """communities, networks: (slug, name, ...) rows to choose from, or None for no such
-        filter (the library of one community)."""
+        filter (the library of one community). topics: existing topics to suggest."""
         super().__init__(*args, **kwargs)
+        suggest(self, ["topic"], topics)
         if communities is not None:
             self.fields["community"] = ManyChoicesField(
                 label="Community",

@@ -13,6 +13,7 @@ the twenty rows shown are read whole (with their headlines).
 
 import re
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Paginator
@@ -40,7 +41,12 @@ from taggit.models import TaggedItem
 from communities.permissions import communities_visible_to
 from cop_platform.markdown import markdown_to_text
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion
-from knowledge.permissions import resources_visible_to, stories_visible_to
+from knowledge.permissions import (
+    OPEN_COMMUNITY,
+    OPEN_ITEM,
+    resources_visible_to,
+    stories_visible_to,
+)
 
 PAGE_SIZE = 20
 MAX_PAGES = 50  # bounded offset: never an OFFSET deeper than 1,000 rows
@@ -507,6 +513,19 @@ def story_resources(*, user, story):
         .filter(stories=story)
         .select_related("community", "network")
         .order_by("title")
+    )
+
+
+def resources_open_to(*, signed_in):
+    """The resources anyone may see: public ones in public places, and once signed in
+    those for signed-in people in listed communities and network-wide (a topic source;
+    members see more, but suggestions are the same for everyone)."""
+    if not signed_in:
+        return resources_visible_to(AnonymousUser())
+    return Resource.objects.filter(
+        Q(community__visibility__in=OPEN_COMMUNITY) | Q(community__isnull=True),
+        visibility__in=OPEN_ITEM,
+        status=Resource.Status.PUBLISHED,
     )
 
 

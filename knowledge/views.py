@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from communities import permissions as community_permissions
+from communities import selectors as community_selectors
 from communities.models import Community, Network
 from cop_platform import uploads
 from cop_platform.forms import ConfirmForm
@@ -46,7 +47,12 @@ def _library(request, *, community=None, search=False):
             .values_list("slug", "name", "pk")
         )
         networks = list(Network.objects.order_by("name").values_list("slug", "name", "pk"))
-    form = forms.LibraryFilterForm(request.GET or None, communities=communities, networks=networks)
+    form = forms.LibraryFilterForm(
+        request.GET or None,
+        communities=communities,
+        networks=networks,
+        topics=community_selectors.topic_suggestions(signed_in=user.is_authenticated),
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     chosen_community = community
     if filters.get("community"):
