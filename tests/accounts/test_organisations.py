@@ -257,3 +257,19 @@ def test_a_typed_organisation_is_kept_for_its_person_and_listed_once_confirmed(
     organisation_confirm(organisation=hillside, actor=staff)
     client.logout()
     assert "Hillside Surgery" in option_labels(soup(client.get(signup_url)), "organisation")
+
+
+def test_the_leadership_application_offers_the_applicants_own_waiting_organisation(
+    listed, typed, programme
+):
+    from conveners.forms import ApplicationForm
+
+    applicant = UserFactory(organisation=typed)
+    offered = ApplicationForm(user=applicant, programme=programme).fields["organisation"].queryset
+    assert listed in offered and typed in offered
+    assert (
+        typed
+        not in ApplicationForm(user=UserFactory(), programme=programme)
+        .fields["organisation"]
+        .queryset
+    )
