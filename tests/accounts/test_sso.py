@@ -10,7 +10,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 from requests import Session as requests_session
 
-from accounts.models import AuditEntry, EmailDelivery, Profession, Region, User
+from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, Region, User
 from tests.conftest import soup
 from tests.factories import PASSWORD, UserFactory
 from tests.oidc import PROVIDER_ID, sign_in_at_provider, start_provider
@@ -95,6 +95,8 @@ def test_new_person_is_asked_once_for_their_profile_then_is_signed_in(client, oi
         "Pharmacist",
         Region.SOUTH_WEST,
     )
+    # A typed organisation waits for staff before anyone else is offered it.
+    assert person.organisation.status == Organisation.Status.PENDING
     assert not person.has_usable_password()
     assert EmailAddress.objects.get(user=person).verified  # the provider vouched for it
     assert connected(person).get().uid == "sam-1"
