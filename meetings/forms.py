@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from cop_platform import uploads
 from cop_platform.forms import DateInput, DateTimeInput, HttpsURLField
-from meetings.models import Meeting
+from meetings.models import MAX_REMINDER_HOURS, Meeting
 
 DATETIME = DateTimeInput()
 MINUTES_TYPES = (".pdf", ".docx")
@@ -41,6 +41,8 @@ class MeetingForm(forms.ModelForm):
             "starts_at": "Times are in your time zone (Europe/London unless you chose another).",
             "capacity": "People beyond it join a waiting list and get a place when someone cancels.",
             "joining_link": "Shown only to people who registered, and to conveners.",
+            "reminder_hours": f"From 1 to {MAX_REMINDER_HOURS} (four weeks): 24 is a day "
+            "before, 168 a week before.",
         }
         field_classes = {"joining_link": HttpsURLField}
         widgets = {
@@ -64,7 +66,8 @@ class MeetingForm(forms.ModelForm):
             "capacity": {"min_value": "Enter a capacity of 0 or more, or leave it empty"},
             "reminder_hours": {
                 "required": "Enter how many hours before the meeting to send the reminder",
-                "min_value": "Enter 0 or more hours",
+                "min_value": "Enter 1 hour or more",
+                "max_value": f"Enter at most {MAX_REMINDER_HOURS} hours (four weeks)",
             },
         }
 

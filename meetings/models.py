@@ -4,11 +4,18 @@ attendance, minutes and the action points that carry from one meeting to the nex
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from communities.models import Community, Network
+
+# The earliest a reminder can go: four weeks before the meeting. The reminder scan reads
+# meetings starting up to this far ahead (meetings.services.reminders_due). The latest is
+# an hour before: a reminder due at the start would never go (nobody is reminded of a
+# meeting that has begun).
+MAX_REMINDER_HOURS = 24 * 28
 
 
 class MeetingSeries(models.Model):
@@ -106,7 +113,11 @@ class Meeting(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     cancel_reason = models.TextField(blank=True)
-    reminder_hours = models.PositiveSmallIntegerField(default=24)
+    reminder_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(MAX_REMINDER_HOURS)]
+    )
+    # The start time whose reminders are queued: a meeting moved later is reminded again.
+    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
     # Calendar clients follow a meeting by UID and take a higher SEQUENCE as an update.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)

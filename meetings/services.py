@@ -3,11 +3,14 @@ attendance, minutes, action points, reminders, calendar tokens."""
 
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, IntegerField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +22,7 @@ from communities.services import community_writable
 from cop_platform import uploads
 from meetings.ical import calendar, meeting_ics
 from meetings.models import (
+    MAX_REMINDER_HOURS,
     ActionItem,
     CalendarFeed,
     Meeting,
@@ -31,6 +35,7 @@ from meetings.permissions import can_view, meetings_visible_to
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 MAX_SERIES = 60
+REMINDER_BATCH = 200  # meetings read per query by the reminder scan
 
 
 class MeetingError(ValidationError):
@@ -655,24 +660,85 @@ def action_complete(*, action, actor):
 # --- reminders ------------------------------------------------------------------------------------
 
 
+def _remind_at():
+    """When a meeting's reminder is due, in SQL: its start less its reminder hours."""
+    # A small integer times an hour: cast, since Django multiplies only plain integers.
+    hours = Cast("reminder_hours", IntegerField())
+    lead = ExpressionWrapper(hours * timedelta(hours=1), output_field=DurationField())
+    return ExpressionWrapper(F("starts_at") - lead, output_field=DateTimeField())
+
+
 def reminders_due(*, now=None):
-    """Meetings whose reminder time has come and which have not started yet."""
+    """Meetings whose reminder time has come, which have not started yet, and whose
+    reminders for this start time are not queued yet.
+
+    One query on the (status, starts_at) index: no meeting is reminded earlier than
+    MAX_REMINDER_HOURS before it starts (the form takes no more), so the range ends there,
+    and the due time itself is compared in the database, for every reminder time alike."""
     now = now or timezone.now()
-    horizon = now + timedelta(hours=168)
-    candidates = Meeting.objects.filter(
-        status=Meeting.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon
+    return (
+        Meeting.objects.filter(
+            status=Meeting.Status.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + timedelta(hours=MAX_REMINDER_HOURS),
+        )
+        .alias(remind_at=_remind_at())
+        .filter(remind_at__lte=now)
+        .exclude(reminded_for=F("starts_at"))
     )
-    return [
-        m
-        for m in candidates.select_related("community", "network")
-        if m.starts_at - timedelta(hours=m.reminder_hours) <= now
-    ]
+
+
+@dataclass
+class ReminderRun:
+    meetings: int = 0
+    emails: int = 0
+
+
+def reminders_send(*, now=None, dry_run=False, batch_size=REMINDER_BATCH, progress=None):
+    """Queue every reminder that is due, a batch of meetings at a time (each meeting in
+    its own transaction, so an interrupted run keeps what it stored); the periodic task and
+    `manage.py send_reminders` both run this. With dry_run, count what would be queued and
+    write nothing. progress(done, total) is called after each batch."""
+    due = reminders_due(now=now)
+    total = due.count()
+    run, last = ReminderRun(), 0
+    while True:
+        # Keyset batches: a meeting queued in one batch leaves the due set, one not yet
+        # queued keeps its place after the last id seen.
+        batch = list(
+            due.filter(pk__gt=last)
+            .select_related("community", "network")
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return run
+        for meeting in batch:
+            run.meetings += 1
+            if dry_run:
+                run.emails += _reminder_recipients(meeting).count()
+            else:
+                run.emails += reminders_queue(meeting=meeting)
+        last = batch[-1].pk
+        if progress:
+            progress(run.meetings, total)
+
+
+def _reminder_recipients(meeting):
+    """The people a meeting's reminder goes to: registered, active, reminders on."""
+    return User.objects.filter(
+        is_active=True,
+        meeting_reminders=True,
+        registrations__meeting=meeting,
+        registrations__status=Registration.Status.REGISTERED,
+    )
 
 
 @transaction.atomic
 def reminders_queue(*, meeting):
-    """One reminder per registered person for this start time, with the .ics attached.
+    """One reminder per registered person for this start time, with the .ics attached,
+    and the meeting marked as reminded for it (so that the scan finds it no more).
     Safe to call again: the outbox keeps one per (person, purpose)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     ics = meeting_ics(meeting, with_joining_link=True)
     context = {"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)}
     registered = meeting.registrations.filter(status=Registration.Status.REGISTERED).select_related(
@@ -680,7 +746,7 @@ def reminders_queue(*, meeting):
     )
     # The same message to everyone registered: drawn once per time zone, one insert for
     # everyone, sent in batches over one connection each.
-    return email_queue_same(
+    queued = email_queue_same(
         recipients=[registration.user for registration in registered],
         context=context,
         purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
@@ -688,6 +754,8 @@ def reminders_queue(*, meeting):
         preference="meeting_reminders",
         attachments=[{"filename": "meeting.ics", "content": ics, "mimetype": "text/calendar"}],
     )
+    Meeting.objects.filter(pk=meeting.pk).update(reminded_for=meeting.starts_at)
+    return queued
 
 
 # --- calendar feeds -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from cop_platform.celery import RETRY_TRANSIENT
-from meetings.services import reminders_due, reminders_queue
+from meetings.services import reminders_send
 
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY_TRANSIENT)
@@ -10,11 +10,9 @@ def send_due_reminders_task():
     one reminder per meeting start time, and only for meetings that have not started.
 
     The scan keeps its progress in the database: each meeting's reminders are stored in the
-    outbox in one transaction, before any task is published, and the scan itself is the
-    periodic sweep of that work (every five minutes it finds again every meeting whose
-    reminders are due and not yet stored). A database restart mid-scan is retried with a
-    growing pause; what it interrupted is found by the next scan."""
-    queued = 0
-    for meeting in reminders_due():
-        queued += reminders_queue(meeting=meeting)
-    return queued
+    outbox, and the meeting marked as reminded for its start time, in one transaction,
+    before any task is published; the scan itself is the periodic sweep of that work (every
+    five minutes it finds every meeting whose reminders are due and not yet stored). A
+    database restart mid-scan is retried with a growing pause; what it interrupted is found
+    by the retry or the next scan."""
+    return reminders_send().emails
