@@ -257,6 +257,7 @@ PERSONAL_DATA_RETENTION_DAYS = {
     "failed_sign_ins": env.int("RETENTION_FAILED_SIGN_INS_DAYS", default=90),
     "declined_applications": env.int("RETENTION_DECLINED_APPLICATIONS_DAYS", default=365),
     "expired_invitations": env.int("RETENTION_EXPIRED_INVITATIONS_DAYS", default=90),
+    "meeting_guests": env.int("RETENTION_MEETING_GUESTS_DAYS", default=365),
 }
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 

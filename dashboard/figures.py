@@ -22,9 +22,14 @@ from communities.selectors import community_figures
 from conveners.models import Application, LeadershipProgramme
 from conveners.selectors import meetings_convened_counts, selection
 from knowledge.models import Adoption, Resource
-from meetings.models import ActionItem, Meeting, Registration
+from meetings.models import ActionItem, Meeting, MeetingGuest, Registration
 
 ACTIVE = Membership.Status.ACTIVE
+# Attendance counts everyone who came once: people with an account (their registration
+# marked attended, walk-ins included) and guests without one. A guest who later verifies
+# their address on an account becomes a walk-in registration, so only guests not claimed
+# are counted as guests.
+UNCLAIMED_GUESTS = Q(guests__user__isnull=True)
 FLAGS = {
     "no_meeting": "No meeting for 60 days",
     "no_convener": "No active convener",
@@ -135,7 +140,10 @@ def community_table(communities, *, now=None):
             ends_at__lte=now,
             ends_at__gte=now - timedelta(days=365),
         )
-        .annotate(attended=Count("registrations", filter=Q(registrations__attended=True)))
+        .annotate(
+            attended=Count("registrations", filter=Q(registrations__attended=True), distinct=True)
+            + Count("guests", filter=UNCLAIMED_GUESTS, distinct=True)
+        )
         .values("community", "ends_at", "capacity", "attended", "minutes__published_at")
         .order_by("community", "-ends_at")
     )
@@ -233,7 +241,10 @@ def headline(rows, communities_qs, *, since):
         ends_at__lte=timezone.now(),
     )
     held = meetings.aggregate(n=Count("pk"))["n"]
-    attended = Registration.objects.filter(meeting__in=meetings, attended=True).count()
+    attended = (
+        Registration.objects.filter(meeting__in=meetings, attended=True).count()
+        + MeetingGuest.objects.filter(meeting__in=meetings, user__isnull=True).count()
+    )
     phases = Counter(row["community"].get_phase_display() for row in rows)
     return {
         "communities": len(rows),
@@ -272,9 +283,17 @@ def trends(ids, *, months=12, now=None):
             Meeting.objects.filter(community__in=ids, status="scheduled", ends_at__lte=now),
             "starts_at",
         ),
-        "Attendance": per_month(
-            Registration.objects.filter(meeting__community__in=ids, attended=True),
-            "meeting__starts_at",
+        "Attendance": Counter(
+            per_month(
+                Registration.objects.filter(meeting__community__in=ids, attended=True),
+                "meeting__starts_at",
+            )
+        )
+        + Counter(
+            per_month(
+                MeetingGuest.objects.filter(meeting__community__in=ids, user__isnull=True),
+                "meeting__starts_at",
+            )
         ),
         "Resources shared": per_month(
             Resource.objects.filter(community__in=ids, status="published"), "created_at"

@@ -28,3 +28,9 @@ class MeetingsConfig(AppConfig):
 
         community_archived.connect(cancel_future_meetings, dispatch_uid="meetings-archive")
         register_network_panel(network_events_panel, order=10)
+        from allauth.account.signals import email_confirmed, user_signed_up
+
+        from meetings.guest_receivers import claim_on_email_confirmed, claim_on_sign_up
+
+        email_confirmed.connect(claim_on_email_confirmed, dispatch_uid="meetings-guest-confirm")
+        user_signed_up.connect(claim_on_sign_up, dispatch_uid="meetings-guest-sign-up")

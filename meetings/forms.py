@@ -272,17 +272,30 @@ class AttendanceForm(forms.Form):
     attended = forms.MultipleChoiceField(
         label="Who attended", required=False, widget=forms.CheckboxSelectMultiple
     )
+    members = forms.ModelMultipleChoiceField(
+        label="Members who came without registering",
+        required=False,
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members of the community who are not registered for this meeting.",
+    )
     walk_ins = forms.CharField(
-        label="Walk-ins (optional)",
+        label="Others with an account (optional)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="E-mail addresses of people who came without registering, one per line.",
+        help_text="E-mail addresses of people with an account who came without registering, "
+        "one per line. Someone without an account is recorded as a guest.",
     )
 
-    def __init__(self, *args, registrations, **kwargs):
+    def __init__(self, *args, registrations, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attended"].choices = [(r.pk, r.user.name) for r in registrations]
         self.fields["attended"].initial = [r.pk for r in registrations if r.attended]
+        if members is None:  # a network event: its audience is too wide to list
+            del self.fields["members"]
+        else:
+            self.fields["members"].queryset = members
+            self.fields["members"].label_from_instance = lambda user: user.name
 
     def clean_walk_ins(self):
         emails = [
@@ -293,8 +306,49 @@ class AttendanceForm(forms.Form):
         users = list(User.objects.filter(email__in=emails))
         unknown = sorted(set(emails) - {u.email for u in users})
         if unknown:
-            raise ValidationError("No account has these addresses: " + ", ".join(unknown))
+            raise ValidationError(
+                "No account has these addresses: "
+                + ", ".join(unknown)
+                + ". Record each person as a guest instead, with their name and organisation"
+            )
         return users
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["walk_in_users"] = [
+            *cleaned.get("members", ()),
+            *cleaned.get("walk_ins", ()),
+        ]
+        return cleaned
+
+
+class GuestForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={
+            "required": "Enter the guest's name",
+            "max_length": "Enter a name of 200 characters or fewer",
+        },
+    )
+    organisation = forms.CharField(
+        label="Organisation (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"max_length": "Enter an organisation of 200 characters or fewer"},
+    )
+    email = forms.EmailField(
+        label="E-mail address (optional)",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="If they create an account with this address later, this attendance "
+        "becomes part of their record.",
+        error_messages={
+            "invalid": "Enter an e-mail address in the correct format, like name@example.org"
+        },
+    )
 
 
 class MinutesForm(forms.Form):

@@ -196,6 +196,46 @@ class Registration(models.Model):
         return f"{self.user} → {self.meeting} ({self.status})"
 
 
+class MeetingGuest(models.Model):
+    """Someone without an account who came to a meeting, recorded by a convener by name,
+    organisation and e-mail. Counted in the meeting's attendance until claimed: when a
+    person verifies that address on an account, the attendance becomes theirs (a walk-in
+    registration, counted as such) and `user` says who claimed it
+    (meetings.services.guests_claim). Unclaimed, the name and address are cleared after
+    the `meeting_guests` retention period (SECURITY.md)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="guests")
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    # Stored lower-cased (meetings.services.guest_record): the claim compares it exactly.
+    email = models.EmailField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="guest_attendance",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "email"], condition=~Q(email=""), name="meeting_guest_once"
+            )
+        ]
+        # A new account's verified address finds the attendance recorded under it.
+        indexes = [models.Index(fields=["email"], name="meeting_guest_email")]
+
+    def __str__(self):
+        return f"{self.name} (guest) → {self.meeting}"
+
+
 def minutes_document_path(instance, filename):
     """A random name, whatever the file was called: meetings.services stores the checked
     upload as minutes/<hex>.<detected extension>; this keeps any other way in random too."""

@@ -124,6 +124,13 @@ def meeting_get_managed(user, pk):
     return meeting
 
 
+def guest_get_managed(user, meeting_pk, guest_pk):
+    """An unclaimed guest of a meeting this person runs (a claimed one is the person's own
+    registration now); anything else is not found."""
+    meeting = meeting_get_managed(user, meeting_pk)
+    return get_object_or_404(meeting.guests.filter(user__isnull=True), pk=guest_pk)
+
+
 def community_meetings_visible(user, community: Community):
     qs = Meeting.objects.filter(community=community)
     if community_permissions.is_member(user, community) or (

@@ -1,7 +1,15 @@
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.personal_data import Export, Part
-from meetings.models import ActionItem, CalendarFeed, Registration, SeriesRegistration
+from accounts.retention import Rule, register_rule
+from meetings.models import (
+    ActionItem,
+    CalendarFeed,
+    MeetingGuest,
+    Registration,
+    SeriesRegistration,
+)
 
 export = Export(
     Part(
@@ -20,6 +28,30 @@ export = Export(
             "walk_in",
             "created_at",
         ),
+    ),
+    Part(
+        "guest_attendance",
+        "Meetings you came to as a guest before you had an account, as the convener "
+        "recorded you, and when your account claimed them (each is also a registration).",
+        "meetings.MeetingGuest",
+        "user",
+        (
+            "meeting__title",
+            "meeting__starts_at",
+            "name",
+            "organisation",
+            "email",
+            "claimed_at",
+            "created_at",
+        ),
+    ),
+    Part(
+        "guests_you_recorded",
+        "Guests you recorded at meetings you ran: which meeting and when (the guests' own "
+        "details are theirs, not repeated here).",
+        "meetings.MeetingGuest",
+        "recorded_by",
+        ("meeting__title", "meeting__starts_at", "created_at"),
     ),
     Part(
         "series_registrations",
@@ -77,5 +109,35 @@ def erase(user, *, remove_contributions):
         registration_cancel(registration=registration)
     CalendarFeed.objects.filter(user=user).delete()
     SeriesRegistration.objects.filter(user=user).delete()  # no place in meetings added later
+    # The name, organisation and address they came under as a guest: the attendance itself
+    # stays as their registration, like every other.
+    MeetingGuest.objects.filter(user=user).delete()
     if remove_contributions:
         ActionItem.objects.filter(owner=user).update(owner=None)
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def _guests_due(cutoff):
+    # Guests no account claimed, of meetings long past: the row stays (it counts in the
+    # meeting's attendance), with the organisation, which names no one.
+    return MeetingGuest.objects.filter(user__isnull=True, meeting__starts_at__lt=cutoff).exclude(
+        Q(name="") & Q(email="")
+    )
+
+
+def _guests_clear(pks):
+    return MeetingGuest.objects.filter(pk__in=pks).update(name="", email="")
+
+
+register_rule(
+    Rule(
+        "meeting_guests",
+        "The name and e-mail address of guests without an account recorded at meetings "
+        "(counted from the meeting); the guest still counts in its attendance, with their "
+        "organisation.",
+        _guests_due,
+        _guests_clear,
+    )
+)

@@ -2,7 +2,14 @@
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 
-from meetings.models import ActionItem, Meeting, Minutes, Registration, SeriesRegistration
+from meetings.models import (
+    ActionItem,
+    Meeting,
+    MeetingGuest,
+    Minutes,
+    Registration,
+    SeriesRegistration,
+)
 from meetings.permissions import (
     actions_visible_to,
     community_meetings_visible,
@@ -17,9 +24,10 @@ def with_counts(qs):
     return qs.annotate(
         registered_count=Count("registrations", filter=REGISTERED, distinct=True),
         waiting_count=Count("registrations", filter=WAITING, distinct=True),
-        attended_count=Count(
-            "registrations", filter=Q(registrations__attended=True), distinct=True
-        ),
+        # Everyone who came once: people with an account (their registration) and guests
+        # not yet claimed (a claimed guest is a registration of the person now).
+        attended_count=Count("registrations", filter=Q(registrations__attended=True), distinct=True)
+        + Count("guests", filter=Q(guests__user__isnull=True), distinct=True),
     )
 
 
@@ -32,7 +40,8 @@ def meeting_detail(*, meeting, user):
     """What the meeting page shows besides the meeting: its counts, the person's registration
     (its status, and their place on the waiting list) and the minutes. The counts come from
     one grouped read of the meeting's registrations (a few rows: one per status and
-    attendance), not from counts over a join of the meeting to them."""
+    attendance), not from counts over a join of the meeting to them; attendance adds the
+    guests not yet claimed by an account."""
     registered = waiting = attended = 0
     for status, came, n in (
         Registration.objects.filter(meeting=meeting)
@@ -46,6 +55,7 @@ def meeting_detail(*, meeting, user):
             waiting += n
         if came:
             attended += n
+    attended += MeetingGuest.objects.filter(meeting=meeting, user__isnull=True).count()
     mine = (
         Registration.objects.filter(meeting=meeting, user=user)
         .values_list("status", "waiting_since")
@@ -103,6 +113,11 @@ def open_actions_before(*, meeting, user):
         .select_related("owner", "meeting")
         .order_by("due_date", "pk")
     )
+
+
+def guest_list(*, meeting):
+    """The guests of a meeting still counted as guests (not yet claimed by an account)."""
+    return list(meeting.guests.filter(user__isnull=True).order_by("name", "pk"))
 
 
 def attended_meetings(*, user):

@@ -26,6 +26,7 @@ from meetings.models import (
     ActionItem,
     CalendarFeed,
     Meeting,
+    MeetingGuest,
     MeetingSeries,
     Minutes,
     Registration,
@@ -513,15 +514,7 @@ def series_leave(*, series, user):
 def attendance_record(*, meeting, actor, attended_ids, walk_in_users=()):
     """Mark who came (registered people not ticked are absent) and add walk-ins: once the
     meeting has started, never before (nobody has come yet), and never for a cancelled one."""
-    if meeting.is_cancelled:
-        raise MeetingError({"attended": "This meeting was cancelled: nobody attended it"})
-    if meeting.starts_at > timezone.now():
-        raise MeetingError(
-            {
-                "attended": "Attendance can be recorded once the meeting has started, "
-                f"on {_when(meeting.starts_at)}"
-            }
-        )
+    _attendance_open(meeting, "attended")
     attended_ids = {int(i) for i in attended_ids}
     for registration in meeting.registrations.filter(status=Registration.Status.REGISTERED):
         registration.attended = registration.pk in attended_ids
@@ -536,6 +529,90 @@ def attendance_record(*, meeting, actor, attended_ids, walk_in_users=()):
             registration.status, registration.attended = Registration.Status.REGISTERED, True
             registration.save(update_fields=["status", "attended", "updated_at"])
     _audit(actor, "meeting.attendance", meeting, attended=len(attended_ids) + len(walk_in_users))
+
+
+def _attendance_open(meeting, field):
+    """Attendance is recorded once the meeting has started, and never for a cancelled one."""
+    if meeting.is_cancelled:
+        raise MeetingError({field: "This meeting was cancelled: nobody attended it"})
+    if meeting.starts_at > timezone.now():
+        raise MeetingError(
+            {
+                field: "Attendance can be recorded once the meeting has started, "
+                f"on {_when(meeting.starts_at)}"
+            }
+        )
+
+
+@transaction.atomic
+def guest_record(*, meeting, actor, name, organisation="", email=""):
+    """Someone without an account came: recorded by name, organisation and e-mail, and
+    counted in the meeting's attendance. Someone with an account is a walk-in instead (the
+    attendance page takes them by e-mail or from the list of members), so that nobody is
+    counted twice."""
+    _attendance_open(meeting, "name")
+    name, organisation, email = name.strip(), organisation.strip(), email.strip().lower()
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the guest's name"
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = (
+            f"{email} belongs to an account: add them as a walk-in on the attendance page"
+        )
+    elif email and meeting.guests.filter(email=email).exists():
+        errors["email"] = f"A guest with the address {email} is already recorded"
+    if errors:
+        raise MeetingError(errors)
+    guest = MeetingGuest(
+        meeting=meeting, name=name, organisation=organisation, email=email, recorded_by=actor
+    )
+    guest.full_clean()
+    guest.save()
+    _audit(actor, "meeting.guest", meeting, guest=guest.pk)
+    return guest
+
+
+@transaction.atomic
+def guest_remove(*, guest, actor):
+    """A guest recorded by mistake. Only an unclaimed guest: once claimed, the attendance is
+    the person's own walk-in registration, changed on the attendance page like any other."""
+    if guest.user_id:
+        raise MeetingError("This guest's attendance is now on their account")
+    meeting = guest.meeting
+    guest.delete()
+    _audit(actor, "meeting.guest_remove", meeting)
+
+
+@transaction.atomic
+def guests_claim(*, user, email):
+    """A person has verified `email` on their account: the attendance recorded for a guest
+    with that address becomes theirs, as a walk-in registration of each meeting (which is
+    how the figures, their attendance history and the revalidation record count it from
+    then on), and the guest row keeps who claimed it. Only a verified address may claim:
+    the callers are allauth's signals for a confirmed address or a sign-up whose address
+    is already verified (meetings.guest_receivers). Safe to call again."""
+    email = email.strip().lower()
+    guests = list(
+        MeetingGuest.objects.select_for_update()
+        .filter(email=email, user__isnull=True)
+        .select_related("meeting")
+    )
+    if not guests or not user.is_active:
+        return 0
+    now = timezone.now()
+    for guest in guests:
+        registration, created = Registration.objects.get_or_create(
+            meeting=guest.meeting,
+            user=user,
+            defaults={"status": Registration.Status.REGISTERED, "attended": True, "walk_in": True},
+        )
+        if not created:
+            registration.status, registration.attended = Registration.Status.REGISTERED, True
+            registration.save(update_fields=["status", "attended", "updated_at"])
+        guest.user, guest.claimed_at = user, now
+        guest.save(update_fields=["user", "claimed_at"])
+        _audit(user, "meeting.guest_claim", guest.meeting, guest=guest.pk)
+    return len(guests)
 
 
 # --- minutes and action points -----------------------------------------------------------------

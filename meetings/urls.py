@@ -26,6 +26,12 @@ urlpatterns = [
     path("meetings/<int:pk>/series/register/", views.series_register, name="series_register"),
     path("meetings/<int:pk>/series/leave/", views.series_leave, name="series_leave"),
     path("meetings/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("meetings/<int:pk>/guests/new/", views.guest_new, name="guest_new"),
+    path(
+        "meetings/<int:pk>/guests/<int:guest_pk>/remove/",
+        views.guest_remove,
+        name="guest_remove",
+    ),
     path("meetings/<int:pk>/minutes/", views.minutes_edit, name="minutes"),
     path("meetings/<int:pk>/minutes/document/", views.minutes_document, name="minutes_document"),
     path("meetings/<int:pk>/meeting.ics", views.meeting_ics, name="ics"),

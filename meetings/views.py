@@ -68,6 +68,7 @@ def detail(request, pk):
         "attendees": meeting.registrations.filter(attended=True).select_related("user")
         if can_manage and meeting.is_past
         else [],
+        "guests": selectors.guest_list(meeting=meeting) if can_manage and meeting.is_past else [],
         "can_register": user.is_authenticated and not meeting.is_cancelled and not meeting.is_past,
         "has_started": meeting.starts_at <= timezone.now(),
         "follows_series": selectors.follows_series(meeting=meeting, user=user),
@@ -384,34 +385,80 @@ def attendance(request, pk):
         .select_related("user")
         .order_by("user__name")
     )
-    form = forms.AttendanceForm(posted(request), registrations=registrations)
+    members = None
+    if meeting.community_id:
+        members = _community_members(meeting.community).exclude(
+            registrations__meeting=meeting,
+            registrations__status=Registration.Status.REGISTERED,
+        )
+    form = forms.AttendanceForm(posted(request), registrations=registrations, members=members)
     if request.method == "POST" and form.is_valid():
         try:
             services.attendance_record(
                 meeting=meeting,
                 actor=request.user,
                 attended_ids=form.cleaned_data["attended"],
-                walk_in_users=form.cleaned_data["walk_ins"],
+                walk_in_users=form.cleaned_data["walk_in_users"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Attendance has been recorded.")
             return redirect("meetings:detail", pk)
-    intro = "Tick the people who came. People not ticked are recorded as absent."
-    if not meeting.is_cancelled and meeting.starts_at > timezone.now():
-        intro = (
-            "Attendance can be recorded once the meeting has started, on "
-            f"{timezone.localtime(meeting.starts_at):%A %-d %B %Y at %H:%M}."
-        )
+    started = not meeting.is_cancelled and meeting.starts_at <= timezone.now()
+    return render(
+        request,
+        "meetings/attendance.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "started": started,
+            "guests": selectors.guest_list(meeting=meeting) if started else [],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def guest_new(request, pk):
+    meeting = permissions.meeting_get_managed(request.user, pk)
+    form = forms.GuestForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            guest = services.guest_record(meeting=meeting, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{guest.name} has been recorded as a guest.")
+            return redirect("meetings:attendance", pk)
     return form_page(
         request,
         form,
-        heading="Record attendance",
-        submit="Save attendance",
+        heading="Record a guest",
+        submit="Record the guest",
         caption=meeting.title,
-        cancel=reverse("meetings:detail", args=[pk]),
-        intro=intro,
+        cancel=reverse("meetings:attendance", args=[pk]),
+        intro="Someone who came without an account. Their name, organisation and e-mail "
+        "address are seen only by the meeting's conveners and by staff.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def guest_remove(request, pk, guest_pk):
+    guest = permissions.guest_get_managed(request.user, pk, guest_pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.guest_remove(guest=guest, actor=request.user)
+        messages.success(request, f"{guest.name} has been removed from the guests.")
+        return redirect("meetings:attendance", pk)
+    return form_page(
+        request,
+        form,
+        heading=f"Remove {guest.name} from the guests?",
+        submit="Remove the guest",
+        warning=True,
+        caption=guest.meeting.title,
+        cancel=reverse("meetings:attendance", args=[pk]),
+        intro="They will no longer count in this meeting's attendance.",
     )
 
 

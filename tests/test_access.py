@@ -30,7 +30,7 @@ from conveners.models import LeadershipProgramme
 from knowledge import services as knowledge_services
 from knowledge.models import Resource
 from meetings import services as meeting_services
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingGuest
 from tests.conftest import ROLES
 from tests.conveners.conftest import application_data
 from tests.factories import (
@@ -113,6 +113,8 @@ TABLE = {
     "meetings:series_register": "post_only",
     "meetings:series_leave": "member_redirect",
     "meetings:attendance": "manage",
+    "meetings:guest_new": "manage",
+    "meetings:guest_remove": "manage",
     "meetings:minutes": "manage",
     "meetings:minutes_document": "member",
     "meetings:action_done": "post_only",
@@ -314,6 +316,9 @@ def place_in(world, visibility):
         meeting_services.minutes_publish(minutes=minutes, actor=convener)
     action = meeting.action_items.get()
     feed = meeting_services.calendar_feed_get(user=people["member"])
+    guest = MeetingGuest.objects.create(
+        meeting=meeting, name="Walk-in guest", email="walk-in@example.org", recorded_by=convener
+    )
 
     # The member's public resource in two versions, with a comment, and a public story.
     resource = knowledge_services.resource_create(
@@ -369,6 +374,7 @@ def place_in(world, visibility):
         "meetings:record_past": [community.slug],
         "meetings:schedule_network_event": [network.slug],
         "meetings:action_done": [action.pk],
+        "meetings:guest_remove": [meeting.pk, guest.pk],
         "meetings:personal_feed": [feed.token],
         "knowledge:community_library": [community.slug],
         "knowledge:story_create": [community.slug],

@@ -14,6 +14,7 @@ from accounts.models import AuditEntry, EmailDelivery, RetentionSweep
 from accounts.retention import RULES, apply_retention_task, retention_apply
 from communities.models import Invitation
 from conveners.models import Application
+from meetings.models import Meeting, MeetingGuest
 from tests.conftest import soup
 from tests.conveners.conftest import application_data
 from tests.factories import CommunityFactory, UserFactory
@@ -88,6 +89,30 @@ def aged_data(programme):
         status=Invitation.Status.ACCEPTED,
         expires_at=LONG_AGO,
     )
+    held_long_ago = Meeting.objects.create(
+        community=community,
+        title="Held long ago",
+        starts_at=LONG_AGO,
+        ends_at=LONG_AGO + timedelta(hours=1),
+    )
+    guest_old = MeetingGuest.objects.create(
+        meeting=held_long_ago,
+        name="Gus Guest",
+        organisation="Example Care Home",
+        email="gus@example.org",
+    )
+    guest_claimed = MeetingGuest.objects.create(
+        meeting=held_long_ago, name="Cara Claimed", email="cara@example.org", user=applicant
+    )
+    held_lately = Meeting.objects.create(
+        community=community,
+        title="Held lately",
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1),
+    )
+    guest_new = MeetingGuest.objects.create(
+        meeting=held_lately, name="Nia New", email="nia@example.org"
+    )
     return locals()
 
 
@@ -102,6 +127,7 @@ def test_each_rule_clears_only_what_is_past_its_period_in_batches_and_once(aged_
         "failed_sign_ins": 2,
         "expired_invitations": 1,
         "declined_applications": 1,
+        "meeting_guests": 1,
     }
 
     for row in d["sent_old"]:
@@ -124,6 +150,12 @@ def test_each_rule_clears_only_what_is_past_its_period_in_batches_and_once(aged_
     expired = Invitation.objects.get(pk=d["expired"].pk)
     assert expired.email.endswith("@erased.example.org") and expired.message == ""
     assert Invitation.objects.get(pk=d["accepted"].pk).email == "joined@example.org"
+
+    guest_old = MeetingGuest.objects.get(pk=d["guest_old"].pk)
+    assert (guest_old.name, guest_old.email) == ("", "")
+    assert guest_old.organisation == "Example Care Home"  # still counted, naming no one
+    assert MeetingGuest.objects.get(pk=d["guest_claimed"].pk).name == "Cara Claimed"
+    assert MeetingGuest.objects.get(pk=d["guest_new"].pk).email == "nia@example.org"
 
     # Progress is in the database, for every rule.
     sweep = RetentionSweep.objects.get(rule="outbox_text")

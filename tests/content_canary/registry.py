@@ -89,6 +89,12 @@ REGISTRY = {
         # The link to join: those registered, and whoever runs the meeting.
         "joining_link": lambda r, m: r.registered(m) | r.meeting_leaders(m),
     },
+    # A guest without an account: the meeting's conveners (and staff), and the person once
+    # their verified address claimed the attendance.
+    "meetings.MeetingGuest": _fields(
+        ["name", "organisation", "email"],
+        lambda r, g: r.meeting_leaders(g.meeting) | r.role(g.user_id),
+    ),
     "meetings.Minutes": _fields(["notes", "decisions", "document_name"], Readers.minutes),
     # An action point keeps the audience of the minutes it was agreed in, wherever it is shown.
     "meetings.ActionItem": {"description": _action},

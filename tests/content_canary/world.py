@@ -98,6 +98,13 @@ def _meetings(place):
     services.attendance_record(
         meeting=earlier, actor=convener, attended_ids=[], walk_in_users=[member]
     )
+    services.guest_record(
+        meeting=earlier,
+        actor=convener,
+        name=marked(),
+        organisation=marked(),
+        email=marked("email"),
+    )
     drafted = _meeting(community, days=-7, visibility="members")
     services.minutes_save(
         meeting=drafted,
@@ -269,6 +276,8 @@ def targets(place, *, meetings, extra):
             found.append((name, path(name, meeting.pk), own))
         if meeting.community_id:  # a network event has no minutes
             found.append(("meetings:minutes", path("meetings:minutes", meeting.pk), True))
+            # Guests are listed to the meeting's conveners only.
+            found.append(("meetings:attendance", path("meetings:attendance", meeting.pk), True))
     # The table's resource and story are public; the others are not.
     for resource in Resource.objects.filter(community=community).exclude(pk=place.resource.pk):
         found.append(("knowledge:resource", path("knowledge:resource", resource.pk), False))
