@@ -2,6 +2,7 @@
 attendance, minutes and the action points that carry from one meeting to the next."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -158,6 +159,16 @@ class Meeting(models.Model):
     @property
     def is_past(self):
         return self.ends_at < timezone.now()
+
+    @property
+    def reminder_due_at(self):
+        """When the reminder goes (meetings.services.reminders_due compares the same)."""
+        return self.starts_at - timedelta(hours=self.reminder_hours)
+
+    @property
+    def reminder_queued(self):
+        """Whether the reminders for the meeting's present start time are queued."""
+        return self.reminded_for == self.starts_at
 
     @property
     def host_name(self):

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import EmailDelivery
@@ -15,6 +16,7 @@ from meetings import services
 from meetings.forms import MeetingForm
 from meetings.models import MAX_REMINDER_HOURS, Meeting
 from meetings.tasks import send_due_reminders_task
+from tests.conftest import soup
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +168,24 @@ def test_send_reminders_shows_progress_on_long_runs(community):
         "5 of 5 meetings…",
         "Reminders queued for 5 meetings: 5 e-mails.",
     ]
+
+
+def test_the_convener_sees_when_the_reminder_goes_and_that_it_went(client, community):
+    meeting = schedule(community, hours_ahead=300, reminder_hours=240, people=1)
+    client.force_login(community.lead)
+
+    def reminder_row():
+        page = soup(client.get(reverse("meetings:detail", args=[meeting.pk])))
+        key = page.find("dt", string="Reminder e-mail")
+        return key.find_next("dd").get_text(" ", strip=True) if key else None
+
+    due = timezone.localtime(meeting.starts_at - timedelta(hours=240))
+    assert reminder_row() == (
+        f"Goes to the people registered on {due:%A %-d %B %Y} at {due:%H:%M} (240 hours before)"
+    )
+    with time_machine.travel(due + timedelta(minutes=1)):
+        send_due_reminders_task()
+        client.force_login(community.lead)  # ten days on: a new session
+        assert reminder_row() == "Sent to the people registered"
+    client.force_login(meeting.registrations.get().user)  # members are not told
+    assert reminder_row() is None
