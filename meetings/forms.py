@@ -102,8 +102,8 @@ class PastMeetingForm(forms.ModelForm):
         required=False,
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick the members who came. You can add walk-ins by e-mail address "
-        "afterwards, on the meeting's attendance page.",
+        help_text="Tick the members who came. Others with an account, and guests without "
+        "one, can be added afterwards on the meeting's attendance page.",
     )
 
     class Meta:

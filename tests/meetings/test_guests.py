@@ -337,3 +337,14 @@ def test_the_attendance_page_reads_the_same_queries_for_any_number_of_guests(
         response = client.get(url)
         assert response.status_code == 200
     assert len(soup(response).select("tbody tr")) == 22
+
+
+def test_staff_see_a_meetings_guests_in_the_admin(client, community):
+    meeting = held(community)
+    services.guest_record(
+        meeting=meeting, actor=community.lead, name="Gwen Guest", email="gwen@example.org"
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
+    assert response.status_code == 200
+    assert soup(response).find("input", attrs={"value": "Gwen Guest"}) is not None
