@@ -361,6 +361,8 @@ KEPT_AFTER_ERASURE = {
     "knowledge.Story.*": "the person's own stories when they chose to keep their contributions",
     "knowledge.Resource.*": "the person's own resources when they chose to keep them",
     "communities.CharterVersion.*": "the community's charter, written by its conveners",
+    "communities.Report.reason": "the person's reports to the conveners when they chose to "
+    "keep their contributions",
 }
 
 

@@ -360,3 +360,57 @@ class CharterVersion(models.Model):
 
     def priority_list(self):
         return [line.strip() for line in self.priorities.splitlines() if line.strip()]
+
+
+class Report(models.Model):
+    """Someone asked the conveners to look at a piece of content (a story, a comment...).
+
+    What was reported is named by its kind (a key of communities.moderation.registry, which
+    the app owning the content declares) and its primary key: no foreign key, so content of
+    apps above this one can be reported without this app importing them. The report stays
+    open until a convener hides the content (every open report on it is resolved with it)
+    or dismisses the report.
+    """
+
+    class Outcome(models.TextChoices):
+        HIDDEN = "hidden", "Hidden"
+        DISMISSED = "dismissed", "Dismissed"
+
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    # The community whose conveners answer it (empty for content of a whole network).
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reports_made"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open report per person and item: reporting again adds nothing to act on.
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "reporter"],
+                condition=Q(resolved_at__isnull=True),
+                name="report_open_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "resolved_at"], name="report_queue"),
+            models.Index(fields=["kind", "object_id"], name="report_target"),
+        ]
+
+    def __str__(self):
+        return f"Report of {self.kind} {self.object_id}"
+
+    @property
+    def is_open(self):
+        return self.resolved_at is None

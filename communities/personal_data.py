@@ -2,7 +2,7 @@ from django.db import models
 
 from accounts.personal_data import Export, Part, address_q, person_addresses
 from accounts.retention import Rule, register_rule
-from communities.models import Invitation, Membership
+from communities.models import Invitation, Membership, Report
 
 
 def _invitations_to_you(user):
@@ -75,6 +75,20 @@ export = Export(
         ("community__name", "number", "created_at"),
     ),
     Part(
+        "reports_you_made",
+        "Content you reported to a community's conveners: what, why, and what they decided.",
+        "communities.Report",
+        "reporter",
+        ("community__name", "kind", "object_id", "reason", "created_at", "outcome", "resolved_at"),
+    ),
+    Part(
+        "reports_you_answered",
+        "As a convener: reports you answered by hiding the content or dismissing the report.",
+        "communities.Report",
+        "resolved_by",
+        ("community__name", "kind", "object_id", "outcome", "resolved_at"),
+    ),
+    Part(
         "networks_you_manage",
         "The networks you manage as a programme manager.",
         "communities.Network",
@@ -102,6 +116,10 @@ def erase(user, *, remove_contributions):
         decision_message="",
         removed_reason="",
     )
+    # Reports they made are their words to the conveners: removed with their contributions,
+    # kept (as a former member's) otherwise, like their comments.
+    if remove_contributions:
+        Report.objects.filter(reporter=user).delete()
     # Invitations to their addresses: open ones are withdrawn, and every one keeps that it
     # was sent and answered, not to whom (an address of its own: the open ones are unique
     # per community and address) nor the message, which greeted them by name.

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from communities import views
+from communities.moderation import views as moderation_views
 
 app_name = "communities"
 urlpatterns = [
@@ -36,6 +37,12 @@ urlpatterns = [
     path("communities/<slug:slug>/phase/", views.phase_change, name="phase"),
     path("communities/<slug:slug>/transform/", views.transform, name="transform"),
     path("communities/<slug:slug>/activity/", views.activity, name="activity"),
+    path("communities/<slug:slug>/reports/", moderation_views.queue, name="moderation"),
+    path(
+        "communities/<slug:slug>/reports/<int:pk>/dismiss/",
+        moderation_views.dismiss,
+        name="report_dismiss",
+    ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("networks/<slug:slug>/", views.network_detail, name="network"),
     path("people/<int:pk>/", views.person_detail, name="person"),

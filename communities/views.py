@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from communities import extensions, forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
+from communities.moderation.selectors import open_report_count
 from cop_platform.forms import ConfirmForm
 from cop_platform.http import add_service_errors, posted
 from cop_platform.ratelimits import rate_limit
@@ -114,6 +115,7 @@ def community_detail(request, slug):
         "pending_count": selectors.pending_requests(community=community).count()
         if can_manage
         else 0,
+        "report_count": open_report_count(community=community) if can_manage else 0,
     }
     return render(request, "communities/detail.html", context)
 

@@ -382,6 +382,7 @@ RATE_LIMITS = {
     "invite": env.str("RATE_LIMIT_INVITE", default="30/h"),
     "upload": env.str("RATE_LIMIT_UPLOAD", default="30/h"),
     "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
+    "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
 }
 RATELIMIT_VIEW = "cop_platform.ratelimits.rate_limited"
 # The header a trusted proxy sets with the client's address (for the audit log and the limits).

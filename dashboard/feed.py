@@ -107,16 +107,8 @@ class FeedGroup:
 
 
 def _shown_stories():
-    """Stories anyone may be shown: none hidden by a moderator. Story has no hidden state
-    of its own yet; when it gains one (a flag as comments have, or a status as resources
-    have), it is honoured here without another change."""
-    stories = Story.objects.all()
-    names = {f.name for f in Story._meta.get_fields()}
-    if "is_hidden" in names:
-        stories = stories.filter(is_hidden=False)
-    if "status" in names and hasattr(Story, "Status") and hasattr(Story.Status, "HIDDEN"):
-        stories = stories.exclude(status=Story.Status.HIDDEN)
-    return stories
+    """Stories anyone may be shown: none hidden by a moderator."""
+    return Story.objects.filter(is_hidden=False)
 
 
 def feed_for(users, *, since_by_user, until):

@@ -32,3 +32,6 @@ class KnowledgeConfig(AppConfig):
         from knowledge.selectors import resources_open_to
 
         register_topic_source(resources_open_to)
+        from knowledge.moderation import register_kinds
+
+        register_kinds()

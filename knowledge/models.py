@@ -214,6 +214,14 @@ class Story(models.Model):
     )
     resources = models.ManyToManyField(Resource, blank=True, related_name="stories")
     created_at = models.DateTimeField(default=timezone.now)
+    # Moderation (communities.moderation): a hidden story is out of every list; its page
+    # stays open to its author, the conveners and staff, with the reason.
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -252,6 +260,7 @@ class Comment(models.Model):
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    hidden_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

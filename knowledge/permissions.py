@@ -69,7 +69,9 @@ def resources_visible_to(user):
 
 
 def stories_visible_to(user):
-    return Story.objects.filter(_visibility_q(user, network_wide=False))
+    """Every story this person may know exists: hidden ones are in no list, feed or count,
+    whoever looks (their page stays open to the author, the conveners and staff)."""
+    return Story.objects.filter(_visibility_q(user, network_wide=False), is_hidden=False)
 
 
 def _item_visible(user, *, community, network, visibility):
@@ -134,8 +136,33 @@ def can_take_part(user, resource):
     return user.is_authenticated and not resource.is_hidden and can_view_resource(user, resource)
 
 
+def can_moderate_story(user, story):
+    """Conveners of the story's community and staff."""
+    return can_manage(user, story.community)
+
+
 def can_view_story(user, story):
+    if story.is_hidden:
+        return user.is_authenticated and (
+            story.author_id == user.pk or can_moderate_story(user, story)
+        )
     return _item_visible(user, community=story.community, network=None, visibility=story.visibility)
+
+
+def can_report(user, obj, *, can_view):
+    """Any signed-in person who may see it, while it is shown."""
+    return user.is_authenticated and not obj.is_hidden and can_view(user, obj)
+
+
+def can_view_comment(user, comment):
+    """Who may see it where it is shown: a hidden comment only its author and the
+    resource's moderators, told why; the others do not see it at all."""
+    resource = comment.resource
+    if comment.is_hidden and not (
+        user.is_authenticated and (comment.author_id == user.pk or can_moderate(user, resource))
+    ):
+        return False
+    return can_view_resource(user, resource)
 
 
 def can_post_in(user, community):
@@ -209,6 +236,20 @@ def story_get(user, pk):
     if story is None:
         raise Http404("No such story")
     if not can_view_story(user, story):
+        raise AccessDenied("No such story")
+    return story
+
+
+def story_get_moderated(user, pk):
+    story = story_get(user, pk)
+    if not can_moderate_story(user, story):
+        raise AccessDenied("Conveners only")
+    return story
+
+
+def story_get_for_reporting(user, pk):
+    story = story_get(user, pk)
+    if not can_report(user, story, can_view=can_view_story):
         raise AccessDenied("No such story")
     return story
 

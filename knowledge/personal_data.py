@@ -58,7 +58,8 @@ export = Export(
     ),
     Part(
         "stories",
-        "Stories you wrote, every step of the value cycle, and who may see them.",
+        "Stories you wrote, every step of the value cycle, who may see them, and whether a "
+        "convener hid one (and why).",
         "knowledge.Story",
         "author",
         (
@@ -70,6 +71,8 @@ export = Export(
             "difference_made",
             "reframed_success",
             "visibility",
+            "is_hidden",
+            "hidden_reason",
             "created_at",
         ),
     ),
@@ -100,6 +103,13 @@ export = Export(
         "knowledge.Resource",
         "hidden_by",
         ("title", "hidden_reason", "hidden_at"),
+    ),
+    Part(
+        "stories_you_hid",
+        "As a convener: stories you hid, with the reason you gave.",
+        "knowledge.Story",
+        "hidden_by",
+        ("title", "community__name", "hidden_reason", "hidden_at"),
     ),
     Part(
         "comments_you_hid",

@@ -44,6 +44,7 @@ from knowledge.models import Adoption, Comment, Resource, ResourceVersion
 from knowledge.permissions import (
     OPEN_COMMUNITY,
     OPEN_ITEM,
+    can_moderate,
     resources_visible_to,
     stories_visible_to,
 )
@@ -451,9 +452,12 @@ def resource_detail(*, user, resource):
         communities=Count("community", distinct=True),
     )
     spread["elsewhere"] = Adoption.objects.filter(resource=resource).elsewhere().count()
-    comments = list(
-        Comment.objects.filter(resource=resource).select_related("author").order_by("created_at")
-    )
+    comments = Comment.objects.filter(resource=resource)
+    if not can_moderate(user, resource):
+        # A hidden comment is for its author (with the reason) and the moderators only.
+        mine = Q(author=user) if user.is_authenticated else Q(pk__in=[])
+        comments = comments.filter(Q(is_hidden=False) | mine)
+    comments = list(comments.select_related("author").order_by("created_at"))
     stories = list(
         stories_visible_to(user)
         .filter(resources=resource)

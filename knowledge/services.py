@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.mail import email_queue
 from accounts.services import audit_log, organisation_get_or_create
+from communities.moderation.services import content_hide
 from communities.permissions import active_membership
 from communities.selectors import community_leaders
 from communities.services import community_writable
@@ -333,28 +334,10 @@ def resource_unhide(*, resource, actor):
     return resource
 
 
-@transaction.atomic
 def comment_hide(*, comment, actor, reason):
-    if not reason.strip():
-        raise KnowledgeError({"reason": "Give a reason: the author will see it"})
-    if comment.is_hidden:
-        return comment
-    comment.is_hidden = True
-    comment.hidden_reason = reason.strip()
-    comment.hidden_by = actor
-    comment.save(update_fields=["is_hidden", "hidden_reason", "hidden_by"])
-    resource = comment.resource
-    entry = audit_log(
-        actor=actor, action="comment.hide", target=resource, data={"comment": comment.pk}
-    )
-    _tell(
-        comment.author,
-        resource,
-        purpose=f"comment-hidden:{comment.pk}:{entry.pk}",
-        template="resource_comment_hidden",
-        context={"reason": comment.hidden_reason, "comment": comment},
-    )
-    return comment
+    """Hide a comment with a reason: the one moderation path (communities.moderation) tells
+    its author as an account notice, resolves reports about it and writes the audit entry."""
+    return content_hide(target=comment, actor=actor, reason=reason)
 
 
 @transaction.atomic

@@ -31,8 +31,16 @@ urlpatterns = [
         views.comment_hide,
         name="comment_hide",
     ),
+    path(
+        "library/resources/<int:pk>/comments/<int:comment_pk>/report/",
+        views.comment_report,
+        name="comment_report",
+    ),
     path("library/stories/", views.story_list, name="stories"),
     path("library/stories/<int:pk>/", views.story_detail, name="story"),
+    path("library/stories/<int:pk>/report/", views.story_report, name="story_report"),
+    path("library/stories/<int:pk>/hide/", views.story_hide, name="story_hide"),
+    path("library/stories/<int:pk>/show/", views.story_unhide, name="story_unhide"),
     path("communities/<slug:slug>/library/", views.community_library, name="community_library"),
     path("communities/<slug:slug>/stories/new/", views.story_create, name="story_create"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from communities.models import Community, Network
+from communities.moderation import views as moderation_views
 from cop_platform import uploads
 from cop_platform.forms import ConfirmForm
 from cop_platform.http import add_service_errors, form_page, posted
@@ -422,23 +423,23 @@ def comment_hide(request, pk, comment_pk):
     comment = get_object_or_404(
         Comment.objects.select_related("author"), resource=resource, pk=comment_pk
     )
-    form = forms.HideForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        comment.resource = resource
-        services.comment_hide(
-            comment=comment, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, "The comment is hidden and its author has been told why.")
-        return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
-    return _form_page(
-        request,
-        form,
-        heading="Hide this comment?",
-        submit="Hide the comment",
-        cancel=resource.get_absolute_url(),
-        caption=resource.title,
-        warning=True,
+    comment.resource = resource
+    back = reverse("knowledge:resource", args=[pk]) + "#comments"
+    return moderation_views.hide_page(request, comment, back=back)
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def comment_report(request, pk, comment_pk):
+    resource = permissions.resource_get_for_taking_part(request.user, pk)
+    comment = get_object_or_404(
+        Comment.objects.select_related("author"), resource=resource, pk=comment_pk
     )
+    comment.resource = resource
+    if not permissions.can_report(request.user, comment, can_view=permissions.can_view_comment):
+        raise Http404("No such comment")
+    back = reverse("knowledge:resource", args=[pk]) + "#comments"
+    return moderation_views.report_page(request, comment, back=back)
 
 
 # --- stories -------------------------------------------------------------------------------
@@ -457,11 +458,20 @@ def story_list(request):
 
 @login_not_required
 def story_detail(request, pk):
-    story = permissions.story_get(request.user, pk)
+    user = request.user
+    story = permissions.story_get(user, pk)
+    can_moderate = permissions.can_moderate_story(user, story)
     return render(
         request,
         "knowledge/story.html",
-        {"story": story, "resources": selectors.story_resources(user=request.user, story=story)},
+        {
+            "story": story,
+            "resources": selectors.story_resources(user=user, story=story),
+            "can_moderate": can_moderate,
+            "can_report": not can_moderate
+            and story.author_id != user.pk
+            and permissions.can_report(user, story, can_view=permissions.can_view_story),
+        },
     )
 
 
@@ -490,3 +500,26 @@ def story_create(request, slug):
         caption=community.name,
         intro="Follow the value cycle: what happened, what you learned, how you applied it, what difference it made, and what it changed about how you judge success.",
     )
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def story_report(request, pk):
+    story = permissions.story_get_for_reporting(request.user, pk)
+    return moderation_views.report_page(request, story, back=story.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def story_hide(request, pk):
+    story = permissions.story_get_moderated(request.user, pk)
+    if story.is_hidden:
+        return redirect(story)
+    return moderation_views.hide_page(request, story, back=story.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def story_unhide(request, pk):
+    story = permissions.story_get_moderated(request.user, pk)
+    if not story.is_hidden:
+        return redirect(story)
+    return moderation_views.unhide_page(request, story, back=story.get_absolute_url())

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.mail import unsubscribe_token
 from communities.models import Community, Invitation, Membership, Network
+from communities.moderation.services import content_hide, content_report
 from communities.services import charter_save
 from conveners import services as convener_services
 from conveners.models import LeadershipProgramme
@@ -96,6 +97,8 @@ TABLE = {
     "communities:phase": "manage",
     "communities:transform": "manage",
     "communities:activity": "manage",
+    "communities:moderation": "manage",
+    "communities:report_dismiss": "manage",
     "communities:charter_edit": "manage",
     # --- meetings (the meeting is for members only)
     "meetings:community_list": "see",
@@ -141,6 +144,10 @@ TABLE = {
     "knowledge:resource_hide": "manage",
     "knowledge:comment_hide": "manage",
     "knowledge:resource_take_over": "manage",
+    "knowledge:comment_report": "take_part",
+    "knowledge:story_report": "take_part",
+    "knowledge:story_hide": "manage",
+    "knowledge:story_unhide": "manage",
     "knowledge:story_create": "member_only",
     # --- conveners: the leadership programme of the network (the member has applied)
     "conveners:list": "signed_in",
@@ -344,6 +351,12 @@ def place_in(world, visibility):
     # A resource whose owner closed their account: its conveners may take it over.
     orphan = ResourceFactory(community=community, owner=None, visibility=Resource.Visibility.PUBLIC)
     story = StoryFactory(community=community, visibility=Resource.Visibility.PUBLIC)
+    # A public story a convener hid after a member's report (a second report still open), so
+    # that the queue has one to show and the "show again" page one to show.
+    hidden_story = StoryFactory(community=community, visibility=Resource.Visibility.PUBLIC)
+    content_report(target=hidden_story, reporter=people["member"], reason="Names a patient.")
+    content_hide(target=hidden_story, actor=convener, reason="It names a patient.")
+    report = content_report(target=story, reporter=people["member"], reason="Not true.")
 
     # The network's leadership programme (tests/conftest.py world): the member has applied,
     # the participant keeps a private journal.
@@ -382,6 +395,11 @@ def place_in(world, visibility):
         "knowledge:version_download": [resource.pk, 1],
         "knowledge:comment_hide": [resource.pk, comment.pk],
         "knowledge:resource_take_over": [orphan.pk],
+        "knowledge:comment_report": [resource.pk, comment.pk],
+        "knowledge:story_report": [story.pk],
+        "knowledge:story_hide": [story.pk],
+        "knowledge:story_unhide": [hidden_story.pk],
+        "communities:report_dismiss": [community.slug, report.pk],
         "conveners:sponsor": [convener_services.sponsor_token(application)],
         "conveners:review": [programme.slug, application.pk],
         "conveners:completion": [programme.slug, participation.pk],

@@ -19,7 +19,8 @@ from accounts.models import AuditEntry, EmailDelivery
 from accounts.personal_data import KEPT_AFTER_ERASURE, account_erase
 from accounts.services import audit_log
 from communities import services as community_services
-from communities.models import Community, Invitation
+from communities.models import Community, Invitation, Report
+from communities.moderation.services import content_report
 from communities.selectors import community_activity
 from knowledge.models import Comment, ResourceVersion, Story
 from meetings.models import Meeting, Minutes
@@ -125,6 +126,12 @@ def planted(django_capture_on_commit_callbacks):
     Story.objects.create(
         community=community, author=person, title="Our story", what_happened=f"{NAME} led it"
     )
+    # A report of someone else's story, in the person's words.
+    told = Story.objects.create(
+        community=community, author=convener, title="Told", what_happened="."
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the conveners' e-mail goes
+        content_report(target=told, reporter=person, reason=f"{NAME} thinks it names a patient")
     start = timezone.now() - timedelta(days=2)
     meeting = Meeting.objects.create(
         community=community, title="Review", starts_at=start, ends_at=start + timedelta(hours=1)
@@ -142,6 +149,7 @@ def planted(django_capture_on_commit_callbacks):
         "usersessions.UserSession.ip",
         "admin.LogEntry.object_repr",
         "knowledge.ResourceVersion.original_name",
+        "communities.Report.reason",
     ]:
         assert column in left, column
     return person, community, convener
@@ -163,7 +171,10 @@ def test_no_trace_survives_but_what_is_documented(planted, remove_contributions)
     }
     if remove_contributions:
         assert not {c for c in left if c.startswith("knowledge.")}
+        assert "communities.Report.reason" not in left
+        assert not Report.objects.filter(reporter=person).exists()
     else:
+        assert Report.objects.get(reporter=person).reporter.name == "Former member"
         (version,) = ResourceVersion.objects.filter(uploaded_by=person)
         assert version.original_name == f"resource-{version.resource_id}-v1.pdf"
     # What happened is still there; only who it was has gone.

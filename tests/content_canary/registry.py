@@ -22,6 +22,18 @@ def _comment(r, c):
     return r.resource(c.resource)
 
 
+def _story(r, s):
+    if s.is_hidden:  # its author, told why, and the conveners
+        return r.leaders(s.community) | r.role(s.author_id)
+    return r.item(community=s.community, network=None, visibility=s.visibility)
+
+
+def _report(r, report):
+    # Who reported it and the conveners who answer it: never the author of what was reported.
+    readers = r.role(report.reporter_id)
+    return readers | (r.leaders(report.community) if report.community else frozenset({"staff"}))
+
+
 def _action(r, a):
     minutes = getattr(a.meeting, "minutes", None)
     return r.minutes(minutes) if minutes else r.meeting_leaders(a.meeting)
@@ -69,6 +81,7 @@ REGISTRY = {
         ["message", "email"], lambda r, i: r.leaders(i.community) | {INVITEE}
     ),
     "communities.PhaseChange": {"note": lambda r, p: r.community(p.community)},
+    "communities.Report": {"reason": _report},
     "communities.CharterVersion": _fields(
         [
             "trying_to_do",
@@ -108,8 +121,8 @@ REGISTRY = {
     "knowledge.Adoption": {"note": lambda r, a: r.resource(a.resource)},
     "knowledge.Story": _fields(
         ["title", "what_happened", "new_knowledge", "how_applied", "difference_made"]
-        + ["reframed_success"],
-        lambda r, s: r.item(community=s.community, network=None, visibility=s.visibility),
+        + ["reframed_success", "hidden_reason"],
+        _story,
     ),
     "knowledge.Comment": _fields(["body", "hidden_reason"], _comment),
     "conveners.LeadershipProgramme": _fields(
@@ -147,6 +160,7 @@ NOT_CONTENT = {
     "communities.Community.slug": "an address; the community's pages answer 404 to those "
     "who may not see it",
     "communities.Membership.member_name": "a copy of User.name, kept for sorting",
+    "communities.Report.kind": "a key of the moderation registry (story, comment)",
     "communities.Invitation.token": "the invitation's key, sent only to the invited address",
     "meetings.CalendarFeed.token": "the feed's key, shown only to its owner",
     "knowledge.ResourceVersion.content_type": "a file's media type",

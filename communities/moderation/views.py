@@ -1,0 +1,141 @@
+"""The conveners' queue of open reports, and the report / hide / show-again pages that the
+apps owning each kind of content serve from their own URLs (they find the object through
+their own access helpers, 404 when it may not be known, and hand it here)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from communities import permissions
+from communities.models import Report
+from communities.moderation import forms, selectors, services
+from communities.moderation.registry import kind_for
+from cop_platform.forms import ConfirmForm
+from cop_platform.http import add_service_errors, form_page, posted
+
+
+def report_page(request, target, *, back):
+    """Report `target` with a reason; back to `back` with a confirmation."""
+    kind = kind_for(target)
+    form = forms.ReportForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.content_report(
+                target=target, reporter=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Thank you: the conveners have been told about this {kind.label} and will "
+                "look at it.",
+            )
+            return redirect(back)
+    return form_page(
+        request,
+        form,
+        heading=f"Report this {kind.label}",
+        submit="Send the report",
+        cancel=back,
+        caption=kind.title(target),
+        intro=(
+            "Tell the community's conveners what is wrong: patient-identifiable details, "
+            "something untrue or unkind, advertising. They decide whether to hide it."
+        ),
+    )
+
+
+def hide_page(request, target, *, back):
+    """The confirmation, with the reason the author will read, before hiding `target`."""
+    kind = kind_for(target)
+    form = forms.HideForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.content_hide(
+                target=target, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"The {kind.label} is hidden and its author has been told why."
+            )
+            return redirect(back)
+    return form_page(
+        request,
+        form,
+        heading=f"Hide this {kind.label}?",
+        submit=f"Hide the {kind.label}",
+        cancel=back,
+        caption=kind.title(target),
+        warning=True,
+        intro=(
+            f"The {kind.label} disappears for everyone except its author, the conveners and "
+            "staff, who see it marked “Hidden by a convener” with your reason. The author "
+            "is also told by e-mail. Open reports about it are closed."
+        ),
+    )
+
+
+def unhide_page(request, target, *, back):
+    kind = kind_for(target)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.content_unhide(target=target, actor=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"The {kind.label} is shown again.")
+            return redirect(back)
+    return form_page(
+        request,
+        form,
+        heading=f"Show this {kind.label} again?",
+        submit=f"Show the {kind.label}",
+        cancel=back,
+        caption=kind.title(target),
+        intro=f"Everyone who may see it will see the {kind.label} again, without the reason.",
+    )
+
+
+def queue(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    return render(
+        request,
+        "communities/moderation.html",
+        {"community": community, "reports": selectors.open_reports(community=community)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dismiss(request, slug, pk):
+    community = permissions.community_get_managed(request.user, slug)
+    report = get_object_or_404(Report, community=community, pk=pk, resolved_at__isnull=True)
+    back = reverse("communities:moderation", args=[community.slug])
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_dismiss(report=report, actor=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The report is dismissed; nothing was hidden.")
+            return redirect(back)
+    target = services.report_target(report)
+    what = f"“{kind_for(target).title(target)}”" if target is not None else "content since removed"
+    return form_page(
+        request,
+        form,
+        heading="Dismiss this report?",
+        submit="Dismiss the report",
+        cancel=back,
+        caption=community.name,
+        intro=(
+            f"The report about {what} is closed and the content stays as it is. The person "
+            "who reported it is not told."
+        ),
+    )
