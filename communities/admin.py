@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from communities.models import Community, Membership, Network
+from communities.models import Community, Membership, Network, Report
 
 
 @admin.register(Network)
@@ -23,3 +23,23 @@ class CommunityAdmin(admin.ModelAdmin):
     search_fields = ["name", "domain"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Reports as the conveners' queue shows them, for staff: read only, since hiding and
+    dismissing go through communities.moderation.services (with the e-mail and the audit)."""
+
+    list_display = ["kind", "object_id", "community", "reporter", "created_at", "outcome"]
+    list_filter = ["kind", "outcome"]
+    list_select_related = ["community", "reporter"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

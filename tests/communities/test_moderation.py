@@ -220,3 +220,14 @@ def test_queue_page_query_count_is_constant(client, place, django_assert_max_num
         response = client.get(reverse("communities:moderation", args=[community.slug]))
     assert response.status_code == 200
     assert len(soup(response).select("tbody tr")) == 2 * size
+
+
+def test_staff_read_reports_in_the_admin_without_changing_them(admin_client, place):
+    _, _, reader, _, story = place
+    report = content_report(target=story, reporter=reader, reason="Names a resident")
+    response = admin_client.get(reverse("admin:communities_report_changelist"))
+    assert response.status_code == 200 and reader.name in response.content.decode()
+    change = reverse("admin:communities_report_change", args=[report.pk])
+    assert admin_client.post(change, {"outcome": "dismissed"}).status_code == 403
+    report.refresh_from_db()
+    assert report.is_open

@@ -187,3 +187,15 @@ def test_a_hidden_comment_is_for_its_author_and_the_conveners_only(client, place
         assert "hidden" not in page.lower()
     client.force_login(reader)
     assert client.get(report_url).status_code == 404  # nothing left to report
+
+
+def test_reports_are_rate_limited(client, settings, place):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "report": "1/h"}
+    community, _, reader, _, story = place
+    other = StoryFactory(community=community, visibility="public")
+    client.force_login(reader)
+    first = client.post(reverse("knowledge:story_report", args=[story.pk]), {"reason": "One"})
+    assert first.status_code == 302
+    second = client.post(reverse("knowledge:story_report", args=[other.pk]), {"reason": "Two"})
+    assert second.status_code == 429
+    assert Report.objects.count() == 1
