@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from accounts.models import Organisation, User
-from communities.models import Community, Membership
+from communities.models import Community, Membership, Report
 from knowledge import services
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
 
@@ -435,4 +435,20 @@ def seed_knowledge(*, now):
             resource = made.get(title)
             if resource and not Comment.objects.filter(resource=resource, body=body).exists():
                 Comment.objects.create(resource=resource, author=commenter, body=body)
+
+    # A report waiting on the Reports page of Care Homes Medicines' conveners.
+    story = Story.objects.filter(community__slug="care-homes-medicines").order_by("pk").first()
+    if (
+        member
+        and story
+        and story.author_id != member.pk
+        and not Report.objects.filter(kind="story", object_id=story.pk).exists()
+    ):
+        Report.objects.create(
+            kind="story",
+            object_id=story.pk,
+            community=story.community,
+            reporter=member,
+            reason="It names the home and the month: could a resident be recognised from it?",
+        )
     return len(made)
