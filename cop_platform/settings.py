@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "knowledge",
     "conveners",
     "dashboard",
+    # Demo and scale data, with published passwords: development only, never in production.
+    *([] if PRODUCTION else ["devdata"]),
     "cop_platform",
 ]
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import Organisation, User
 from communities.models import Community, Invitation, Membership, Network
 from communities.selectors import needs_offers_board
-from dashboard.demo import seed_demo
+from devdata.demo import seed_demo
 from tests.conftest import ROOT, soup
 
 PY = sys.executable

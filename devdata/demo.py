@@ -386,7 +386,7 @@ def seed_demo():
     member(communities[6], accounts["member"])
     _seed_community_life(communities, people, accounts, rng, now)
     _seed_meetings(communities, accounts, now)
-    from knowledge.demo import seed_knowledge
+    from devdata.knowledge_demo import seed_knowledge
 
     seed_knowledge(now=now)
     _seed_history(communities, people, accounts, now)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from dashboard import figures
-from dashboard.demo import FADING, seed_demo
+from devdata.demo import FADING, seed_demo
 from meetings.models import ActionItem, Meeting, Registration
 from tests.conftest import soup
 

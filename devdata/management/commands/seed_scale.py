@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from dashboard.scale import (
+from devdata.scale import (
     EMAIL_DOMAIN,
     SCALE_PASSWORD,
     SLUG_PREFIX,

@@ -2,8 +2,8 @@ import pytest
 from django.utils import timezone
 
 from communities.models import Report
-from dashboard.demo import FADING, seed_demo
-from knowledge.demo import seed_knowledge
+from devdata.demo import FADING, seed_demo
+from devdata.knowledge_demo import seed_knowledge
 from knowledge.models import Adoption, Resource, Story
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_seed_is_idempotent(django_capture_on_commit_callbacks):
     assert counts[0] >= 20 and counts[1] >= 5 and counts[2] >= 2
     assert set(Resource.objects.values_list("kind", flat=True)) == set(Resource.Kind.values)
     assert Resource.objects.filter(superseded_by__isnull=False).count() == 1
-    # One of the library's own, and the guide of the community that fades (dashboard.demo).
+    # One of the library's own, and the guide of the community that fades (devdata.demo).
     past_review = Resource.objects.filter(review_date__lt=now.date())
     assert past_review.exclude(community__slug=FADING).count() == 1
     assert past_review.filter(community__slug=FADING).count() == 1

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.demo import DEMO_PASSWORD, seed_demo
+from devdata.demo import DEMO_PASSWORD, seed_demo
 
 ROLES = [
     ("admin", "site administrator (Django admin)"),

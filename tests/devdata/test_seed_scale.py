@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities.models import Community, Membership, Network
-from dashboard.scale import EMAIL_DOMAIN, SCALE_PASSWORD, SLUG_PREFIX, Counts, scale_reset
+from devdata.scale import EMAIL_DOMAIN, SCALE_PASSWORD, SLUG_PREFIX, Counts, scale_reset
 from knowledge.models import Adoption, Resource, UsefulMark
 from knowledge.selectors import resource_list
 from meetings.models import CalendarFeed, Meeting, Registration

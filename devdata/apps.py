@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class DevdataConfig(AppConfig):
+    """Demo and scale data and their commands (`seed_demo`, `seed_scale`): development
+    only. Installed outside production (settings decide); it may import every app, and no
+    app imports it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "devdata"
+    verbose_name = "development data"

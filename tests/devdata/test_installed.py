@@ -1,0 +1,73 @@
+"""Development data is installed outside production only, and nothing in the product
+imports it."""
+
+import ast
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from tests.conftest import ROOT
+from tests.test_platform import run
+
+PRODUCT_APPS = [
+    "accounts",
+    "communities",
+    "meetings",
+    "knowledge",
+    "conveners",
+    "dashboard",
+    "cop_platform",
+]
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "-Zq8!rT3#vW6&yB1^nM4*pL7(sD0)fG2_hJ5+kX9",
+    "ALLOWED_HOSTS": "cop.example.org",
+}
+
+
+def test_installed_in_development_and_tests():
+    assert apps.is_installed("devdata")
+
+
+def test_not_installed_in_production_and_the_commands_do_not_exist(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    script = (
+        "import django; django.setup(); from django.apps import apps;"
+        "print(apps.is_installed('devdata'))"
+    )
+    result = run(["-c", script], {**env, "DJANGO_SETTINGS_MODULE": "cop_platform.settings"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    for command in ("seed_demo", "seed_scale"):
+        result = run(["manage.py", command], env)
+        assert result.returncode != 0
+        assert f"Unknown command: '{command}'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "seed_scale"])
+@override_settings(PRODUCTION=True)
+def test_the_commands_refuse_in_production_even_where_installed(command):
+    with pytest.raises(CommandError, match="not in production"):
+        call_command(command)
+
+
+def _imports(path):
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def test_no_product_module_imports_devdata():
+    """devdata stands above every app: product code never imports it, lazily or not."""
+    found = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for app in PRODUCT_APPS
+        for path in sorted((ROOT / app).rglob("*.py"))
+        for name in _imports(path)
+        if name == "devdata" or name.startswith("devdata.")
+    ]
+    assert found == []
