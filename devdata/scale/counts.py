@@ -1,0 +1,108 @@
+"""How much the scale data set holds, how it is recognised again, and how sizes are drawn."""
+
+import itertools
+import zoneinfo
+from dataclasses import dataclass, fields
+
+from accounts.models import Region
+
+SCALE_PASSWORD = "scale-user-2026"  # noqa: S105  # nosec B105  # published password of invented accounts; seed_scale refuses production
+EMAIL_DOMAIN = "scale.example.org"
+SLUG_PREFIX = "scale-"
+
+DAY = 86_400.0
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+LOCAL_REGIONS = [r for r in Region.values if r != Region.NATIONAL]
+
+
+@dataclass
+class Counts:
+    """Rows to create at scale 1.0; every count is multiplied by the scale."""
+
+    networks: int = 20
+    communities: int = 500
+    users: int = 100_000
+    memberships: int = 300_000
+    meetings: int = 30_000
+    registrations: int = 600_000
+    resources: int = 100_000
+    adoptions: int = 50_000
+
+    # Below these the data set would miss a feature (a second network, a private community).
+    MINIMUMS = {
+        "networks": 2,
+        "communities": 6,
+        "users": 40,
+        "memberships": 80,
+        "meetings": 24,
+        "registrations": 100,
+        "resources": 30,
+        "adoptions": 10,
+    }
+
+    @classmethod
+    def for_scale(cls, scale=1.0, **overrides):
+        base = cls()
+        values = {}
+        for field in fields(cls):
+            override = overrides.get(field.name)
+            if override is not None:
+                values[field.name] = max(0, int(override))
+            else:
+                scaled = round(getattr(base, field.name) * scale)
+                values[field.name] = max(cls.MINIMUMS[field.name], scaled)
+        return cls(**values)
+
+
+# The largest community has this many times the average membership: 5,000 of 300,000
+# memberships over 500 communities at full scale.
+LARGEST_TO_AVERAGE = 5_000 / 600
+# Shares of the other, smaller tables, relative to the counts above.
+USEFUL_PER_RESOURCE = 0.6
+COMMENTS_PER_RESOURCE = 0.2
+STORIES_PER_COMMUNITY = 4
+PAST_DAYS, FUTURE_DAYS = 365, 90  # meetings: the past year and the next three months
+USER_HISTORY_DAYS = 730  # people joined over two years
+COMMUNITY_AGE_DAYS = (60, 790)  # the youngest community is two months old, the oldest 26
+
+
+def zipf_cum_weights(n, exponent=1.0, offset=1.0):
+    return list(itertools.accumulate(1.0 / (rank + offset) ** exponent for rank in range(n)))
+
+
+def shifted_zipf_sizes(total, n, *, largest, floor, ceiling, exponent=1.3):
+    """n sizes adding up to about total, largest first, with the first about `largest`:
+    weights 1/(rank + c)^exponent, c found by bisection (c large: nearly equal sizes)."""
+    if n == 0:
+        return []
+    share = min(1.0, largest / total)
+
+    def top_share(c):
+        weights = [1.0 / (r + c) ** exponent for r in range(1, n + 1)]
+        return weights[0] / sum(weights), weights
+
+    low, high = 0.0, 1e7
+    if top_share(low)[0] <= share:
+        high = low
+    for _ in range(60):
+        middle = (low + high) / 2
+        if top_share(middle)[0] > share:
+            low = middle
+        else:
+            high = middle
+    weights = top_share(high)[1]
+    scale = total / sum(weights)
+    return [min(ceiling, max(floor, round(w * scale))) for w in weights]
+
+
+def apportion(total, weights):
+    """Split total into integers in proportion to weights (largest remainders)."""
+    weight_sum = sum(weights)
+    if total <= 0 or weight_sum <= 0:
+        return [0] * len(weights)
+    exact = [total * w / weight_sum for w in weights]
+    parts = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: exact[i] - parts[i], reverse=True)
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
