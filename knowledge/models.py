@@ -8,7 +8,7 @@ network. Its own visibility never widens its community's: see knowledge.permissi
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -149,6 +149,15 @@ class AdoptionQuerySet(models.QuerySet):
             Q(community__isnull=True)
             | Q(resource_community__isnull=True)
             | ~Q(community=F("resource_community"))
+        )
+
+    def resource_community_copy(self):
+        """Set each adoption's copy of its resource's community, as Adoption.save() does,
+        for rows written around save() (bulk loads); returns how many were updated."""
+        return self.update(
+            resource_community_id=Subquery(
+                Resource.objects.filter(pk=OuterRef("resource_id")).values("community_id")[:1]
+            )
         )
 
 

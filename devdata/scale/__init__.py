@@ -15,11 +15,14 @@ PostgreSQL's COPY through psycopg 3, or executemany on SQLite (loader.py). One p
 domain plans and writes its tables: people.py, communities.py, meetings.py, knowledge.py;
 seeder.py runs them in order; words.py holds the invented vocabulary.
 
-Rows bypass the services, so the planners keep by hand what the services keep:
-denormalised counters (Resource.adoption_count, useful_count), registration capacity and
-the waiting list, one active convener per community, each adoption's copy of its
-resource's community, and unique keys. The weighted search vector and the stored figures
-are filled in afterwards by the owning apps' own functions.
+Rows bypass the services. What the owning apps keep is then filled in by their own code:
+the stored figures and members' names (communities.services.community_copies_rebuild),
+the weighted search vector (knowledge.services.search_vector_update), each adoption's copy
+of its resource's community (AdoptionQuerySet.resource_community_copy); the field lists
+come from the apps' own definitions. What the planners keep themselves: the denormalised
+counters (Resource.adoption_count, useful_count), registration capacity and the waiting
+list (in the order people came, which is the meetings app's order), one active convener
+per community, and unique keys.
 """
 
 from devdata.scale.counts import EMAIL_DOMAIN, SCALE_PASSWORD, SLUG_PREFIX, Counts

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from accounts.models import Region
+from communities.forms import CharterForm
 from communities.models import (
     CharterVersion,
     Community,
@@ -81,18 +82,8 @@ MEMBERSHIP_COLUMNS = [
     "offers",
     "offers_topics",
 ]
-CHARTER_COLUMNS = [
-    "community_id",
-    "number",
-    "trying_to_do",
-    "how_to_do_it",
-    "who_needs_to",
-    "how_we_know",
-    "problem_statement",
-    "priorities",
-    "author_id",
-    "created_at",
-]
+# The charter's text, as the communities app asks for it.
+CHARTER_COLUMNS = ["community_id", "number", *CharterForm.Meta.fields, "author_id", "created_at"]
 
 
 class CommunitiesPlanner:

@@ -1,5 +1,6 @@
 """The knowledge planner: resources with their text and topics, adoptions, useful marks,
-comments and stories, and their search vectors.
+comments and stories; the copies the library keeps are filled in by the knowledge app's own
+code (the search vector, each adoption's copy of its resource's community).
 
 Reads from the plan: communities (`com_*`, `active`, `leaders`, `user_communities`),
 networks and their managers, organisations. Adds to it: `res_first` and `r_*` (per
@@ -37,20 +38,15 @@ from devdata.scale.words import (
     VERY_RARE_TERMS,
 )
 from knowledge.models import Adoption, Comment, Resource, Story, UsefulMark
-from knowledge.services import search_vector_update
+from knowledge.services import RESOURCE_FIELDS, STORY_FIELDS, search_vector_update
 
+# The fields a person writes come from the knowledge app (RESOURCE_FIELDS ends with the
+# review date); the rest is what its services set.
 RESOURCE_COLUMNS = [
     "id",
     "community_id",
     "network_id",
-    "title",
-    "summary",
-    "body",
-    "kind",
-    "external_url",
-    "licence",
-    "visibility",
-    "review_date",
+    *RESOURCE_FIELDS,
     "owner_id",
     "review_reminded_for",
     "status",
@@ -62,19 +58,7 @@ RESOURCE_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-STORY_COLUMNS = [
-    "id",
-    "community_id",
-    "author_id",
-    "title",
-    "what_happened",
-    "new_knowledge",
-    "how_applied",
-    "difference_made",
-    "reframed_success",
-    "visibility",
-    "created_at",
-]
+STORY_COLUMNS = ["id", "community_id", "author_id", *STORY_FIELDS, "created_at"]
 
 
 class KnowledgePlanner:
@@ -310,10 +294,6 @@ class KnowledgePlanner:
 
     # --- writing the library's activity ------------------------------------------------------
 
-    def _resource_community_id(self, r):
-        c = self.r_community[r]
-        return None if c is None else self.com_first + c
-
     def library_activity(self):
         started = time.monotonic()
         adoptions, useful, comments = self._library
@@ -328,13 +308,12 @@ class KnowledgePlanner:
                 "note",
                 "adopted_by_id",
                 "created_at",
-                "resource_community_id",
             ],
-            (
-                (first + r, org, com, note, user, ts, self._resource_community_id(r))
-                for r, org, com, note, user, ts in adoptions
-            ),
+            ((first + r, org, com, note, user, ts) for r, org, com, note, user, ts in adoptions),
         )
+        # Written around Adoption.save(): the copy of the resource's community is filled in
+        # by the knowledge app's own rule.
+        Adoption.objects.using(self.using).filter(resource_id__gte=first).resource_community_copy()
         marks = self.loader.insert(
             UsefulMark,
             ["resource_id", "user_id", "created_at"],

@@ -193,3 +193,43 @@ def test_the_communities_copies_are_right_after_seeding(seeded):
     fresh = community_figures_compute(ids)
     assert stored == {pk: fresh[pk]["member_count"] for pk in ids}
     assert not Membership.objects.exclude(member_name=F("user__name")).exists()
+
+
+def test_the_seeded_data_keeps_the_owning_apps_invariants(seeded):
+    """Checked with each owning app's own code: the stored figures, the search vectors,
+    each adoption's copy of its resource's community and the waiting lists' order."""
+    from communities.models import CommunityFigures
+    from communities.selectors import community_figures_compute
+    from knowledge.services import search_vector_update
+    from meetings.selectors import meeting_detail
+    from meetings.services import registration_cancel
+
+    ids = list(Community.objects.values_list("pk", flat=True))
+    fresh = community_figures_compute(ids)
+    fields = sorted(fresh[ids[0]])
+    stored = {row["community_id"]: row for row in CommunityFigures.objects.values()}
+    assert {pk: {f: stored[pk][f] for f in fields} for pk in ids} == fresh
+
+    vectors = dict(Resource.objects.values_list("pk", "search_vector"))
+    search_vector_update(resource_ids=list(vectors))
+    assert dict(Resource.objects.values_list("pk", "search_vector")) == vectors
+
+    copies = list(Adoption.objects.values_list("resource_community_id", "resource__community_id"))
+    assert copies and all(copy == source for copy, source in copies)
+    assert any(source is None for _, source in copies)  # a network's resource: no community
+
+    waiting = Registration.objects.filter(status="waiting").select_related("user", "meeting")
+    meetings = {r.meeting for r in waiting}
+    assert meetings
+    for meeting in meetings:
+        # Positions follow the meetings app's order: first come, first served.
+        queue = sorted(meeting.registrations.filter(status="waiting"), key=lambda r: r.created_at)
+        positions = [
+            meeting_detail(meeting=meeting, user=r.user)["waiting_position"] for r in queue
+        ]
+        assert positions == list(range(1, len(queue) + 1))
+    upcoming = next(m for m in meetings if m.starts_at > timezone.now())
+    first = min(upcoming.registrations.filter(status="waiting"), key=lambda r: r.created_at)
+    registration_cancel(registration=upcoming.registrations.filter(status="registered").first())
+    first.refresh_from_db()
+    assert first.status == "registered"
