@@ -7,6 +7,8 @@ so running it twice leaves the same data. Later features add their part here.
 import functools
 import random
 import zlib
+import zoneinfo
+from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -23,6 +25,20 @@ from communities.models import (
     Network,
     PhaseChange,
 )
+from conveners.models import (
+    Application,
+    JournalEntry,
+    LeadershipProgramme,
+    ProgrammeSession,
+    Review,
+)
+from devdata.knowledge_demo import seed_knowledge
+from knowledge.models import Resource
+from knowledge.services import search_vector_update
+from meetings.models import ActionItem, Meeting, MeetingSeries, Minutes, Registration
+from meetings.services import series_dates
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 DEMO_PASSWORD = "demo-community-2026"  # noqa: S105  # nosec B105  # published demo password; seed_demo refuses production
 
@@ -241,6 +257,28 @@ def _person(email, name, organisation, profession, region, *, staff=False, job_t
 @transaction.atomic
 def seed_demo():
     rng = random.Random(2026)  # nosec B311  # demo data, not security: fixed seed, same people every run
+    orgs, professions, clinical = _seed_organisations()
+    networks, communities = _seed_networks_and_communities()
+    accounts, national_manager = _seed_accounts(orgs, professions, networks)
+    people = _seed_people(orgs, clinical)
+    now = timezone.now()
+    _seed_memberships(communities, people, accounts, rng, now)
+    _seed_community_life(communities, people, accounts, rng, now)
+    _seed_meetings(communities, accounts, now)
+    seed_knowledge(now=now)
+    _seed_history(communities, people, accounts, now)
+    _seed_programmes(communities, people, accounts, national_manager, now)
+    return {
+        "accounts": accounts | {"national manager": national_manager},
+        "people": len(people) + 5,
+        "organisations": len(orgs),
+        "networks": len(networks),
+        "communities": Community.objects.count(),
+    }
+
+
+def _seed_organisations():
+    """The organisations, the professions by name, and the clinical ones people have."""
     orgs = []
     for name, kind, region in ORGANISATIONS:
         org, _ = Organisation.objects.update_or_create(
@@ -266,6 +304,10 @@ def seed_demo():
         )
     ]
 
+    return orgs, professions, clinical
+
+
+def _seed_networks_and_communities():
     networks = {}
     for slug, name, description in NETWORKS:
         networks[slug], _ = Network.objects.update_or_create(
@@ -305,6 +347,11 @@ def seed_demo():
         CommunityRegion.objects.get_or_create(community=community, region=region)
         communities.append(community)
 
+    return networks, communities
+
+
+def _seed_accounts(orgs, professions, networks):
+    """The demo accounts of the README, and the national programme manager."""
     accounts = {
         "admin": _person(
             "admin@example.org",
@@ -351,6 +398,10 @@ def seed_demo():
     )
     national_manager.managed_networks.add(networks["national-deprescribing-network"])
 
+    return accounts, national_manager
+
+
+def _seed_people(orgs, clinical):
     people = []
     for i in range(56):
         first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
@@ -365,8 +416,10 @@ def seed_demo():
             )
         )
 
-    now = timezone.now()
+    return people
 
+
+def _seed_memberships(communities, people, accounts, rng, now):
     def member(community, user, role=Membership.Role.MEMBER):
         Membership.objects.update_or_create(
             community=community,
@@ -384,20 +437,6 @@ def seed_demo():
     member(communities[6], accounts["convener"], Membership.Role.CONVENER)
     member(communities[0], accounts["member"])
     member(communities[6], accounts["member"])
-    _seed_community_life(communities, people, accounts, rng, now)
-    _seed_meetings(communities, accounts, now)
-    from devdata.knowledge_demo import seed_knowledge
-
-    seed_knowledge(now=now)
-    _seed_history(communities, people, accounts, now)
-    _seed_programmes(communities, people, accounts, national_manager, now)
-    return {
-        "accounts": accounts | {"national manager": national_manager},
-        "people": len(people) + 5,
-        "organisations": len(orgs),
-        "networks": len(networks),
-        "communities": Community.objects.count(),
-    }
 
 
 PHASE_ORDER = [p.value for p in Community.Phase]
@@ -426,7 +465,14 @@ NEEDS_OFFERS = [
 
 def _seed_community_life(communities, people, accounts, rng, now):
     """What the communities have lived: phases, charters, requests, invitations, needs."""
-    from datetime import timedelta
+    _seed_phases(communities, now)
+    care_homes = next(c for c in communities if c.slug == "care-homes-medicines")
+    _seed_charter(care_homes, accounts, now)
+    _seed_needs_requests_invitations(care_homes, communities, people, now)
+    _seed_merged_pilot(care_homes, accounts, now)
+
+
+def _seed_phases(communities, now):
 
     for community in communities:
         history = PHASE_ORDER[: PHASE_ORDER.index(community.phase) + 1]
@@ -442,7 +488,10 @@ def _seed_community_life(communities, people, accounts, rng, now):
                     "created_at": now - timedelta(days=120 * (len(history) - step)),
                 },
             )
-    care_homes = next(c for c in communities if c.slug == "care-homes-medicines")
+
+
+def _seed_charter(care_homes, accounts, now):
+
     for number, (trying, priorities) in enumerate(
         [
             (
@@ -470,6 +519,10 @@ def _seed_community_life(communities, people, accounts, rng, now):
                 "created_at": now - timedelta(days=60 - 30 * number),
             },
         )
+
+
+def _seed_needs_requests_invitations(care_homes, communities, people, now):
+
     # Needs and offers that match on topics, in the convener's community.
     members = list(
         care_homes.memberships.filter(
@@ -506,6 +559,10 @@ def _seed_community_life(communities, people, accounts, rng, now):
             "message": "We would value your experience as a patient representative.",
         },
     )
+
+
+def _seed_merged_pilot(care_homes, accounts, now):
+
     # An archived community that merged into another.
     pilot, _ = Community.objects.update_or_create(
         slug="care-homes-county-pilot",
@@ -546,13 +603,6 @@ def _seed_community_life(communities, people, accounts, rng, now):
 def _seed_meetings(communities, accounts, now):
     """Past meetings with attendance and minutes, upcoming ones (one full, with a waiting
     list), a monthly series, open and done action points, and a network event."""
-    import zoneinfo
-    from datetime import datetime, time, timedelta
-
-    from meetings.models import ActionItem, Meeting, MeetingSeries, Minutes, Registration
-    from meetings.services import series_dates
-
-    london = zoneinfo.ZoneInfo("Europe/London")
     care_homes = next(c for c in communities if c.slug == "care-homes-medicines")
     members = [
         m.user
@@ -561,31 +611,58 @@ def _seed_meetings(communities, accounts, now):
         .order_by("user__email")
     ]
     lead = accounts["convener"]
-
-    def at(day, hour):
-        return datetime.combine(day, time(hour, 0), tzinfo=london)
-
-    def meeting(title, start, **fields):
-        obj, _ = Meeting.objects.update_or_create(
-            community=care_homes,
-            title=title,
-            defaults={
-                "starts_at": start,
-                "ends_at": start + timedelta(hours=2),
-                "venue": "Room 4, Example House",
-                "created_by": lead,
-                "agenda": "- Welcome and apologies\n- Actions from last time\n- Case review",
-                **fields,
-            },
-        )
-        return obj
-
     today = timezone.localdate()
+    past = _seed_past_meetings(care_homes, members, lead, today)
+    _seed_action_points(care_homes, past, members, lead, today)
+    _seed_full_meeting(care_homes, members, lead, today, now)
+    _seed_series(care_homes, lead, today)
+    _seed_network_event(care_homes, lead, today)
+
+
+def _at(day, hour):
+    return datetime.combine(day, time(hour, 0), tzinfo=LONDON)
+
+
+def _meeting(community, lead, title, start, **fields):
+    """A meeting of the community, two hours long, found again by its title."""
+    obj, _ = Meeting.objects.update_or_create(
+        community=community,
+        title=title,
+        defaults={
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=2),
+            "venue": "Room 4, Example House",
+            "created_by": lead,
+            "agenda": "- Welcome and apologies\n- Actions from last time\n- Case review",
+            **fields,
+        },
+    )
+    return obj
+
+
+def _published_minutes(meeting, lead, *, notes, decisions, days_after, agreed):
+    """Minutes published by the lead some days after the meeting."""
+    Minutes.objects.update_or_create(
+        meeting=meeting,
+        defaults={
+            "notes": notes,
+            "decisions": decisions,
+            "status": "published",
+            "published_at": meeting.ends_at + timedelta(days=days_after),
+            "published_by": lead,
+            "previous_minutes_agreed": agreed,
+        },
+    )
+
+
+def _seed_past_meetings(care_homes, members, lead, today):
     past = []
     for months_ago in (3, 2, 1):
-        m = meeting(
+        m = _meeting(
+            care_homes,
+            lead,
             f"Monthly meeting ({(today - timedelta(days=30 * months_ago)):%B %Y})",
-            at(today - timedelta(days=30 * months_ago), 14),
+            _at(today - timedelta(days=30 * months_ago), 14),
             capacity=20,
         )
         for person in members[:12]:
@@ -594,18 +671,19 @@ def _seed_meetings(communities, accounts, now):
                 user=person,
                 defaults={"status": "registered", "attended": person.pk % 4 != 0},
             )
-        minutes, _ = Minutes.objects.update_or_create(
-            meeting=m,
-            defaults={
-                "notes": "We reviewed two near misses at discharge and agreed to pilot the review template.",
-                "decisions": "Pilot the medication review template in three homes",
-                "status": "published",
-                "published_at": m.ends_at + timedelta(days=2),
-                "published_by": lead,
-                "previous_minutes_agreed": months_ago != 3,
-            },
+        _published_minutes(
+            m,
+            lead,
+            notes="We reviewed two near misses at discharge and agreed to pilot the review template.",
+            decisions="Pilot the medication review template in three homes",
+            days_after=2,
+            agreed=months_ago != 3,
         )
         past.append(m)
+    return past
+
+
+def _seed_action_points(care_homes, past, members, lead, today):
     ActionItem.objects.update_or_create(
         community=care_homes,
         meeting=past[0],
@@ -623,10 +701,15 @@ def _seed_meetings(communities, accounts, now):
         description="Collect falls data from the three pilot homes",
         defaults={"owner": members[1], "status": "open", "due_date": today + timedelta(days=20)},
     )
+
+
+def _seed_full_meeting(care_homes, members, lead, today, now):
     # Upcoming: one full meeting with a waiting list.
-    full = meeting(
+    full = _meeting(
+        care_homes,
+        lead,
         "Masterclass: deprescribing conversations",
-        at(today + timedelta(days=10), 10),
+        _at(today + timedelta(days=10), 10),
         capacity=5,
         reminder_hours=24,
     )
@@ -639,6 +722,9 @@ def _seed_meetings(communities, accounts, now):
                 "waiting_since": None if index < 5 else now + timedelta(minutes=index),
             },
         )
+
+
+def _seed_series(care_homes, lead, today):
     # A monthly series: second Tuesday, 14:00 to 16:00, for six months.
     series, _ = MeetingSeries.objects.get_or_create(
         community=care_homes,
@@ -655,7 +741,17 @@ def _seed_meetings(communities, accounts, now):
         weekday=1,
         ordinal=2,
     ):
-        meeting(f"Monthly community meeting ({day:%B %Y})", at(day, 14), series=series, capacity=20)
+        _meeting(
+            care_homes,
+            lead,
+            f"Monthly community meeting ({day:%B %Y})",
+            _at(day, 14),
+            series=series,
+            capacity=20,
+        )
+
+
+def _seed_network_event(care_homes, lead, today):
     # A network event, open to the public.
     network = care_homes.network
     Meeting.objects.update_or_create(
@@ -664,8 +760,8 @@ def _seed_meetings(communities, accounts, now):
         defaults={
             "kind": "sharing-day",
             "visibility": "public",
-            "starts_at": at(today + timedelta(days=40), 10),
-            "ends_at": at(today + timedelta(days=40), 16),
+            "starts_at": _at(today + timedelta(days=40), 10),
+            "ends_at": _at(today + timedelta(days=40), 16),
             "venue": "Example Conference Centre",
             "capacity": 200,
             "created_by": lead,
@@ -676,35 +772,54 @@ def _seed_meetings(communities, accounts, now):
 def _seed_programmes(communities, people, accounts, manager, now):
     """A programme taking applications (one in every state) and a running one with
     attendance, journal entries and commitment progress."""
-    from datetime import timedelta
-
-    from conveners.models import (
-        Application,
-        JournalEntry,
-        LeadershipProgramme,
-        ProgrammeSession,
-        Review,
-    )
-    from meetings.models import Meeting, Registration
-
     network = Network.objects.get(slug="national-deprescribing-network")
     today = timezone.localdate()
-    criteria = "Passion for the domain\nSupport of the employer\nReach across organisations"
-
-    def programme(slug, **fields):
-        obj, _ = LeadershipProgramme.objects.update_or_create(
-            slug=slug,
+    _seed_recruiting_programme(network, people, manager, today, now)
+    running = _programme(
+        network,
+        manager,
+        "convener-leadership-2026",
+        name="Convener Leadership Programme 2026",
+        cohort_size=24,
+        description="The first cohort: five modules between spring and winter.",
+        applications_open=today - timedelta(days=200),
+        applications_close=today - timedelta(days=160),
+        starts_on=today - timedelta(days=120),
+        ends_on=today + timedelta(days=120),
+    )
+    participant = _seed_participant(running, communities, accounts["convener"], now)
+    _seed_modules(running, network, accounts["convener"], manager, now)
+    for days_ago, title in [(90, "After module 1"), (45, "What the core group taught me")]:
+        JournalEntry.objects.update_or_create(
+            application=participant,
+            title=title,
             defaults={
-                "network": network,
-                "created_by": manager,
-                "criteria": criteria,
-                "meeting_commitment": 5,
-                **fields,
+                "body": "Starting from the domain made the first meeting feel like ours, not mine.",
+                "created_at": now - timedelta(days=days_ago),
+                "shared_with_managers": days_ago == 45,
             },
         )
-        return obj
 
-    recruiting = programme(
+
+def _programme(network, manager, slug, **fields):
+    obj, _ = LeadershipProgramme.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "network": network,
+            "created_by": manager,
+            "criteria": "Passion for the domain\nSupport of the employer\nReach across organisations",
+            "meeting_commitment": 5,
+            **fields,
+        },
+    )
+    return obj
+
+
+def _seed_recruiting_programme(network, people, manager, today, now):
+    """A programme taking applications: one in every state, reviewed once submitted."""
+    recruiting = _programme(
+        network,
+        manager,
         "convener-leadership-2027",
         name="Convener Leadership Programme 2027",
         cohort_size=24,
@@ -745,18 +860,10 @@ def _seed_programmes(communities, people, accounts, manager, now):
                 reviewer=manager,
                 defaults={"scores": dict.fromkeys(recruiting.criteria_list(), 3 + index % 3)},
             )
+    return recruiting
 
-    running = programme(
-        "convener-leadership-2026",
-        name="Convener Leadership Programme 2026",
-        cohort_size=24,
-        description="The first cohort: five modules between spring and winter.",
-        applications_open=today - timedelta(days=200),
-        applications_close=today - timedelta(days=160),
-        starts_on=today - timedelta(days=120),
-        ends_on=today + timedelta(days=120),
-    )
-    convener = accounts["convener"]
+
+def _seed_participant(running, communities, convener, now):
     participant, _ = Application.objects.update_or_create(
         programme=running,
         applicant=convener,
@@ -776,6 +883,10 @@ def _seed_programmes(communities, people, accounts, manager, now):
             "decided_at": now - timedelta(days=150),
         },
     )
+    return participant
+
+
+def _seed_modules(running, network, convener, manager, now):
     for number in range(1, 6):
         start = now + timedelta(days=-100 + 45 * number)
         meeting, _ = Meeting.objects.update_or_create(
@@ -797,16 +908,6 @@ def _seed_programmes(communities, people, accounts, manager, now):
             user=convener,
             defaults={"status": "registered", "attended": True if start < now else None},
         )
-    for days_ago, title in [(90, "After module 1"), (45, "What the core group taught me")]:
-        JournalEntry.objects.update_or_create(
-            application=participant,
-            title=title,
-            defaults={
-                "body": "Starting from the domain made the first meeting feel like ours, not mine.",
-                "created_at": now - timedelta(days=days_ago),
-                "shared_with_managers": days_ago == 45,
-            },
-        )
 
 
 # A community of the programme manager's network that has faded: its last meeting months
@@ -825,9 +926,6 @@ def _seed_history(communities, people, accounts, now):
     demo member's record show what the platform does: monthly meetings held with attendance,
     minutes published within a week and action points (done and open), members who joined
     across the year, and one community fading."""
-    from datetime import timedelta
-
-    from meetings.models import Registration
 
     network = Network.objects.get(slug="north-coast-patient-safety")
     for community in (c for c in communities if c.network_id == network.pk):
@@ -856,9 +954,6 @@ def _seed_history(communities, people, accounts, now):
 def _seed_monthly_meetings(community, memberships, lead, now, *, fading):
     """A meeting a month with attendance, minutes published within a week and an action
     point each; the fading community stops three months ago, fewer coming each time."""
-    from datetime import timedelta
-
-    from meetings.models import ActionItem, Meeting, Minutes, Registration
 
     held = range(12, 2, -1) if fading else range(12, 0, -1)
     for months_ago in held:
@@ -887,16 +982,13 @@ def _seed_monthly_meetings(community, memberships, lead, now, *, fading):
                 user=m.user,
                 defaults={"status": "registered", "attended": index < coming},
             )
-        Minutes.objects.update_or_create(
-            meeting=meeting,
-            defaults={
-                "notes": "We learnt from a near miss and agreed what each of us would try.",
-                "decisions": "Try the checklist on two wards",
-                "status": "published",
-                "published_at": meeting.ends_at + timedelta(days=3),
-                "published_by": lead,
-                "previous_minutes_agreed": True,
-            },
+        _published_minutes(
+            meeting,
+            lead,
+            notes="We learnt from a near miss and agreed what each of us would try.",
+            decisions="Try the checklist on two wards",
+            days_after=3,
+            agreed=True,
         )
         owner = memberships[_stable(community.slug, "owner", months_ago) % len(memberships)]
         ActionItem.objects.update_or_create(
@@ -914,10 +1006,6 @@ def _seed_monthly_meetings(community, memberships, lead, now, *, fading):
 
 def _fade(community, asker, lead, now):
     """No active convener, a join request unanswered for 30 days, a guide past its review."""
-    from datetime import timedelta
-
-    from knowledge.models import Resource
-    from knowledge.services import search_vector_update
 
     community.memberships.filter(role__in=Membership.LEADING_ROLES).update(
         status=Membership.Status.LEFT

@@ -277,6 +277,17 @@ def seed_knowledge(*, now):
     communities = {c.slug: c for c in Community.objects.filter(slug__in={r[0] for r in RESOURCES})}
     convener = User.objects.filter(email="convener@example.nhs.uk").first()
     member = User.objects.filter(email="member@example.org").first()
+    made = _seed_resources(communities, convener, now)
+    _seed_versions_and_reviews(made, now)
+    _seed_adoptions(made, member)
+    _seed_stories(communities, made)
+    _seed_comments(made, member or convener)
+    _seed_report(member)
+    return len(made)
+
+
+def _seed_resources(communities, convener, now):
+    """The resources, found again by community and title: {title: resource}."""
     made = {}
     for index, (slug, title, kind, summary, topics, visibility) in enumerate(RESOURCES):
         community = communities.get(slug)
@@ -318,6 +329,11 @@ def seed_knowledge(*, now):
             )
         made[title] = resource
 
+    return made
+
+
+def _seed_versions_and_reviews(made, now):
+    """One resource superseded by a newer one, a second version, one past its review."""
     template = made.get("Structured medication review template for care homes")
     old = made.get("Structured medication review template (2023 edition)")
     if template and old and old.superseded_by_id != template.pk:
@@ -333,51 +349,55 @@ def seed_knowledge(*, now):
     if overdue:
         Resource.objects.filter(pk=overdue.pk).update(review_date=(now - timedelta(days=20)).date())
 
-    adoptions = [
-        (
-            "Covert medicines: a leaflet for families",
-            "Meadowview Nursing Home",
-            "polypharmacy-over-74",
-            "Given to every family at admission.",
-        ),
-        (
-            "Structured medication review template for care homes",
-            "Harbour Lane Surgery",
-            "polypharmacy-over-74",
-            "Our pharmacist uses it for all care-home reviews.",
-        ),
-        (
-            "Structured medication review template for care homes",
-            "Millbrook Primary Care Network",
-            "medicines-safety",
-            "Adapted for our housebound patients.",
-        ),
-        (
-            "Near-miss learning note template",
-            "Midlands Partnership Hospitals NHS Trust",
-            "care-homes-medicines",
-            "Used at our monthly safety huddles.",
-        ),
-        (
-            "Deprescribing anticholinergics: a quickstart",
-            "Elmwood House Care Home",
-            "care-homes-medicines",
-            "Part of each resident's six-monthly review.",
-        ),
-        (
-            "NEWS2 escalation card",
-            "Meadowview Nursing Home",
-            "care-homes-medicines",
-            "A card on every lanyard.",
-        ),
-        (
-            "Deprescribing anticholinergics: a quickstart",
-            "Castlegate Pharmacy",
-            None,
-            "We use it in new medicine service consultations.",
-        ),
-    ]
-    for title, org_name, community_slug, note in adoptions:
+
+ADOPTIONS = [
+    (
+        "Covert medicines: a leaflet for families",
+        "Meadowview Nursing Home",
+        "polypharmacy-over-74",
+        "Given to every family at admission.",
+    ),
+    (
+        "Structured medication review template for care homes",
+        "Harbour Lane Surgery",
+        "polypharmacy-over-74",
+        "Our pharmacist uses it for all care-home reviews.",
+    ),
+    (
+        "Structured medication review template for care homes",
+        "Millbrook Primary Care Network",
+        "medicines-safety",
+        "Adapted for our housebound patients.",
+    ),
+    (
+        "Near-miss learning note template",
+        "Midlands Partnership Hospitals NHS Trust",
+        "care-homes-medicines",
+        "Used at our monthly safety huddles.",
+    ),
+    (
+        "Deprescribing anticholinergics: a quickstart",
+        "Elmwood House Care Home",
+        "care-homes-medicines",
+        "Part of each resident's six-monthly review.",
+    ),
+    (
+        "NEWS2 escalation card",
+        "Meadowview Nursing Home",
+        "care-homes-medicines",
+        "A card on every lanyard.",
+    ),
+    (
+        "Deprescribing anticholinergics: a quickstart",
+        "Castlegate Pharmacy",
+        None,
+        "We use it in new medicine service consultations.",
+    ),
+]
+
+
+def _seed_adoptions(made, member):
+    for title, org_name, community_slug, note in ADOPTIONS:
         resource = made.get(title)
         organisation = Organisation.objects.filter(name=org_name).first()
         adopter_community = (
@@ -399,6 +419,8 @@ def seed_knowledge(*, now):
             adoption_count=Adoption.objects.filter(resource=resource).count()
         )
 
+
+def _seed_stories(communities, made):
     for slug, title, happened, knowledge, applied, difference, reframed, linked in STORIES:
         community = communities.get(slug)
         if community is None or Story.objects.filter(community=community, title=title).exists():
@@ -416,27 +438,34 @@ def seed_knowledge(*, now):
         )
         story.resources.set([made[t] for t in linked if t in made])
 
-    commenter = member or convener
-    if commenter:
-        for title, body in [
-            (
-                "Covert medicines: a leaflet for families",
-                "Families at our home found this reassuring. Could we have a large-print version?",
-            ),
-            (
-                "Near-miss learning note template",
-                "We added a line for 'what went well' and it changed the tone of our huddles.",
-            ),
-            (
-                "Structured medication review template for care homes",
-                "The falls prompt in version 2 is really useful.",
-            ),
-        ]:
-            resource = made.get(title)
-            if resource and not Comment.objects.filter(resource=resource, body=body).exists():
-                Comment.objects.create(resource=resource, author=commenter, body=body)
 
-    # A report waiting on the Reports page of Care Homes Medicines' conveners.
+COMMENTS = [
+    (
+        "Covert medicines: a leaflet for families",
+        "Families at our home found this reassuring. Could we have a large-print version?",
+    ),
+    (
+        "Near-miss learning note template",
+        "We added a line for 'what went well' and it changed the tone of our huddles.",
+    ),
+    (
+        "Structured medication review template for care homes",
+        "The falls prompt in version 2 is really useful.",
+    ),
+]
+
+
+def _seed_comments(made, commenter):
+    if commenter is None:
+        return
+    for title, body in COMMENTS:
+        resource = made.get(title)
+        if resource and not Comment.objects.filter(resource=resource, body=body).exists():
+            Comment.objects.create(resource=resource, author=commenter, body=body)
+
+
+def _seed_report(member):
+    """A report waiting on the Reports page of Care Homes Medicines' conveners."""
     story = Story.objects.filter(community__slug="care-homes-medicines").order_by("pk").first()
     if (
         member
@@ -451,4 +480,3 @@ def seed_knowledge(*, now):
             reporter=member,
             reason="It names the home and the month: could a resident be recognised from it?",
         )
-    return len(made)
