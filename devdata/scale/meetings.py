@@ -23,31 +23,23 @@ from devdata.scale.words import (
     MEETING_TITLES,
     PLACES,
 )
+from meetings.forms import MeetingForm
 from meetings.models import ActionItem, CalendarFeed, Meeting, MeetingSeries, Minutes, Registration
 
+# What a convener fills in comes from the meetings app's form; the rest its services set.
 MEETING_COLUMNS = [
     "id",
     "community_id",
     "network_id",
     "series_id",
-    "kind",
-    "title",
-    "agenda",
-    "starts_at",
-    "ends_at",
-    "format",
-    "venue",
-    "joining_link",
-    "visibility",
+    *MeetingForm.Meta.fields,
     "status",
     "cancel_reason",
-    "reminder_hours",
     "uid",
     "sequence",
     "created_by_id",
     "created_at",
     "updated_at",
-    "capacity",
 ]
 REGISTRATION_COLUMNS = [
     "meeting_id",
@@ -160,10 +152,10 @@ class MeetingsPlanner:
         self.m_start, self.m_end, self.m_created, self.m_cancelled = [], [], [], []
         rows = [self._meeting_row(i, ts, c, net) for i, (ts, c, net) in enumerate(plans)]
         self._plan_registrations()
+        for row, capacity in zip(rows, self.m_capacity, strict=True):
+            row["capacity"] = capacity
         written = self.loader.insert(
-            Meeting,
-            MEETING_COLUMNS,
-            (row + (self.m_capacity[m],) for m, row in enumerate(rows)),
+            Meeting, MEETING_COLUMNS, (tuple(row[c] for c in MEETING_COLUMNS) for row in rows)
         )
         self._stage(
             "meetings", started, meetings=written, network_events=self.m_community.count(None)
@@ -241,29 +233,32 @@ class MeetingsPlanner:
         self.m_end.append(end.timestamp())
         self.m_created.append(created)
         self.m_cancelled.append(cancelled)
-        return (
-            self.meeting_first + i,
-            None if c is None else self.com_first + c,
-            None if net is None else self.net_first + net,
-            series,
-            kind,
-            self._fill(rng.choice(MEETING_TITLES[kind]))[:200],
-            agenda,
-            start,
-            end,
-            fmt,
-            "" if fmt == "online" else place,
-            "" if fmt == "in-person" else f"https://meet.example.org/{uid.hex[:12]}",
-            "public" if public else "members",
-            "cancelled" if cancelled else "scheduled",
-            rng.choice(CANCEL_REASONS) if cancelled else "",
-            24,
-            uid,
-            1 if cancelled else 0,
-            creator,
-            as_utc(created),
-            as_utc(created),
-        )
+        # By column, in the order the values are drawn (the title before the reason).
+        return {
+            "id": self.meeting_first + i,
+            "community_id": None if c is None else self.com_first + c,
+            "network_id": None if net is None else self.net_first + net,
+            "series_id": series,
+            "kind": kind,
+            "title": self._fill(rng.choice(MEETING_TITLES[kind]))[:200],
+            "agenda": agenda,
+            "starts_at": start,
+            "ends_at": end,
+            "format": fmt,
+            "venue": "" if fmt == "online" else place,
+            "joining_link": ""
+            if fmt == "in-person"
+            else f"https://meet.example.org/{uid.hex[:12]}",
+            "visibility": "public" if public else "members",
+            "status": "cancelled" if cancelled else "scheduled",
+            "cancel_reason": rng.choice(CANCEL_REASONS) if cancelled else "",
+            "reminder_hours": 24,
+            "uid": uid,
+            "sequence": 1 if cancelled else 0,
+            "created_by_id": creator,
+            "created_at": as_utc(created),
+            "updated_at": as_utc(created),
+        }
 
     # --- registrations ----------------------------------------------------------------------
 
