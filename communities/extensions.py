@@ -65,3 +65,47 @@ def register_network_panel(function, order=100):
 def render_network_panels(request, network, *, can_manage):
     html = (f(request, network, can_manage=can_manage) for _, f in NETWORK_PANELS)
     return [h for h in html if h]
+
+
+# What the apps above hold of a community that a merge or a split carries to another one
+# (future meetings, resources, open action points). The screens say what will move before
+# anything does: count(community) -> int, what a merge moves; choices(community) -> list
+# of (pk, label), what a split may take (None: a split does not offer it). The moving
+# itself happens in receivers of communities.services.community_merging and
+# community_splitting, inside the service's transaction.
+@dataclass(frozen=True)
+class Holding:
+    key: str  # the key receivers use in the counts they return: "meetings"
+    label: str  # plural, for "3 future meetings"
+    singular: str
+    count: object
+    choices: object = None
+    order: int = 100
+
+
+HOLDINGS: list[Holding] = []
+
+
+def register_holding(holding):
+    if all(h.key != holding.key for h in HOLDINGS):
+        HOLDINGS.append(holding)
+        HOLDINGS.sort(key=lambda h: h.order)
+
+
+def holdings_counted(community):
+    """[(holding, count)] of what a merge of this community would move."""
+    return [(h, h.count(community)) for h in HOLDINGS]
+
+
+def holdings_phrase(counts, *, chosen_only=False):
+    """'3 future meetings, 1 resource and 5 open action points' from {key: count}; with
+    chosen_only, only what a split lets its convener choose."""
+    parts = []
+    for holding in HOLDINGS:
+        if chosen_only and holding.choices is None:
+            continue
+        n = counts.get(holding.key, 0)
+        parts.append(f"{n} {holding.singular if n == 1 else holding.label}")
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.mail import email_queue, email_queue_rendered
 from accounts.models import User
 from accounts.services import audit_log
+from communities.extensions import holdings_phrase
 from communities.models import (
     CharterVersion,
     Community,
@@ -266,53 +267,149 @@ def community_archive(*, community, actor, note):
     return community
 
 
-@transaction.atomic
-def community_merge(*, community, into, actor, note):
-    """Archive `community` and bring its active members into `into`."""
-    if into.pk == community.pk:
-        raise CommunityError({"into": "Choose another community to merge into"})
-    if into.is_archived:
-        raise CommunityError({"into": "That community is archived: choose an active one"})
-    if community.is_archived:
-        return community
-    with figures_batch():
-        moved = _move_members(community, into)
-    community.merged_into = into
-    _archive(community, actor, note or f"Merged into {into.name}.")
-    _audit(actor, "community.merge", community, into=into.slug, members_moved=moved)
-    _audit(actor, "community.merge_received", into, source=community.slug, members_moved=moved)
-    return community
+# Sent inside a merge's transaction, for the apps above this one to move what they hold of
+# the community (future meetings, the library, open action points) into `into`. Each
+# receiver returns {key: how many moved} (keys of extensions.HOLDINGS), gathered for the
+# members' e-mail.
+community_merging = Signal()
+
+# Sent inside a split's transaction with the ids of the meetings and resources the
+# convener chose: the apps above move those to `new` and tell who is concerned; each
+# receiver returns {key: how many moved}.
+community_splitting = Signal()
+
+# Strongest last: a merge never leaves anyone with a weaker role than they had.
+ROLE_RANK = [
+    Membership.Role.MEMBER,
+    Membership.Role.CORE,
+    Membership.Role.CO_CONVENER,
+    Membership.Role.CONVENER,
+]
+# What a role in the merged community becomes in the one it merges into: its conveners go
+# on leading their people beside the target's convener, who stays the convener.
+MERGED_ROLE = {
+    Membership.Role.CONVENER: Membership.Role.CO_CONVENER,
+    Membership.Role.CO_CONVENER: Membership.Role.CO_CONVENER,
+    Membership.Role.CORE: Membership.Role.CORE,
+    Membership.Role.MEMBER: Membership.Role.MEMBER,
+}
 
 
-def _move_members(community, into):
-    moved = 0
-    for membership in community.memberships.filter(status=Membership.Status.ACTIVE).select_related(
-        "user"
-    ):
-        role = (
-            Membership.Role.CORE
-            if membership.role in Membership.LEADING_ROLES
-            else Membership.Role.MEMBER
-        )
-        target, created = Membership.objects.get_or_create(
-            community=into,
-            user=membership.user,
-            defaults={"role": role, "joined_at": timezone.now()},
-        )
-        if not created and target.status != Membership.Status.ACTIVE:
-            target.status, target.role, target.joined_at = (
-                Membership.Status.ACTIVE,
-                role,
-                timezone.now(),
-            )
-            target.save()
-        moved += 1
+def _gather(responses):
+    moved = {}
+    for _, response in responses:
+        for key, count in (response or {}).items():
+            moved[key] = moved.get(key, 0) + count
     return moved
 
 
 @transaction.atomic
-def community_split(*, community, actor, name, slug, domain, note):
-    """Start a new community from this one; the actor convenes it."""
+def community_merge(*, community, into, actor, note=""):
+    """Archive `community` and bring everything living in it into `into`: its active
+    members (each keeping the stronger of their two roles, their needs and offers joined),
+    its future meetings with their registrations, its library (resources with their
+    adoptions, and stories), its open action points. Past meetings stay with the archived
+    community's record. The old memberships close, and every member is told once, by
+    e-mail, what moved. Returns {key: how many moved}, "members" included."""
+    if into.pk == community.pk:
+        raise CommunityError({"into": "Choose another community to merge into"})
+    if into.is_archived:
+        raise CommunityError({"into": "That community is archived: choose an active one"})
+    # Lock the community: two conveners merging it at once must not move it twice.
+    status = Community.objects.select_for_update().filter(pk=community.pk).values("status")
+    if community.is_archived or status[0]["status"] == Community.Status.ARCHIVED:
+        return {}
+    with figures_batch():
+        people = _move_members(community, into)
+        moved = _gather(
+            community_merging.send(sender=Community, community=community, into=into, actor=actor)
+        )
+        moved["members"] = len(people)
+        community.merged_into = into
+        _archive(community, actor, note or f"Merged into {into.name}.")
+    community.invitations.filter(status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.REVOKED
+    )
+    _audit(actor, "community.merge", community, into=into.slug, **moved)
+    _audit(actor, "community.merge_received", into, source=community.slug, **moved)
+    _tell_merged(community, into, people, moved)
+    return moved
+
+
+def _move_members(community, into):
+    """Bring the active members into `into` and close their old memberships. Returns the
+    target memberships of the people moved."""
+    old = list(community.memberships.filter(status=Membership.Status.ACTIVE).select_related("user"))
+    existing = {
+        m.user_id: m
+        for m in Membership.objects.select_for_update().filter(
+            community=into, user__in=[m.user_id for m in old]
+        )
+    }
+    now = timezone.now()
+    moved = []
+    for membership in old:
+        role = MERGED_ROLE[membership.role]
+        target = existing.get(membership.user_id)
+        if target is None:
+            target = Membership(community=into, user=membership.user, role=role, joined_at=now)
+        elif target.status != Membership.Status.ACTIVE:
+            target.status, target.role, target.joined_at = Membership.Status.ACTIVE, role, now
+        elif ROLE_RANK.index(role) > ROLE_RANK.index(target.role):
+            target.role = role
+        _join_needs_offers(target, membership)
+        target.save()
+        membership.status = Membership.Status.LEFT
+        membership.save(update_fields=["status"])
+        moved.append(target)
+    return moved
+
+
+def _join_needs_offers(target, source):
+    """A member's needs and offers in the merged community join those they state in the
+    target: nothing they wrote is lost, nothing is repeated."""
+    for text, topics in (("needs", "needs_topics"), ("offers", "offers_topics")):
+        mine, theirs = getattr(target, text).strip(), getattr(source, text).strip()
+        if theirs and theirs not in mine:
+            setattr(target, text, f"{mine}\n\n{theirs}" if mine else theirs)
+        joined = Membership.split_topics(f"{getattr(target, topics)},{getattr(source, topics)}")
+        setattr(target, topics, ", ".join(joined))
+
+
+def _tell_merged(community, into, people, moved):
+    what = holdings_phrase(moved)
+    for membership in people:
+        email_queue(
+            recipient=membership.user,
+            purpose=f"community-merged:{community.pk}",
+            template="community_merged",
+            context={
+                "community": community,
+                "into": into,
+                "role": membership.get_role_display(),
+                "moved": what,
+                "community_url": _url("communities:detail", into.slug),
+            },
+            preference="membership_notices",
+        )
+
+
+@transaction.atomic
+def community_split(
+    *, community, actor, name, slug, domain, note, members=(), meeting_ids=(), resource_ids=()
+):
+    """Start a new community from this one; the actor convenes it. The chosen members
+    (active members of this community) are invited to it, and the chosen future meetings
+    and resources move to it (the apps above move them, and tell who registered). Returns
+    the new community."""
+    community_writable(community)
+    chosen = list(
+        User.objects.filter(
+            memberships__community=community,
+            memberships__status=Membership.Status.ACTIVE,
+            pk__in=[getattr(m, "pk", m) for m in members],
+        ).exclude(pk=actor.pk)
+    )
     new = community_create(
         creator=actor,
         name=name,
@@ -323,7 +420,27 @@ def community_split(*, community, actor, name, slug, domain, note):
         join_policy=community.join_policy,
         split_from=community,
     )
-    _audit(actor, "community.split", community, new=new.slug, note=note)
+    moved = _gather(
+        community_splitting.send(
+            sender=Community,
+            community=community,
+            new=new,
+            actor=actor,
+            meeting_ids=list(meeting_ids),
+            resource_ids=list(resource_ids),
+        )
+    )
+    message = (
+        f"{new.name} has been started from {community.name}. "
+        f"{holdings_phrase(moved, chosen_only=True)} moved to it from {community.name}."
+    )
+    if note.strip():
+        message = f"{note.strip()}\n\n{message}"
+    invited, _ = invitation_create(
+        community=new, actor=actor, emails=[u.email for u in chosen], message=message
+    )
+    moved["invited"] = len(invited)
+    _audit(actor, "community.split", community, new=new.slug, note=note, **moved)
     return new
 
 

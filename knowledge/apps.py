@@ -35,3 +35,19 @@ class KnowledgeConfig(AppConfig):
         from knowledge.moderation import register_kinds
 
         register_kinds()
+        from communities.extensions import Holding, register_holding
+        from communities.services import community_merging, community_splitting
+        from knowledge import receivers
+
+        community_merging.connect(receivers.merge_library, dispatch_uid="knowledge-merge")
+        community_splitting.connect(receivers.split_library, dispatch_uid="knowledge-split")
+        register_holding(
+            Holding(
+                key="resources",
+                label="resources",
+                singular="resource",
+                count=receivers.resources_count,
+                choices=receivers.resources_choices,
+                order=20,
+            )
+        )

@@ -355,6 +355,36 @@ def story_create(*, author, community, resources=(), **fields):
     return story
 
 
+# --- a community merged or split ---------------------------------------------------------------
+
+
+@transaction.atomic
+def library_transfer(*, community, to, actor, resource_ids=None):
+    """Move the library of `community` to `to`: every resource (a merge) or those of
+    `resource_ids` (a split), with their versions, comments and adoptions. Each adoption's
+    stored copy of its resource's community (Adoption.resource_community) follows the
+    resource. A merge also brings the community's stories, and the adoptions the community
+    itself recorded, to `to`. Returns {"resources": n, "stories": n}."""
+    resources = Resource.objects.filter(community=community)
+    if resource_ids is not None:
+        resources = resources.filter(pk__in=resource_ids)
+    ids = list(resources.values_list("pk", flat=True))
+    Resource.objects.filter(pk__in=ids).update(community=to)
+    Adoption.objects.filter(resource__in=ids).update(resource_community=to)
+    stories = 0
+    if resource_ids is None:
+        Adoption.objects.filter(community=community).update(community=to)
+        stories = Story.objects.filter(community=community).update(community=to)
+    if ids or stories:
+        audit_log(
+            actor=actor,
+            action="library.transfer",
+            target=to,
+            data={"source": community.slug, "resources": len(ids), "stories": stories},
+        )
+    return {"resources": len(ids), "stories": stories}
+
+
 def resource_stewards(resource, *, leaving=None):
     """Who looks after a resource: its owner while their account is open; once it is
     closed (or is being closed: `leaving`), or the resource has no owner, the community's

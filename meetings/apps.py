@@ -23,10 +23,34 @@ class MeetingsConfig(AppConfig):
             )
         )
         register_panel(community_meetings_panel, order=10)
-        from communities.services import community_archived
-        from meetings.receivers import cancel_future_meetings
+        from communities.extensions import Holding, register_holding
+        from communities.services import community_archived, community_merging, community_splitting
+        from meetings import receivers
 
-        community_archived.connect(cancel_future_meetings, dispatch_uid="meetings-archive")
+        community_archived.connect(
+            receivers.cancel_future_meetings, dispatch_uid="meetings-archive"
+        )
+        community_merging.connect(receivers.merge_meetings, dispatch_uid="meetings-merge")
+        community_splitting.connect(receivers.split_meetings, dispatch_uid="meetings-split")
+        register_holding(
+            Holding(
+                key="meetings",
+                label="future meetings",
+                singular="future meeting",
+                count=receivers.future_meetings_count,
+                choices=receivers.future_meetings_choices,
+                order=10,
+            )
+        )
+        register_holding(
+            Holding(
+                key="actions",
+                label="open action points",
+                singular="open action point",
+                count=receivers.open_actions_count,
+                order=30,
+            )
+        )
         register_network_panel(network_events_panel, order=10)
         from allauth.account.signals import email_confirmed, user_signed_up
 

@@ -4,7 +4,8 @@ MeetingsConfig.ready)."""
 from django.utils import timezone
 
 from meetings import services
-from meetings.models import Meeting
+from meetings.models import ActionItem, Meeting
+from meetings.selectors import meetings_to_carry
 
 
 def cancel_future_meetings(sender, community, actor, **kwargs):
@@ -19,3 +20,36 @@ def cancel_future_meetings(sender, community, actor, **kwargs):
             actor=actor,
             reason=f"{community.name} has been archived: it will not meet again.",
         )
+
+
+def merge_meetings(sender, community, into, actor, **kwargs):
+    """A merged community's future meetings and open action points go on in `into`."""
+    meetings = services.meetings_transfer(community=community, to=into, actor=actor)
+    actions = services.actions_transfer(community=community, to=into, actor=actor)
+    return {"meetings": len(meetings), "actions": actions}
+
+
+def split_meetings(sender, community, new, actor, meeting_ids, **kwargs):
+    """The future meetings the convener chose go to the community split off."""
+    if not meeting_ids:
+        return {"meetings": 0}
+    meetings = services.meetings_transfer(
+        community=community, to=new, actor=actor, meeting_ids=meeting_ids
+    )
+    return {"meetings": len(meetings)}
+
+
+# What a merge or a split would move, for the screens that say so before it happens.
+def future_meetings_count(community):
+    return meetings_to_carry(community=community).count()
+
+
+def future_meetings_choices(community):
+    return [
+        (m.pk, f"{m.title}, {timezone.localtime(m.starts_at):%-d %B %Y, %H:%M}")
+        for m in meetings_to_carry(community=community)
+    ]
+
+
+def open_actions_count(community):
+    return ActionItem.objects.filter(community=community, status=ActionItem.Status.OPEN).count()

@@ -1,6 +1,7 @@
 """Reads about meetings, each with its query shape decided once."""
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
+from django.utils import timezone
 
 from meetings.models import (
     ActionItem,
@@ -194,3 +195,11 @@ def follows_series(*, meeting, user):
         and user.is_authenticated
         and SeriesRegistration.objects.filter(series_id=meeting.series_id, user=user).exists()
     )
+
+
+def meetings_to_carry(*, community):
+    """The meetings a merge or a split carries to another community: scheduled and not yet
+    started (past and cancelled ones stay with the community's record)."""
+    return Meeting.objects.filter(
+        community=community, starts_at__gt=timezone.now(), status=Meeting.Status.SCHEDULED
+    ).order_by("starts_at", "pk")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, IntegerField
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -33,6 +33,7 @@ from meetings.models import (
     SeriesRegistration,
 )
 from meetings.permissions import can_view, meetings_visible_to
+from meetings.selectors import meetings_to_carry
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 MAX_SERIES = 60
@@ -322,6 +323,61 @@ def meeting_cancel(*, meeting, actor, reason):
         about_their_registration=True,
     )
     return meeting
+
+
+# --- a community merged or split ---------------------------------------------------------------
+
+
+@transaction.atomic
+def meetings_transfer(*, community, to, actor, meeting_ids=None):
+    """Move the future meetings of `community` (all of them, or those of `meeting_ids`)
+    to `to`, with their registrations and waiting lists; past and cancelled meetings stay
+    with the community's record. All of them (a merge): the meeting series go too. Some
+    (a split): a moved meeting leaves its series, which stays, and the people registered
+    are told the meeting now belongs to `to`. Returns the meetings moved."""
+    meetings = meetings_to_carry(community=community).select_for_update()
+    if meeting_ids is not None:
+        meetings = meetings.filter(pk__in=meeting_ids)
+    meetings = list(meetings)
+    ids = [m.pk for m in meetings]
+    # Calendars take a higher SEQUENCE as an update: the organiser is now `to`.
+    changes = {"community": to, "sequence": models.F("sequence") + 1}
+    if meeting_ids is None:
+        MeetingSeries.objects.filter(community=community).update(community=to)
+    else:
+        changes["series"] = None
+    Meeting.objects.filter(pk__in=ids).update(**changes)
+    for meeting in meetings:
+        meeting.community, meeting.sequence = to, meeting.sequence + 1
+        _audit(actor, "meeting.transfer", meeting, source=community.slug, to=to.slug)
+        if meeting_ids is not None:
+            _announce(
+                meeting,
+                _registered_people(meeting),
+                purpose=f"meeting-transferred:{meeting.pk}:{to.pk}",
+                template="meeting_moved",
+                about_their_registration=True,
+                community=community,
+                new=to,
+            )
+    return meetings
+
+
+@transaction.atomic
+def actions_transfer(*, community, to, actor):
+    """Move the open action points of `community` to `to` (a merge): their owners find them
+    where the work goes on. Done ones stay with the record. Returns how many moved."""
+    moved = ActionItem.objects.filter(community=community, status=ActionItem.Status.OPEN).update(
+        community=to
+    )
+    if moved:
+        audit_log(
+            actor=actor,
+            action="action.transfer",
+            target=to,
+            data={"source": community.slug, "count": moved},
+        )
+    return moved
 
 
 # --- registrations and the waiting list -------------------------------------------------------

@@ -244,7 +244,8 @@ def test_merge_moves_members_and_archives(community):
     community.refresh_from_db()
     assert community.is_archived and community.merged_into == target
     roles = dict(target.memberships.values_list("user_id", "role"))
-    assert roles == {lead.user_id: "core", member.user_id: "member"}
+    # Its convener goes on leading beside the target's convener, as co-convener.
+    assert roles == {lead.user_id: "co-convener", member.user_id: "member"}
     with pytest.raises(services.CommunityError):
         services.community_merge(community=target, into=target, actor=None, note="")
 
