@@ -264,6 +264,20 @@ def community_archive(*, community, actor, note):
     _archive(community, actor, note)
     _audit(actor, "community.archive", community)
     community_archived.send(sender=Community, community=community, actor=actor)
+    # Every member is told once, with the conveners' note on where the legacy is kept.
+    for membership in community.memberships.filter(status=Membership.Status.ACTIVE).select_related(
+        "user"
+    ):
+        email_queue(
+            recipient=membership.user,
+            purpose=f"community-archived:{community.pk}",
+            template="community_archived",
+            context={
+                "community": community,
+                "community_url": _url("communities:detail", community.slug),
+            },
+            preference="membership_notices",
+        )
     return community
 
 

@@ -46,7 +46,16 @@ def test_archiving_cancels_future_meetings_and_tells_who_registered(archived, ma
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CANCELLED and meeting.sequence == 1
     assert "has been archived" in meeting.cancel_reason
-    assert [m.to for m in mailoutbox] == [[member.email]]
+    cancelled = [m.to for m in mailoutbox if m.subject.startswith("Cancelled:")]
+    assert cancelled == [[member.email]]
+
+
+def test_archiving_tells_every_member_once(archived, mailoutbox):
+    community, member, _, _ = archived
+    told = sorted(m.to[0] for m in mailoutbox if m.subject.endswith("has been archived"))
+    lead = community.memberships.get(role=Membership.Role.CONVENER).user
+    assert told == sorted([lead.email, member.email])
+    assert "Our work continues." in mailoutbox[-1].body
 
 
 def test_nothing_can_be_posted_into_an_archived_community(client, archived):
