@@ -237,68 +237,98 @@ class PhaseForm(forms.Form):
     )
 
 
-class TransformForm(forms.Form):
-    action = forms.ChoiceField(
-        label="What becomes of the community?",
-        choices=[
-            ("archive", "End it: archive it, keeping its pages and resources findable"),
-            ("merge", "Merge it into another community (its members move there)"),
-            ("split", "Split off a new community from it"),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what becomes of the community"},
-    )
+class ArchiveForm(forms.Form):
     note = forms.CharField(
-        label="Note for the timeline and the archive banner",
+        label="What becomes of the community, and where is its legacy kept?",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write a note for the timeline"},
+        help_text="Shown on the archived community's page and in its timeline, and sent to "
+        "its members.",
+        error_messages={"required": "Say what becomes of the community"},
     )
+
+
+class MergeForm(forms.Form):
     into = forms.ModelChoiceField(
         label="Community to merge into",
         queryset=Community.objects.none(),
-        required=False,
         empty_label="Choose a community",
+        help_text="Communities you convene.",
+        error_messages={
+            "required": "Choose the community to merge into",
+            "invalid_choice": "Choose one of the communities you convene",
+        },
     )
-    new_name = forms.CharField(label="Name of the new community", required=False, max_length=200)
-    new_slug = forms.SlugField(
-        label="Short web address of the new community", required=False, max_length=200
-    )
-    new_domain = forms.CharField(
-        label="What will the new community care about?",
-        required=False,
+    note = forms.CharField(
+        label="A note for the timeline and the e-mail to members (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["into"].queryset = targets
 
-    def clean(self):
-        cleaned = super().clean()
-        action = cleaned.get("action")
-        if action == "merge" and not cleaned.get("into"):
-            self.add_error("into", "Choose the community to merge into")
-        if action == "split":
-            for field, message in [
-                ("new_name", "Enter the new community's name"),
-                ("new_slug", "Enter the new community's web address"),
-                ("new_domain", "Say what the new community will care about"),
-            ]:
-                if not cleaned.get(field):
-                    self.add_error(field, message)
-            if (
-                cleaned.get("new_name")
-                and Community.objects.filter(name__iexact=cleaned["new_name"]).exists()
-            ):
-                self.add_error(
-                    "new_name", "A community with this name already exists: choose another name"
-                )
-            if (
-                cleaned.get("new_slug")
-                and Community.objects.filter(slug=cleaned["new_slug"]).exists()
-            ):
-                self.add_error("new_slug", "This web address is taken: choose another one")
-        return cleaned
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}, {obj.organisation}" if obj.organisation_id else obj.name
+
+
+class SplitForm(forms.Form):
+    new_name = forms.CharField(
+        label="Name of the new community",
+        max_length=200,
+        error_messages={"required": "Enter the new community's name"},
+    )
+    new_slug = forms.SlugField(
+        label="Short web address of the new community",
+        max_length=200,
+        help_text="Letters, numbers and hyphens, for example sepsis-care-homes.",
+        error_messages={"required": "Enter the new community's web address"},
+    )
+    new_domain = forms.CharField(
+        label="What will the new community care about?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what the new community will care about"},
+    )
+    note = forms.CharField(
+        label="A message for the members you invite (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    members = MemberChoiceField(
+        label="Members to invite",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each gets an invitation to the new community and chooses whether to join. "
+        "They stay members of this one.",
+    )
+
+    def __init__(self, *args, members, holdings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members
+        # What the apps above let a split take (future meetings, resources), as checkboxes.
+        for holding, choices in holdings:
+            self.fields[holding.key] = forms.TypedMultipleChoiceField(
+                label=f"{holding.label.capitalize()} to move to the new community",
+                choices=choices,
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def clean_new_name(self):
+        name = self.cleaned_data["new_name"].strip()
+        if Community.objects.filter(name__iexact=name).exists():
+            raise ValidationError("A community with this name already exists: choose another name")
+        return name
+
+    def clean_new_slug(self):
+        slug = self.cleaned_data["new_slug"]
+        if Community.objects.filter(slug=slug).exists():
+            raise ValidationError("This web address is taken: choose another one")
+        return slug
 
 
 class DirectoryFilterForm(forms.Form):

@@ -101,6 +101,15 @@ def communities_managed_by(user):
     )
 
 
+def merge_targets(user, community):
+    """The communities this person may merge `community` into: active ones they convene
+    (or, for staff, any active one), never the community itself."""
+    targets = Community.objects.active().exclude(pk=community.pk)
+    if user.is_staff:
+        return targets
+    return targets.filter(pk__in=communities_managed_by(user).values("pk"))
+
+
 def community_get(user, slug):
     """The community, if this person may know it exists; 404 otherwise (never 403)."""
     community = get_object_or_404(

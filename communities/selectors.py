@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from taggit.models import TaggedItem
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, User
 from communities.extensions import TOPIC_SOURCES
 from communities.models import Community, CommunityFigures, Membership
 from communities.permissions import communities_visible_to
@@ -354,4 +354,17 @@ def shared_communities(*, viewer, person):
         .filter(memberships__user=person, memberships__status=Membership.Status.ACTIVE)
         .distinct()
         .order_by("name")
+    )
+
+
+def split_candidates(*, community, actor):
+    """The active members a convener may invite to a community split off this one: all but
+    themselves, in name order."""
+    return (
+        User.objects.filter(
+            memberships__community=community, memberships__status=Membership.Status.ACTIVE
+        )
+        .exclude(pk=actor.pk)
+        .select_related("organisation")
+        .order_by("name", "pk")
     )

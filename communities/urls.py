@@ -36,6 +36,13 @@ urlpatterns = [
     ),
     path("communities/<slug:slug>/phase/", views.phase_change, name="phase"),
     path("communities/<slug:slug>/transform/", views.transform, name="transform"),
+    path(
+        "communities/<slug:slug>/transform/archive/",
+        views.transform_archive,
+        name="transform_archive",
+    ),
+    path("communities/<slug:slug>/transform/merge/", views.transform_merge, name="transform_merge"),
+    path("communities/<slug:slug>/transform/split/", views.transform_split, name="transform_split"),
     path("communities/<slug:slug>/activity/", views.activity, name="activity"),
     path("communities/<slug:slug>/reports/", moderation_views.queue, name="moderation"),
     path(

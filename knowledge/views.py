@@ -478,6 +478,12 @@ def story_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def story_create(request, slug):
     community = community_permissions.community_get(request.user, slug)
+    if community.is_archived:  # known to this person: say why, rather than "not found"
+        return render(
+            request,
+            "communities/archived.html",
+            {"community": community, "heading": "Tell a story of changed practice"},
+        )
     if not permissions.can_post_in(request.user, community):
         raise Http404("Members only")
     form = forms.StoryForm(posted(request), user=request.user, community=community)

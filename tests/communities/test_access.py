@@ -58,13 +58,18 @@ def test_posts_are_refused_like_gets(client, world):
         "invite",
         "phase",
         "transform",
+        "transform_archive",
+        "transform_merge",
+        "transform_split",
         "charter_edit",
         "request",
         "member_manage",
     ]:
         url = place.url(f"communities:{name}")
         assert (
-            client.post(url, {"note": "x", "to_phase": "unite", "decision": "approve"}).status_code
+            client.post(
+                url, {"note": "x", "to_phase": "unite", "decision": "approve", "confirm": "yes"}
+            ).status_code
             == 404
         ), name
     community.refresh_from_db()

@@ -259,16 +259,16 @@ def test_directory_card_counts_members_organisations_professions(client):
 
 def test_archived_community_is_read_only_with_a_banner(convener_client):
     community = convener_client.community
-    target = CommunityFactory(name="Successor")
-    MembershipFactory(community=target, user=convener_client.lead, role="convener")
     convener_client.post(
-        reverse("communities:transform", args=[community.slug]),
-        {"action": "merge", "into": target.pk, "note": "Joining forces."},
+        reverse("communities:transform_archive", args=[community.slug]),
+        {"note": "Our work goes on in the Frailty Group.", "confirm": "yes"},
     )
     community.refresh_from_db()
     assert community.is_archived
     page = soup(convener_client.get(reverse("communities:detail", args=[community.slug])))
-    assert "merged into" in page.select_one(".nhsuk-warning-callout").get_text()
+    assert "It ended" in page.select_one(".nhsuk-warning-callout").get_text()
+    # The header says it is archived, not which phase it was in.
+    assert page.select_one(".nhsuk-caption-l").get_text(strip=True).endswith("Archived")
     response = convener_client.get(reverse("communities:edit", args=[community.slug]))
     assert response.status_code == 302
 
