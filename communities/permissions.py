@@ -110,11 +110,41 @@ def merge_targets(user, community):
     return targets.filter(pk__in=communities_managed_by(user).values("pk"))
 
 
-def community_get(user, slug):
-    """The community, if this person may know it exists; 404 otherwise (never 403)."""
+class CommunityMoved(Exception):
+    """The community merged into `to`: its pages answer a redirect to the same page of `to`
+    (communities.middleware.MergedCommunityMiddleware)."""
+
+    def __init__(self, community, to):
+        super().__init__(f"{community.slug} merged into {to.slug}")
+        self.community, self.to = community, to
+
+
+def merge_successor(user, community):
+    """Where a merged community's pages lead this person: the community it merged into,
+    when they may see it, and only if they may know the merged one existed (a former
+    member, or anyone for a community that was not private). None otherwise: they see the
+    archived record, or a missing page."""
+    into = community.merged_into
+    if into is None or not can_view(user, into):
+        return None
+    if community.visibility == Community.Visibility.PRIVATE and not (
+        user.is_staff or Membership.objects.filter(community=community, user=user).exists()
+    ):
+        return None
+    return into
+
+
+def community_get(user, slug, *, follow_merge=True):
+    """The community, if this person may know it exists; 404 otherwise (never 403). A
+    merged community's pages lead to the community it merged into (CommunityMoved), except
+    its conveners' pages (follow_merge=False), which keep answering for its record."""
     community = get_object_or_404(
         Community.objects.select_related("network", "merged_into", "split_from"), slug=slug
     )
+    if follow_merge and community.merged_into_id:
+        into = merge_successor(user, community)
+        if into is not None:
+            raise CommunityMoved(community, into)
     if not can_view(user, community):
         raise AccessDenied("No such community")
     return community
@@ -129,7 +159,7 @@ def community_get_content(user, slug):
 
 
 def community_get_managed(user, slug):
-    community = community_get(user, slug)
+    community = community_get(user, slug, follow_merge=False)
     if not can_manage(user, community):
         raise AccessDenied("Conveners only")
     return community

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "cop_platform.ratelimits.SignInLimitMiddleware",
     # After the rate limiter: sees refusals first, records them, and passes them on.
     "cop_platform.access.AccessAuditMiddleware",
+    # A merged community's pages answer a redirect to the community it merged into.
+    "communities.middleware.MergedCommunityMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "cop_platform.middleware.PrivilegedMFAMiddleware",

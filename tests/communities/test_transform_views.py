@@ -218,6 +218,34 @@ def merged(falls):
     return falls
 
 
+@pytest.mark.parametrize(
+    "name, to",
+    [
+        ("communities:detail", "/communities/frailty/"),
+        ("communities:members", "/communities/frailty/members/"),
+        ("communities:charter", "/communities/frailty/charter/"),
+        ("meetings:community_list", "/communities/frailty/meetings/"),
+        ("knowledge:community_library", "/communities/frailty/library/"),
+        ("knowledge:story_create", "/communities/frailty/stories/new/"),
+    ],
+)
+def test_a_merged_communitys_pages_lead_to_the_target(merged, name, to):
+    response = merged.get(reverse(name, args=["falls"]) + "?page=2")
+    assert response.status_code == 302 and response.url == f"{to}?page=2"
+
+
+def test_a_former_member_of_a_private_merged_community_is_led_on(client, falls):
+    Community.objects.filter(pk=falls.community.pk).update(visibility="private")
+    falls.community.refresh_from_db()
+    member = falls.members[0]
+    services.community_merge(community=falls.community, into=falls.target, actor=falls.lead)
+    client.force_login(member)
+    assert client.get("/communities/falls/").url == "/communities/frailty/"
+    # Someone who never belonged learns nothing of it.
+    client.force_login(UserFactory())
+    assert client.get("/communities/falls/").status_code == 404
+
+
 def test_who_cannot_see_the_target_sees_the_archived_record(client, falls):
     Community.objects.filter(pk=falls.target.pk).update(visibility="private")
     services.community_merge(community=falls.community, into=falls.target, actor=falls.lead)
