@@ -624,10 +624,13 @@ def _two_steps(request, community, form, *, page, confirm, act):
             except ValidationError as exc:
                 add_service_errors(form, exc)
         else:
+            # The answers go again, as sent, in plain hidden inputs (a field's own hidden
+            # widget would keep the hint's aria-describedby, which a hidden input may not have).
+            hidden = [(name, v) for name in form.fields for v in form.data.getlist(name)]
             return render(
                 request,
                 "communities/transform_confirm.html",
-                {"community": community, "form": form, **confirm(form.cleaned_data)},
+                {"community": community, "hidden": hidden, **confirm(form.cleaned_data)},
             )
     return render(
         request, "communities/transform_step.html", {"community": community, "form": form, **page}
