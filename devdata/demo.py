@@ -589,12 +589,13 @@ def _seed_merged_pilot(care_homes, accounts, now):
             "created_at": now - timedelta(days=200),
         },
     )
+    # A merge closes the memberships of the community it archives (its people moved).
     Membership.objects.update_or_create(
         community=pilot,
         user=accounts["convener"],
         defaults={
             "role": Membership.Role.CONVENER,
-            "status": Membership.Status.ACTIVE,
+            "status": Membership.Status.LEFT,
             "joined_at": now,
         },
     )
