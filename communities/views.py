@@ -612,6 +612,10 @@ def _transformable(request, slug):
     return community, None
 
 
+def _counted(n, singular, plural):
+    return f"{n} {singular if n == 1 else plural}"
+
+
 def _two_steps(request, community, form, *, page, confirm, act):
     """A transform in two screens: the form, saying what will happen; then, once it is
     valid, a confirmation that says it again with the choices made. Nothing changes
@@ -660,12 +664,14 @@ def transform_archive(request, slug):
         return refused
     figures = selectors.community_summary(community=community)
     holdings = {h.key: n for h, n in extensions.holdings_counted(community)}
+    meetings = holdings.get("meetings", 0)
     outcome = [
         f"{community.name} becomes read-only: its pages, past meetings and library stay "
         "readable, with a banner saying it has ended; nobody can post, register or join.",
-        f"Its {holdings.get('meetings', 0)} future meetings are cancelled, and the people "
-        "registered for them are told.",
-        f"Its {figures['member_count']} members are told by e-mail, with your note.",
+        f"{_counted(meetings, 'future meeting', 'future meetings')} "
+        f"{'is' if meetings == 1 else 'are'} cancelled, and the people registered are told.",
+        f"{_counted(figures['member_count'], 'member is', 'members are')} told by e-mail, "
+        "with your note.",
     ]
 
     def act(data):
@@ -699,7 +705,8 @@ def transform_merge(request, slug):
 
     def outcome(into_name):
         return [
-            f"{figures['member_count']} members, {what} will move to {into_name}. Each member "
+            f"{_counted(figures['member_count'], 'member', 'members')}, {what} will move to "
+            f"{into_name}. Each member "
             "keeps the stronger of their two roles there; conveners become co-conveners.",
             "Past meetings, their minutes and done action points stay with "
             f"{community.name}'s record.",

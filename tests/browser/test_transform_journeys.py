@@ -61,7 +61,7 @@ def test_archive_ends_the_community_and_tells_its_members(page, mailoutbox):
     sign_in(page, "lead@example.org")
     open_transform(page, "falls")
     page.get_by_role("link", name="Archive it").click()
-    expect(page.locator(".app-outcome")).to_contain_text("future meetings are cancelled")
+    expect(page.locator(".app-outcome")).to_contain_text("1 future meeting is cancelled")
     assert_accessible(page)
     page.get_by_role("button", name="Continue").click()  # without the note
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Say what becomes")

@@ -70,7 +70,7 @@ def test_the_transform_page_offers_three_screens(falls):
 def test_archive_says_what_will_happen_then_asks_to_confirm(falls):
     community = falls.community
     page = soup(falls.get(url("transform_archive", community)))
-    assert "1 future meetings are cancelled" in text(page.select_one(".app-outcome"))
+    assert "1 future meeting is cancelled" in text(page.select_one(".app-outcome"))
 
     page = soup(falls.post(url("transform_archive", community), {"note": ""}))
     assert field_error(page, "id_note") == "Say what becomes of the community"
@@ -278,19 +278,29 @@ def test_an_archived_community_says_so_before_anyone_joins(client, falls):
     assert not Membership.objects.filter(community=falls.community, status="requested").exists()
 
 
-def test_a_merge_screen_adds_no_query_per_member_or_resource(falls):
-    """The merge screen counts; it lists nothing that grows."""
+@pytest.mark.parametrize(
+    "name", ["transform", "transform_archive", "transform_merge", "transform_split"]
+)
+def test_the_screens_add_no_query_per_member_meeting_or_resource(falls, name):
+    """The screens count, and the split lists members, meetings and resources: none of them
+    asks the database once per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     def queries():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as ctx:
-            assert falls.get(url("transform_merge", falls.community)).status_code == 200
+            assert falls.get(url(name, falls.community)).status_code == 200
         return len(ctx.captured_queries)
 
     few = queries()
-    for _ in range(5):
+    start = timezone.now() + timedelta(days=20)
+    for n in range(5):
         MembershipFactory(community=falls.community)
         ResourceFactory(community=falls.community)
+        Meeting.objects.create(
+            community=falls.community,
+            title=f"Huddle {n}",
+            starts_at=start + timedelta(days=n),
+            ends_at=start + timedelta(days=n, hours=1),
+        )
     assert queries() == few
