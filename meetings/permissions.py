@@ -1,7 +1,8 @@
 """Who may see, register for and run a meeting; each rule with its queryset form.
 
 A community meeting is visible to those who may see its community, and, when it is for
-members only, to its members (and staff). A network event is visible to the members of
+members only, to its members (and staff). A merged community's meetings stay with its record,
+read by the members of the community it merged into. A network event is visible to the members of
 any community of the network and its programme managers, or to anyone when public.
 Everyone else gets a 404.
 
@@ -26,11 +27,27 @@ def _member_of_network(user, network_id):
     ).exists()
 
 
+def _member_of_successor(user, community):
+    """A merged community's record (its past meetings, their minutes and the action points
+    agreed in them, now carried on in the community it joined) is read by the members of
+    the community it merged into, as its own members read it before the merge closed their
+    memberships."""
+    return (
+        user.is_authenticated
+        and community.merged_into_id is not None
+        and Membership.objects.filter(
+            user=user, status=Membership.Status.ACTIVE, community_id=community.merged_into_id
+        ).exists()
+    )
+
+
 def can_view(user, meeting):
     if user.is_authenticated and user.is_staff:
         return True
     if user.is_authenticated and meeting.community_id is None and _registered(user, meeting):
         return True  # e.g. a participant of a programme whose sessions are network events
+    if meeting.community_id and _member_of_successor(user, meeting.community):
+        return True
     if meeting.community_id:
         community = meeting.community
         if not community_permissions.can_view(user, community):
@@ -84,6 +101,9 @@ def meetings_visible_to(user):
     member_of_community = Membership.objects.filter(
         user=user, status=Membership.Status.ACTIVE, community=OuterRef("community")
     )
+    member_of_successor = Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, community=OuterRef("community__merged_into")
+    )
     member_of_network = Membership.objects.filter(
         user=user, status=Membership.Status.ACTIVE, community__network=OuterRef("network")
     )
@@ -102,6 +122,7 @@ def meetings_visible_to(user):
         | public_event
         | Q(community__isnull=False, community__in=visible_communities)
         & Exists(member_of_community)
+        | Q(community__merged_into__isnull=False) & Exists(member_of_successor)
         | Q(community__isnull=True)
         & (Exists(member_of_network) | Exists(manager_of_network) | Exists(registered))
     )
@@ -133,8 +154,10 @@ def guest_get_managed(user, meeting_pk, guest_pk):
 
 def community_meetings_visible(user, community: Community):
     qs = Meeting.objects.filter(community=community)
-    if community_permissions.is_member(user, community) or (
-        user.is_authenticated and user.is_staff
+    if (
+        community_permissions.is_member(user, community)
+        or (user.is_authenticated and user.is_staff)
+        or _member_of_successor(user, community)
     ):
         return qs
     return qs.filter(visibility=Meeting.Visibility.PUBLIC)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from communities import services
 from communities.models import Community, Membership
 from knowledge.models import Resource
-from meetings.models import ActionItem, Meeting
+from meetings.models import ActionItem, Meeting, Minutes
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, UserFactory
 
@@ -304,3 +304,20 @@ def test_the_screens_add_no_query_per_member_meeting_or_resource(falls, name):
             ends_at=start + timedelta(days=n, hours=1),
         )
     assert queries() == few
+
+
+def test_the_merged_record_stays_readable_to_the_members_it_moved(client, falls):
+    """Past meetings stay with the merged community; the people who moved still read them,
+    and the action points carried into the target from their minutes."""
+    past = Meeting.objects.get(title="Last huddle")
+    Minutes.objects.create(
+        meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now()
+    )
+    owner = falls.members[0]
+    ActionItem.objects.filter(meeting=past).update(owner=owner)
+    services.community_merge(community=falls.community, into=falls.target, actor=falls.lead)
+    client.force_login(owner)
+    assert client.get(reverse("meetings:detail", args=[past.pk])).status_code == 200
+    assert "Audit falls" in text(soup(client.get(reverse("meetings:my_actions"))))
+    client.force_login(UserFactory())
+    assert client.get(reverse("meetings:detail", args=[past.pk])).status_code == 404
