@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities import views
+from communities import transform_views, views
 from communities.moderation import views as moderation_views
 
 app_name = "communities"
@@ -35,14 +35,22 @@ urlpatterns = [
         name="charter_version",
     ),
     path("communities/<slug:slug>/phase/", views.phase_change, name="phase"),
-    path("communities/<slug:slug>/transform/", views.transform, name="transform"),
+    path("communities/<slug:slug>/transform/", transform_views.transform, name="transform"),
     path(
         "communities/<slug:slug>/transform/archive/",
-        views.transform_archive,
+        transform_views.transform_archive,
         name="transform_archive",
     ),
-    path("communities/<slug:slug>/transform/merge/", views.transform_merge, name="transform_merge"),
-    path("communities/<slug:slug>/transform/split/", views.transform_split, name="transform_split"),
+    path(
+        "communities/<slug:slug>/transform/merge/",
+        transform_views.transform_merge,
+        name="transform_merge",
+    ),
+    path(
+        "communities/<slug:slug>/transform/split/",
+        transform_views.transform_split,
+        name="transform_split",
+    ),
     path("communities/<slug:slug>/activity/", views.activity, name="activity"),
     path("communities/<slug:slug>/reports/", moderation_views.queue, name="moderation"),
     path(
