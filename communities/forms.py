@@ -284,7 +284,10 @@ class SplitForm(forms.Form):
         label="Short web address of the new community",
         max_length=200,
         help_text="Letters, numbers and hyphens, for example sepsis-care-homes.",
-        error_messages={"required": "Enter the new community's web address"},
+        error_messages={
+            "required": "Enter the new community's web address",
+            "invalid": "Use only letters, numbers and hyphens in the web address",
+        },
     )
     new_domain = forms.CharField(
         label="What will the new community care about?",

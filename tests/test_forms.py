@@ -137,6 +137,7 @@ def test_every_field_of_every_form_has_its_own_messages(rf, programme):
     from allauth.core import context
     from django.contrib.sessions.backends.db import SessionStore
 
+    from communities.extensions import HOLDINGS
     from communities.models import Community, Network
     from meetings.models import Registration
     from tests.factories import UserFactory
@@ -159,6 +160,8 @@ def test_every_field_of_every_form_has_its_own_messages(rf, programme):
         "criteria": ["Passion for the domain"],
         "programme": programme,
         "destination": None,
+        # What a split may take, as the apps above declare it (communities.extensions).
+        "holdings": [(h, [(1, "A choice")]) for h in HOLDINGS if h.choices],
     }
     checked, faults = 0, []
     with context.request_context(request):

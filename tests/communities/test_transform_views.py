@@ -192,6 +192,15 @@ def test_split_refuses_a_taken_address_next_to_the_field(falls):
         )
     )
     assert field_error(page, "id_new_slug") == "This web address is taken: choose another one"
+    page = soup(
+        falls.post(
+            url("transform_split", falls.community),
+            {"new_name": "New", "new_slug": "hip fracture", "new_domain": "x"},
+        )
+    )
+    assert field_error(page, "id_new_slug") == (
+        "Use only letters, numbers and hyphens in the web address"
+    )
 
 
 @pytest.mark.parametrize("role", [Membership.Role.MEMBER, Membership.Role.CORE])
