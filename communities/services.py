@@ -351,8 +351,9 @@ def community_merge(*, community, into, actor, note=""):
 
 
 def _move_members(community, into):
-    """Bring the active members into `into` and close their old memberships. Returns the
-    target memberships of the people moved."""
+    """Bring the active members into `into` and close their old memberships. Someone the
+    target's conveners removed is not brought back by a merge: their old membership closes
+    and nothing more. Returns the target memberships of the people moved."""
     old = list(community.memberships.filter(status=Membership.Status.ACTIVE).select_related("user"))
     existing = {
         m.user_id: m
@@ -365,6 +366,10 @@ def _move_members(community, into):
     for membership in old:
         role = MERGED_ROLE[membership.role]
         target = existing.get(membership.user_id)
+        membership.status = Membership.Status.LEFT
+        membership.save(update_fields=["status"])
+        if target is not None and target.status == Membership.Status.REMOVED:
+            continue
         if target is None:
             target = Membership(community=into, user=membership.user, role=role, joined_at=now)
         elif target.status != Membership.Status.ACTIVE:
@@ -373,8 +378,6 @@ def _move_members(community, into):
             target.role = role
         _join_needs_offers(target, membership)
         target.save()
-        membership.status = Membership.Status.LEFT
-        membership.save(update_fields=["status"])
         moved.append(target)
     return moved
 

@@ -278,3 +278,16 @@ def test_an_archived_community_cannot_be_split(db):
         services.community_split(
             community=old, actor=UserFactory(), name="N", slug="n", domain="D", note=""
         )
+
+
+def test_a_merge_does_not_bring_back_someone_the_target_removed(db, mailoutbox):
+    old, into = CommunityFactory(), CommunityFactory()
+    lead = MembershipFactory(community=old, role=Membership.Role.CONVENER).user
+    removed = MembershipFactory(community=old).user
+    MembershipFactory(
+        community=into, user=removed, status=Membership.Status.REMOVED, removed_reason="Abuse"
+    )
+    moved = services.community_merge(community=old, into=into, actor=lead)
+    assert Membership.objects.get(community=into, user=removed).status == "removed"
+    assert Membership.objects.get(community=old, user=removed).status == "left"
+    assert moved["members"] == 1
