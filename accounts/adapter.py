@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from accounts.mail import email_queue_rendered, one_off_purpose
 from accounts.models import User, zone_of
-from accounts.services import audit_log, organisation_get_or_create
+from accounts.services import organisation_get_or_create
 from accounts.sso import SSO_EXISTING_ACCOUNT
-from cop_platform.access import client_ip
-from cop_platform.ratelimits import sign_in_attempt, sign_in_limits_clear
+from core.access import client_ip
+from core.ratelimits import sign_in_attempt, sign_in_limits_clear
+from core.services import audit_log
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_authenticate(self, request, **credentials):
         # Failed sign-ins limited per account, per account and address, and per address
-        # (cop_platform.ratelimits); allauth takes the count back when the password is right.
+        # (core.ratelimits); allauth takes the count back when the password is right.
         login = credentials.get("email", credentials.get("username", ""))
         account_key = self._get_login_attempts_cache_key(request, **credentials)
         self._login_failed_rl_usage = sign_in_attempt(request, account_key=account_key, login=login)

@@ -9,22 +9,11 @@ from django.urls import path
 
 from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm, OrganisationMergeForm
 from accounts.mail import email_retry, email_stuck
-from accounts.models import (
-    AuditEntry,
-    EmailDelivery,
-    Organisation,
-    Profession,
-    RetentionSweep,
-    User,
-)
+from accounts.models import EmailDelivery, Organisation, Profession, RetentionSweep, User
 from accounts.personal_data import account_erase, export_release
 from accounts.retention import RULES, period_days, retention_run_request
-from accounts.services import (
-    audit_log,
-    organisation_confirm,
-    organisation_merge,
-    sessions_end_all,
-)
+from accounts.services import organisation_confirm, organisation_merge, sessions_end_all
+from core.services import audit_log
 
 
 @admin.register(User)
@@ -221,33 +210,6 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = email_retry(delivery_ids=queryset.values_list("pk", flat=True), actor=request.user)
         self.message_user(request, f"{count} message(s) will be sent by the next sweep.")
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_id", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["action", "actor__email", "ip_address"]
-    list_select_related = ["actor", "target_type"]
-    readonly_fields = [
-        "created_at",
-        "actor",
-        "action",
-        "target_type",
-        "target_id",
-        "data",
-        "ip_address",
-    ]
-
-    # The audit log cannot be edited through the application, not even by staff.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RetentionSweep)

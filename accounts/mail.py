@@ -42,7 +42,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
 from accounts.models import EmailDelivery, User, by_zone, zone_of
-from cop_platform.celery import enqueue_on_commit, publish
+from core.queue import enqueue_on_commit, publish
 
 logger = logging.getLogger(__name__)
 
@@ -833,7 +833,7 @@ def email_sweep():
 
 def email_retry(*, delivery_ids, actor):
     """Staff send failed or stuck messages again: pending at once, attempts from zero."""
-    from accounts.services import audit_log
+    from core.services import audit_log
 
     rows = EmailDelivery.objects.filter(pk__in=list(delivery_ids)).filter(
         Q(status=EmailDelivery.Status.FAILED) | Q(pk__in=email_stuck().values("pk"))

@@ -15,7 +15,7 @@ every installed app, is in somebody's export: a new model that forgets to regist
 the build rather than the subject access request.
 
 An erase function that drops rows naming stored files hands each file to
-cop_platform.uploads.delete_file_on_commit: the bytes go when the whole erasure commits,
+core.uploads.delete_file_on_commit: the bytes go when the whole erasure commits,
 and stay if it rolls back (the rows still name them).
 """
 
@@ -35,7 +35,8 @@ from django.db.models import CharField, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery, User
+from accounts.models import EmailDelivery, User
+from core.models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ ACCOUNT = Export(
     Part(
         "your_actions",
         "The audit trail of what you did: action, when, on what, details, address used.",
-        "accounts.AuditEntry",
+        "core.AuditEntry",
         "actor",
         rows=lambda user: _audit_rows(AuditEntry.objects.filter(actor=user)),
     ),
@@ -322,7 +323,7 @@ def export_release(*, user, actor, identity_check, released_to, note=""):
     """Staff release a person's data on a request received by post: the archive, and an
     audit row saying who released which archive (its SHA-256) to whom, after which
     identity check."""
-    from accounts.services import audit_log
+    from core.services import audit_log
 
     archive = export_archive(user)
     audit_log(
@@ -467,7 +468,8 @@ def account_erase(*, user, actor, remove_contributions=False, audit_hold=False):
     from allauth.mfa.models import Authenticator
     from allauth.socialaccount.models import SocialAccount
 
-    from accounts.services import audit_log, sessions_end_all
+    from accounts.services import sessions_end_all
+    from core.services import audit_log
 
     name, addresses = user.name, person_addresses(user)
     for holder in HOLDERS.values():

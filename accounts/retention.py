@@ -19,10 +19,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery, RetentionSweep
+from accounts.models import EmailDelivery, RetentionSweep
 from accounts.personal_data import SIGN_IN_REFUSALS
-from accounts.services import audit_log
-from cop_platform.celery import RETRY_TRANSIENT, enqueue_on_commit
+from core.models import AuditEntry
+from core.queue import RETRY_TRANSIENT, enqueue_on_commit
+from core.services import audit_log
 
 
 @dataclass(frozen=True)

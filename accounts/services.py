@@ -3,39 +3,12 @@ the audit log."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.crypto import salted_hmac
 
 from accounts.mail import PREFERENCES
-from accounts.models import AuditEntry, Organisation, User
+from accounts.models import Organisation, User
+from core.services import audit_log
 
 PROFILE_FIELDS = ("name", "job_title", "organisation", "profession", "region", "bio", "timezone")
-
-
-def audit_log(*, actor, action, target=None, data=None, ip_address=None):
-    """One row of the audit log: who, what, on which object, when and from where (the
-    address of the request being handled, unless given)."""
-    from cop_platform.access import current_ip
-
-    if data and data.get("login"):
-        data = _typed_login(data)
-    entry = AuditEntry(
-        actor=actor, action=action, data=data or {}, ip_address=ip_address or current_ip()
-    )
-    if target is not None:
-        entry.target = target
-    entry.save()
-    return entry
-
-
-def _typed_login(data):
-    """The address typed at a refused sign-in is kept only when it is an account's: anyone
-    else's (a typo, a closed account, a list being tried) becomes a keyed digest, which
-    still shows the same address tried again without saying what it was."""
-    login = str(data["login"]).strip().lower()
-    if User.objects.filter(email__iexact=login).exists():
-        return data
-    digest = salted_hmac("accounts.audit.login", login).hexdigest()[:24]
-    return {**data, "login": "", "login_digest": digest}
 
 
 def sessions_end_all(*, user, except_session_key=None):

@@ -9,8 +9,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
-from accounts.services import audit_log
-from cop_platform.access import client_ip
+from core.access import client_ip
+from core.services import audit_log
 
 
 def _where(request):

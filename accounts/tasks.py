@@ -11,7 +11,7 @@ from accounts.mail import (
     email_deliver_many,
     email_sweep,
 )
-from cop_platform.celery import RETRY_TRANSIENT
+from core.queue import RETRY_TRANSIENT
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY_TRANSIENT)

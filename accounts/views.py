@@ -16,7 +16,8 @@ from accounts.mail import PREFERENCES, unsubscribe_token_read
 from accounts.models import Organisation
 from accounts.personal_data import account_erase, export_archive
 from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
-from cop_platform.http import posted
+from core.http import posted
+from core.services import audit_log
 
 
 def _organisation_shown(organisation):
@@ -118,7 +119,7 @@ def unsubscribe(request, token):
 def personal_data(request):
     if request.method == "POST":
         archive = export_archive(request.user)
-        services.audit_log(actor=request.user, action="account.export", target=request.user)
+        audit_log(actor=request.user, action="account.export", target=request.user)
         response = HttpResponse(archive, content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="my-data.zip"'
         response["Cache-Control"] = "private, no-store"

@@ -6,7 +6,7 @@ from taggit.forms import TagField
 from accounts.models import Organisation, Profession, Region
 from accounts.selectors import organisation_choices
 from communities.models import CharterVersion, Community, Membership, Network
-from cop_platform.forms import SuggestingInput, suggest
+from core.forms import SuggestingInput, suggest
 
 
 class CommunityForm(forms.ModelForm):

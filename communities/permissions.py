@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from communities.models import Community, Membership
-from cop_platform.access import AccessDenied
+from core.access import AccessDenied
 
 
 def active_membership(user, community):

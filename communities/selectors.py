@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from taggit.models import TaggedItem
 
-from accounts.models import AuditEntry, User
+from accounts.models import User
 from communities.extensions import TOPIC_SOURCES
 from communities.models import Community, CommunityFigures, Membership
 from communities.permissions import communities_visible_to
+from core.models import AuditEntry
 
 ACTIVE = Q(memberships__status=Membership.Status.ACTIVE)
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from accounts.mail import email_queue, email_queue_rendered
 from accounts.models import User
-from accounts.services import audit_log
 from communities.extensions import holdings_phrase
 from communities.models import (
     CharterVersion,
@@ -29,6 +28,7 @@ from communities.models import (
     Membership,
     PhaseChange,
 )
+from core.services import audit_log
 
 
 class CommunityError(ValidationError):

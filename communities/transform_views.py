@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from communities import extensions, forms, permissions, selectors, services
-from cop_platform.http import add_service_errors, posted
+from core.http import add_service_errors, posted
 
 
 def _transformable(request, slug):

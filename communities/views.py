@@ -14,9 +14,9 @@ from accounts.models import User
 from communities import extensions, forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
 from communities.moderation.selectors import open_report_count
-from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, posted
-from cop_platform.ratelimits import rate_limit
+from core.forms import ConfirmForm
+from core.http import add_service_errors, posted
+from core.ratelimits import rate_limit
 
 PAGE_SIZE = 20
 

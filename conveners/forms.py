@@ -4,7 +4,7 @@ from accounts.models import Profession, Region
 from accounts.selectors import organisation_choices
 from communities.models import Community
 from conveners.models import Application, LeadershipProgramme, ProgrammeSession
-from cop_platform.forms import DateInput, DateTimeInput
+from core.forms import DateInput, DateTimeInput
 
 DATE = DateInput()
 DATETIME = DateTimeInput()

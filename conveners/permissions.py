@@ -4,7 +4,7 @@ journals are their authors' unless an entry is shared; nobody else sees scores."
 from django.shortcuts import get_object_or_404
 
 from conveners.models import Application, LeadershipProgramme
-from cop_platform.access import AccessDenied
+from core.access import AccessDenied
 
 
 def can_manage(user, programme):

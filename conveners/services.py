@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import email_queue, email_queue_rendered
-from accounts.services import audit_log
 from conveners.models import (
     Application,
     JournalEntry,
@@ -19,6 +18,7 @@ from conveners.models import (
     ProgrammeSession,
     Review,
 )
+from core.services import audit_log
 from meetings.models import Meeting, Registration
 from meetings.services import meeting_schedule
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 from communities.models import Network
 from conveners import forms, permissions, selectors, services
 from conveners.models import Application, JournalEntry, LeadershipProgramme
-from cop_platform.access import AccessDenied
-from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, form_page, posted
+from core.access import AccessDenied
+from core.forms import ConfirmForm
+from core.http import add_service_errors, form_page, posted
 
 
 def programme_list(request):

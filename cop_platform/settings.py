@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_htmx",
     "csp",
+    "core",
     "accounts",
     "communities",
     "meetings",
@@ -69,15 +70,14 @@ INSTALLED_APPS = [
     "dashboard",
     # Demo and scale data, with published passwords: development only, never in production.
     *([] if PRODUCTION else ["devdata"]),
-    "cop_platform",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # 405 for any method but GET, HEAD and POST, before anything else reads the request.
-    "cop_platform.middleware.AllowedMethodsMiddleware",
+    "core.middleware.AllowedMethodsMiddleware",
     # /healthz answered here, before CommonMiddleware checks the Host against ALLOWED_HOSTS.
-    "cop_platform.middleware.HealthCheckMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every response to a signed-in person: Cache-Control private, no-store (runs last on the
     # way out, so it sees what every view and middleware below set).
-    "cop_platform.middleware.SignedInNoStoreMiddleware",
+    "core.middleware.SignedInNoStoreMiddleware",
     # Deny by default: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -96,15 +96,15 @@ MIDDLEWARE = [
     # Answers a rate-limited request with 429 (the view is RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
     # A sign-in refused by the sign-in limits: its page answers 429 with Retry-After.
-    "cop_platform.ratelimits.SignInLimitMiddleware",
+    "core.ratelimits.SignInLimitMiddleware",
     # After the rate limiter: sees refusals first, records them, and passes them on.
-    "cop_platform.access.AccessAuditMiddleware",
+    "core.middleware.AccessAuditMiddleware",
     # A merged community's pages answer a redirect to the community it merged into.
     "communities.middleware.MergedCommunityMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
-    "cop_platform.middleware.PrivilegedMFAMiddleware",
-    "cop_platform.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.PrivilegedMFAMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "cop_platform.urls"
@@ -120,12 +120,12 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cop_platform.context_processors.site",
+                "communities.context_processors.site",
             ],
         },
     },
 ]
-FORM_RENDERER = "cop_platform.forms.NHSUKFormRenderer"
+FORM_RENDERER = "core.forms.NHSUKFormRenderer"
 
 # --- Database -------------------------------------------------------------------------
 DATABASES = {
@@ -155,7 +155,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # django-redis, with `add` failing open when Redis is down (see the module).
-            "BACKEND": "cop_platform.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # A local Redis answers in well under a millisecond: one that hangs must
@@ -271,7 +271,7 @@ _email_url = env.str("EMAIL_URL", default="")
 if _email_url:
     vars().update(environ.Env.email_url_config(_email_url))
 else:
-    EMAIL_BACKEND = "cop_platform.mail_backends.EmlFileBackend"
+    EMAIL_BACKEND = "core.mail_backends.EmlFileBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # The right-hand side of every Message-ID: the site's own domain (from SITE_URL) unless set,
 # never the machine's name ("localhost" in a container), which spam filters count against.
@@ -362,7 +362,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # Failed sign-ins, counted three ways so that one address cannot lock out everyone behind it
 # (an NHS trust's staff share one): per account, per account from one address, and a ceiling
-# per address for password spraying (cop_platform.ratelimits). Every sign-in form sent from one
+# per address for password spraying (core.ratelimits). Every sign-in form sent from one
 # address, successes too, has a ceiling as well ("login"). Rates are "N/period", the period in
 # s, m, h or d with an optional number ("15m").
 SIGN_IN_FAILURES_PER_ACCOUNT = env.str("SIGN_IN_FAILURES_PER_ACCOUNT", default="10/15m")
@@ -388,7 +388,7 @@ RATE_LIMITS = {
     "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
     "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
 }
-RATELIMIT_VIEW = "cop_platform.ratelimits.rate_limited"
+RATELIMIT_VIEW = "core.ratelimits.rate_limited"
 # The header a trusted proxy sets with the client's address (for the audit log and the limits).
 AUDIT_CLIENT_IP_HEADER = env.str("AUDIT_CLIENT_IP_HEADER", default="")
 # If the cache (Redis) is down, requests are let through rather than refused: the limits
@@ -528,7 +528,7 @@ if PRODUCTION:
     ADMINS = [("Operators", a) for a in env.list("ADMINS", default=[])]
 
 # Library uploads: Office files are zip archives, checked before anything unpacks them; a
-# virus scanner (for example "cop_platform.scanning.clamd_scan", with CLAMD_ADDRESS) is off
+# virus scanner (for example "core.scanning.clamd_scan", with CLAMD_ADDRESS) is off
 # unless named here.
 RESOURCE_MAX_UNPACKED_BYTES = env.int("RESOURCE_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
 RESOURCE_MAX_ARCHIVE_ENTRIES = env.int("RESOURCE_MAX_ARCHIVE_ENTRIES", default=1000)

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from cop_platform.health import healthz
+from core.health import healthz
 from dashboard import views as dashboard_views
 
 
@@ -28,6 +28,6 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_FLOOR:  # `make bench` only: the page every other page is measured against
-    from cop_platform.bench import floor
+    from dashboard.bench import floor
 
     urlpatterns.append(path("bench/floor/", floor, name="bench-floor"))

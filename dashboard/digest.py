@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from accounts.mail import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from accounts.models import EmailDelivery, User, by_zone
 from communities.models import Membership
-from cop_platform.celery import publish
+from core.queue import publish
 from dashboard.models import DigestBatch, DigestRun
 from dashboard.updates import updates_for
 
@@ -414,7 +414,7 @@ def digest_progress(run):
 
 def digest_batches_retry(*, batch_ids, actor):
     """Staff build failed batches again: planned, attempts from zero, their run reopened."""
-    from accounts.services import audit_log
+    from core.services import audit_log
 
     with transaction.atomic():
         batches = DigestBatch.objects.filter(pk__in=list(batch_ids), state=DigestBatch.State.FAILED)

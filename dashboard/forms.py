@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.models import Region
 from communities.models import Community
-from cop_platform.forms import SuggestingInput, suggest
+from core.forms import SuggestingInput, suggest
 
 SORTS = [
     ("name", "Name"),

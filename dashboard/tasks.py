@@ -4,7 +4,7 @@ the periodic resume_digests_task finishes whatever a task could not."""
 
 from celery import shared_task
 
-from cop_platform.celery import RETRY_TRANSIENT
+from core.queue import RETRY_TRANSIENT
 from dashboard.digest import digest_batch_build, digest_fan_out, digest_resume
 
 

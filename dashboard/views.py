@@ -8,8 +8,8 @@ from django.utils.safestring import mark_safe
 
 from accounts.services import user_home_visited
 from communities import selectors as community_selectors
-from cop_platform.access import AccessDenied
-from cop_platform.http import table_download
+from core.access import AccessDenied
+from core.http import table_download
 from dashboard import figures, selectors
 from dashboard.forms import DashboardFilterForm
 

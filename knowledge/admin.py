@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cop_platform.forms import ADMIN_HTTPS_URLS
+from core.forms import ADMIN_HTTPS_URLS
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story
 
 

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from taggit.forms import TagField
 
-from cop_platform import uploads as files
-from cop_platform.forms import DateInput, HttpsURLField, SuggestingInput, suggest
+from core import uploads as files
+from core.forms import DateInput, HttpsURLField, SuggestingInput, suggest
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
     communities_to_post_in,

@@ -16,7 +16,7 @@ from django.http import Http404
 
 from communities.models import Community, Membership, Network
 from communities.permissions import active_membership, can_manage, communities_visible_to
-from cop_platform.access import AccessDenied
+from core.access import AccessDenied
 from knowledge.models import Resource, Story, Visibility
 
 OPEN_COMMUNITY = [Community.Visibility.PUBLIC, Community.Visibility.LISTED]

@@ -1,7 +1,7 @@
 from pathlib import PurePosixPath
 
 from accounts.personal_data import Export, Part
-from cop_platform.uploads import delete_file_on_commit
+from core.uploads import delete_file_on_commit
 from knowledge.models import Comment, Resource, ResourceVersion, Story
 
 
@@ -137,7 +137,7 @@ def _ask_stewards(user):
     from django.urls import reverse
 
     from accounts.mail import email_queue
-    from accounts.services import audit_log
+    from core.services import audit_log
     from knowledge.services import resource_stewards
 
     resources = Resource.objects.filter(

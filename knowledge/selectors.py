@@ -39,7 +39,7 @@ from django.utils.safestring import mark_safe
 from taggit.models import TaggedItem
 
 from communities.permissions import communities_visible_to
-from cop_platform.markdown import markdown_to_text
+from core.markdown import markdown_to_text
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion
 from knowledge.permissions import (
     OPEN_COMMUNITY,

@@ -18,12 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import email_queue
-from accounts.services import audit_log, organisation_get_or_create
+from accounts.services import organisation_get_or_create
 from communities.moderation.services import content_hide
 from communities.permissions import active_membership
 from communities.selectors import community_leaders
 from communities.services import community_writable
-from cop_platform import uploads as files
+from core import uploads as files
+from core.services import audit_log
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story, UsefulMark
 from knowledge.permissions import can_view_resource
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from cop_platform.celery import RETRY_TRANSIENT
+from core.queue import RETRY_TRANSIENT
 from knowledge.services import review_reminders_send
 
 

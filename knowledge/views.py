@@ -14,10 +14,10 @@ from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from communities.models import Community, Network
 from communities.moderation import views as moderation_views
-from cop_platform import uploads
-from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, form_page, posted
-from cop_platform.ratelimits import has_query, rate_limit
+from core import uploads
+from core.forms import ConfirmForm
+from core.http import add_service_errors, form_page, posted
+from core.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
 from knowledge.models import Comment, ResourceVersion
 

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from accounts.models import User
-from cop_platform import uploads
-from cop_platform.forms import DateInput, DateTimeInput, HttpsURLField
+from core import uploads
+from core.forms import DateInput, DateTimeInput, HttpsURLField
 from meetings.models import MAX_REMINDER_HOURS, Meeting
 
 DATETIME = DateTimeInput()
@@ -401,7 +401,7 @@ class MinutesForm(forms.Form):
 
     def clean_document(self):
         """A PDF or a Word file by its content, through the same checks as every upload
-        (cop_platform.uploads: the archive limits of a .docx, the virus scan if one is
+        (core.uploads: the archive limits of a .docx, the virus scan if one is
         configured), before anything is stored."""
         document = self.cleaned_data.get("document")
         if not document:

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
-from cop_platform.access import AccessDenied
+from core.access import AccessDenied
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from accounts.mail import email_queue, email_queue_same
 from accounts.models import User
-from accounts.services import audit_log
 from communities.models import Membership
 from communities.services import community_writable
-from cop_platform import uploads
+from core import uploads
+from core.services import audit_log
 from meetings.ical import calendar, meeting_ics
 from meetings.models import (
     MAX_REMINDER_HOURS,

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
-from cop_platform.access import AccessDenied
-from cop_platform.forms import ConfirmForm
-from cop_platform.http import TABLE_FORMATS, add_service_errors, form_page, posted, table_download
-from cop_platform.markdown import render_markdown
-from cop_platform.ratelimits import rate_limit
+from core.access import AccessDenied
+from core.forms import ConfirmForm
+from core.http import TABLE_FORMATS, add_service_errors, form_page, posted, table_download
+from core.markdown import render_markdown
+from core.ratelimits import rate_limit
 from meetings import forms, ical, permissions, selectors, services
 from meetings.models import CalendarFeed, Meeting, Registration
 

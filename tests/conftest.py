@@ -20,7 +20,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _celery_eager():
     """Tasks run in-process when they are published, which is on commit (see
-    cop_platform.celery.enqueue_on_commit). The integration tests run a real worker."""
+    core.queue.enqueue_on_commit). The integration tests run a real worker."""
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False

@@ -1,4 +1,4 @@
-"""The benchmark's floor page (cop_platform/bench.py) exists only when BENCHMARK_FLOOR is
+"""The benchmark's floor page (dashboard/bench.py) exists only when BENCHMARK_FLOOR is
 set, and then costs exactly one query: it is what `make bench` measures every page against."""
 
 import importlib

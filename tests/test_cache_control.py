@@ -1,5 +1,5 @@
 """No cache keeps what a signed-in person was shown: every response to them says
-`Cache-Control: private, no-store`, whatever the page (cop_platform.middleware
+`Cache-Control: private, no-store`, whatever the page (core.middleware
 SignedInNoStoreMiddleware). Anonymous pages keep whatever caching they had.
 
 Every URL of the access table (tests/test_access.py) is requested, in its world, by every role."""
@@ -16,7 +16,7 @@ from tests.test_access import TABLE, named_urls, place_in
 
 pytestmark = pytest.mark.django_db
 
-MIDDLEWARE = "cop_platform.middleware.SignedInNoStoreMiddleware"
+MIDDLEWARE = "core.middleware.SignedInNoStoreMiddleware"
 # Between them these four open every page of the table (conveners' pages as staff), and meet
 # its refusals (404), redirects and 405s too.
 SIGNED_IN = ["member", "participant", "manager", "staff"]

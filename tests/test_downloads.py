@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cop_platform.http import table_download
+from core.http import table_download
 from meetings import services
 from meetings.models import Registration
 from tests.conftest import soup

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
-from cop_platform.forms import DateInput, DateTimeInput
+from core.forms import DateInput, DateTimeInput
 from tests.conftest import as_the_browser_sends_it, soup
 from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory
 

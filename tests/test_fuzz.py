@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from communities.models import Community, Network
-from cop_platform import uploads as files
-from cop_platform.markdown import ATTRIBUTES, TAGS, render_markdown
+from core import uploads as files
+from core.markdown import ATTRIBUTES, TAGS, render_markdown
 from meetings import ical
 from meetings.models import Meeting
 

@@ -17,7 +17,7 @@ import time
 import pytest
 from django.test import Client, override_settings
 
-from cop_platform import health
+from core import health
 from tests.conftest import ROOT
 
 PROBE_SECONDS = 0.5
@@ -63,7 +63,7 @@ def redis_at(port):
     return override_settings(
         CACHES={
             "default": {
-                "BACKEND": "cop_platform.cache.RedisCache",
+                "BACKEND": "core.cache.RedisCache",
                 "LOCATION": url,
                 "OPTIONS": {
                     "SOCKET_CONNECT_TIMEOUT": 0.5,

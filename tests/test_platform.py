@@ -45,9 +45,7 @@ def test_healthz_reports_each_component(client):
 
 @pytest.mark.django_db
 def test_healthz_is_503_when_the_database_is_unreachable(client):
-    with mock.patch(
-        "cop_platform.health._database", side_effect=OperationalError("connection refused")
-    ):
+    with mock.patch("core.health._database", side_effect=OperationalError("connection refused")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "error: OperationalError"
@@ -55,7 +53,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(client):
 
 @pytest.mark.django_db
 def test_healthz_reports_a_broker_that_is_down(client):
-    with mock.patch("cop_platform.health._broker", return_value="error: OperationalError"):
+    with mock.patch("core.health._broker", return_value="error: OperationalError"):
         response = client.get("/healthz")
     assert response.status_code == 200  # the platform degrades, it does not stop
     assert response.json()["checks"]["broker"].startswith("error")
@@ -249,7 +247,7 @@ def test_default_path_fresh_sqlite_migrate_seed_twice_and_serve(tmp_path):
 
 
 def test_select_options_are_escaped_grouped_and_marked_selected():
-    """Selects write their options in Python (cop_platform.templatetags.ui.select_options): the
+    """Selects write their options in Python (core.templatetags.ui.select_options): the
     same markup as Django's own template, values and labels escaped, groups and choices kept."""
     from bs4 import BeautifulSoup
     from django import forms
@@ -287,7 +285,7 @@ def test_link_fields_in_the_admin_assume_https_as_the_site_forms_do(rf, model, f
     from django.apps import apps
     from django.contrib import admin
 
-    from cop_platform.forms import HttpsURLField
+    from core.forms import HttpsURLField
     from tests.factories import UserFactory
 
     request = rf.get("/admin/")

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import PASSWORD, NetworkFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +97,9 @@ def test_audit_log_cannot_be_edited_in_the_admin(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert (
         client.post(
-            reverse("admin:accounts_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+            reverse("admin:core_auditentry_delete", args=[entry.pk]), {"post": "yes"}
         ).status_code
         == 403
     )
-    assert client.get(reverse("admin:accounts_auditentry_add")).status_code == 403
+    assert client.get(reverse("admin:core_auditentry_add")).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEntry
 from accounts.passwords import BreachedPasswordValidator
 from communities import services as community_services
 from communities.models import Community
+from core.models import AuditEntry
 from tests.conftest import error_summary, soup
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
 

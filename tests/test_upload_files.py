@@ -14,7 +14,7 @@ from django.db import transaction
 
 from accounts.personal_data import account_erase
 from communities.models import Membership
-from cop_platform import uploads
+from core import uploads
 from knowledge import personal_data as knowledge_personal_data
 from knowledge import services as knowledge_services
 from knowledge.models import Resource, ResourceVersion
@@ -118,7 +118,7 @@ def test_a_file_that_cannot_be_deleted_does_not_undo_the_commit(settings, caplog
     storage = UndeletableStorage(location=settings.MEDIA_ROOT)
     name = saved()
     community = CommunityFactory()
-    with caplog.at_level(logging.ERROR, logger="cop_platform.uploads"), transaction.atomic():
+    with caplog.at_level(logging.ERROR, logger="core.uploads"), transaction.atomic():
         community.name = "Renamed"
         community.save(update_fields=["name"])
         uploads.delete_file_on_commit(storage, name)

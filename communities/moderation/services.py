@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import email_queue
-from accounts.services import audit_log
 from communities.models import Report
 from communities.moderation.registry import KINDS, kind_for
+from core.services import audit_log
 
 
 class ModerationError(ValidationError):

@@ -12,8 +12,8 @@ from communities import permissions
 from communities.models import Report
 from communities.moderation import forms, selectors, services
 from communities.moderation.registry import kind_for
-from cop_platform.forms import ConfirmForm
-from cop_platform.http import add_service_errors, form_page, posted
+from core.forms import ConfirmForm
+from core.http import add_service_errors, form_page, posted
 
 
 def report_page(request, target, *, back):

@@ -1,7 +1,7 @@
 from django import template
 from django.template.defaultfilters import filesizeformat
 
-from cop_platform.markdown import markdown_to_text, render_markdown
+from core.markdown import markdown_to_text, render_markdown
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ import meetings.models
 
 
 def _download_name(name, fallback_extension):
-    # A frozen copy of cop_platform.uploads.download_name: the extension is the one the
+    # A frozen copy of core.uploads.download_name: the extension is the one the
     # name has (the form accepted only a .pdf or .docx whose content matched it).
     path = PurePath((name or "").replace("\\", "/"))
     extension = path.suffix.lower().lstrip(".") or fallback_extension

@@ -17,7 +17,7 @@ What it does, in order (BENCHMARKS.md explains the method and the targets):
 5. Starts gunicorn (DJANGO_ENV=production, BENCHMARK_FLOOR=1, 2 x cores + 1 sync workers) and
    loads every page with wrk at a fixed concurrency after a warm-up: p50/p95 latency, requests
    per second, status codes, and the server time of each request from gunicorn's access log.
-   The floor page (cop_platform/bench.py) runs first, between every two pages and last;
+   The floor page (dashboard/bench.py) runs first, between every two pages and last;
    each page is reported as a multiple of the mean of the floor runs just before and just
    after it, in the same run.
 6. Digest: an SMTP sink, real Celery workers on the Redis broker, send_digests_task for every

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from tests.conftest import soup
 from tests.factories import PASSWORD, UserFactory
 

@@ -15,13 +15,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery
+from accounts.models import EmailDelivery
 from accounts.personal_data import KEPT_AFTER_ERASURE, account_erase
-from accounts.services import audit_log
 from communities import services as community_services
 from communities.models import Community, Invitation, Report
 from communities.moderation.services import content_report
 from communities.selectors import community_activity
+from core.models import AuditEntry
+from core.services import audit_log
 from knowledge.models import Comment, ResourceVersion, Story
 from meetings.models import Meeting, Minutes
 from tests.factories import (
@@ -142,8 +143,8 @@ def planted(django_capture_on_commit_callbacks):
     for column in [
         "accounts.EmailDelivery.to_address",
         "accounts.EmailDelivery.body_text",
-        "accounts.AuditEntry.data",
-        "accounts.AuditEntry.ip_address",
+        "core.AuditEntry.data",
+        "core.AuditEntry.ip_address",
         "communities.Invitation.email",
         "communities.Membership.decision_message",
         "usersessions.UserSession.ip",

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery, User
+from accounts.models import EmailDelivery, User
 from accounts.personal_data import account_erase
+from core.models import AuditEntry
 from knowledge.models import Resource
 from knowledge.services import review_reminders_send
 from tests.conftest import soup

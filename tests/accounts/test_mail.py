@@ -18,8 +18,9 @@ from accounts.mail import (
     email_queue_many,
     unsubscribe_token_read,
 )
-from accounts.models import AuditEntry, EmailDelivery, User
+from accounts.models import EmailDelivery, User
 from accounts.tasks import send_email_task, sweep_pending_emails_task
+from core.models import AuditEntry
 from tests.conftest import soup
 from tests.factories import UserFactory
 

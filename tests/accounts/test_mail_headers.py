@@ -18,14 +18,14 @@ from django.utils import timezone
 
 from accounts.mail import email_queue
 from accounts.tasks import send_email_task
-from cop_platform.mail_backends import EmlFileBackend
+from core.mail_backends import EmlFileBackend
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def eml_folder(settings, tmp_path):
-    settings.EMAIL_BACKEND = "cop_platform.mail_backends.EmlFileBackend"
+    settings.EMAIL_BACKEND = "core.mail_backends.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
     settings.EMAIL_MESSAGE_ID_DOMAIN = "cop.example.org"
     return tmp_path

@@ -10,7 +10,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from tests.conftest import soup
 from tests.factories import PASSWORD, UserFactory
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Organisation, Profession
+from accounts.models import Organisation, Profession
 from accounts.selectors import organisation_choices
 from accounts.services import (
     organisation_confirm,
@@ -15,6 +15,7 @@ from accounts.services import (
 from communities.models import CommunityFigures, Membership
 from communities.selectors import community_figures
 from conveners.models import Application
+from core.models import AuditEntry
 from tests.conftest import soup
 from tests.conveners.conftest import application_data
 from tests.factories import (

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.mail import email_queue_rendered
 from accounts.personal_data import HOLDERS, covered_fields, export_archive
-from accounts.services import audit_log
+from core.services import audit_log
 from knowledge.models import UsefulMark
 from tests.factories import (
     CommunityFactory,

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Organisation, Profession
+from accounts.models import Organisation, Profession
+from core.models import AuditEntry
 from tests.conftest import field_error, soup
 
 pytestmark = pytest.mark.django_db

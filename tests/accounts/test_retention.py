@@ -10,10 +10,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery, RetentionSweep
+from accounts.models import EmailDelivery, RetentionSweep
 from accounts.retention import RULES, apply_retention_task, retention_apply
 from communities.models import Invitation
 from conveners.models import Application
+from core.models import AuditEntry
 from meetings.models import Meeting, MeetingGuest
 from tests.conftest import soup
 from tests.conveners.conftest import application_data

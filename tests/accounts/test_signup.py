@@ -9,7 +9,8 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.urls import reverse
 
-from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, User
+from accounts.models import EmailDelivery, Organisation, Profession, User
+from core.models import AuditEntry
 from tests.conftest import error_summary, field_error, soup
 from tests.factories import OrganisationFactory, UserFactory
 

@@ -10,7 +10,8 @@ from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 from requests import Session as requests_session
 
-from accounts.models import AuditEntry, EmailDelivery, Organisation, Profession, Region, User
+from accounts.models import EmailDelivery, Organisation, Profession, Region, User
+from core.models import AuditEntry
 from tests.conftest import soup
 from tests.factories import PASSWORD, UserFactory
 from tests.oidc import PROVIDER_ID, sign_in_at_provider, start_provider

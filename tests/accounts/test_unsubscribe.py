@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.mail import unsubscribe_token
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from tests.conftest import soup
 
 pytestmark = pytest.mark.django_db

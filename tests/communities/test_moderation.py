@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.mail import PREFERENCES
-from accounts.models import AuditEntry, EmailDelivery
+from accounts.models import EmailDelivery
 from communities.models import Community, Membership, Report
 from communities.moderation.registry import KINDS
 from communities.moderation.selectors import open_reports
@@ -18,6 +18,7 @@ from communities.moderation.services import (
     content_unhide,
     report_dismiss,
 )
+from core.models import AuditEntry
 from knowledge import services as knowledge_services
 from knowledge.permissions import stories_visible_to
 from tests.conftest import soup

@@ -4,9 +4,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery
+from accounts.models import EmailDelivery
 from communities import services
 from communities.models import Community, Invitation, Membership
+from core.models import AuditEntry
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -153,7 +153,7 @@ NOT_CONTENT = {
     "not an audience of a community (tests/communities)",
     "accounts.EmailDelivery": "the outbox: each message is checked against its recipient "
     "(test_no_email_carries_a_marker_its_recipient_may_not_see)",
-    "accounts.AuditEntry": "the audit log: read in Django's admin by staff only",
+    "core.AuditEntry": "the audit log: read in Django's admin by staff only",
     "dashboard.DigestRun": "the digest job's bookkeeping: frequency and period keys",
     "dashboard.DigestBatch": "the digest job's bookkeeping: worker names and errors",
     "accounts.RetentionSweep": "the retention job's bookkeeping: rule keys and counts",

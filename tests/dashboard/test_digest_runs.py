@@ -9,8 +9,9 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, EmailDelivery
+from accounts.models import EmailDelivery
 from accounts.tasks import sweep_pending_emails_task
+from core.models import AuditEntry
 from dashboard.digest import digest_fan_out, digest_progress, digest_resume, digest_send
 from dashboard.models import DigestBatch, DigestRun
 from dashboard.tasks import send_digest_batch_task, send_digests_task

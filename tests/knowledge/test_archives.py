@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from cop_platform import scanning
-from cop_platform import uploads as files
+from core import scanning
+from core import uploads as files
 from knowledge.models import Resource, ResourceVersion
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory
@@ -282,7 +282,7 @@ def serve(server):
 def clamd(settings):
     server = serve(TCPClamd(("127.0.0.1", 0), FakeClamdHandler))
     host, port = server.server_address
-    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "core.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = f"{host}:{port}"
     settings.CLAMD_TIMEOUT = 5
     yield server
@@ -297,7 +297,7 @@ def unix_clamd(settings):
     folder = Path(tempfile.mkdtemp(prefix="clamd"))
     path = folder / "clamd.sock"
     server = serve(UnixClamd(str(path), FakeClamdHandler))
-    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "core.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = str(path)
     settings.CLAMD_TIMEOUT = 5
     yield server
@@ -337,7 +337,7 @@ def unused_port():
 
 
 def test_clamd_unreachable_fails_closed(settings, caplog):
-    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "core.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = f"127.0.0.1:{unused_port()}"
     refused = refusal(b"hello", "notes.txt")
     assert refused.code == "scan_failed"
@@ -346,7 +346,7 @@ def test_clamd_unreachable_fails_closed(settings, caplog):
 
 
 def test_clamd_missing_unix_socket_fails_closed(settings, tmp_path):
-    settings.UPLOAD_SCANNER = "cop_platform.scanning.clamd_scan"
+    settings.UPLOAD_SCANNER = "core.scanning.clamd_scan"
     settings.CLAMD_ADDRESS = str(tmp_path / "absent.sock")
     assert refusal(b"hello", "notes.txt").code == "scan_failed"
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from cop_platform import uploads as files
+from core import uploads as files
 from knowledge.models import Resource, ResourceVersion
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory

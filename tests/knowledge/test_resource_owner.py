@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from core.models import AuditEntry
 from knowledge.models import Adoption, Resource
 from tests.conftest import soup
 from tests.factories import AdoptionFactory, MembershipFactory

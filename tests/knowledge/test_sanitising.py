@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from communities.models import Membership
-from cop_platform.markdown import render_markdown
+from core.markdown import render_markdown
 from knowledge import services
 from knowledge.models import Resource
 from tests.conftest import soup

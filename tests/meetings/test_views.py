@@ -379,7 +379,7 @@ WORD = {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}
 )
 def test_minutes_documents_go_through_the_upload_checks(client, members, message):
     """A Word file is a zip archive: the minutes form refuses what every upload refuses
-    (cop_platform.uploads), with the message next to the field, and keeps the notes."""
+    (core.uploads), with the message next to the field, and keeps the notes."""
     community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
     bad = SimpleUploadedFile("minutes.docx", docx(members))
     response = minutes_post(client, meeting, bad)
@@ -389,7 +389,7 @@ def test_minutes_documents_go_through_the_upload_checks(client, members, message
 
 
 def refuse_every_file(data, name):
-    from cop_platform.uploads import UploadRefused
+    from core.uploads import UploadRefused
 
     raise UploadRefused("The selected file contains a virus", code="virus")
 

@@ -3,13 +3,20 @@ privileged (tested in tests/test_security.py); the HTTP methods the site answers
 (tests/test_http_protocol.py) and the load balancer's health probe (tests/test_healthz.py).
 Configured in settings."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 
-from cop_platform import health
+from core import health
+from core.access import AccessDenied, client_ip, current_ip, request_from
+from core.services import audit_log
+
+security_log = logging.getLogger("cop_platform.security")
 
 
 class PermissionsPolicyMiddleware:
@@ -111,3 +118,35 @@ class SignedInNoStoreMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AccessAuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_from(client_ip(request)):
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django_ratelimit.exceptions import Ratelimited
+
+        if isinstance(exception, Ratelimited):
+            action = "access.rate_limited"
+        elif isinstance(exception, AccessDenied | PermissionDenied):
+            action = "access.denied"
+        else:
+            return None
+        user = request.user if request.user.is_authenticated else None
+        data = {"path": request.path[:500], "method": request.method, "reason": str(exception)}
+        audit_log(actor=user, action=action, data=data)
+        security_log.warning(
+            "%s %s %s by %s from %s (%s)",
+            action,
+            request.method,
+            request.path,
+            user.pk if user else "anonymous",
+            current_ip(),
+            exception,
+        )
+        return None  # Django answers as it would have: 404 for AccessDenied, 429 or 403 otherwise

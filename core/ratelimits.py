@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django_ratelimit.decorators import ratelimit
 
-from cop_platform.access import client_ip
+from core.access import client_ip
 
 logger = logging.getLogger("cop_platform.security")
 
@@ -170,7 +170,7 @@ def _sign_in_refusal_record(request, refusal, keys, login):
     digest = hashlib.sha256(counted_by.encode()).hexdigest()
     marker = f"{settings.RATELIMIT_CACHE_PREFIX}sign-in-refused:{action}:{digest}"
     if cache.add(marker, True, timeout=refusal.wait):
-        from accounts.services import audit_log
+        from core.services import audit_log
 
         audit_log(
             actor=None,

@@ -14,7 +14,7 @@ import struct
 
 from django.conf import settings
 
-from cop_platform.uploads import UploadRefused
+from core.uploads import UploadRefused
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ cache and the broker are reported but the platform degrades without them (pages 
 e-mails wait in the outbox for the sweep), so they do not fail it.
 
 The probe calls each instance by its own address, which is neither https nor a name in
-ALLOWED_HOSTS: HealthCheckMiddleware (cop_platform/middleware.py) answers it before the host
+ALLOWED_HOSTS: HealthCheckMiddleware (core/middleware.py) answers it before the host
 is checked, and SECURE_REDIRECT_EXEMPT keeps it on plain HTTP.
 """
 
@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -55,9 +56,7 @@ def _cache():
 
 
 def _broker():
-    from cop_platform.celery import app
-
-    with app.connection_for_write(
+    with current_app.connection_for_write(
         url=settings.CELERY_BROKER_URL,
         connect_timeout=BROKER_TIMEOUT_SECONDS,
         transport_options={
@@ -75,10 +74,8 @@ def prepare():
     the server starts): a first probe whose threads imported the Redis client and the
     broker's transport overran its deadline on a busy machine. Nothing connects here."""
     try:
-        from cop_platform.celery import app
-
         getattr(cache, "client", None)  # django-redis builds its client (importing redis) lazily
-        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
+        with current_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.transport  # noqa: B018  # the transport class, imported; not connected
     except Exception:  # the server starts anyway: the checks will report what is wrong
         logger.exception("The health checks could not load what they use")

@@ -1,0 +1,43 @@
+"""Who is asking, from where, and what they were refused.
+
+`AccessDenied` is raised where an object exists but this person may not know it: it is an
+`Http404`, so the answer is exactly that of a missing page (never 403), while
+`core.middleware.AccessAuditMiddleware` records the attempt in the audit log with who, what
+and from where. The same middleware makes the client's address available here to
+`audit_log`, so that every privileged change is recorded with where it came from.
+"""
+
+import contextvars
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.http import Http404
+
+_client_ip = contextvars.ContextVar("client_ip", default=None)
+
+
+class AccessDenied(Http404):
+    """The object exists, but not for this person: answered as a missing page, and logged."""
+
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or the header a trusted proxy sets
+    (AUDIT_CLIENT_IP_HEADER, for example HTTP_X_REAL_IP), never a header anyone can forge."""
+    header = getattr(settings, "AUDIT_CLIENT_IP_HEADER", "")
+    value = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
+    return value.split(",")[0].strip() or None
+
+
+def current_ip():
+    """The address of the request being handled, if any (None in tasks and commands)."""
+    return _client_ip.get()
+
+
+@contextmanager
+def request_from(address):
+    """While a request from `address` is handled, `current_ip()` answers it."""
+    token = _client_ip.set(address)
+    try:
+        yield
+    finally:
+        _client_ip.reset(token)
