@@ -1,14 +1,11 @@
-"""Development data is installed outside production only, and nothing in the product
-imports it."""
-
-import ast
+"""Development data is installed outside production only (that nothing imports it is
+tests/test_architecture.py's: devdata stands above every app)."""
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from tests.conftest import ROOT
 from tests.test_platform import run
 
 PRODUCTION = {
@@ -42,29 +39,3 @@ def test_not_installed_in_production_and_the_commands_do_not_exist(tmp_path):
 def test_the_commands_refuse_in_production_even_where_installed(command):
     with pytest.raises(CommandError, match="not in production"):
         call_command(command)
-
-
-def _imports(path):
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.module
-
-
-def test_no_product_module_imports_devdata():
-    """devdata stands above every app: product code never imports it, lazily or not."""
-    product_apps = [
-        config.name
-        for config in apps.get_app_configs()
-        if (ROOT / config.name).is_dir() and config.name != "devdata"
-    ]
-    assert "dashboard" in product_apps and "cop_platform" in product_apps
-    found = [
-        f"{path.relative_to(ROOT)}: {name}"
-        for app in product_apps
-        for path in sorted((ROOT / app).rglob("*.py"))
-        for name in _imports(path)
-        if name == "devdata" or name.startswith("devdata.")
-    ]
-    assert found == []
