@@ -6,4 +6,6 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
 
     def ready(self):
-        from dashboard import signals  # noqa: F401 - keeps the cached figures right
+        from dashboard import signals
+
+        signals.connect()  # keeps the cached figures right

@@ -3,7 +3,6 @@ is saved or deleted, so that network's figures are computed afresh on the next v
 dashboard/figures.py, `cached`). Cache bookkeeping only: no workflow happens here."""
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from communities.models import Community, CommunityRegion, Membership, Network
 from communities.services import figures_refreshed
@@ -26,52 +25,50 @@ def _meeting_networks(meeting_id):
     return list(row or [])
 
 
-def networks_touched(instance):
-    """The networks whose figures this row feeds."""
-    if isinstance(instance, Network):  # its name is in every row of its communities
-        return [instance.pk]
-    if isinstance(instance, Community):
-        return [instance.network_id]
-    if isinstance(instance, Membership | CommunityRegion | ActionItem):
-        return _community_networks(instance.community_id)
-    if isinstance(instance, Meeting):
-        return [instance.network_id, *_community_networks(instance.community_id)]
-    if isinstance(instance, Registration | Minutes):
-        return _meeting_networks(instance.meeting_id)
-    if isinstance(instance, Resource):
-        return [instance.network_id, *_community_networks(instance.community_id)]
-    if isinstance(instance, Adoption):
-        origin = Resource.objects.filter(pk=instance.resource_id).values_list(
-            "network_id", "community__network_id"
-        )
-        return [*(origin.first() or []), *_community_networks(instance.community_id)]
-    return []
+def _adoption_networks(adoption):
+    origin = Resource.objects.filter(pk=adoption.resource_id).values_list(
+        "network_id", "community__network_id"
+    )
+    return [*(origin.first() or []), *_community_networks(adoption.community_id)]
 
 
-FEEDS_FIGURES = (
-    Network,
-    Community,
-    CommunityRegion,
-    Membership,
-    Meeting,
-    Registration,
-    Minutes,
-    ActionItem,
-    Resource,
-    Adoption,
-)
+# Each model that feeds the figures, and the networks one of its rows feeds.
+NETWORKS_FED = {
+    Network: lambda network: [network.pk],  # its name is in every row of its communities
+    Community: lambda community: [community.network_id],
+    CommunityRegion: lambda row: _community_networks(row.community_id),
+    Membership: lambda membership: _community_networks(membership.community_id),
+    ActionItem: lambda action: _community_networks(action.community_id),
+    Meeting: lambda meeting: [meeting.network_id, *_community_networks(meeting.community_id)],
+    Registration: lambda registration: _meeting_networks(registration.meeting_id),
+    Minutes: lambda minutes: _meeting_networks(minutes.meeting_id),
+    Resource: lambda resource: [resource.network_id, *_community_networks(resource.community_id)],
+    Adoption: _adoption_networks,
+}
 
 
-@receiver(post_save)
-@receiver(post_delete)
-def forget_figures(sender, instance, raw=False, **kwargs):
-    if raw or not isinstance(instance, FEEDS_FIGURES):
-        return
-    figures_changed(networks_touched(instance))
+def _forget_figures_fed_by(networks_fed):
+    def forget_figures(sender, instance, raw=False, **kwargs):
+        if not raw:
+            figures_changed(networks_fed(instance))
+
+    return forget_figures
 
 
-@receiver(figures_refreshed)
 def forget_figures_of_refreshed_communities(sender, community_ids, **kwargs):
     """Members and organisations per community come from the stored figures, which also
     move when a member changes organisation (no membership row is saved then)."""
     figures_changed(_community_networks(*community_ids))
+
+
+def connect():
+    """One receiver per model that feeds the figures (DashboardConfig.ready): a save of any
+    other model of the project runs none of this."""
+    for model, networks_fed in NETWORKS_FED.items():
+        receiver = _forget_figures_fed_by(networks_fed)
+        uid = f"dashboard.figures.{model._meta.label_lower}"
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.save")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.delete")
+    figures_refreshed.connect(
+        forget_figures_of_refreshed_communities, dispatch_uid="dashboard.figures.refreshed"
+    )
