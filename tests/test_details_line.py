@@ -56,5 +56,7 @@ def test_no_line_of_details_on_the_home_page_starts_with_a_separator(client):
     page = soup(client.get(reverse("home")))
     lines = [" ".join(el.get_text(" ").split()) for el in page.select("main .app-details")]
     assert lines, "the upcoming meeting has its line of details"
-    assert not [line for line in lines if line.startswith("·") or line.endswith("·")]
+    # No line of the page, whether drawn by the component or not, starts or ends with one.
+    every = [" ".join(el.get_text(" ").split()) for el in page.select("main span, main p")]
+    assert not [line for line in every if line.startswith("·") or line.endswith("·")]
     assert any(line.startswith(community.name) for line in lines)
