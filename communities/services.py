@@ -276,7 +276,7 @@ def community_archive(*, community, actor, note):
                 "community": community,
                 "community_url": _url("communities:detail", community.slug),
             },
-            preference="membership_notices",
+            transactional=True,  # about a community they belong to: never switched off
         )
     return community
 
@@ -407,7 +407,7 @@ def _tell_merged(community, into, people, moved):
                 "moved": what,
                 "community_url": _url("communities:detail", into.slug),
             },
-            preference="membership_notices",
+            transactional=True,  # about a community they belong to: never switched off
         )
 
 

@@ -291,3 +291,19 @@ def test_a_merge_does_not_bring_back_someone_the_target_removed(db, mailoutbox):
     assert Membership.objects.get(community=into, user=removed).status == "removed"
     assert Membership.objects.get(community=old, user=removed).status == "left"
     assert moved["members"] == 1
+
+
+def test_a_member_who_switched_off_membership_notices_is_still_told(
+    db, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Archiving or merging changes a community they belong to: an account notice, not a
+    # notice about joining that they may have switched off.
+    old, into = CommunityFactory(name="Falls Group"), CommunityFactory(name="Frailty Group")
+    lead = MembershipFactory(community=old, role=Membership.Role.CONVENER).user
+    MembershipFactory(community=into, user=lead, role=Membership.Role.CONVENER)
+    quiet = MembershipFactory(community=old, user__membership_notices=False).user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.community_merge(community=old, into=into, actor=lead)
+    assert [m.subject for m in mailoutbox if m.to == [quiet.email]] == [
+        "Falls Group has merged into Frailty Group"
+    ]
