@@ -6,7 +6,6 @@ Only aggregates and community metadata: no private content (no resource titles, 
 from member lists) leaves here, except resource titles the viewer may see anyway.
 """
 
-import hashlib
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -39,22 +38,21 @@ FLAGS = {
 }
 
 
-# --- the cache ----------------------------------------------------------------------------------
+# --- the cache's generations ----------------------------------------------------------------------
 # The figures are aggregates over every membership, meeting and registration of a network:
-# hundreds of milliseconds on a large one. They are kept in the cache under a key that holds
-# the communities asked about and a generation number for each of their networks;
+# hundreds of milliseconds on a large one. They are kept in the cache (dashboard.selectors,
+# `ProgrammeFigures`) under a key that holds a generation number for each of their networks;
 # dashboard/signals.py moves a network's generation on whenever a row that feeds its figures
 # is saved or deleted, so the next view computes afresh. Writes that bypass signals (bulk
-# UPDATEs) are bounded by FIGURES_CACHE_SECONDS. The page drawn from them is kept the same
-# way (dashboard/views.py), under the same generations.
+# UPDATEs) are bounded by FIGURES_CACHE_SECONDS.
 
 
-def _prefix():
+def cache_prefix():
     return getattr(settings, "FIGURES_CACHE_PREFIX", "figures")
 
 
 def _generation_key(network_id):
-    return f"{_prefix()}:generation:{network_id}"
+    return f"{cache_prefix()}:generation:{network_id}"
 
 
 def figures_changed(network_ids):
@@ -67,19 +65,10 @@ def figures_changed(network_ids):
             cache.set(key, 1, None)
 
 
-def cached(name, *, network_ids, parts, compute):
-    """compute(), or its cached value for these networks' current generations and parts."""
-    network_ids = sorted(set(network_ids))
-    generations = cache.get_many([_generation_key(n) for n in network_ids])
-    fingerprint = repr(
-        (name, [(n, generations.get(_generation_key(n), 0)) for n in network_ids], parts)
-    )
-    key = f"{_prefix()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, getattr(settings, "FIGURES_CACHE_SECONDS", 600))
-    return value
+def generations(network_ids):
+    """[(network id, its current generation), ...] in the order of `network_ids`."""
+    current = cache.get_many([_generation_key(n) for n in network_ids])
+    return [(n, current.get(_generation_key(n), 0)) for n in network_ids]
 
 
 def networks_for(user):

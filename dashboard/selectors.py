@@ -1,13 +1,19 @@
-"""Reads for the home pages."""
+"""Reads for the home pages and the programme dashboard."""
 
+import hashlib
 from datetime import timedelta
+from functools import cached_property
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from communities.models import Community, Invitation, Membership
 from conveners.models import Application
 from conveners.selectors import meetings_convened
+from dashboard import figures
 from dashboard.updates import updates_for
 from meetings.models import ActionItem, Meeting, Registration, SeriesRegistration
 from meetings.permissions import actions_visible_to
@@ -157,3 +163,129 @@ def home_context(*, user, now=None):
         "participation": participation,
         "managed_networks": user.managed_networks.only("slug", "name").order_by("name"),
     }
+
+
+# --- the programme dashboard --------------------------------------------------------------------
+
+FILTERS = ("network", "region", "phase", "topic")
+
+
+def programme_networks(*, viewer):
+    """The networks whose figures the viewer may see: those they manage (every one, staff)."""
+    return list(figures.networks_for(viewer))
+
+
+def figures_key(name, *, network_ids, parts):
+    """The cache key of one of the dashboard's figures (or of the page drawn from them): its
+    name, the current generation of each network it covers (a change in a network is on the
+    next view) and `parts`, everything else its value depends on."""
+    network_ids = sorted(set(network_ids))
+    fingerprint = repr((name, figures.generations(network_ids), parts))
+    return f"{figures.cache_prefix()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+
+
+def drawn_page_parts(*, query, networks, viewer):
+    """What the drawn page depends on besides its figures: the query (the form's values and
+    the links), the viewer's networks (the form's choices), the viewer (the spread shows what
+    they may see), and their time zone and language (dates are written in them)."""
+    return (
+        query,
+        [(network.slug, network.name) for network in networks],
+        viewer.pk,
+        timezone.get_current_timezone_name(),
+        translation.get_language(),
+    )
+
+
+def _sorted(rows, key):
+    if key in figures.FLAGS:
+        return sorted(rows, key=lambda r: (not r["flags"][key], r["community"].name))
+    if key in ("members", "meetings_90", "flag_count"):
+        return sorted(rows, key=lambda r: (-r[key], r["community"].name))
+    if key == "last_activity":
+        return sorted(
+            rows, key=lambda r: (r["last_activity"] is None, r["last_activity"] or 0), reverse=False
+        )
+    return rows
+
+
+class ProgrammeFigures:
+    """The programme dashboard of one viewer for the filters they chose: the figures of the
+    communities asked about, each computed once and then read from the cache while nothing in
+    their networks has changed, and the page drawn from them, kept the same way. The page
+    and the downloads (dashboard/exports.py) read the same figures."""
+
+    def __init__(self, *, viewer, networks, filters):
+        self.viewer = viewer
+        self.networks = networks
+        self.sort = filters.get("sort") or "name"
+        self.communities = figures.communities_for(
+            viewer,
+            networks=[network.pk for network in networks],
+            **{k: filters.get(k) for k in FILTERS if filters.get(k)},
+        )
+
+    @cached_property
+    def _places(self):
+        return list(self.communities.values_list("pk", "network_id"))
+
+    @property
+    def ids(self):
+        return [pk for pk, _ in self._places]
+
+    def _cached(self, name, compute, *parts):
+        network_ids = [network_id for _, network_id in self._places]
+        key = figures_key(name, network_ids=network_ids, parts=(self.ids, *parts))
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, getattr(settings, "FIGURES_CACHE_SECONDS", 600))
+        return value
+
+    def table(self):
+        """A row per community (figures.community_table), in the order asked for."""
+        rows = self._cached("table", lambda: figures.community_table(self.communities))
+        return _sorted(rows, self.sort)
+
+    def trends(self):
+        return self._cached("trends", lambda: figures.trends(self.ids))
+
+    def spread(self):
+        # What the viewer may see of the resources: theirs alone.
+        return self._cached(
+            "spread", lambda: figures.spread(self.ids, viewer=self.viewer), self.viewer.pk
+        )
+
+    def headline(self, rows):
+        since = timezone.now() - timedelta(days=90)
+        return self._cached(
+            "headline", lambda: figures.headline(rows, self.communities, since=since)
+        )
+
+    def programmes(self):
+        networks = [network.pk for network in self.networks]
+        return figures.programmes(self.viewer, networks=networks)
+
+    def drawn(self, *, form, query):
+        """{"form": the filter form, "figures": the headline, the communities table (a row
+        per community, hundreds in a large network), the trends and the spread}, drawn as
+        HTML once and kept with the figures they show. Both are safe strings: every value
+        in them was escaped by the template that drew it."""
+        parts = drawn_page_parts(query=query, networks=self.networks, viewer=self.viewer)
+        return self._cached("page", lambda: self._draw(form, query), *parts)
+
+    def _draw(self, form, query):
+        rows = self.table()
+        context = {
+            "rows": rows,
+            "flags": figures.FLAGS,
+            "query": query,
+            "query_prefix": f"{query}&" if query else "",
+            "headline": self.headline(rows),
+            "trends": figures.trend_bars(self.trends()),
+            "spread": self.spread(),
+        }
+        return {
+            "form": form.render(),
+            "figures": render_to_string("dashboard/figures.html", context),
+        }

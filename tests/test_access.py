@@ -172,6 +172,10 @@ TABLE = {
     "conveners:sponsor": "token",
     # --- dashboard
     "dashboard:programme": "any_manager",
+    "dashboard:export_communities": "any_manager",
+    "dashboard:export_trends": "any_manager",
+    "dashboard:export_spread": "any_manager",
+    "dashboard:export_programmes": "any_manager",
 }
 
 MEMBERS = {"member", "convener"}

@@ -119,9 +119,7 @@ def test_private_content_stays_out(client, network):
     client.force_login(network.manager)
     body = client.get(reverse("dashboard:programme")).content.decode()
     assert "Secret protocol" not in body and "A members-only resource of Closed Group" in body
-    spread = client.get(reverse("dashboard:programme") + "?export=spread").content.decode(
-        "utf-8-sig"
-    )
+    spread = client.get(reverse("dashboard:export_spread")).content.decode("utf-8-sig")
     assert "Secret protocol" not in spread
 
 
@@ -130,7 +128,7 @@ def test_csv_matches_the_page_and_the_database(client, network):
     for _ in range(4):
         MembershipFactory(community=a)
     client.force_login(network.manager)
-    response = client.get(reverse("dashboard:programme") + "?phase=unite&export=communities")
+    response = client.get(reverse("dashboard:export_communities") + "?phase=unite")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["Community"] for r in rows] == ["Alpha"]
     assert (
@@ -156,9 +154,7 @@ def test_dashboard_query_count_is_constant(client, network, django_assert_max_nu
 def test_csv_cells_cannot_run_as_formulas(client, network):
     healthy(network, name='=HYPERLINK("http://example.org")')
     client.force_login(network.manager)
-    body = client.get(reverse("dashboard:programme") + "?export=communities").content.decode(
-        "utf-8-sig"
-    )
+    body = client.get(reverse("dashboard:export_communities")).content.decode("utf-8-sig")
     assert "'=HYPERLINK" in body
 
 
@@ -194,9 +190,7 @@ def test_programme_progress_on_the_dashboard_and_in_csv(client, network):
     rows = list(
         csv.DictReader(
             io.StringIO(
-                client.get(reverse("dashboard:programme") + "?export=programmes").content.decode(
-                    "utf-8-sig"
-                )
+                client.get(reverse("dashboard:export_programmes")).content.decode("utf-8-sig")
             )
         )
     )
@@ -401,8 +395,8 @@ def test_the_order_and_the_filters_are_drawn_apart(client, network):
         "Alpha",
     ]
     assert (
-        page.select_one("a[href*='export=communities']")["href"]
-        == "?sort=members&export=communities&format=csv"
+        page.select_one("a[href*='export/communities']")["href"]
+        == reverse("dashboard:export_communities") + "?sort=members&format=csv"
     )
     page = soup(client.get(url + "?phase=unite"))
     assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == ["Alpha"]
@@ -450,3 +444,57 @@ def test_trend_bars_scale_to_the_top_month():
     ]
     [empty] = figures.trend_bars([{"name": "Adoptions", "points": [(month, 0)]}])
     assert empty["bars"][0]["height"] == 0
+
+
+# --- the downloads -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", ["communities", "trends", "spread", "programmes"])
+def test_each_table_downloads_at_its_own_address(client, network, table):
+    healthy(network, name="Alpha")
+    client.force_login(network.manager)
+    url = reverse(f"dashboard:export_{table}")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{table}.csv"'
+    response = client.get(url + "?format=xlsx")
+    assert response["Content-Disposition"] == f'attachment; filename="{table}.xlsx"'
+    client.force_login(MembershipFactory().user)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("table", ["communities", "trends", "spread", "programmes"])
+def test_a_download_link_of_before_leads_to_the_same_file(client, network, table):
+    """The page's download links were ?export=<table> on the page itself: those kept in
+    bookmarks and e-mails lead to the table's own address, with the filters and the format."""
+    healthy(network, name="Alpha", phase="unite")
+    healthy(network, name="Beta", phase="grow")
+    client.force_login(network.manager)
+    old = reverse("dashboard:programme") + f"?phase=unite&export={table}&format=csv"
+    response = client.get(old)
+    new = reverse(f"dashboard:export_{table}") + "?phase=unite&format=csv"
+    assert response.status_code == 302 and response["Location"] == new
+    assert client.get(old, follow=True).content == client.get(new).content
+    client.force_login(MembershipFactory().user)
+    assert client.get(old).status_code == 404
+
+
+def test_the_page_links_each_table_to_its_download(client, network):
+    healthy(network, name="Alpha")
+    client.force_login(network.manager)
+    page = soup(client.get(reverse("dashboard:programme") + "?phase=unite"))
+    links = {a["href"] for a in page.select(".app-downloads a")}
+    assert {
+        reverse(f"dashboard:export_{table}") + f"?phase=unite&format={fmt}"
+        for table in ("communities", "trends", "spread")
+        for fmt in ("csv", "xlsx")
+    } <= links
+
+
+def test_an_unknown_export_shows_the_page(client, network):
+    healthy(network, name="Alpha")
+    client.force_login(network.manager)
+    response = client.get(reverse("dashboard:programme") + "?export=everything")
+    assert response.status_code == 200
+    names = [a.get_text() for a in soup(response).select(".app-dashboard-table tbody th a")]
+    assert names == ["Alpha"]
