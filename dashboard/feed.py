@@ -121,26 +121,67 @@ def feed_for(users, *, since_by_user, until):
     if not user_ids:
         return {}
     earliest = min(since_by_user.values())
-    memberships = list(
-        Membership.objects.filter(
-            user__in=user_ids,
-            status=Membership.Status.ACTIVE,
-            community__status=Community.Status.ACTIVE,
+    places = _Places.of(user_ids)
+    period = {"earliest": earliest, "until": until}
+    meetings = _meetings(places, **period)
+    minutes = _minutes(places, **period)
+    resources = _resources(places, **period)
+    stories = _stories(places, **period)
+    # The count of new members is on the home page alone: a batch does not read it.
+    joined = _joined(places.ids, earliest=earliest) if len(users) == 1 else {}
+    news = _News([*minutes, *meetings, *resources, *stories], joined=joined)
+    result = {}
+    for user in users:
+        mine = [news.of(c, since_by_user[user.pk]) for c in places.communities_of[user.pk]]
+        busy = sorted((g for g in mine if g.total), key=lambda g: -g.total)  # stable: by name
+        result[user.pk] = {
+            "communities": mine,
+            "groups": busy,
+            "is_empty": not busy,
+            "led": places.led_by[user.pk],
+        }
+    return result
+
+
+@dataclass
+class _Places:
+    """The active communities of a batch's people: each loaded once ({id: Community}), each
+    person's in name order, and those each person convenes or co-convenes."""
+
+    communities: dict
+    communities_of: dict
+    led_by: dict
+
+    @classmethod
+    def of(cls, user_ids):
+        memberships = list(
+            Membership.objects.filter(
+                user__in=user_ids,
+                status=Membership.Status.ACTIVE,
+                community__status=Community.Status.ACTIVE,
+            )
+            .order_by("community__name", "community_id")
+            .values_list("user_id", "community_id", "role")
         )
-        .order_by("community__name", "community_id")
-        .values_list("user_id", "community_id", "role")
-    )
-    community_ids = {community_id for _, community_id, _ in memberships}
-    communities = Community.objects.in_bulk(community_ids)
-    communities_of, led_by = defaultdict(list), defaultdict(set)
-    for user_id, community_id, role in memberships:
-        communities_of[user_id].append(communities[community_id])
-        if role in Membership.LEADING_ROLES:
-            led_by[user_id].add(community_id)
-    meetings = [
-        FeedMeeting(pk, communities[community_id], title, starts_at, created_at)
+        communities = Community.objects.in_bulk({pk for _, pk, _ in memberships})
+        communities_of, led_by = defaultdict(list), defaultdict(set)
+        for user_id, community_id, role in memberships:
+            communities_of[user_id].append(communities[community_id])
+            if role in Membership.LEADING_ROLES:
+                led_by[user_id].add(community_id)
+        return cls(communities, communities_of, led_by)
+
+    @property
+    def ids(self):
+        return set(self.communities)
+
+
+def _meetings(places, *, earliest, until):
+    """Meetings scheduled in the period that are still to come, soonest first."""
+    return [
+        FeedMeeting(pk, places.communities[community_id], title, starts_at, created_at)
         for pk, community_id, title, starts_at, created_at in Meeting.objects.filter(
-            community__in=community_ids,
+            community__in=places.ids,
             created_at__gt=earliest,
             created_at__lte=until,
             status=Meeting.Status.SCHEDULED,
@@ -149,24 +190,13 @@ def feed_for(users, *, since_by_user, until):
         .order_by("starts_at", "pk")
         .values_list("pk", "community_id", "title", "starts_at", "created_at")
     ]
-    minutes = [
-        FeedMinutes(
-            pk,
-            FeedMeeting(
-                meeting_id, communities[community_id], title, starts_at, meeting_created_at
-            ),
-            published_at,
-        )
-        for (
-            pk,
-            published_at,
-            meeting_id,
-            community_id,
-            title,
-            starts_at,
-            meeting_created_at,
-        ) in Minutes.objects.filter(
-            meeting__community__in=community_ids,
+
+
+def _minutes(places, *, earliest, until):
+    """Minutes published in the period, newest first."""
+    rows = (
+        Minutes.objects.filter(
+            meeting__community__in=places.ids,
             status=Minutes.Status.PUBLISHED,
             published_at__gt=earliest,
             published_at__lte=until,
@@ -181,11 +211,24 @@ def feed_for(users, *, since_by_user, until):
             "meeting__starts_at",
             "meeting__created_at",
         )
+    )
+    return [
+        FeedMinutes(
+            pk,
+            FeedMeeting(meeting_id, places.communities[community_id], title, starts_at, created),
+            published_at,
+        )
+        for pk, published_at, meeting_id, community_id, title, starts_at, created in rows
     ]
-    resources = [
-        FeedResource(pk, communities[community_id], title, created_at)
+
+
+def _resources(places, *, earliest, until):
+    """Resources shared in the period, newest first: the current version of each, none
+    hidden by a convener."""
+    return [
+        FeedResource(pk, places.communities[community_id], title, created_at)
         for pk, community_id, title, created_at in Resource.objects.filter(
-            community__in=community_ids,
+            community__in=places.ids,
             status=Resource.Status.PUBLISHED,  # not hidden by a convener
             superseded_by__isnull=True,  # the current version only
             created_at__gt=earliest,
@@ -194,58 +237,58 @@ def feed_for(users, *, since_by_user, until):
         .order_by("-created_at", "-pk")
         .values_list("pk", "community_id", "title", "created_at")
     ]
-    stories = [
-        FeedStory(pk, communities[community_id], title, created_at)
+
+
+def _stories(places, *, earliest, until):
+    """Stories told in the period, newest first, none hidden by a moderator."""
+    return [
+        FeedStory(pk, places.communities[community_id], title, created_at)
         for pk, community_id, title, created_at in _shown_stories()
-        .filter(community__in=community_ids, created_at__gt=earliest, created_at__lte=until)
+        .filter(community__in=places.ids, created_at__gt=earliest, created_at__lte=until)
         .order_by("-created_at", "-pk")
         .values_list("pk", "community_id", "title", "created_at")
     ]
-    joined = (
-        dict(
-            Membership.objects.filter(
-                community__in=community_ids, status=Membership.Status.ACTIVE, joined_at__gt=earliest
-            )
-            .values("community")
-            .annotate(n=Count("pk"))
-            .values_list("community", "n")
-        )
-        if len(users) == 1
-        else {}
-    )
-    # Grouped by community once, each list in its kind's order: each person's feed then
-    # reads only their communities' items (a batch's lists hold every item of every
-    # community of the batch).
-    news_in = defaultdict(list)
-    for items in (minutes, meetings, resources, stories):
-        for item in items:
-            news_in[_community_of(item).pk].append(item)
-    groups = {}  # (community, since): its news, the same for most of a batch
 
-    def news(community, since):
+
+def _joined(community_ids, *, earliest):
+    """{community_id: members who joined since `earliest`}."""
+    return dict(
+        Membership.objects.filter(
+            community__in=community_ids, status=Membership.Status.ACTIVE, joined_at__gt=earliest
+        )
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+
+
+class _News:
+    """The items grouped by community once, each list in its kind's order: each person's
+    feed then reads only their communities' items (a batch's lists hold every item of every
+    community of the batch). A community's group for a moment is built once and shared by
+    everyone whose period starts then (most of a batch)."""
+
+    def __init__(self, items, *, joined):
+        self.joined = joined
+        self.news_in = defaultdict(list)
+        for item in items:
+            self.news_in[_community_of(item).pk].append(item)
+        self.groups = {}
+
+    def of(self, community, since):
         key = (community.pk, since)
-        if key not in groups:
-            group = groups[key] = FeedGroup(community, members=joined.get(community.pk, 0))
-            for item in news_in.get(community.pk, ()):
+        if key not in self.groups:
+            group = self.groups[key] = FeedGroup(
+                community, members=self.joined.get(community.pk, 0)
+            )
+            for item in self.news_in.get(community.pk, ()):
                 if _when(item) > since:
-                    setattr(group, _COUNTED[item.kind], getattr(group, _COUNTED[item.kind]) + 1)
+                    counted = _COUNTED[item.kind]
+                    setattr(group, counted, getattr(group, counted) + 1)
                     group.total += 1
                     if len(group.items) < GROUP_SHOWN:
                         group.items.append(item)
-        return groups[key]
-
-    result = {}
-    for user in users:
-        since = since_by_user[user.pk]
-        mine = [news(c, since) for c in communities_of[user.pk]]
-        busy = sorted((g for g in mine if g.total), key=lambda g: -g.total)  # stable: by name
-        result[user.pk] = {
-            "communities": mine,
-            "groups": busy,
-            "is_empty": not busy,
-            "led": led_by[user.pk],
-        }
-    return result
+        return self.groups[key]
 
 
 _COUNTED = {
