@@ -9,11 +9,16 @@ Nothing new and nothing needing them, no e-mail.
 Each period's job is recorded before any task is published (DigestRun, one DigestBatch per
 batch of people): a batch is claimed under a lease, built and stored in the outbox in one
 transaction, then delivered by the worker that built it. The periodic sweep (digest_resume)
-builds what a lost task or a dead worker left, and closes the run once everything is sent."""
+builds what a lost task or a dead worker left, and closes the run once everything is sent.
+
+The job's tasks are at the end, beside the run and batch code they drive; Celery knows them
+as dashboard.tasks.* (their module of before), the names queued tasks and the periodic
+schedule use."""
 
 import logging
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
@@ -25,7 +30,7 @@ from django.utils.safestring import mark_safe
 from accounts.mail import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from accounts.models import EmailDelivery, User, by_zone
 from communities.models import Membership
-from core.queue import publish
+from core.queue import RETRY_TRANSIENT, publish
 from dashboard.models import DigestBatch, DigestRun
 from dashboard.updates import updates_for
 
@@ -324,8 +329,6 @@ def _buildable(*, mine=False):
 
 
 def _hand_out(run, batches):
-    from dashboard.tasks import send_digest_batch_task
-
     ids = list(batches.order_by("number").values_list("pk", flat=True))
     DigestBatch.objects.filter(pk__in=ids).update(published_at=timezone.now())
     published = True
@@ -462,3 +465,47 @@ def digest_dry_run(*, frequency, now=None, progress=None):
         if progress:
             progress(done=batches, people=people, queued=queued)
     return people, batches, queued
+
+
+# --- the job's tasks --------------------------------------------------------------------------------
+# Each retries, with a growing pause, when the database or the broker is briefly away; the
+# job's progress is in the database (DigestRun, DigestBatch), and the periodic
+# resume_digests_task finishes whatever a task could not.
+
+
+@shared_task(
+    name="dashboard.tasks.send_digests_task",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=3600,
+    soft_time_limit=3300,
+    **RETRY_TRANSIENT,
+)
+def send_digests_task(frequency):
+    """Plan this period's digests and queue a task per batch of people; safe to run twice
+    or after a crash (each person gets one digest per period)."""
+    return digest_fan_out(frequency=frequency)
+
+
+@shared_task(
+    name="dashboard.tasks.send_digest_batch_task",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=600,
+    soft_time_limit=540,
+    **RETRY_TRANSIENT,
+)
+def send_digest_batch_task(batch_id):
+    """Build one batch of a digest run and deliver it (nothing if another worker has it)."""
+    return digest_batch_build(batch_id=batch_id)
+
+
+@shared_task(
+    name="dashboard.tasks.resume_digests_task",
+    acks_late=True,
+    ignore_result=True,
+    **RETRY_TRANSIENT,
+)
+def resume_digests_task():
+    """The periodic sweep of digest runs: what a lost task or a dead worker left."""
+    return digest_resume()

@@ -138,6 +138,4 @@ KNOWN_CIRCLES = [
     # The outbox queues its sending tasks, whose module calls back into it: the outbox
     # becomes one package with its tasks beside the store, claim, deliver and sweep.
     ["accounts.mail", "accounts.tasks"],
-    # The same shape in the digest: its run hands batches to the task that builds them.
-    ["dashboard.digest", "dashboard.tasks"],
 ]

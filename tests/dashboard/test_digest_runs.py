@@ -199,3 +199,23 @@ def test_a_failed_batch_is_shown_to_staff_and_built_again_on_request(
     run.refresh_from_db()
     assert run.state == "done" and len(mailoutbox) == 5
     assert EmailDelivery.objects.filter(status="sent").count() == 5
+
+
+def test_the_tasks_keep_the_names_queued_tasks_and_the_schedule_use(settings):
+    """Tasks already in the queue and the periodic schedule name them by these names: a
+    renamed task would leave them undelivered."""
+    from cop_platform.celery import app
+    from dashboard.tasks import resume_digests_task
+
+    names = {
+        "dashboard.tasks.send_digests_task": send_digests_task,
+        "dashboard.tasks.send_digest_batch_task": send_digest_batch_task,
+        "dashboard.tasks.resume_digests_task": resume_digests_task,
+    }
+    for name, task in names.items():
+        assert task.name == name and app.tasks[name].name == name
+    scheduled = {job["task"] for job in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert set(names) & scheduled == {
+        "dashboard.tasks.send_digests_task",
+        "dashboard.tasks.resume_digests_task",
+    }
