@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import user_home_visited
@@ -50,9 +49,8 @@ def _query_without(params, *names):
 def programme_dashboard(request):
     form, dashboard = _programme_for(request)
     export = request.GET.get("export")
-    if export in exports.TABLES:  # a download link of the page from before they had their own
-        query = _query_without(request.GET, "export")
-        return redirect(f"{reverse(f'dashboard:export_{export}')}?{query}")
+    if export in exports.TABLES:  # the page's download links of before: the same file
+        return _download(request, dashboard, export)
     query = _query_without(request.GET, "export", "format")
     page = dashboard.drawn(form=form, query=query)
     return render(
@@ -71,4 +69,8 @@ def programme_export(request, table):
     """One of the dashboard's tables as a download (dashboard/exports.py), for the filters
     and the order in the query."""
     _, dashboard = _programme_for(request)
+    return _download(request, dashboard, table)
+
+
+def _download(request, dashboard, table):
     return exports.download(table, dashboard, fmt=request.GET.get("format", "csv"))
