@@ -100,13 +100,12 @@ def community_table(communities, *, now=None):
     """One row per community with its figures and health flags."""
     now = now or timezone.now()
     communities = list(communities)
-    ids = [c.pk for c in communities]
-    since_90, since_60, since_14 = (
-        now - timedelta(days=90),
-        now - timedelta(days=60),
-        now - timedelta(days=14),
-    )
+    reads = _table_reads([c.pk for c in communities], now=now)
+    return [_community_row(c, reads, now=now) for c in communities]
 
+
+def _table_reads(ids, *, now):
+    """The communities' figures, a grouped query each: {community_id: ...} per kind."""
     # Members and organisations as the community pages show them, kept by the services
     # (communities.selectors.community_figures): no COUNT(DISTINCT) over every member here.
     figures = community_figures(community_ids=ids)
@@ -117,12 +116,15 @@ def community_table(communities, *, now=None):
         .annotate(
             conveners=Count("pk", filter=Q(status=ACTIVE, role__in=Membership.LEADING_ROLES)),
             old_requests=Count(
-                "pk", filter=Q(status=Membership.Status.REQUESTED, requested_at__lt=since_14)
+                "pk",
+                filter=Q(
+                    status=Membership.Status.REQUESTED, requested_at__lt=now - timedelta(days=14)
+                ),
             ),
             last_joined=Max("joined_at"),
         )
     }
-    held = list(
+    held = (
         Meeting.objects.filter(
             community__in=ids,
             status=Meeting.Status.SCHEDULED,
@@ -136,9 +138,9 @@ def community_table(communities, *, now=None):
         .values("community", "ends_at", "capacity", "attended", "minutes__published_at")
         .order_by("community", "-ends_at")
     )
-    by_community = defaultdict(list)
+    meetings = defaultdict(list)  # newest first
     for m in held:
-        by_community[m["community"]].append(m)
+        meetings[m["community"]].append(m)
     actions = {
         r["community"]: r
         for r in ActionItem.objects.filter(community__in=ids)
@@ -162,56 +164,63 @@ def community_table(communities, *, now=None):
         .annotate(n=Count("pk"))
         .values_list("resource_community", "n")
     )
-    rows = []
-    for c in communities:
-        m, a, r = members.get(c.pk, {}), actions.get(c.pk, {}), resources.get(c.pk, {})
-        meetings = by_community.get(c.pk, [])
-        recent = [x for x in meetings if x["ends_at"] >= since_90]
-        capacity = sum(x["capacity"] for x in recent if x["capacity"])
-        attended_with_capacity = sum(x["attended"] for x in recent if x["capacity"])
-        on_time = sum(
-            1
-            for x in recent
-            if x["minutes__published_at"]
-            and x["minutes__published_at"] <= x["ends_at"] + timedelta(days=7)
-        )
-        last3 = [x["attended"] for x in meetings[:3]]
-        last_meeting = meetings[0]["ends_at"] if meetings else None
-        last_activity = max(
-            [d for d in (last_meeting, r.get("last"), m.get("last_joined")) if d], default=None
-        )
-        flags = {
-            "no_meeting": last_meeting is None or last_meeting < since_60,
-            "no_convener": not m.get("conveners"),
-            # Oldest to newest, each lower than the one before.
-            "attendance_falling": len(last3) == 3 and last3[2] > last3[1] > last3[0],
-            "requests_waiting": bool(m.get("old_requests")),
-            "reviews_due": bool(r.get("reviews_due")),
-        }
-        rows.append(
-            {
-                "community": c,
-                "network": c.network.name if c.network else "",
-                "phase": c.get_phase_display(),
-                "members": figures[c.pk]["member_count"],
-                "organisations": figures[c.pk]["organisation_count"],
-                "meetings_90": len(recent),
-                "average_attendance": round(sum(x["attended"] for x in recent) / len(recent), 1)
-                if recent
-                else None,
-                "attendance_vs_capacity": round(100 * attended_with_capacity / capacity)
-                if capacity
-                else None,
-                "minutes_on_time": f"{on_time} of {len(recent)}" if recent else "",
-                "actions_done": f"{a.get('done', 0)} of {a.get('total', 0)}",
-                "resources": r.get("count", 0),
-                "adoptions_elsewhere": adoptions.get(c.pk, 0),
-                "last_activity": last_activity,
-                "flags": flags,
-                "flag_count": sum(flags.values()),
-            }
-        )
-    return rows
+    return {
+        "figures": figures,
+        "members": members,
+        "meetings": meetings,
+        "actions": actions,
+        "resources": resources,
+        "adoptions": adoptions,
+    }
+
+
+def _community_row(c, reads, *, now):
+    m, a = reads["members"].get(c.pk, {}), reads["actions"].get(c.pk, {})
+    r = reads["resources"].get(c.pk, {})
+    meetings = reads["meetings"].get(c.pk, [])
+    recent = [x for x in meetings if x["ends_at"] >= now - timedelta(days=90)]
+    capacity = sum(x["capacity"] for x in recent if x["capacity"])
+    attended_with_capacity = sum(x["attended"] for x in recent if x["capacity"])
+    on_time = sum(
+        1
+        for x in recent
+        if x["minutes__published_at"]
+        and x["minutes__published_at"] <= x["ends_at"] + timedelta(days=7)
+    )
+    last3 = [x["attended"] for x in meetings[:3]]
+    last_meeting = meetings[0]["ends_at"] if meetings else None
+    last_activity = max(
+        [d for d in (last_meeting, r.get("last"), m.get("last_joined")) if d], default=None
+    )
+    flags = {
+        "no_meeting": last_meeting is None or last_meeting < now - timedelta(days=60),
+        "no_convener": not m.get("conveners"),
+        # Oldest to newest, each lower than the one before.
+        "attendance_falling": len(last3) == 3 and last3[2] > last3[1] > last3[0],
+        "requests_waiting": bool(m.get("old_requests")),
+        "reviews_due": bool(r.get("reviews_due")),
+    }
+    return {
+        "community": c,
+        "network": c.network.name if c.network else "",
+        "phase": c.get_phase_display(),
+        "members": reads["figures"][c.pk]["member_count"],
+        "organisations": reads["figures"][c.pk]["organisation_count"],
+        "meetings_90": len(recent),
+        "average_attendance": round(sum(x["attended"] for x in recent) / len(recent), 1)
+        if recent
+        else None,
+        "attendance_vs_capacity": round(100 * attended_with_capacity / capacity)
+        if capacity
+        else None,
+        "minutes_on_time": f"{on_time} of {len(recent)}" if recent else "",
+        "actions_done": f"{a.get('done', 0)} of {a.get('total', 0)}",
+        "resources": r.get("count", 0),
+        "adoptions_elsewhere": reads["adoptions"].get(c.pk, 0),
+        "last_activity": last_activity,
+        "flags": flags,
+        "flag_count": sum(flags.values()),
+    }
 
 
 def headline(rows, communities_qs, *, since):

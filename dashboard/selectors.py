@@ -88,22 +88,7 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
         )
         .order_by("starts_at", "pk")
     )
-    series_ids = {meeting.series_id for meeting in meetings if meeting.series_id}
-    to_come, followed = {}, set()
-    if series_ids:
-        to_come = dict(
-            Meeting.objects.filter(series_id__in=series_ids, ends_at__gte=now)
-            .exclude(status=Meeting.Status.CANCELLED)
-            .order_by()
-            .values("series_id")
-            .annotate(n=Count("pk"))
-            .values_list("series_id", "n")
-        )
-        followed = set(
-            SeriesRegistration.objects.filter(user=user, series_id__in=series_ids).values_list(
-                "series_id", flat=True
-            )
-        )
+    to_come, followed = _series_followed(meetings, user=user, now=now)
     for meeting in meetings:
         meeting.my_status = mine.get(meeting.pk)
         # For a series' row: how many of its meetings are to come, and whether the person
@@ -111,6 +96,28 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
         meeting.series_to_come = to_come.get(meeting.series_id, 0)
         meeting.follows_series = meeting.series_id in followed
     return meetings
+
+
+def _series_followed(meetings, *, user, now):
+    """For the series of these meetings: ({series_id: how many of its meetings are to come},
+    {series_id the person registered for as a whole, ...})."""
+    series_ids = {meeting.series_id for meeting in meetings if meeting.series_id}
+    if not series_ids:
+        return {}, set()
+    to_come = dict(
+        Meeting.objects.filter(series_id__in=series_ids, ends_at__gte=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by()
+        .values("series_id")
+        .annotate(n=Count("pk"))
+        .values_list("series_id", "n")
+    )
+    followed = set(
+        SeriesRegistration.objects.filter(user=user, series_id__in=series_ids).values_list(
+            "series_id", flat=True
+        )
+    )
+    return to_come, followed
 
 
 def home_context(*, user, now=None):
