@@ -468,44 +468,36 @@ def digest_dry_run(*, frequency, now=None, progress=None):
 
 
 # --- the job's tasks --------------------------------------------------------------------------------
-# Each retries, with a growing pause, when the database or the broker is briefly away; the
-# job's progress is in the database (DigestRun, DigestBatch), and the periodic
-# resume_digests_task finishes whatever a task could not.
 
 
-@shared_task(
-    name="dashboard.tasks.send_digests_task",
-    acks_late=True,
-    ignore_result=True,
-    time_limit=3600,
-    soft_time_limit=3300,
-    **RETRY_TRANSIENT,
-)
+def _job_task(name, **limits):
+    """A task of the job under its name of before, dashboard.tasks.<name>. Each retries,
+    with a growing pause, when the database or the broker is briefly away; the job's
+    progress is in the database (DigestRun, DigestBatch), and the periodic
+    resume_digests_task finishes whatever a task could not."""
+    return shared_task(
+        name=f"dashboard.tasks.{name}",
+        acks_late=True,
+        ignore_result=True,
+        **limits,
+        **RETRY_TRANSIENT,
+    )
+
+
+@_job_task("send_digests_task", time_limit=3600, soft_time_limit=3300)
 def send_digests_task(frequency):
     """Plan this period's digests and queue a task per batch of people; safe to run twice
     or after a crash (each person gets one digest per period)."""
     return digest_fan_out(frequency=frequency)
 
 
-@shared_task(
-    name="dashboard.tasks.send_digest_batch_task",
-    acks_late=True,
-    ignore_result=True,
-    time_limit=600,
-    soft_time_limit=540,
-    **RETRY_TRANSIENT,
-)
+@_job_task("send_digest_batch_task", time_limit=600, soft_time_limit=540)
 def send_digest_batch_task(batch_id):
     """Build one batch of a digest run and deliver it (nothing if another worker has it)."""
     return digest_batch_build(batch_id=batch_id)
 
 
-@shared_task(
-    name="dashboard.tasks.resume_digests_task",
-    acks_late=True,
-    ignore_result=True,
-    **RETRY_TRANSIENT,
-)
+@_job_task("resume_digests_task")
 def resume_digests_task():
     """The periodic sweep of digest runs: what a lost task or a dead worker left."""
     return digest_resume()
