@@ -1,6 +1,6 @@
 """Keeps the programme dashboard's cached figures right: a row that feeds a network's figures
 is saved or deleted, so that network's figures are computed afresh on the next view (see
-dashboard/figures.py, `cached`). Cache bookkeeping only: no workflow happens here."""
+dashboard/selectors.py, `figures_key`). Cache bookkeeping only: no workflow happens here."""
 
 from django.db.models.signals import post_delete, post_save
 
