@@ -14,8 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue_rendered, one_off_purpose
 from accounts.models import User, zone_of
+from accounts.outbox.delivery import email_queue_rendered, one_off_purpose
 from accounts.services import organisation_get_or_create
 from accounts.sso import SSO_EXISTING_ACCOUNT
 from core.access import client_ip

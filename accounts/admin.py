@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm, OrganisationMergeForm
-from accounts.mail import email_retry, email_stuck
 from accounts.models import EmailDelivery, Organisation, Profession, RetentionSweep, User
+from accounts.outbox.delivery import email_retry, email_stuck
 from accounts.personal_data import account_erase, export_release
 from accounts.retention import RULES, period_days, retention_run_request
 from accounts.services import organisation_confirm, organisation_merge, sessions_end_all

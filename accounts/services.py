@@ -4,8 +4,8 @@ the audit log."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.mail import PREFERENCES
 from accounts.models import Organisation, User
+from accounts.outbox.preferences import PREFERENCES
 from core.services import audit_log
 
 PROFILE_FIELDS = ("name", "job_title", "organisation", "profession", "region", "bio", "timezone")

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm, SignInRemoveForm
-from accounts.mail import PREFERENCES, unsubscribe_token_read
 from accounts.models import Organisation
+from accounts.outbox.preferences import PREFERENCES, unsubscribe_token_read
 from accounts.personal_data import account_erase, export_archive
 from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
 from core.http import posted

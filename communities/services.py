@@ -2,7 +2,7 @@
 
 Each function runs in a transaction, checks its rules (raising the exceptions below),
 writes an audit entry against the community, and queues its e-mails on commit through
-accounts.mail (once per recipient and purpose: a repeated call sends nothing new).
+accounts.outbox (once per recipient and purpose: a repeated call sends nothing new).
 """
 
 import threading
@@ -16,8 +16,8 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue, email_queue_rendered
 from accounts.models import User
+from accounts.outbox.delivery import email_queue, email_queue_rendered
 from communities.extensions import holdings_phrase
 from communities.models import (
     CharterVersion,

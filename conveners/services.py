@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue, email_queue_rendered
+from accounts.outbox.delivery import email_queue, email_queue_rendered
 from conveners.models import (
     Application,
     JournalEntry,

@@ -27,8 +27,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from accounts.mail import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from accounts.models import EmailDelivery, User, by_zone
+from accounts.outbox.delivery import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from communities.models import Membership
 from core.queue import RETRY_TRANSIENT, publish
 from dashboard.models import DigestBatch, DigestRun

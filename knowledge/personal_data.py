@@ -136,7 +136,7 @@ def _ask_stewards(user):
     from django.conf import settings
     from django.urls import reverse
 
-    from accounts.mail import email_queue
+    from accounts.outbox.delivery import email_queue
     from core.services import audit_log
     from knowledge.services import resource_stewards
 

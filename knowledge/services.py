@@ -3,7 +3,7 @@ hide, and the review reminders.
 
 Each function runs in a transaction, checks its rules (raising KnowledgeError with a
 message for the person), writes an audit entry against the resource (or the community),
-and queues its e-mails through accounts.mail, once per recipient and purpose.
+and queues its e-mails through accounts.outbox, once per recipient and purpose.
 """
 
 import uuid
@@ -17,7 +17,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue
+from accounts.outbox.delivery import email_queue
 from accounts.services import organisation_get_or_create
 from communities.moderation.services import content_hide
 from communities.permissions import active_membership

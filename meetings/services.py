@@ -14,8 +14,8 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue, email_queue_same
 from accounts.models import User
+from accounts.outbox.delivery import email_queue, email_queue_same
 from communities.models import Membership
 from communities.services import community_writable
 from core import uploads

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.mail import unsubscribe_token
+from accounts.outbox.preferences import unsubscribe_token
 from communities.models import Community, Invitation, Membership, Network
 from communities.moderation.services import content_hide, content_report
 from communities.services import charter_save

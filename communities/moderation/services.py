@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue
+from accounts.outbox.delivery import email_queue
 from communities.models import Report
 from communities.moderation.registry import KINDS, kind_for
 from core.services import audit_log

@@ -10,15 +10,15 @@ from django.core.mail.backends import locmem
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import (
+from accounts.models import EmailDelivery, User
+from accounts.outbox.delivery import (
     TransientEmailError,
     _message_id,
     email_deliver,
     email_queue,
     email_queue_many,
-    unsubscribe_token_read,
 )
-from accounts.models import EmailDelivery, User
+from accounts.outbox.preferences import unsubscribe_token_read
 from accounts.tasks import send_email_task, sweep_pending_emails_task
 from core.models import AuditEntry
 from tests.conftest import soup
@@ -285,7 +285,7 @@ def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
 def test_a_batch_claims_only_rows_still_pending(mailoutbox):
     """Two senders over the same rows (the batch task and the sweep): each row is claimed
     by one of them, so each message goes once."""
-    from accounts.mail import _claim
+    from accounts.outbox.delivery import _claim
 
     people = UserFactory.create_batch(4)
     email_queue_many(
@@ -412,7 +412,7 @@ def test_a_built_batch_waits_for_the_sweep_when_the_server_is_down(
 def test_the_same_message_to_many_is_what_each_would_get_alone(template):
     """email_queue_same stores, for every person, exactly what email_queue_many stores when
     it draws the message for each of them; whatever the templates read of the recipient."""
-    from accounts.mail import email_queue_same
+    from accounts.outbox.delivery import email_queue_same
     from meetings.models import Meeting
     from tests.factories import CommunityFactory
 
@@ -472,7 +472,7 @@ def test_a_row_left_sending_by_a_dead_sender_goes_once_its_lease_has_passed(
 ):
     """The sender claimed the row and died before SMTP (kill -9): the sweep leaves the row
     while the lease lasts, then sends it, once."""
-    from accounts.mail import _claim
+    from accounts.outbox.delivery import _claim
 
     settings.EMAIL_LEASE_SECONDS = 300
     with django_capture_on_commit_callbacks(execute=False):
@@ -492,7 +492,7 @@ def test_a_row_left_sending_by_a_dead_sender_goes_once_its_lease_has_passed(
 def test_a_row_whose_senders_keep_dying_is_failed_for_staff_to_see(
     user, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from accounts.mail import _claim
+    from accounts.outbox.delivery import _claim
 
     settings.EMAIL_MAX_ATTEMPTS = 2
     with django_capture_on_commit_callbacks(execute=False):

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from accounts.mail import email_queue
+from accounts.outbox.delivery import email_queue
 from accounts.tasks import send_email_task
 from core.mail_backends import EmlFileBackend
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue_rendered
+from accounts.outbox.delivery import email_queue_rendered
 from accounts.personal_data import HOLDERS, covered_fields, export_archive
 from core.services import audit_log
 from knowledge.models import UsefulMark

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.mail import unsubscribe_token
+from accounts.outbox.preferences import unsubscribe_token
 from core.models import AuditEntry
 from tests.conftest import soup
 

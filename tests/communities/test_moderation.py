@@ -6,8 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
 
-from accounts.mail import PREFERENCES
 from accounts.models import EmailDelivery
+from accounts.outbox.preferences import PREFERENCES
 from communities.models import Community, Membership, Report
 from communities.moderation.registry import KINDS
 from communities.moderation.selectors import open_reports

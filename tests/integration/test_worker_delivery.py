@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from accounts.mail import email_queue_rendered
 from accounts.models import EmailDelivery
+from accounts.outbox.delivery import email_queue_rendered
 from accounts.tasks import sweep_pending_emails_task
 from cop_platform.celery import app as celery_app
 from tests.conftest import ROOT
@@ -98,7 +98,7 @@ def test_broker_outage_at_commit_time_does_not_hang_and_the_sweep_sends(smtp_sin
     UserFactory(email="lee@example.org")
     script = (
         "import time, django; django.setup();"
-        "from accounts.models import User; from accounts.mail import email_queue_rendered;"
+        "from accounts.models import User; from accounts.outbox.delivery import email_queue_rendered;"
         "u = User.objects.get(email='lee@example.org'); t = time.monotonic();"
         "d = email_queue_rendered(to_address=u.email, recipient=u, purpose='outage:1', subject='s', text='t');"
         "print(round(time.monotonic() - t, 2), d.status)"

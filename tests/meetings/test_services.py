@@ -255,7 +255,7 @@ def test_a_reminder_is_the_same_as_one_drawn_for_each_person_in_their_own_time_z
     """Reminders are drawn once per time zone for everyone registered: each message is the
     one drawn for that person alone (their name escaped in the HTML and not in the text,
     their own unsubscribe address), with the time where they are."""
-    from accounts.mail import _render
+    from accounts.outbox.render import render_one as _render
     from meetings.services import reminders_queue
 
     starts = timezone.now().replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=2)

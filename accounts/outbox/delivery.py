@@ -1,21 +1,11 @@
-"""The one way the platform sends e-mail.
+"""The outbox's rows from first to last: queueing a message (one row per address and
+purpose), storing it, claiming it under a lease, delivering it over SMTP and recording the
+outcome at once, and the sweep that sends whatever is still due; with the Celery tasks that
+run them, beside what they run.
 
-`email_queue` renders a message and writes an outbox row in the caller's transaction,
-unique per (recipient address, purpose): asking twice for the same purpose sends one
-message. A task queued on commit delivers it; a periodic sweep delivers any row still
-pending (its task was never published, or SMTP failed transiently), so a message
-survives a broker outage at commit time.
-
-Delivery claims the row with a conditional UPDATE before talking to SMTP, under a lease
-(claimed_at, claimed_by), and records each message's outcome as soon as the server has
-answered. A sender that dies (killed, its database gone) leaves its claimed rows "sending";
-once the lease passes the sweep makes them pending again. So the one message that can go
-twice is the one in flight on a connection that died, after the server accepted it and
-before its row was marked sent: at most one duplicate per crashed connection; never lost.
-
-Every message tied to a preference carries a one-click unsubscribe (RFC 8058) for
-exactly that preference. Account-security messages that a person asks for themselves
-(e-mail verification, password reset) are `transactional`: no preference governs them.
+The tasks keep the names they had when they lived in accounts/tasks.py (name=...): a
+queued task and the beat schedule find a task by its name. accounts/tasks.py names them
+again for Celery's autodiscovery.
 """
 
 import logging
@@ -24,246 +14,32 @@ import smtplib
 import socket
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, timedelta
 from email.utils import format_datetime
 from functools import partial
 
+from celery import shared_task
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.html import escape
 
-from accounts.models import EmailDelivery, User, by_zone, zone_of
-from core.queue import enqueue_on_commit, publish
+from accounts.models import EmailDelivery, User
+from accounts.outbox.preferences import PREFERENCES, preferences_page_url, unsubscribe_headers
+from accounts.outbox.render import render_one, render_same
+from core.queue import RETRY_TRANSIENT, enqueue_on_commit, publish
 
 logger = logging.getLogger(__name__)
-
-UNSUBSCRIBE_SALT = "accounts.unsubscribe"
-
-
-@dataclass(frozen=True)
-class Preference:
-    key: str
-    label: str  # completes "You will no longer receive ..."
-    field: str
-    off_value: object
-
-    def is_on(self, user):
-        return getattr(user, self.field) != self.off_value
-
-
-# Every preference an e-mail can be sent under; later features add theirs here.
-PREFERENCES = {
-    p.key: p
-    for p in (
-        Preference("digest", "digest e-mails", "digest_frequency", User.Digest.NEVER),
-        Preference("meeting_reminders", "meeting reminders", "meeting_reminders", False),
-        Preference(
-            "membership_notices", "notices about joining communities", "membership_notices", False
-        ),
-        Preference(
-            "meeting_announcements",
-            "notices of new and changed meetings",
-            "meeting_announcements",
-            False,
-        ),
-        Preference("minutes", "minutes of meetings", "minutes_emails", False),
-        Preference("resource_notices", "notices about your resources", "resource_notices", False),
-    )
-}
 
 
 class TransientEmailError(Exception):
     """SMTP said 'try again later' (4xx) or the network failed: worth retrying."""
 
 
-def unsubscribe_token(*, user, preference):
-    return signing.dumps({"u": user.pk, "p": preference}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def unsubscribe_token_read(token):
-    """Return (user_id, preference key), or raise signing.BadSignature."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if not isinstance(data, dict) or data.get("p") not in PREFERENCES:
-        raise signing.BadSignature("Unknown preference")
-    return data["u"], data["p"]
-
-
-def unsubscribe_url(*, user, preference):
-    token = unsubscribe_token(user=user, preference=preference)
-    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
-
-
-def _preferences_url():
-    return settings.SITE_URL + reverse("accounts:preferences")
-
-
-def _render(*, recipient, template, context, preference, transactional, preferences_url=None):
-    """The rendered message for one person, or None when they should not get it."""
-    if not _wants(recipient, preference=preference, transactional=transactional):
-        return None
-    url = unsubscribe_url(user=recipient, preference=preference) if preference else None
-    # Times in the person's own time zone, as the pages show them.
-    with timezone.override(zone_of(recipient)):
-        subject, text, html = _draw(
-            template,
-            context,
-            recipient=recipient,
-            unsubscribe_url=url,
-            preference=preference,
-            preferences_url=preferences_url,
-        )
-    return {
-        "subject": _subject_line(subject),
-        "text": text,
-        "html": html,
-        "headers": _unsubscribe_headers(url),
-    }
-
-
-def _wants(recipient, *, preference, transactional):
-    """Whether this person gets a message: an active account, and the preference it is
-    sent under switched on (a transactional message has none)."""
-    if not isinstance(recipient, User):
-        raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
-    if not recipient.is_active:
-        return False
-    # KeyError: every non-transactional e-mail names its preference.
-    return transactional or PREFERENCES[preference].is_on(recipient)
-
-
-def _draw(template, context, *, recipient, unsubscribe_url, preference, preferences_url):
-    """The three parts of a message as its templates write them: subject, text, HTML."""
-    ctx = {
-        "recipient": recipient,
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
-        **(context or {}),
-    }
-    if preference:
-        ctx["unsubscribe_url"] = unsubscribe_url
-        ctx["unsubscribe_label"] = PREFERENCES[preference].label
-    ctx["preferences_url"] = preferences_url or _preferences_url()
-    return tuple(
-        render_to_string(f"emails/{template}.{part}", ctx)
-        for part in ("subject.txt", "txt", "html")
-    )
-
-
-def _subject_line(subject):
-    return " ".join(subject.split())[:255]
-
-
-class _NotShared(Exception):
-    """A template read something of the recipient that a shared drawing cannot fill in."""
-
-
-class _Placeholder(str):
-    """What a shared drawing writes in place of one person's value. It holds an ampersand,
-    so where the template escaped it, it reads differently from where it did not: each is
-    filled in with the value escaped or not, exactly as the template would have written it.
-    A filter that changed it (upper, truncation...) leaves its token in an unknown form,
-    and the drawing is not shared."""
-
-    def __new__(cls, token, what):
-        mark = super().__new__(cls, f"[{token}:{what}&]")
-        mark.escaped = f"[{token}:{what}&amp;]"
-        return mark
-
-
-class _Stand:
-    """The recipient while one message is drawn for many: their short name is a
-    placeholder; anything else read of them stops the sharing (_NotShared)."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def get_short_name(self):
-        return self._name
-
-    def __getattr__(self, attribute):
-        raise _NotShared(attribute)
-
-
-def _render_same(*, recipients, template, context, preference):
-    """(recipient, message) for each person who should get it, as _render would draw it
-    for each, but drawn once per time zone with the person's short name and unsubscribe
-    address filled in: a reminder to everyone registered for a meeting renders its
-    templates once instead of once a person. Falls back to _render per person when the
-    templates read anything else of the recipient."""
-    preferences_url = _preferences_url()
-    token = uuid.uuid4().hex
-    name, url = _Placeholder(token, "name"), _Placeholder(token, "unsubscribe")
-    wanted = [r for r in recipients if _wants(r, preference=preference, transactional=False)]
-    for zone, people in by_zone(wanted).items():
-        try:
-            with timezone.override(zone):
-                parts = _draw(
-                    template,
-                    context,
-                    recipient=_Stand(name),
-                    unsubscribe_url=url,
-                    preference=preference,
-                    preferences_url=preferences_url,
-                )
-            marks = (name, name.escaped, url, url.escaped)
-            if any(part.lower().count(token) != sum(map(part.count, marks)) for part in parts):
-                raise _NotShared("a placeholder was changed by a filter")
-        except _NotShared:
-            for person in people:
-                yield (
-                    person,
-                    _render(
-                        recipient=person,
-                        template=template,
-                        context=context,
-                        preference=preference,
-                        transactional=False,
-                        preferences_url=preferences_url,
-                    ),
-                )
-            continue
-        for person in people:
-            short, address = (
-                person.get_short_name(),
-                unsubscribe_url(user=person, preference=preference),
-            )
-            values = {
-                name.escaped: escape(short),
-                name: short,
-                url.escaped: escape(address),
-                url: address,
-            }
-            subject, text, html = (_fill(part, values) for part in parts)
-            yield (
-                person,
-                {
-                    "subject": _subject_line(subject),
-                    "text": text,
-                    "html": html,
-                    "headers": _unsubscribe_headers(address),
-                },
-            )
-
-
-def _fill(text, values):
-    for mark, value in values.items():  # no form is part of another, and no value holds the token
-        text = text.replace(mark, value)
-    return text
-
-
-def _unsubscribe_headers(url):
-    if not url:
-        return {}
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+# --- queueing and storing -------------------------------------------------------------------
 
 
 def email_queue(
@@ -281,7 +57,7 @@ def email_queue(
     Returns the delivery row, or None when the recipient has switched the preference off
     or the account is inactive.
     """
-    message = _render(
+    message = render_one(
         recipient=recipient,
         template=template,
         context=context,
@@ -311,11 +87,11 @@ def email_queue_many(
     itself one batch of a larger job running in a worker), here, EMAIL_BATCH_SIZE to a
     connection, from the messages as rendered (not read back), while the other workers
     build the next batches. Whatever is not sent stays for the sweep."""
-    preferences_url = _preferences_url()
+    preferences_url = preferences_page_url()
     rendered = (
         (
             recipient,
-            _render(
+            render_one(
                 recipient=recipient,
                 template=template,
                 context=context,
@@ -340,7 +116,7 @@ def email_queue_same(*, recipients, context, purpose, template, preference, atta
     messages, each in its recipient's time zone, with the templates rendered once per time
     zone rather than once per person."""
     return _queue_many(
-        _render_same(
+        render_same(
             recipients=recipients, template=template, context=context, preference=preference
         ),
         purpose=purpose,
@@ -395,8 +171,6 @@ def _queue_many(rendered, *, purpose, preference, attachments, deliver_here):
                 stored[pk] = row
         transaction.on_commit(partial(_deliver, list(stored), stored=stored))
         return len(stored)
-    from accounts.tasks import send_email_batch_task
-
     # Batches, each sent by one task over one SMTP connection: a digest for thousands of
     # people costs a connection and a task per batch, not per message.
     ids = list(new_ids.values())
@@ -428,7 +202,7 @@ def email_queue_rendered(
         html=html,
         recipient=recipient,
         preference=preference,
-        headers=_unsubscribe_headers(unsubscribe),
+        headers=unsubscribe_headers(unsubscribe),
         attachments=attachments,
     )
 
@@ -458,8 +232,6 @@ def _store(
     except IntegrityError:  # a concurrent call stored it first
         return EmailDelivery.objects.get(to_address=to_address, purpose=purpose)
     if created:
-        from accounts.tasks import send_email_task
-
         enqueue_on_commit(send_email_task, delivery.pk, on_failure=partial(_due_now, delivery.pk))
     return delivery
 
@@ -809,8 +581,6 @@ def email_sweep():
     so that every worker process takes part (as fast as the first attempt was), or here
     when the broker cannot take them. A row handed to a task waits EMAIL_HANDOVER_SECONDS
     before a later sweep sends it again. Returns how many rows were sent or handed out."""
-    from accounts.tasks import send_email_batch_task
-
     email_stuck().update(status=EmailDelivery.Status.PENDING, next_attempt_at=timezone.now())
     size = settings.EMAIL_BATCH_SIZE
     published, handled, seen = True, 0, set()
@@ -849,3 +619,49 @@ def email_retry(*, delivery_ids, actor):
         if chosen:
             audit_log(actor=actor, action="email.retry", data={"deliveries": chosen})
     return len(chosen)
+
+
+# --- the tasks ----------------------------------------------------------------------------
+# Each retries, with a growing pause, when the database or the broker is briefly away (a
+# restart); what a task could not finish stays in the outbox, where the sweep finds it.
+
+
+@shared_task(
+    name="accounts.tasks.send_email_task",
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    **RETRY_TRANSIENT,
+)
+def send_email_task(self, delivery_id):
+    try:
+        email_deliver(delivery_id=delivery_id)
+    except TransientEmailError as exc:
+        # The row is pending again; retry later (the sweep would find it too).
+        if self.request.retries + 1 < settings.EMAIL_MAX_ATTEMPTS:
+            raise self.retry(
+                exc=exc, countdown=settings.EMAIL_RETRY_SECONDS * 2**self.request.retries
+            ) from exc
+
+
+@shared_task(
+    name="accounts.tasks.send_email_batch_task",
+    acks_late=True,
+    ignore_result=True,
+    **RETRY_TRANSIENT,
+)
+def send_email_batch_task(delivery_ids):
+    """Deliver a batch over one connection; what fails stays pending for the sweep."""
+    return email_deliver_many(delivery_ids=delivery_ids)
+
+
+@shared_task(
+    name="accounts.tasks.sweep_pending_emails_task",
+    acks_late=True,
+    ignore_result=True,
+    **RETRY_TRANSIENT,
+)
+def sweep_pending_emails_task():
+    """Deliver every due pending e-mail, and what a dead sender held. Safe to run twice, or
+    alongside the tasks."""
+    return email_sweep()

@@ -1,0 +1,75 @@
+"""The preferences an e-mail can be sent under, and the one-click unsubscribe (RFC 8058)
+from each: every message tied to a preference carries an unsubscribe address for exactly
+that preference. Account-security messages that a person asks for themselves (e-mail
+verification, password reset) are `transactional`: no preference governs them."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from accounts.models import User
+
+UNSUBSCRIBE_SALT = "accounts.unsubscribe"
+
+
+@dataclass(frozen=True)
+class Preference:
+    key: str
+    label: str  # completes "You will no longer receive ..."
+    field: str
+    off_value: object
+
+    def is_on(self, user):
+        return getattr(user, self.field) != self.off_value
+
+
+# Every preference an e-mail can be sent under; later features add theirs here.
+PREFERENCES = {
+    p.key: p
+    for p in (
+        Preference("digest", "digest e-mails", "digest_frequency", User.Digest.NEVER),
+        Preference("meeting_reminders", "meeting reminders", "meeting_reminders", False),
+        Preference(
+            "membership_notices", "notices about joining communities", "membership_notices", False
+        ),
+        Preference(
+            "meeting_announcements",
+            "notices of new and changed meetings",
+            "meeting_announcements",
+            False,
+        ),
+        Preference("minutes", "minutes of meetings", "minutes_emails", False),
+        Preference("resource_notices", "notices about your resources", "resource_notices", False),
+    )
+}
+
+
+def unsubscribe_token(*, user, preference):
+    return signing.dumps({"u": user.pk, "p": preference}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_token_read(token):
+    """Return (user_id, preference key), or raise signing.BadSignature."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or data.get("p") not in PREFERENCES:
+        raise signing.BadSignature("Unknown preference")
+    return data["u"], data["p"]
+
+
+def unsubscribe_url(*, user, preference):
+    token = unsubscribe_token(user=user, preference=preference)
+    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
+
+
+def unsubscribe_headers(url):
+    """The headers of a message that one POST to `url` unsubscribes from (none without)."""
+    if not url:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def preferences_page_url():
+    """Where a person chooses which e-mails they receive (every message links to it)."""
+    return settings.SITE_URL + reverse("accounts:preferences")
