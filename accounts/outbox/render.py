@@ -1,7 +1,8 @@
 """A message as the person it goes to reads it: templates/emails/<template>.{subject.txt,
 txt,html} drawn in their own time zone, with the unsubscribe address of the preference it
 is sent under. `render_one` draws it for one person; `render_same` draws one message for
-many people, and gives each exactly what `render_one` would."""
+many people, and gives each exactly what `render_one` would (proven for generated names
+and time zones by tests/accounts/test_outbox_render.py)."""
 
 import uuid
 
