@@ -13,8 +13,8 @@ once the lease passes the sweep makes them pending again. So the one message tha
 twice is the one in flight on a connection that died, after the server accepted it and
 before its row was marked sent: at most one duplicate per crashed connection; never lost.
 
-preferences.py  the preferences a message is sent under, and the one-click unsubscribe
-                (RFC 8058) from each
+preferences.py  the preferences a message is sent under (MissingPreference when it names
+                none) and the one-click unsubscribe (RFC 8058) from each
 render.py       a message drawn for the person it goes to: render_one for one person,
                 render_same for many (once per time zone, the same messages)
 delivery.py     queueing, storing, claiming, delivering and sweeping the rows, and the

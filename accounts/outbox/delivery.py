@@ -55,7 +55,8 @@ def email_queue(
     """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
 
     Returns the delivery row, or None when the recipient has switched the preference off
-    or the account is inactive.
+    or the account is inactive. Raises MissingPreference when a message that is not
+    transactional names no preference (every such message can be switched off).
     """
     message = render_one(
         recipient=recipient,

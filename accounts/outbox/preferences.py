@@ -46,6 +46,29 @@ PREFERENCES = {
 }
 
 
+class MissingPreference(ValueError):
+    """A message names no preference though it is not transactional, or names one that is
+    not in PREFERENCES: without one, nobody could switch it off."""
+
+
+def preference_of(key, *, transactional):
+    """The Preference a message is sent under, or None for a transactional message that
+    names none. Raises MissingPreference for a message that needs one and has none."""
+    if not key:
+        if transactional:
+            return None
+        raise MissingPreference(
+            "An e-mail that is not transactional is sent under a preference: name one of "
+            f"{', '.join(PREFERENCES)}."
+        )
+    try:
+        return PREFERENCES[key]
+    except KeyError:
+        raise MissingPreference(
+            f"No e-mail preference is called {key!r}: name one of {', '.join(PREFERENCES)}."
+        ) from None
+
+
 def unsubscribe_token(*, user, preference):
     return signing.dumps({"u": user.pk, "p": preference}, salt=UNSUBSCRIBE_SALT, compress=True)
 

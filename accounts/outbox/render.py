@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from accounts.models import User, by_zone, zone_of
 from accounts.outbox.preferences import (
-    PREFERENCES,
+    preference_of,
     preferences_page_url,
     unsubscribe_headers,
     unsubscribe_url,
@@ -22,10 +22,12 @@ from accounts.outbox.preferences import (
 
 def render_one(*, recipient, template, context, preference, transactional, preferences_url=None):
     """The rendered message for one person ({subject, text, html, headers}), or None when
-    they should not get it."""
-    if not _wants(recipient, preference=preference, transactional=transactional):
+    they should not get it. Raises MissingPreference when a message that is not
+    transactional names no preference the outbox knows."""
+    chosen = preference_of(preference, transactional=transactional)
+    if not _wants(recipient, chosen, transactional=transactional):
         return None
-    url = unsubscribe_url(user=recipient, preference=preference) if preference else None
+    url = unsubscribe_url(user=recipient, preference=chosen.key) if chosen else None
     # Times in the person's own time zone, as the pages show them.
     with timezone.override(zone_of(recipient)):
         parts = _draw(
@@ -33,21 +35,20 @@ def render_one(*, recipient, template, context, preference, transactional, prefe
             context,
             recipient=recipient,
             unsubscribe_url=url,
-            preference=preference,
+            preference=chosen,
             preferences_url=preferences_url,
         )
     return _as_message(*parts, unsubscribe=url)
 
 
-def _wants(recipient, *, preference, transactional):
+def _wants(recipient, preference, *, transactional):
     """Whether this person gets a message: an active account, and the preference it is
     sent under switched on (a transactional message has none)."""
     if not isinstance(recipient, User):
         raise TypeError("email_queue sends to users; use email_queue_rendered for an address.")
     if not recipient.is_active:
         return False
-    # KeyError: every non-transactional e-mail names its preference.
-    return transactional or PREFERENCES[preference].is_on(recipient)
+    return transactional or preference.is_on(recipient)
 
 
 def _draw(template, context, *, recipient, unsubscribe_url, preference, preferences_url):
@@ -60,7 +61,7 @@ def _draw(template, context, *, recipient, unsubscribe_url, preference, preferen
     }
     if preference:
         ctx["unsubscribe_url"] = unsubscribe_url
-        ctx["unsubscribe_label"] = PREFERENCES[preference].label
+        ctx["unsubscribe_label"] = preference.label
     ctx["preferences_url"] = preferences_url or preferences_page_url()
     return tuple(
         render_to_string(f"emails/{template}.{part}", ctx)
@@ -117,10 +118,11 @@ def render_same(*, recipients, template, context, preference):
     address filled in: a reminder to everyone registered for a meeting renders its
     templates once instead of once a person. Falls back to render_one per person when the
     templates read anything else of the recipient."""
+    chosen = preference_of(preference, transactional=False)
     links = preferences_page_url()
     token = uuid.uuid4().hex
     name, url = _Placeholder(token, "name"), _Placeholder(token, "unsubscribe")
-    wanted = [r for r in recipients if _wants(r, preference=preference, transactional=False)]
+    wanted = [r for r in recipients if _wants(r, chosen, transactional=False)]
     for zone, people in by_zone(wanted).items():
         try:
             with timezone.override(zone):
@@ -129,7 +131,7 @@ def render_same(*, recipients, template, context, preference):
                     context,
                     recipient=_Stand(name),
                     unsubscribe_url=url,
-                    preference=preference,
+                    preference=chosen,
                     preferences_url=links,
                 )
             marks = (name, name.escaped, url, url.escaped)
@@ -148,13 +150,13 @@ def render_same(*, recipients, template, context, preference):
                 yield person, alone
             continue
         for person in people:
-            yield person, _filled(parts, person, name=name, url=url, preference=preference)
+            yield person, _filled(parts, person, name=name, url=url, preference=chosen)
 
 
 def _filled(parts, person, *, name, url, preference):
     """A shared drawing with this person's short name and unsubscribe address in it."""
     short = person.get_short_name()
-    address = unsubscribe_url(user=person, preference=preference)
+    address = unsubscribe_url(user=person, preference=preference.key)
     values = {name.escaped: escape(short), name: short, url.escaped: escape(address), url: address}
     # No form of a placeholder is part of another, and no value holds the token.
     subject, text, html = (_fill(part, values) for part in parts)

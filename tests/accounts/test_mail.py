@@ -18,7 +18,7 @@ from accounts.outbox.delivery import (
     email_queue,
     email_queue_many,
 )
-from accounts.outbox.preferences import unsubscribe_token_read
+from accounts.outbox.preferences import MissingPreference, unsubscribe_token_read
 from accounts.tasks import send_email_task, sweep_pending_emails_task
 from core.models import AuditEntry
 from tests.conftest import soup
@@ -96,8 +96,38 @@ def test_preference_switched_off_after_queueing_suppresses_delivery(
 
 
 def test_every_non_transactional_message_names_a_preference(user):
-    with pytest.raises(KeyError):
+    with pytest.raises(MissingPreference) as raised:
         queue(user, preference=None)
+    assert str(raised.value) == (
+        "An e-mail that is not transactional is sent under a preference: name one of digest, "
+        "meeting_reminders, membership_notices, meeting_announcements, minutes, "
+        "resource_notices."
+    )
+    assert not EmailDelivery.objects.exists()
+
+
+def test_a_preference_the_outbox_does_not_know_is_named_in_its_error(user):
+    with pytest.raises(MissingPreference) as raised:
+        queue(user, preference="meeting_remidners")
+    assert str(raised.value) == (
+        "No e-mail preference is called 'meeting_remidners': name one of digest, "
+        "meeting_reminders, membership_notices, meeting_announcements, minutes, "
+        "resource_notices."
+    )
+
+
+def test_a_missing_preference_is_refused_whoever_the_message_is_for(mailoutbox):
+    """Not only for an active account that would have been sent it: the message is wrong
+    whoever it goes to, and one message to many is refused as one to one."""
+    from accounts.outbox.delivery import email_queue_same
+
+    with pytest.raises(MissingPreference):
+        queue(UserFactory(is_active=False), preference=None)
+    with pytest.raises(MissingPreference):
+        email_queue_same(
+            recipients=[], context={}, purpose="notice:none", template="test_notice", preference=""
+        )
+    assert not isinstance(MissingPreference("x"), KeyError)
 
 
 def test_task_retried_after_transient_smtp_failure_sends_one_message(
