@@ -166,7 +166,9 @@ def test_home_query_count_does_not_grow(client, user, django_assert_max_num_quer
         MembershipFactory(user=user)
     client.force_login(user)
     with django_assert_max_num_queries(25):
-        page = soup(client.get("/"))
+        response = client.get("/")
+    assert response.status_code == 200
+    page = soup(response)
     assert len(page.select(".app-home-communities li")) == size
 
 

@@ -116,6 +116,7 @@ def test_query_counts(client, programme, django_assert_max_num_queries, size):
     client.force_login(programme.manager)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("conveners:applications", args=[programme.slug]))
+    assert response.status_code == 200
     assert len(soup(response).select("tbody tr")) == size
     with django_assert_max_num_queries(10):
-        client.get(reverse("conveners:selection", args=[programme.slug]))
+        assert client.get(reverse("conveners:selection", args=[programme.slug])).status_code == 200

@@ -148,6 +148,7 @@ def test_dashboard_query_count_is_constant(client, network, django_assert_max_nu
     client.force_login(network.manager)
     with django_assert_max_num_queries(40):
         response = client.get(reverse("dashboard:programme"))
+    assert response.status_code == 200
     assert len(soup(response).select(".app-dashboard-table tbody tr")) == size
 
 
@@ -221,7 +222,7 @@ def test_figures_are_cached_until_something_in_the_network_changes(
     def queries(path):
         # Counted at once: each request clears the connection's query log.
         with CaptureQueriesContext(connection) as captured:
-            client.get(path)
+            assert client.get(path).status_code == 200
         return len(captured)
 
     cold = queries(url)
@@ -322,6 +323,7 @@ def test_a_second_view_runs_no_figure_query(client, network, django_assert_max_n
     # The session, the person, their networks, the communities asked about, the programmes.
     with django_assert_max_num_queries(5):
         response = client.get(url)
+    assert response.status_code == 200
     assert len(soup(response).select(".app-dashboard-table tbody tr")) == 5
 
 

@@ -257,13 +257,17 @@ def test_query_counts_constant(client, django_assert_max_num_queries, size):
     feed = services.calendar_feed_get(user=lead)
     services.calendar_feed_settings(user=lead, include_community_meetings=True)
     with django_assert_max_num_queries(14):
-        client.get(reverse("meetings:community_list", args=[community.slug]))
+        assert (
+            client.get(reverse("meetings:community_list", args=[community.slug])).status_code == 200
+        )
     with django_assert_max_num_queries(20):
-        client.get(reverse("meetings:detail", args=[meeting.pk]))
+        assert client.get(reverse("meetings:detail", args=[meeting.pk])).status_code == 200
     with django_assert_max_num_queries(6):
-        client.get(reverse("meetings:personal_feed", args=[feed.token]))
+        assert client.get(reverse("meetings:personal_feed", args=[feed.token])).status_code == 200
     with django_assert_max_num_queries(6):
-        client.get(reverse("meetings:community_feed", args=[community.slug]))
+        assert (
+            client.get(reverse("meetings:community_feed", args=[community.slug])).status_code == 200
+        )
 
 
 def test_programme_manager_schedules_a_network_event_for_every_community(
