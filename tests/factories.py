@@ -126,3 +126,52 @@ class CommentFactory(factory.django.DjangoModelFactory):
     resource = factory.SubFactory(ResourceFactory)
     author = factory.SubFactory(UserFactory)
     body = "We found this helpful."
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+from datetime import timedelta  # noqa: E402
+
+from meetings.models import ActionItem, Meeting, Minutes, Registration  # noqa: E402
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A community's meeting a week from now, an hour long unless told otherwise; given a
+    network, that network's event (of no community)."""
+
+    class Meta:
+        model = Meeting
+
+    network = None
+    community = factory.Maybe("network", None, factory.SubFactory(CommunityFactory))
+    title = factory.Sequence(lambda n: f"Community meeting {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda meeting: meeting.starts_at + timedelta(hours=1))
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    meeting = factory.SubFactory(MeetingFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class MinutesFactory(factory.django.DjangoModelFactory):
+    """Draft minutes, unless given status="published" and published_at."""
+
+    class Meta:
+        model = Minutes
+
+    meeting = factory.SubFactory(MeetingFactory)
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    """An open action point of a meeting, in the meeting's community."""
+
+    class Meta:
+        model = ActionItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    community = factory.LazyAttribute(lambda action: action.meeting.community)
+    description = factory.Sequence(lambda n: f"Send the audit form {n}")

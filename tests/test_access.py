@@ -38,6 +38,7 @@ from tests.factories import (
     MINIMAL_PDF,
     CommentFactory,
     CommunityFactory,
+    MeetingFactory,
     MembershipFactory,
     ResourceFactory,
     StoryFactory,
@@ -309,12 +310,7 @@ def place_in(world, visibility):
     # A members-only meeting with someone registered, published minutes with a document, and
     # an action for the member.
     start = timezone.now() + timedelta(days=3)
-    meeting = Meeting.objects.create(
-        community=community,
-        title="Members only",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    meeting = MeetingFactory(community=community, title="Members only", starts_at=start)
     attendee = MembershipFactory(community=community).user
     meeting_services.registration_create(meeting=meeting, user=attendee)
     minutes = meeting_services.minutes_save(

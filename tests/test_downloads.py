@@ -12,9 +12,14 @@ from openpyxl import load_workbook
 
 from core.http import table_download
 from meetings import services
-from meetings.models import Registration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    NetworkFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 NAME = "Zoë's café"
 
@@ -87,7 +92,7 @@ def test_the_revalidation_record_downloads_in_both_formats(client):
         starts_at=start,
         ends_at=start + timedelta(hours=2),
     )
-    registration = Registration.objects.create(meeting=meeting, user=member, status="registered")
+    registration = RegistrationFactory(meeting=meeting, user=member, status="registered")
     services.attendance_record(meeting=meeting, actor=lead, attended_ids=[registration.pk])
     client.force_login(member)
     page_url = reverse("meetings:attended")

@@ -24,11 +24,12 @@ from communities.selectors import community_activity
 from core.models import AuditEntry
 from core.services import audit_log
 from knowledge.models import Comment, ResourceVersion, Story
-from meetings.models import Meeting, Minutes
 from tests.factories import (
     PASSWORD,
     CommunityFactory,
+    MeetingFactory,
     MembershipFactory,
+    MinutesFactory,
     ResourceFactory,
     UserFactory,
 )
@@ -134,10 +135,8 @@ def planted(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the conveners' e-mail goes
         content_report(target=told, reporter=person, reason=f"{NAME} thinks it names a patient")
     start = timezone.now() - timedelta(days=2)
-    meeting = Meeting.objects.create(
-        community=community, title="Review", starts_at=start, ends_at=start + timedelta(hours=1)
-    )
-    Minutes.objects.create(meeting=meeting, notes=f"{NAME} presented the audit.")
+    meeting = MeetingFactory(community=community, title="Review", starts_at=start)
+    MinutesFactory(meeting=meeting, notes=f"{NAME} presented the audit.")
     # Sanity: the planting reached the places the erasure must clean.
     left = traces_left()
     for column in [

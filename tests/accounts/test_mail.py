@@ -22,7 +22,7 @@ from accounts.outbox.preferences import MissingPreference, unsubscribe_token_rea
 from accounts.tasks import send_email_task, sweep_pending_emails_task
 from core.models import AuditEntry
 from tests.conftest import soup
-from tests.factories import UserFactory
+from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -443,7 +443,6 @@ def test_the_same_message_to_many_is_what_each_would_get_alone(template):
     """email_queue_same stores, for every person, exactly what email_queue_many stores when
     it draws the message for each of them; whatever the templates read of the recipient."""
     from accounts.outbox.delivery import email_queue_same
-    from meetings.models import Meeting
     from tests.factories import CommunityFactory
 
     people = [
@@ -452,11 +451,8 @@ def test_the_same_message_to_many_is_what_each_would_get_alone(template):
         UserFactory(name="Cy Ward"),
     ]
     starts = timezone.now() + timedelta(days=1)
-    meeting = Meeting.objects.create(
-        community=CommunityFactory(),
-        title="Falls & fractures",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
+    meeting = MeetingFactory(
+        community=CommunityFactory(), title="Falls & fractures", starts_at=starts
     )
     context = {"body": "the <agenda> is ready.", "meeting": meeting, "meeting_url": "https://x"}
     kwargs = {"template": template, "preference": "meeting_reminders"}

@@ -13,10 +13,10 @@ from communities.models import Membership
 from conveners.models import JournalEntry
 from knowledge.models import Comment, Resource
 from meetings import services as meeting_services
-from meetings.models import Meeting, Registration
+from meetings.models import Registration
 from tests.conftest import field_error, soup
 from tests.conveners.conftest import application_data
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import CommunityFactory, MeetingFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,7 @@ def busy_person(programme):
     community = CommunityFactory(name="Falls")
     MembershipFactory(community=community, user=person, needs="Help with audit")
     start = timezone.now() + timedelta(days=3)
-    meeting = Meeting.objects.create(
-        community=community,
-        title="Full meeting",
-        capacity=1,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    meeting = MeetingFactory(community=community, title="Full meeting", capacity=1, starts_at=start)
     meeting_services.registration_create(meeting=meeting, user=person)
     waiting = UserFactory()
     meeting_services.registration_create(meeting=meeting, user=waiting)

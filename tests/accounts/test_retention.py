@@ -15,10 +15,10 @@ from accounts.retention import RULES, apply_retention_task, retention_apply
 from communities.models import Invitation
 from conveners.models import Application
 from core.models import AuditEntry
-from meetings.models import Meeting, MeetingGuest
+from meetings.models import MeetingGuest
 from tests.conftest import soup
 from tests.conveners.conftest import application_data
-from tests.factories import CommunityFactory, UserFactory
+from tests.factories import CommunityFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,12 +90,7 @@ def aged_data(programme):
         status=Invitation.Status.ACCEPTED,
         expires_at=LONG_AGO,
     )
-    held_long_ago = Meeting.objects.create(
-        community=community,
-        title="Held long ago",
-        starts_at=LONG_AGO,
-        ends_at=LONG_AGO + timedelta(hours=1),
-    )
+    held_long_ago = MeetingFactory(community=community, title="Held long ago", starts_at=LONG_AGO)
     guest_old = MeetingGuest.objects.create(
         meeting=held_long_ago,
         name="Gus Guest",
@@ -105,11 +100,8 @@ def aged_data(programme):
     guest_claimed = MeetingGuest.objects.create(
         meeting=held_long_ago, name="Cara Claimed", email="cara@example.org", user=applicant
     )
-    held_lately = Meeting.objects.create(
-        community=community,
-        title="Held lately",
-        starts_at=timezone.now() - timedelta(days=2),
-        ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1),
+    held_lately = MeetingFactory(
+        community=community, title="Held lately", starts_at=timezone.now() - timedelta(days=2)
     )
     guest_new = MeetingGuest.objects.create(
         meeting=held_lately, name="Nia New", email="nia@example.org"

@@ -9,10 +9,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from communities.models import CommunityRegion, Membership
-from meetings.models import Meeting
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    NetworkFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,9 +40,7 @@ def test_dashboard_filter_sort_export(page, tmp_path):
         for _ in range(3):
             MembershipFactory(community=c)
         held = now - timedelta(days=last_meeting_days)
-        Meeting.objects.create(
-            community=c, title="m", starts_at=held, ends_at=held + timedelta(hours=1)
-        )
+        MeetingFactory(community=c, title="m", starts_at=held)
 
     sign_in(page, "pm@example.nhs.uk")
     page.get_by_role("link", name="Programme dashboard").click()

@@ -10,10 +10,18 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from knowledge.models import Resource
-from meetings.models import ActionItem, Meeting, Minutes, Registration
+from meetings.models import Meeting
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    ActionItemFactory,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,9 +31,7 @@ pytestmark = [
 
 def meeting(community, title, *, days, created=None):
     start = timezone.now() + timedelta(days=days)
-    made = Meeting.objects.create(
-        community=community, title=title, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    made = MeetingFactory(community=community, title=title, starts_at=start)
     if created:
         Meeting.objects.filter(pk=made.pk).update(created_at=created)
     return made
@@ -39,8 +45,8 @@ def test_a_busy_member_sees_what_needs_her_first_and_the_news_by_community(page)
     MembershipFactory(community=falls, user=ada, role="convener")
     MembershipFactory(community=sepsis, user=ada)
     held = meeting(falls, "Falls review", days=-60, created=long_ago)
-    Minutes.objects.create(meeting=held, status="published", published_at=long_ago)
-    ActionItem.objects.create(
+    MinutesFactory(meeting=held, status="published", published_at=long_ago)
+    ActionItemFactory(
         community=falls,
         meeting=held,
         owner=ada,
@@ -54,7 +60,7 @@ def test_a_busy_member_sees_what_needs_her_first_and_the_news_by_community(page)
         requested_at=timezone.now(),
     )
     huddle = meeting(sepsis, "Sepsis huddle", days=3, created=long_ago)
-    Registration.objects.create(meeting=huddle, user=ada, status="registered")
+    RegistrationFactory(meeting=huddle, user=ada, status="registered")
     for n in range(1, 6):
         Resource.objects.create(
             community=falls, title=f"Falls resource {n}", summary="s", kind="toolkit"

@@ -15,7 +15,7 @@ from meetings.models import Meeting
 from meetings.tasks import send_due_reminders_task
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import CommunityFactory, MeetingFactory, MembershipFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -103,7 +103,7 @@ def test_meeting_loop(page, browser, live_server, mailoutbox):
 
     # The next meeting, a month later.
     meeting = Meeting.objects.get(title="March meeting")
-    following = Meeting.objects.create(
+    following = MeetingFactory(
         community=community,
         title="April meeting",
         starts_at=meeting.starts_at + timedelta(days=28),

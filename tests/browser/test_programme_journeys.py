@@ -12,7 +12,13 @@ from conveners import services
 from meetings.models import Meeting
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    NetworkFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -124,7 +130,7 @@ def test_programme_journey(page, browser, live_server, mailoutbox):
     assert_accessible(page)
 
     held = timezone.now() - timedelta(hours=3)
-    Meeting.objects.create(
+    MeetingFactory(
         community=community,
         title="Falls meeting",
         format="in-person",

@@ -11,13 +11,13 @@ from playwright.sync_api import expect
 
 from communities.models import Community, CommunityRegion, Membership
 from knowledge.models import ResourceVersion
-from meetings.models import Meeting
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import (
     AdoptionFactory,
     CommunityFactory,
+    MeetingFactory,
     MembershipFactory,
     NetworkFactory,
     OrganisationFactory,
@@ -74,9 +74,7 @@ def network_world():
     for _ in range(3):
         MembershipFactory(community=maker)
     held = timezone.now() - timedelta(days=90)
-    Meeting.objects.create(
-        community=maker, title="m", starts_at=held, ends_at=held + timedelta(hours=1)
-    )
+    MeetingFactory(community=maker, title="m", starts_at=held)
     resource = ResourceFactory(
         community=maker,
         owner=convener,

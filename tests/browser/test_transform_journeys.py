@@ -11,11 +11,16 @@ from playwright.sync_api import expect
 
 from communities.models import Community, Membership
 from knowledge.models import Resource
-from meetings.models import Meeting
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
-from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    ResourceFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,12 +38,7 @@ def falls_group():
     MembershipFactory(community=community, user=lead, role=Membership.Role.CONVENER)
     MembershipFactory(community=community, user=member)
     start = timezone.now() + timedelta(days=7)
-    meeting = Meeting.objects.create(
-        community=community,
-        title="Falls huddle",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    meeting = MeetingFactory(community=community, title="Falls huddle", starts_at=start)
     resource = ResourceFactory(community=community, title="Falls prevention guide", owner=member)
     return community, lead, member, meeting, resource
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from communities.models import Community
 from knowledge.models import Resource
-from meetings.models import Meeting
 from tests.conftest import soup
 from tests.factories import (
     AdoptionFactory,
     CommunityFactory,
+    MeetingFactory,
     MembershipFactory,
     ResourceFactory,
     UserFactory,
@@ -24,13 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def meeting(community, title, *, days, **fields):
     start = timezone.now() + timedelta(days=days)
-    return Meeting.objects.create(
-        community=community,
-        title=title,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        **fields,
-    )
+    return MeetingFactory(community=community, title=title, starts_at=start, **fields)
 
 
 def resource(community, title, *, days_ago, **fields):

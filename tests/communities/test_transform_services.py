@@ -14,8 +14,10 @@ from knowledge.models import Adoption
 from meetings import services as meeting_services
 from meetings.models import ActionItem, Meeting, Registration
 from tests.factories import (
+    ActionItemFactory,
     AdoptionFactory,
     CommunityFactory,
+    MeetingFactory,
     MembershipFactory,
     ResourceFactory,
     StoryFactory,
@@ -36,9 +38,7 @@ def _meeting(community, actor, *, days, title="Monthly meeting"):
             ends_at=start + timedelta(hours=1),
             announce=False,
         )
-    return Meeting.objects.create(
-        community=community, title=title, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    return MeetingFactory(community=community, title=title, starts_at=start)
 
 
 @pytest.fixture
@@ -66,8 +66,8 @@ def merging(django_capture_on_commit_callbacks, mailoutbox):
     past = _meeting(old, lead, days=-30, title="Last month")
     cancelled = _meeting(old, lead, days=20, title="Cancelled one")
     meeting_services.meeting_cancel(meeting=cancelled, actor=lead, reason="Room lost.")
-    open_action = ActionItem.objects.create(community=old, meeting=past, description="Audit")
-    done_action = ActionItem.objects.create(
+    open_action = ActionItemFactory(community=old, meeting=past, description="Audit")
+    done_action = ActionItemFactory(
         community=old, meeting=past, description="Book", status=ActionItem.Status.DONE
     )
     resource = ResourceFactory(community=old, owner=member)

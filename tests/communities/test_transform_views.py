@@ -12,7 +12,15 @@ from communities.models import Community, Membership
 from knowledge.models import Resource
 from meetings.models import ActionItem, Meeting, Minutes
 from tests.conftest import field_error, soup
-from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, UserFactory
+from tests.factories import (
+    ActionItemFactory,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    ResourceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +37,14 @@ def falls(client):
     lead = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
     members = [MembershipFactory(community=community).user for _ in range(3)]
     start = timezone.now() + timedelta(days=9)
-    meeting = Meeting.objects.create(
-        community=community,
-        title="Falls huddle",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
-    past = Meeting.objects.create(
+    meeting = MeetingFactory(community=community, title="Falls huddle", starts_at=start)
+    past = MeetingFactory(
         community=community,
         title="Last huddle",
         starts_at=start - timedelta(days=60),
         ends_at=start - timedelta(days=60, hours=-1),
     )
-    ActionItem.objects.create(community=community, meeting=past, description="Audit falls")
+    ActionItemFactory(community=community, meeting=past, description="Audit falls")
     resources = [ResourceFactory(community=community, title=t) for t in ("Guide", "Poster")]
     target = CommunityFactory(name="Frailty Group", slug="frailty")
     MembershipFactory(community=target, user=lead, role=Membership.Role.CONVENER)
@@ -306,7 +309,7 @@ def test_the_screens_add_no_query_per_member_meeting_or_resource(falls, name):
     for n in range(5):
         MembershipFactory(community=falls.community)
         ResourceFactory(community=falls.community)
-        Meeting.objects.create(
+        MeetingFactory(
             community=falls.community,
             title=f"Huddle {n}",
             starts_at=start + timedelta(days=n),
@@ -319,9 +322,7 @@ def test_the_merged_record_stays_readable_to_the_members_it_moved(client, falls)
     """Past meetings stay with the merged community; the people who moved still read them,
     and the action points carried into the target from their minutes."""
     past = Meeting.objects.get(title="Last huddle")
-    Minutes.objects.create(
-        meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now()
-    )
+    MinutesFactory(meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now())
     owner = falls.members[0]
     ActionItem.objects.filter(meeting=past).update(owner=owner)
     services.community_merge(community=falls.community, into=falls.target, actor=falls.lead)

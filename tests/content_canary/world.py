@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.content_canary.markers import Markers, marked, plant
 from tests.content_canary.readers import INVITEE, SPONSOR, Readers
+from tests.factories import MeetingFactory
 
 
 @dataclass
@@ -20,14 +21,12 @@ class CanaryWorld:
 
 
 def _meeting(community, *, days, visibility, title=None, **fields):
-    from meetings.models import Meeting
 
     start = timezone.now() + timedelta(days=days)
-    return Meeting.objects.create(
+    return MeetingFactory(
         community=community,
         title=title or marked(),
         starts_at=start,
-        ends_at=start + timedelta(hours=1),
         visibility=visibility,
         **fields,
     )

@@ -7,9 +7,15 @@ from django.utils import timezone
 
 from conveners import selectors, services
 from conveners.models import Application
-from meetings.models import Meeting, Registration
+from meetings.models import Registration
 from tests.conveners.conftest import application_data
-from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +147,7 @@ def test_commitment_counts_face_to_face_meetings_held_by_communities_convened(pr
     past = timezone.now() - timedelta(days=2)
 
     def meeting(start=past, **fields):
-        return Meeting.objects.create(
+        return MeetingFactory(
             community=community,
             title="m",
             starts_at=start,

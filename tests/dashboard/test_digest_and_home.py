@@ -11,18 +11,21 @@ from accounts.models import EmailDelivery
 from dashboard.digest import digest_batch, digest_send
 from dashboard.tasks import send_digests_task
 from knowledge.models import Resource
-from meetings.models import ActionItem, Meeting
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    ActionItemFactory,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def upcoming(community, title):
     start = timezone.now() + timedelta(days=10)
-    return Meeting.objects.create(
-        community=community, title=title, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    return MeetingFactory(community=community, title=title, starts_at=start)
 
 
 @pytest.fixture
@@ -125,7 +128,7 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
     meeting = upcoming(community, "Everyone's meeting")
     for i, person in enumerate(people):
         # Something needing each of them: an action point due, a place, a join request.
-        ActionItem.objects.create(
+        ActionItemFactory(
             community=community,
             meeting=meeting,
             owner=person,
@@ -252,12 +255,7 @@ def test_each_digest_gives_meeting_times_where_its_reader_is(
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     with time_machine.travel(now, tick=False):
         start = datetime(2026, 12, 10, 14, 0, tzinfo=UTC)
-        Meeting.objects.create(
-            community=community,
-            title="Falls huddle",
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-        )
+        MeetingFactory(community=community, title="Falls huddle", starts_at=start)
         with django_capture_on_commit_callbacks(execute=True):
             assert digest_batch([london, new_york], frequency="weekly", now=now) == 2
     sent = {m.to[0]: m for m in mailoutbox}

@@ -16,9 +16,18 @@ from dashboard.digest import digest_send, subject_line
 from dashboard.feed import FeedGroup, FeedMeeting, FeedMinutes, FeedResource, FeedStory
 from dashboard.updates import FeedAction, FeedBooking, FeedRequests, headline
 from knowledge.models import Resource
-from meetings.models import ActionItem, Meeting, Minutes, Registration
+from meetings.models import Meeting
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, StoryFactory, UserFactory
+from tests.factories import (
+    ActionItemFactory,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    RegistrationFactory,
+    StoryFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +37,7 @@ LONG_AGO = NOW - timedelta(days=40)  # before any period the digest or the home 
 
 
 def meeting(community, title, *, starts, created=None, **fields):
-    made = Meeting.objects.create(
-        community=community, title=title, starts_at=starts, ends_at=starts + timedelta(hours=1)
-    )
+    made = MeetingFactory(community=community, title=title, starts_at=starts)
     if created or fields:
         Meeting.objects.filter(pk=made.pk).update(created_at=created or made.created_at, **fields)
     return made
@@ -57,13 +64,13 @@ def busy_member():
         # What needs her. An action point of published minutes, due on Thursday; one due
         # next month and one done are not pressing.
         held = meeting(falls, "Falls review", starts=LONG_AGO, created=LONG_AGO)
-        Minutes.objects.create(meeting=held, status="published", published_at=LONG_AGO)
+        MinutesFactory(meeting=held, status="published", published_at=LONG_AGO)
         for description, due, status in (
             ("Send the audit form", date(2026, 12, 10), "open"),
             ("Write the annual report", date(2027, 1, 20), "open"),
             ("Book the room", date(2026, 12, 8), "done"),
         ):
-            ActionItem.objects.create(
+            ActionItemFactory(
                 community=falls,
                 meeting=held,
                 owner=ada,
@@ -83,14 +90,14 @@ def busy_member():
             starts=datetime(2026, 12, 9, 14, 0, tzinfo=UTC),
             created=LONG_AGO,
         )
-        Registration.objects.create(meeting=huddle, user=ada, status="registered")
+        RegistrationFactory(meeting=huddle, user=ada, status="registered")
         clinic = meeting(
             wounds,
             "Wound clinic",
             starts=datetime(2026, 12, 11, 10, 0, tzinfo=UTC),
             created=LONG_AGO,
         )
-        Registration.objects.create(
+        RegistrationFactory(
             meeting=clinic, user=ada, status="waiting", waiting_since=NOW - timedelta(days=1)
         )
         # What is new: five resources in Falls, two things in Sepsis, two in Wounds.
@@ -104,7 +111,7 @@ def busy_member():
             Resource.objects.filter(pk=first.pk).update(superseded_by=current)
             resource(sepsis, "Withdrawn protocol", status="hidden", hidden_reason="Out of date")
             past = meeting(wounds, "Dressings review", starts=NOW - timedelta(days=2))
-            Minutes.objects.create(meeting=past, status="published", published_at=timezone.now())
+            MinutesFactory(meeting=past, status="published", published_at=timezone.now())
             meeting(wounds, "Wounds masterclass", starts=datetime(2026, 12, 17, 9, 0, tzinfo=UTC))
             meeting(old, "Old Falls last meeting", starts=datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
             resource(old, "Old Falls leaflet")
@@ -230,7 +237,7 @@ def test_nothing_new_but_an_action_due_still_sends_a_digest(
         falls = CommunityFactory(name="Falls")
         MembershipFactory(community=falls, user=ada, role="convener")
         held = meeting(falls, "Falls review", starts=LONG_AGO, created=LONG_AGO)
-        ActionItem.objects.create(
+        ActionItemFactory(
             community=falls,
             meeting=held,
             owner=ada,
@@ -340,7 +347,7 @@ def test_a_new_meeting_she_booked_is_listed_once_with_her_place(
         starts_at=datetime(2026, 12, 12, 9, 0, tzinfo=UTC),
         ends_at=datetime(2026, 12, 12, 10, 0, tzinfo=UTC),
     )
-    Registration.objects.create(meeting=masterclass, user=busy_member, status="registered")
+    RegistrationFactory(meeting=masterclass, user=busy_member, status="registered")
     message = the_digest(mailoutbox, django_capture_on_commit_callbacks)
     # Five things need her now and eight are new: the masterclass is counted once.
     assert message.subject == "Action due Thursday: Send the audit form \u2014 and 12 more updates"

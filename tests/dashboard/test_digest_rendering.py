@@ -26,7 +26,14 @@ from dashboard.updates import updates_for
 from knowledge.models import Resource
 from meetings.models import Meeting, Minutes
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, StoryFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    StoryFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +50,7 @@ LOOPS_TEXT = """{% autoescape off %}{% for g in feed.groups %}{% if not forloop.
 
 def meeting(community, title, *, days=10, created=None):
     start = timezone.now() + timedelta(days=days)
-    made = Meeting.objects.create(
-        community=community, title=title, starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    made = MeetingFactory(community=community, title=title, starts_at=start)
     if created:
         Meeting.objects.filter(pk=made.pk).update(created_at=created)
     return made
@@ -63,9 +68,7 @@ def everything_new():
     meeting(falls, "Huddle <b>bold</b> & more", days=3)
     meeting(sepsis, "Sepsis 'review'", days=12)
     past = meeting(falls, "Last week's <i>huddle</i>", days=-2)
-    Minutes.objects.create(
-        meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now()
-    )
+    MinutesFactory(meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now())
     Resource.objects.create(
         community=sepsis, title="Toolkit <script>alert(1)</script>", summary="s", kind="toolkit"
     )
@@ -180,7 +183,7 @@ def test_feed_items_share_the_batch_communities_and_carry_what_is_shown():
     old = meeting(falls, "Old news", days=12, created=earlier)
     new = meeting(falls, "Falls huddle")
     past = meeting(sepsis, "Sepsis review", days=-1)
-    minutes = Minutes.objects.create(
+    minutes = MinutesFactory(
         meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now()
     )
     now = timezone.now() + timedelta(seconds=1)
@@ -214,9 +217,7 @@ def test_the_home_page_shows_minutes_resources_and_stories_from_the_feed(client)
     falls = CommunityFactory(name="Falls")
     MembershipFactory(community=falls, user=person)
     past = meeting(falls, "Falls review", days=-1)
-    Minutes.objects.create(
-        meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now()
-    )
+    MinutesFactory(meeting=past, status=Minutes.Status.PUBLISHED, published_at=timezone.now())
     toolkit = Resource.objects.create(
         community=falls, title="Falls toolkit", summary="s", kind="toolkit"
     )

@@ -15,9 +15,8 @@ from core.models import AuditEntry
 from dashboard.digest import digest_fan_out, digest_progress, digest_resume, digest_send
 from dashboard.models import DigestBatch, DigestRun
 from dashboard.tasks import send_digest_batch_task, send_digests_task
-from meetings.models import Meeting
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import CommunityFactory, MeetingFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +33,7 @@ def readers(settings):
     for person in people:
         MembershipFactory(community=community, user=person)
     start = timezone.now() + timedelta(days=3)
-    Meeting.objects.create(
-        community=community,
-        title="Falls huddle",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    MeetingFactory(community=community, title="Falls huddle", starts_at=start)
     return people
 
 

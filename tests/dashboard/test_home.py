@@ -8,16 +8,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.selectors import upcoming_meetings
-from meetings.models import Meeting, Registration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    NetworkFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def meeting(title, *, starts_in, hours=1, **fields):
     start = timezone.now() + starts_in
-    return Meeting.objects.create(
+    return MeetingFactory(
         title=title, starts_at=start, ends_at=start + timedelta(hours=hours), **fields
     )
 
@@ -48,14 +54,14 @@ def person_and_meetings():
         "event": meeting("Network event", starts_in=5 * day, network=network),
         "gave_up": meeting("Given up", starts_in=6 * day, community=elsewhere),
     }
-    Registration.objects.create(meeting=made["registered"], user=person, status="registered")
-    Registration.objects.create(
+    RegistrationFactory(meeting=made["registered"], user=person, status="registered")
+    RegistrationFactory(
         meeting=made["event"], user=person, status="waiting", waiting_since=timezone.now()
     )
-    Registration.objects.create(meeting=made["gave_up"], user=person, status="cancelled")
-    Registration.objects.create(meeting=made["later"], user=person, status="cancelled")
-    Registration.objects.create(meeting=made["next"], user=person, status="registered")
-    Registration.objects.create(meeting=made["not_mine"], user=UserFactory(), status="registered")
+    RegistrationFactory(meeting=made["gave_up"], user=person, status="cancelled")
+    RegistrationFactory(meeting=made["later"], user=person, status="cancelled")
+    RegistrationFactory(meeting=made["next"], user=person, status="registered")
+    RegistrationFactory(meeting=made["not_mine"], user=UserFactory(), status="registered")
     return person, made
 
 
@@ -128,7 +134,7 @@ def test_the_home_page_query_count_does_not_grow(client, django_assert_max_num_q
         for days in (1, 10, -3):
             meeting(f"M{i} {days}", starts_in=timedelta(days=days), community=community)
         event = meeting(f"Event {i}", starts_in=timedelta(days=2 + i), network=network)
-        Registration.objects.create(meeting=event, user=person, status="registered")
+        RegistrationFactory(meeting=event, user=person, status="registered")
     client.force_login(person)
     client.get("/")
     with django_assert_max_num_queries(19):

@@ -14,9 +14,16 @@ from communities.models import Community, Membership
 from dashboard import figures
 from dashboard.forms import DashboardFilterForm
 from knowledge.models import Adoption, Resource
-from meetings.models import Meeting, Registration
+from meetings.models import Meeting
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    NetworkFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +40,7 @@ def healthy(network, **fields):
     community = CommunityFactory(network=network, **fields)
     MembershipFactory(community=community, role="convener")
     held = timezone.now() - timedelta(days=5)
-    Meeting.objects.create(
-        community=community, title="Recent", starts_at=held, ends_at=held + timedelta(hours=1)
-    )
+    MeetingFactory(community=community, title="Recent", starts_at=held)
     return community
 
 
@@ -62,16 +67,9 @@ def test_each_health_flag(network):
     falling = healthy(network)
     Meeting.objects.filter(community=falling).delete()
     for days_ago, came in [(50, 9), (30, 6), (10, 3)]:
-        m = Meeting.objects.create(
-            community=falling,
-            title="m",
-            starts_at=now - timedelta(days=days_ago),
-            ends_at=now - timedelta(days=days_ago) + timedelta(hours=1),
-        )
+        m = MeetingFactory(community=falling, title="m", starts_at=now - timedelta(days=days_ago))
         for _ in range(came):
-            Registration.objects.create(
-                meeting=m, user=UserFactory(), status="registered", attended=True
-            )
+            RegistrationFactory(meeting=m, user=UserFactory(), status="registered", attended=True)
     assert row_for(falling)["flags"]["attendance_falling"]
     assert row_for(falling)["average_attendance"] == 6.0
 
@@ -244,7 +242,7 @@ def test_figures_are_cached_until_something_in_the_network_changes(
 
     before = average_attendance()
     meeting = Meeting.objects.get(community=community)
-    Registration.objects.create(meeting=meeting, user=UserFactory(), attended=True)
+    RegistrationFactory(meeting=meeting, user=UserFactory(), attended=True)
     assert average_attendance() != before
     assert average_attendance() == "1.0"
 
@@ -362,7 +360,7 @@ def test_dates_are_drawn_in_the_viewers_time_zone(client, network):
     drawn again in it, not taken from the copy drawn for the old one."""
     community = CommunityFactory(network=network, name="Late meeting")
     ended = (timezone.now() - timedelta(days=5)).replace(hour=23, minute=30, second=0)
-    Meeting.objects.create(
+    MeetingFactory(
         community=community, title="m", starts_at=ended - timedelta(hours=1), ends_at=ended
     )
     manager = network.manager

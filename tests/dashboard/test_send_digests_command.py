@@ -11,8 +11,7 @@ from django.utils import timezone
 from accounts.models import EmailDelivery
 from dashboard.digest import period_key
 from dashboard.models import DigestBatch, DigestRun
-from meetings.models import Meeting
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import CommunityFactory, MeetingFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +27,7 @@ def five_readers(settings):
     MembershipFactory(community=quiet, user=UserFactory(digest_frequency="weekly"))
     MembershipFactory(community=falls, user=UserFactory(digest_frequency="daily"))
     start = timezone.now() + timedelta(days=3)
-    Meeting.objects.create(
-        community=falls, title="Falls huddle", starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    MeetingFactory(community=falls, title="Falls huddle", starts_at=start)
 
 
 def send_digests(*args):

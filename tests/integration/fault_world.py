@@ -10,7 +10,7 @@ def seed(recipients):
 
     from accounts.models import User
     from communities.models import Community, Membership, Network
-    from meetings.models import Meeting
+    from tests.factories import MeetingFactory
 
     now = timezone.now()
     network = Network.objects.create(name="Example Network", slug="example-network")
@@ -39,9 +39,4 @@ def seed(recipients):
     )
     for community in communities:
         start = now + timedelta(days=3)
-        Meeting.objects.create(
-            community=community,
-            title=f"{community.name} huddle",
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-        )
+        MeetingFactory(community=community, title=f"{community.name} huddle", starts_at=start)

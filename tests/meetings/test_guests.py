@@ -20,7 +20,13 @@ from dashboard.figures import headline
 from meetings import selectors, services
 from meetings.models import MeetingGuest, Registration
 from tests.conftest import error_summary, field_error, soup
-from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +65,7 @@ def record_guest(client, meeting, **data):
 def test_a_convener_records_an_unregistered_member_and_a_walk_in_guest(client, community):
     meeting = held(community)
     registered = MembershipFactory(community=community).user
-    Registration.objects.create(meeting=meeting, user=registered, status="registered")
+    RegistrationFactory(meeting=meeting, user=registered, status="registered")
     unregistered = MembershipFactory(community=community, user__name="Uma Unregistered").user
     UserFactory(name="Otto Outsider")  # not a member: not offered in the list
     client.force_login(community.lead)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
-from meetings.models import Meeting, Minutes
+from meetings.models import Minutes
 
 # The browser tests' own fixtures, for the journey at the end.
 from tests.browser.conftest import (  # noqa: F401
@@ -26,7 +26,14 @@ from tests.browser.conftest import (  # noqa: F401
 )
 from tests.browser.test_account_journeys import sign_in
 from tests.conftest import field_error, soup
-from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    MINIMAL_PDF,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    UserFactory,
+)
 from tests.meetings.test_views import convener_setup
 
 RANDOM_NAME = re.compile(r"^minutes/[0-9a-f]{32}\.(pdf|docx)$")
@@ -195,9 +202,7 @@ def test_a_replacement_that_rolls_back_keeps_the_old_file(client):
     community = CommunityFactory()
     lead = MembershipFactory(community=community, role="convener").user
     start = timezone.now() - timedelta(days=1)
-    meeting = Meeting.objects.create(
-        community=community, title="Huddle", starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    meeting = MeetingFactory(community=community, title="Huddle", starts_at=start)
     fields = {"meeting": meeting, "actor": lead, "notes": "", "decisions": ""}
     services.minutes_save(previous_minutes_agreed=False, document=pdf("first.pdf"), **fields)
     old = document_name(meeting)
@@ -229,9 +234,7 @@ def test_a_save_that_fails_deletes_the_new_file_and_keeps_the_old():
     community = CommunityFactory()
     lead = MembershipFactory(community=community).user
     start = timezone.now() - timedelta(days=1)
-    meeting = Meeting.objects.create(
-        community=community, title="Huddle", starts_at=start, ends_at=start + timedelta(hours=1)
-    )
+    meeting = MeetingFactory(community=community, title="Huddle", starts_at=start)
     fields = {"meeting": meeting, "actor": lead, "notes": "", "decisions": ""}
     services.minutes_save(previous_minutes_agreed=False, document=pdf("first.pdf"), **fields)
     old = document_name(meeting)
@@ -253,7 +256,7 @@ def test_a_document_stored_under_its_old_name_still_downloads_and_goes_when_repl
     """Documents stored before random names keep their paths (the row names them)."""
     _, _, meeting = past_meeting
     old = default_storage.save("minutes/report.pdf", ContentFile(MINIMAL_PDF))
-    Minutes.objects.create(meeting=meeting, document=old, document_name="report.pdf")
+    MinutesFactory(meeting=meeting, document=old, document_name="report.pdf")
     download = client.get(reverse("meetings:minutes_document", args=[meeting.pk]))
     assert download["Content-Disposition"] == 'attachment; filename="report.pdf"'
     assert b"".join(download.streaming_content) == MINIMAL_PDF
@@ -266,20 +269,18 @@ def test_a_document_stored_under_its_old_name_still_downloads_and_goes_when_repl
 @pytest.mark.django_db
 def test_a_missing_file_is_not_found(client, past_meeting):
     _, _, meeting = past_meeting
-    Minutes.objects.create(meeting=meeting, document="minutes/gone.pdf", document_name="gone.pdf")
+    MinutesFactory(meeting=meeting, document="minutes/gone.pdf", document_name="gone.pdf")
     assert client.get(reverse("meetings:minutes_document", args=[meeting.pk])).status_code == 404
 
 
 @pytest.mark.django_db
 def test_the_migration_makes_existing_download_names_safe(past_meeting):
     _, _, meeting = past_meeting
-    minutes = Minutes.objects.create(
-        meeting=meeting,
-        document="minutes/Plan_final.docx",
-        document_name="Plan (final) <v2>.docx",
+    minutes = MinutesFactory(
+        meeting=meeting, document="minutes/Plan_final.docx", document_name="Plan (final) <v2>.docx"
     )
     other = convener_setup_meeting(meeting)
-    unnamed = Minutes.objects.create(meeting=other, document="minutes/Notes_March.pdf")
+    unnamed = MinutesFactory(meeting=other, document="minutes/Notes_March.pdf")
     migration = importlib.import_module("meetings.migrations.0004_minutes_document_random_name")
     migration.sanitise_document_names(apps, None)
     minutes.refresh_from_db()
@@ -291,12 +292,7 @@ def test_the_migration_makes_existing_download_names_safe(past_meeting):
 
 def convener_setup_meeting(meeting):
     start = timezone.now() - timedelta(days=2)
-    return Meeting.objects.create(
-        community=meeting.community,
-        title="Earlier",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    return MeetingFactory(community=meeting.community, title="Earlier", starts_at=start)
 
 
 # --- the convener's journey in the browser, axe-core on each page it passes through -------------
@@ -309,12 +305,7 @@ def test_a_convener_uploads_replaces_and_removes_the_document_in_the_browser(pag
     lead = UserFactory(email="lead@example.nhs.uk", name="Lee Lead")
     MembershipFactory(community=community, role="convener", user=lead)
     start = timezone.now() - timedelta(days=1)
-    meeting = Meeting.objects.create(
-        community=community,
-        title="March meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    meeting = MeetingFactory(community=community, title="March meeting", starts_at=start)
     sign_in(page, "lead@example.nhs.uk")
     pdf_file = {"name": "pwned.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
 

@@ -11,26 +11,28 @@ from django.utils.formats import date_format
 from icalendar import Calendar
 
 from meetings import selectors, services
-from meetings.models import ActionItem, Meeting, Minutes, Registration
+from meetings.models import Registration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    ActionItemFactory,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def meeting_in(community, title="Monthly meeting", *, starts_in=timedelta(days=5), **fields):
     start = timezone.now() + starts_in
-    return Meeting.objects.create(
-        community=community,
-        title=title,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        **fields,
-    )
+    return MeetingFactory(community=community, title=title, starts_at=start, **fields)
 
 
 def waiting(meeting, user, minutes_ago):
-    return Registration.objects.create(
+    return RegistrationFactory(
         meeting=meeting,
         user=user,
         status="waiting",
@@ -44,12 +46,12 @@ def full_meeting():
     community = CommunityFactory()
     meeting = meeting_in(community, capacity=2)
     people = {name: MembershipFactory(community=community).user for name in "abcdef"}
-    Registration.objects.create(meeting=meeting, user=people["a"], status="registered")
-    Registration.objects.create(meeting=meeting, user=people["b"], status="registered")
+    RegistrationFactory(meeting=meeting, user=people["a"], status="registered")
+    RegistrationFactory(meeting=meeting, user=people["b"], status="registered")
     waiting(meeting, people["c"], 30)
     waiting(meeting, people["d"], 20)
     waiting(meeting, people["e"], 10)
-    Registration.objects.create(meeting=meeting, user=people["f"], status="cancelled")
+    RegistrationFactory(meeting=meeting, user=people["f"], status="cancelled")
     return meeting, people
 
 
@@ -77,7 +79,7 @@ def test_meeting_detail_for_someone_signed_out_and_after_the_meeting(full_meetin
     Registration.objects.filter(meeting=meeting, user__in=[people["a"], people["c"]]).update(
         attended=True
     )
-    minutes = Minutes.objects.create(meeting=meeting, notes="Notes", status="published")
+    minutes = MinutesFactory(meeting=meeting, notes="Notes", status="published")
     info = selectors.meeting_detail(meeting=meeting, user=AnonymousUser())
     assert (info["registered_count"], info["waiting_count"], info["attended_count"]) == (2, 3, 2)
     assert info["registration_status"] is None and info["minutes"] == minutes
@@ -105,8 +107,8 @@ def test_the_page_shows_attendance_and_the_minutes_after_the_meeting(client):
     lead = MembershipFactory(community=community, role="convener").user
     meeting = meeting_in(community, starts_in=-timedelta(days=2))
     came = MembershipFactory(community=community).user
-    Registration.objects.create(meeting=meeting, user=came, status="registered", attended=True)
-    Minutes.objects.create(meeting=meeting, notes="**Draft** notes", status="draft")
+    RegistrationFactory(meeting=meeting, user=came, status="registered", attended=True)
+    MinutesFactory(meeting=meeting, notes="**Draft** notes", status="draft")
     url = reverse("meetings:detail", args=[meeting.pk])
     client.force_login(came)
     text = " ".join(soup(client.get(url)).get_text(" ").split())
@@ -124,19 +126,19 @@ def test_open_actions_from_earlier_meetings_are_carried(client):
     earlier = meeting_in(community, "Earlier", starts_in=-timedelta(days=30))
     later = meeting_in(community, "Later")
     due = timezone.localdate() + timedelta(days=3)
-    ActionItem.objects.create(
+    ActionItemFactory(
         community=community,
         meeting=earlier,
         description="Audit the charts",
         owner=owner,
         due_date=due,
     )
-    ActionItem.objects.create(community=community, meeting=earlier, description="Book a room")
-    ActionItem.objects.create(
+    ActionItemFactory(community=community, meeting=earlier, description="Book a room")
+    ActionItemFactory(
         community=community, meeting=earlier, description="Done already", status="done"
     )
-    ActionItem.objects.create(community=community, meeting=later, description="Not yet carried")
-    Minutes.objects.create(meeting=earlier, status="published", published_at=timezone.now())
+    ActionItemFactory(community=community, meeting=later, description="Not yet carried")
+    MinutesFactory(meeting=earlier, status="published", published_at=timezone.now())
     # In the order of their due dates (where a date-less one falls is the database's choice).
     carried = sorted(
         selectors.carried_actions(meeting=later, user=member), key=lambda a: a["description"]
@@ -164,11 +166,11 @@ def test_the_meeting_page_query_count_does_not_grow(client, django_assert_max_nu
     lead = MembershipFactory(community=community, role="convener").user
     earlier = meeting_in(community, starts_in=-timedelta(days=30))
     meeting = meeting_in(community, capacity=size)
-    Minutes.objects.create(meeting=earlier, status="published", published_at=timezone.now())
+    MinutesFactory(meeting=earlier, status="published", published_at=timezone.now())
     for i in range(size * 2):
         person = MembershipFactory(community=community).user
         services.registration_create(meeting=meeting, user=person)
-        ActionItem.objects.create(
+        ActionItemFactory(
             community=community, meeting=earlier, description=f"Action {i}", owner=person
         )
     last = Registration.objects.filter(meeting=meeting, status="waiting").latest("waiting_since")
@@ -210,11 +212,9 @@ def feed_world():
         "past": meeting_in(community, "Past", starts_in=-timedelta(days=10)),
     }
     for key in ("registered", "elsewhere", "past"):
-        Registration.objects.create(meeting=made[key], user=person, status="registered")
-    Registration.objects.create(
-        meeting=made["cancelled_registration"], user=person, status="cancelled"
-    )
-    Registration.objects.create(meeting=made["private"], user=UserFactory(), status="registered")
+        RegistrationFactory(meeting=made[key], user=person, status="registered")
+    RegistrationFactory(meeting=made["cancelled_registration"], user=person, status="cancelled")
+    RegistrationFactory(meeting=made["private"], user=UserFactory(), status="registered")
     return person, made
 
 
@@ -264,7 +264,7 @@ def test_the_feed_reads_two_queries_whatever_its_size(django_assert_num_queries,
     community = made["registered"].community
     for i in range(size):
         m = meeting_in(community, f"Extra {i}", starts_in=timedelta(days=10 + i))
-        Registration.objects.create(meeting=m, user=person, status="registered")
+        RegistrationFactory(meeting=m, user=person, status="registered")
     feed = services.calendar_feed_get(user=person)
     client = Client()  # no cookie, as a calendar program asks
     url = reverse("meetings:personal_feed", args=[feed.token])

@@ -10,9 +10,18 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import services
-from meetings.models import ActionItem, Meeting, Minutes, Registration
+from meetings.models import Meeting, Registration
 from tests.conftest import field_error, soup
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    ActionItemFactory,
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    MinutesFactory,
+    NetworkFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +30,8 @@ def test_private_meetings_never_in_feeds_or_lists(client, world):
     network, people = world
     community = CommunityFactory(network=network, visibility="private", name="Hidden Group")
     start = timezone.now() + timedelta(days=3)
-    Meeting.objects.create(
-        community=community,
-        title="Secret meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        visibility="public",
+    MeetingFactory(
+        community=community, title="Secret meeting", starts_at=start, visibility="public"
     )
     outsider_feed = services.calendar_feed_get(user=people["outsider"])
     services.calendar_feed_settings(user=people["outsider"], include_community_meetings=True)
@@ -230,7 +235,7 @@ def test_feed_follows_changes_with_sequence_and_cancellation(client):
 def test_attended_record_csv(client):
     community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=3))
     member = MembershipFactory(community=community).user
-    Registration.objects.create(meeting=meeting, user=member, status="registered")
+    RegistrationFactory(meeting=meeting, user=member, status="registered")
     services.attendance_record(
         meeting=meeting, actor=lead, attended_ids=[Registration.objects.get(user=member).pk]
     )
@@ -250,10 +255,8 @@ def test_query_counts_constant(client, django_assert_max_num_queries, size):
             meeting=meeting, user=MembershipFactory(community=community).user
         )
         start = timezone.now() + timedelta(days=10 + i)
-        Meeting.objects.create(
-            community=community, title=f"M{i}", starts_at=start, ends_at=start + timedelta(hours=1)
-        )
-        ActionItem.objects.create(community=community, meeting=meeting, description=f"Action {i}")
+        MeetingFactory(community=community, title=f"M{i}", starts_at=start)
+        ActionItemFactory(community=community, meeting=meeting, description=f"Action {i}")
     feed = services.calendar_feed_get(user=lead)
     services.calendar_feed_settings(user=lead, include_community_meetings=True)
     with django_assert_max_num_queries(14):
@@ -306,10 +309,10 @@ def test_programme_manager_schedules_a_network_event_for_every_community(
 def test_owner_marks_an_action_done(client):
     community, lead, meeting = convener_setup(client)
     owner = MembershipFactory(community=community).user
-    action = ActionItem.objects.create(
+    action = ActionItemFactory(
         community=community, meeting=meeting, description="Write the leaflet", owner=owner
     )
-    minutes = Minutes.objects.create(meeting=meeting)
+    minutes = MinutesFactory(meeting=meeting)
     # While the minutes are a draft, the action point is the conveners' alone.
     client.force_login(owner)
     assert "Write the leaflet" not in client.get(reverse("meetings:my_actions")).content.decode()
@@ -333,7 +336,7 @@ def test_attendance_with_walk_ins(client):
     came = UserFactory()
     absent = UserFactory()
     for person in (came, absent):
-        Registration.objects.create(meeting=meeting, user=person, status="registered")
+        RegistrationFactory(meeting=meeting, user=person, status="registered")
     walk_in = UserFactory(email="walkin@example.org")
     url = reverse("meetings:attendance", args=[meeting.pk])
     response = client.post(
