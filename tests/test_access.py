@@ -291,11 +291,9 @@ class Place:
         return reverse(name, args=defaults[namespace])
 
 
-def place_in(world, visibility):
-    network, people = world
+def _community_in(network, people, visibility):
+    """A community that asks for approval, with a request waiting and an invitation out."""
     convener = people["convener"]
-
-    # A community that asks for approval, with a request waiting and an invitation out.
     community = CommunityFactory(
         network=network, visibility=visibility, join_policy=Community.JoinPolicy.APPROVAL
     )
@@ -306,9 +304,18 @@ def place_in(world, visibility):
         community=community, email="guest@example.org", invited_by=convener
     )
     charter_save(community=community, actor=convener, trying_to_do="Safer medicines.")
+    return {
+        "community": community,
+        "member": member,
+        "requester": requester,
+        "invitation": invitation,
+    }
 
-    # A members-only meeting with someone registered, published minutes with a document, and
-    # an action for the member.
+
+def _meeting_in(community, people):
+    """A members-only meeting with someone registered, published minutes with a document,
+    and an action for the member."""
+    convener = people["convener"]
     start = timezone.now() + timedelta(days=3)
     meeting = MeetingFactory(community=community, title="Members only", starts_at=start)
     attendee = MembershipFactory(community=community).user
@@ -324,13 +331,19 @@ def place_in(world, visibility):
     )
     with time_machine.travel(start + timedelta(hours=1)):  # published once it has begun
         meeting_services.minutes_publish(minutes=minutes, actor=convener)
-    action = meeting.action_items.get()
-    feed = meeting_services.calendar_feed_get(user=people["member"])
-    guest = MeetingGuest.objects.create(
-        meeting=meeting, name="Walk-in guest", email="walk-in@example.org", recorded_by=convener
-    )
+    return {
+        "meeting": meeting,
+        "action": meeting.action_items.get(),
+        "feed": meeting_services.calendar_feed_get(user=people["member"]),
+        "guest": MeetingGuest.objects.create(
+            meeting=meeting, name="Walk-in guest", email="walk-in@example.org", recorded_by=convener
+        ),
+    }
 
-    # The member's public resource in two versions, with a comment, and a public story.
+
+def _library_in(community, people):
+    """The member's public resource in two versions, with a comment, and a public story."""
+    convener = people["convener"]
     resource = knowledge_services.resource_create(
         author=people["member"],
         community=community,
@@ -360,63 +373,91 @@ def place_in(world, visibility):
     content_report(target=hidden_story, reporter=people["member"], reason="Names a patient.")
     content_hide(target=hidden_story, actor=convener, reason="It names a patient.")
     report = content_report(target=story, reporter=people["member"], reason="Not true.")
+    return {
+        "resource": resource,
+        "comment": comment,
+        "orphan": orphan,
+        "story": story,
+        "hidden_story": hidden_story,
+        "report": report,
+    }
 
-    # The network's leadership programme (tests/conftest.py world): the member has applied,
-    # the participant keeps a private journal.
+
+def _programme_of(people):
+    """The network's leadership programme (tests/conftest.py world): the member has applied,
+    the participant keeps a private journal."""
     participation = people["participant"].applications.get()
-    programme = participation.programme
     application = convener_services.application_submit(
         application=convener_services.application_save(
-            programme=programme, applicant=people["member"], **application_data()
+            programme=participation.programme, applicant=people["member"], **application_data()
         )
     )
     entry = convener_services.journal_add(
         application=participation, title="Private thoughts", body="Only mine"
     )
+    return {
+        "programme": participation.programme,
+        "participation": participation,
+        "application": application,
+        "entry": entry,
+    }
 
-    args = {
+
+def _args_of(network, people, made):
+    """The arguments of every URL whose namespace default (Place.url) is not enough."""
+    slug, programme = made["community"].slug, made["programme"].slug
+    resource, story, meeting = made["resource"], made["story"], made["meeting"]
+    return {
         "accounts:unsubscribe": [unsubscribe_token(user=people["member"], preference="digest")],
         "communities:network": [network.slug],
         "communities:person": [people["member"].pk],
-        "communities:invitation": [invitation.token],
-        "communities:request": [community.slug, requester.pk],
-        "communities:member": [community.slug, member.pk],
-        "communities:member_manage": [community.slug, member.pk],
-        "communities:charter_version": [community.slug, 1],
-        "meetings:community_list": [community.slug],
-        "meetings:community_feed": [community.slug],
-        "meetings:schedule": [community.slug],
-        "meetings:schedule_series": [community.slug],
-        "meetings:record_past": [community.slug],
+        "communities:invitation": [made["invitation"].token],
+        "communities:request": [slug, made["requester"].pk],
+        "communities:member": [slug, made["member"].pk],
+        "communities:member_manage": [slug, made["member"].pk],
+        "communities:charter_version": [slug, 1],
+        "meetings:community_list": [slug],
+        "meetings:community_feed": [slug],
+        "meetings:schedule": [slug],
+        "meetings:schedule_series": [slug],
+        "meetings:record_past": [slug],
         "meetings:schedule_network_event": [network.slug],
-        "meetings:action_done": [action.pk],
-        "meetings:guest_remove": [meeting.pk, guest.pk],
-        "meetings:personal_feed": [feed.token],
-        "knowledge:community_library": [community.slug],
-        "knowledge:story_create": [community.slug],
+        "meetings:action_done": [made["action"].pk],
+        "meetings:guest_remove": [meeting.pk, made["guest"].pk],
+        "meetings:personal_feed": [made["feed"].token],
+        "knowledge:community_library": [slug],
+        "knowledge:story_create": [slug],
         "knowledge:story": [story.pk],
         "knowledge:version_download": [resource.pk, 1],
-        "knowledge:comment_hide": [resource.pk, comment.pk],
-        "knowledge:resource_take_over": [orphan.pk],
-        "knowledge:comment_report": [resource.pk, comment.pk],
+        "knowledge:comment_hide": [resource.pk, made["comment"].pk],
+        "knowledge:resource_take_over": [made["orphan"].pk],
+        "knowledge:comment_report": [resource.pk, made["comment"].pk],
         "knowledge:story_report": [story.pk],
         "knowledge:story_hide": [story.pk],
-        "knowledge:story_unhide": [hidden_story.pk],
-        "communities:report_dismiss": [community.slug, report.pk],
-        "conveners:sponsor": [convener_services.sponsor_token(application)],
-        "conveners:review": [programme.slug, application.pk],
-        "conveners:completion": [programme.slug, participation.pk],
-        "conveners:journal_entry": [programme.slug, entry.pk],
+        "knowledge:story_unhide": [made["hidden_story"].pk],
+        "communities:report_dismiss": [slug, made["report"].pk],
+        "conveners:sponsor": [convener_services.sponsor_token(made["application"])],
+        "conveners:review": [programme, made["application"].pk],
+        "conveners:completion": [programme, made["participation"].pk],
+        "conveners:journal_entry": [programme, made["entry"].pk],
     }
+
+
+def place_in(world, visibility):
+    network, people = world
+    made = _community_in(network, people, visibility)
+    made |= _meeting_in(made["community"], people)
+    made |= _library_in(made["community"], people)
+    made |= _programme_of(people)
     return Place(
         visibility=visibility,
         network=network,
         people=people,
-        community=community,
-        meeting=meeting,
-        resource=resource,
-        programme=programme,
-        args=args,
+        community=made["community"],
+        meeting=made["meeting"],
+        resource=made["resource"],
+        programme=made["programme"],
+        args=_args_of(network, people, made),
     )
 
 
