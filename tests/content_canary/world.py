@@ -77,10 +77,15 @@ def _meetings(place):
     public meeting, announced; a cancelled meeting and a changed one (those registered are
     told); a series; a network event. The member registered for the next ones and came to
     the earlier one."""
-    from datetime import time
+    earlier, drafted = _past_meetings(place)
+    public, cancelled, event = _coming_meetings(place)
+    return [earlier, drafted, public, cancelled, event]
 
+
+def _past_meetings(place):
+    """The earlier meeting (published minutes, the member came, a guest too) and one whose
+    minutes are a draft, each with an action point for the member."""
     from meetings import services
-    from meetings.models import Meeting
 
     community, people = place.community, place.people
     convener, member = people["convener"], people["member"]
@@ -113,6 +118,19 @@ def _meetings(place):
         previous_minutes_agreed=False,
         actions=[{"description": marked(), "owner": member}],
     )
+    return earlier, drafted
+
+
+def _coming_meetings(place):
+    """The next public meeting, announced; the place's meeting changed and another
+    cancelled (the member registered for all three); a network event; a series."""
+    from datetime import time
+
+    from meetings import services
+    from meetings.models import Meeting
+
+    community, people = place.community, place.people
+    convener, member = people["convener"], people["member"]
     start = timezone.now() + timedelta(days=5)
     public = services.meeting_schedule(
         actor=convener,
@@ -157,7 +175,7 @@ def _meetings(place):
         end_time=time(15),
         visibility="members",
     )
-    return [earlier, drafted, public, cancelled, event]
+    return public, cancelled, event
 
 
 def _library(place):
