@@ -77,6 +77,30 @@ def documented(column):
 def planted(django_capture_on_commit_callbacks):
     """The person, after a realistic life on the platform that wrote their name, their
     addresses, their network address and their browser into every place they go."""
+    person, community, convener = _joined(django_capture_on_commit_callbacks)
+    _signed_in(person, convener)
+    _contributed(person, community, convener, django_capture_on_commit_callbacks)
+    # Sanity: the planting reached the places the erasure must clean.
+    left = traces_left()
+    for column in [
+        "accounts.EmailDelivery.to_address",
+        "accounts.EmailDelivery.body_text",
+        "core.AuditEntry.data",
+        "core.AuditEntry.ip_address",
+        "communities.Invitation.email",
+        "communities.Membership.decision_message",
+        "usersessions.UserSession.ip",
+        "admin.LogEntry.object_repr",
+        "knowledge.ResourceVersion.original_name",
+        "communities.Report.reason",
+    ]:
+        assert column in left, column
+    return person, community, convener
+
+
+def _joined(django_capture_on_commit_callbacks):
+    """The person with a second address, who asked to join a community (approved with a
+    message) and accepted an invitation to another."""
     convener = UserFactory(name="Carys Example")
     community = CommunityFactory(join_policy=Community.JoinPolicy.APPROVAL)
     MembershipFactory(community=community, user=convener, role="convener")
@@ -97,6 +121,11 @@ def planted(django_capture_on_commit_callbacks):
         community_services.invitation_accept(
             invitation=Invitation.objects.get(email=EMAIL), user=person
         )
+    return person, community, convener
+
+
+def _signed_in(person, convener):
+    """Sign-ins (one failed), a profile change, a browser session and an admin's edit."""
     for action in ("auth.sign_in", "profile.update"):
         audit_log(actor=person, action=action, target=person, ip_address=IP, data={"agent": AGENT})
     audit_log(
@@ -114,6 +143,11 @@ def planted(django_capture_on_commit_callbacks):
         action_flag=CHANGE,
         change_message="[]",
     )
+
+
+def _contributed(person, community, convener, django_capture_on_commit_callbacks):
+    """A resource with a named file, a comment, a story, a report of someone else's story
+    and minutes that name the person."""
     resource = ResourceFactory(community=community, owner=person, title="Falls leaflet")
     ResourceVersion.objects.create(
         resource=resource,
@@ -137,22 +171,6 @@ def planted(django_capture_on_commit_callbacks):
     start = timezone.now() - timedelta(days=2)
     meeting = MeetingFactory(community=community, title="Review", starts_at=start)
     MinutesFactory(meeting=meeting, notes=f"{NAME} presented the audit.")
-    # Sanity: the planting reached the places the erasure must clean.
-    left = traces_left()
-    for column in [
-        "accounts.EmailDelivery.to_address",
-        "accounts.EmailDelivery.body_text",
-        "core.AuditEntry.data",
-        "core.AuditEntry.ip_address",
-        "communities.Invitation.email",
-        "communities.Membership.decision_message",
-        "usersessions.UserSession.ip",
-        "admin.LogEntry.object_repr",
-        "knowledge.ResourceVersion.original_name",
-        "communities.Report.reason",
-    ]:
-        assert column in left, column
-    return person, community, convener
 
 
 @pytest.mark.parametrize("remove_contributions", [False, True])
