@@ -30,6 +30,15 @@ def sign_out(page):
 
 
 def test_find_ask_approve_state_a_need_and_meet_an_offer(page, mailoutbox):
+    _polypharmacy_with_a_convener_and_an_offer()
+    sign_in(page, "newcomer@example.org")
+    _find_the_community_by_topic_and_ask_to_join(page)
+    _the_convener_approves_from_the_email(page, mailoutbox)
+    sign_in(page, "newcomer@example.org")
+    _see_the_members_state_a_need_and_meet_the_offer(page)
+
+
+def _polypharmacy_with_a_convener_and_an_offer():
     community = CommunityFactory(
         name="Polypharmacy Over 74",
         slug="polypharmacy",
@@ -52,7 +61,8 @@ def test_find_ask_approve_state_a_need_and_meet_an_offer(page, mailoutbox):
     )
     UserFactory(email="newcomer@example.org", name="Nia Newcomer")
 
-    sign_in(page, "newcomer@example.org")
+
+def _find_the_community_by_topic_and_ask_to_join(page):
     page.get_by_role("link", name="Communities", exact=True).click()
     assert_accessible(page)
     # The topics in use are offered as the newcomer types (the page above passed the HTML
@@ -76,6 +86,8 @@ def test_find_ask_approve_state_a_need_and_meet_an_offer(page, mailoutbox):
     assert_accessible(page)
     sign_out(page)
 
+
+def _the_convener_approves_from_the_email(page, mailoutbox):
     assert [m.to for m in mailoutbox] == [["lead@example.nhs.uk"]]
     decide_link = re.search(r"https?://\S+/requests/\d+/", mailoutbox[0].body).group(0)
     sign_in(page, "lead@example.nhs.uk")
@@ -91,7 +103,8 @@ def test_find_ask_approve_state_a_need_and_meet_an_offer(page, mailoutbox):
     sign_out(page)
     assert mailoutbox[-1].to == ["newcomer@example.org"] and "Welcome, Nia!" in mailoutbox[-1].body
 
-    sign_in(page, "newcomer@example.org")
+
+def _see_the_members_state_a_need_and_meet_the_offer(page):
     page.goto("/communities/polypharmacy/")
     page.get_by_role("link", name="Members", exact=True).click()
     expect(page.locator("tbody tr")).to_have_count(3)

@@ -31,6 +31,33 @@ def as_person(browser, live_server, email):
 
 
 def test_meeting_loop(page, browser, live_server, mailoutbox):
+    community = _care_homes_with_a_lead_and_four_members()
+    sign_in(page, "lead@example.nhs.uk")
+    meeting_url = _schedule_the_march_meeting(page)
+    _two_register_one_waits_and_is_promoted(browser, live_server, meeting_url, mailoutbox)
+    _the_reminders_go_once_with_a_calendar_file(mailoutbox)
+
+    # The next meeting, a month later.
+    meeting = Meeting.objects.get(title="March meeting")
+    following = MeetingFactory(
+        community=community,
+        title="April meeting",
+        starts_at=meeting.starts_at + timedelta(days=28),
+        ends_at=meeting.ends_at + timedelta(days=28),
+    )
+
+    # The day after the meeting: attendance and minutes are for a meeting that took place.
+    with time_machine.travel(meeting.ends_at + timedelta(hours=20)):
+        _record_attendance_and_publish_the_minutes(page, meeting_url, mailoutbox)
+
+    page.goto(f"/meetings/{following.pk}/")
+    expect(page.locator(".app-carried-actions")).to_contain_text(
+        "Share the audit tool with care homes"
+    )
+    assert_accessible(page)
+
+
+def _care_homes_with_a_lead_and_four_members():
     community = CommunityFactory(
         name="Care Homes Medicines", slug="care-homes", visibility="listed"
     )
@@ -44,8 +71,11 @@ def test_meeting_loop(page, browser, live_server, mailoutbox):
             community=community,
             user=UserFactory(email=f"{name}@example.org", name=f"{name.title()} Member"),
         )
+    return community
 
-    sign_in(page, "lead@example.nhs.uk")
+
+def _schedule_the_march_meeting(page):
+    """The lead schedules it with two places and a reminder 72 hours before: its address."""
     page.goto("/communities/care-homes/")
     page.get_by_role("link", name="Meetings", exact=True).click()
     assert_accessible(page)
@@ -63,7 +93,11 @@ def test_meeting_loop(page, browser, live_server, mailoutbox):
     expect(page.get_by_role("heading", level=1)).to_have_text("March meeting")
     assert_accessible(page)
     meeting_url = page.url
+    return meeting_url
 
+
+def _two_register_one_waits_and_is_promoted(browser, live_server, meeting_url, mailoutbox):
+    """Ann and Ben register, Cal joins the waiting list; Ann cancels and Cal is told once."""
     people = {
         name: as_person(browser, live_server, f"{name}@example.org")
         for name in ["ann", "ben", "cal"]
@@ -91,6 +125,9 @@ def test_meeting_loop(page, browser, live_server, mailoutbox):
     cal.reload()
     expect(cal.locator("main")).to_contain_text("You are registered")
 
+
+def _the_reminders_go_once_with_a_calendar_file(mailoutbox):
+    """The reminder task run twice: one reminder to each person registered."""
     send_due_reminders_task()
     send_due_reminders_task()
     reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
@@ -101,53 +138,37 @@ def test_meeting_loop(page, browser, live_server, mailoutbox):
         and event["LOCATION"] == "Room 4, Example House"
     )
 
-    # The next meeting, a month later.
-    meeting = Meeting.objects.get(title="March meeting")
-    following = MeetingFactory(
-        community=community,
-        title="April meeting",
-        starts_at=meeting.starts_at + timedelta(days=28),
-        ends_at=meeting.ends_at + timedelta(days=28),
-    )
 
-    # The day after the meeting: attendance and minutes are for a meeting that took place.
-    with time_machine.travel(meeting.ends_at + timedelta(hours=20)):
-        sign_in(page, "lead@example.nhs.uk")  # a day idle: the session has expired
-        page.goto(meeting_url)
-        page.get_by_role("link", name="Record attendance").click()
-        assert_accessible(page)
-        page.get_by_label("Ben Member").check()
-        page.get_by_label("Cal Member").check()
-        page.get_by_role("button", name="Save attendance").click()
-        expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
-            "Attendance has been recorded"
-        )
-        page.get_by_role("link", name="Write the minutes").click()
-        assert_accessible(page)
-        page.get_by_label("Notes").fill("We reviewed the falls audit.")
-        page.get_by_label("Decisions, one per line").fill("Adopt the medication review template")
-        page.get_by_label("New action point (optional)").fill(
-            "Share the audit tool with care homes"
-        )
-        page.get_by_label("Owner").select_option(label="Ben Member")
-        mailoutbox.clear()
-        page.get_by_role("button", name="Save and publish").click()
-        expect(page.locator(".nhsuk-notification-banner")).to_contain_text("published")
-        assert_accessible(page)
-        recipients = sorted(m.to[0] for m in mailoutbox if m.subject.startswith("Minutes"))
-        assert recipients == [
-            "ann@example.org",
-            "ben@example.org",
-            "cal@example.org",
-            "dee@example.org",
-            "lead@example.nhs.uk",
-        ]
-
-    page.goto(f"/meetings/{following.pk}/")
-    expect(page.locator(".app-carried-actions")).to_contain_text(
-        "Share the audit tool with care homes"
-    )
+def _record_attendance_and_publish_the_minutes(page, meeting_url, mailoutbox):
+    """Ben and Cal came; the minutes, with an action point for Ben, go to every member."""
+    sign_in(page, "lead@example.nhs.uk")  # a day idle: the session has expired
+    page.goto(meeting_url)
+    page.get_by_role("link", name="Record attendance").click()
     assert_accessible(page)
+    page.get_by_label("Ben Member").check()
+    page.get_by_label("Cal Member").check()
+    page.get_by_role("button", name="Save attendance").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
+        "Attendance has been recorded"
+    )
+    page.get_by_role("link", name="Write the minutes").click()
+    assert_accessible(page)
+    page.get_by_label("Notes").fill("We reviewed the falls audit.")
+    page.get_by_label("Decisions, one per line").fill("Adopt the medication review template")
+    page.get_by_label("New action point (optional)").fill("Share the audit tool with care homes")
+    page.get_by_label("Owner").select_option(label="Ben Member")
+    mailoutbox.clear()
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("published")
+    assert_accessible(page)
+    recipients = sorted(m.to[0] for m in mailoutbox if m.subject.startswith("Minutes"))
+    assert recipients == [
+        "ann@example.org",
+        "ben@example.org",
+        "cal@example.org",
+        "dee@example.org",
+        "lead@example.nhs.uk",
+    ]
 
 
 def test_a_convener_records_a_past_meeting_and_cannot_schedule_one(page, mailoutbox):
