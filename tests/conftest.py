@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from celery.signals import task_prerun
 from django.core.cache import caches
 
 from cop_platform.celery import app as celery_app
@@ -17,13 +18,34 @@ ROOT = TESTS_DIR.parent
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# Every task run in-process during the run: its name → the tests that ran it.
+EAGER_RUNS = {}
+
+
 @pytest.fixture(autouse=True)
-def _celery_eager():
+def _celery_eager(request):
     """Tasks run in-process when they are published, which is on commit (see
-    core.queue.enqueue_on_commit). The integration tests run a real worker."""
+    core.queue.enqueue_on_commit): the tests that check what a service sends see it that way.
+    Each task run so is recorded, and the run ends with the list (pytest_terminal_summary),
+    so what runs eagerly stays in view. The integration tests run a real worker."""
+
+    def record(sender=None, **kwargs):
+        EAGER_RUNS.setdefault(sender.name, set()).add(request.node.nodeid)
+
+    task_prerun.connect(record, weak=False)
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+    task_prerun.disconnect(record)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not EAGER_RUNS:
+        return
+    tests = set().union(*EAGER_RUNS.values())
+    terminalreporter.section(f"tasks run eagerly, in {len(tests)} tests")
+    for name, ran_it in sorted(EAGER_RUNS.items()):
+        terminalreporter.write_line(f"{name}: {len(ran_it)} tests")
 
 
 @pytest.fixture(autouse=True)
