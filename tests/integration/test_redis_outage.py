@@ -80,71 +80,74 @@ def services(redis_server, smtp_sink, tmp_path):
     procs = []  # (process, the signal that stops it)
     try:
         # gunicorn stops at once on SIGINT; Celery shuts down warm on SIGTERM.
-        for command, log, stop_signal in (
-            (
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "cop_platform.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{web_port}",
-                    "--workers",
-                    "2",
-                    "--timeout",
-                    "60",
-                    "--no-control-socket",  # no socket in the home folder, shared by all
-                ],
-                web_log,
-                signal.SIGINT,
-            ),
-            (
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "cop_platform",
-                    "worker",
-                    "--beat",
-                    "--schedule",
-                    str(tmp_path / "beat-schedule"),
-                    "--pool=solo",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel=INFO",
-                ],
-                worker_log,
-                signal.SIGTERM,
-            ),
-        ):
-            with log.open("w") as out:
-                proc = subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # one group: the beat goes with the worker
-                )
-            procs.append((proc, stop_signal))
-
-        def web_ready():
-            try:
-                return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        assert wait_for(web_ready, 60), f"gunicorn did not start:\n{_log(web_log)}"
-        assert wait_for(lambda: "ready." in _log(worker_log), 60), (
-            f"the worker did not start:\n{_log(worker_log)}"
-        )
+        procs.append((_start(_gunicorn(web_port), web_log, env), signal.SIGINT))
+        procs.append((_start(_worker(tmp_path), worker_log, env), signal.SIGTERM))
+        _wait_until_ready(base_url, web_log, worker_log)
         yield {"url": base_url, "web": procs[0][0], "worker": procs[1][0]}
     finally:
         for proc, stop_signal in reversed(procs):
             stop_group(proc, stop_signal)
         print("--- gunicorn\n" + _log(web_log))
         print("--- celery worker\n" + _log(worker_log))
+
+
+def _gunicorn(web_port):
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cop_platform.wsgi",
+        "--bind",
+        f"127.0.0.1:{web_port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "60",
+        "--no-control-socket",  # no socket in the home folder, shared by all
+    ]
+
+
+def _worker(tmp_path):
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "cop_platform",
+        "worker",
+        "--beat",
+        "--schedule",
+        str(tmp_path / "beat-schedule"),
+        "--pool=solo",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel=INFO",
+    ]
+
+
+def _start(command, log, env):
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # one group: the beat goes with the worker
+        )
+
+
+def _wait_until_ready(base_url, web_log, worker_log):
+    def web_ready():
+        try:
+            return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    assert wait_for(web_ready, 60), f"gunicorn did not start:\n{_log(web_log)}"
+    assert wait_for(lambda: "ready." in _log(worker_log), 60), (
+        f"the worker did not start:\n{_log(worker_log)}"
+    )
 
 
 def _form_data(html, form_action=None):
@@ -210,18 +213,7 @@ def test_pages_answer_with_redis_stopped_and_the_outbox_drains_once_it_returns(
 ):
     sink, _ = smtp_sink
     base_url = services["url"]
-    hasher = PBKDF2PasswordHasher()  # the server's hasher (the tests' own is faster)
-    convener = UserFactory(email="convener@example.org", name="Cara Convener")
-    member = UserFactory(email="member@example.org", name="Mo Member")
-    forgetful = UserFactory(email="forgetful@example.org", name="Fran Forgetful")
-    for person in (convener, member, forgetful):
-        person.password = hasher.encode(PASSWORD, hasher.salt())
-        person.save(update_fields=["password"])
-    before, during, after = (
-        CommunityFactory(join_policy=Community.JoinPolicy.APPROVAL) for _ in range(3)
-    )
-    for community in (before, during, after):
-        MembershipFactory(community=community, user=convener, role=Membership.Role.CONVENER)
+    convener, member, forgetful, (before, during, after) = _people_and_communities()
     paths = [
         "/",
         "/communities/",
@@ -243,6 +235,62 @@ def test_pages_answer_with_redis_stopped_and_the_outbox_drains_once_it_returns(
     # Redis stops.
     redis_server.stop()
     down_at = time.monotonic()
+    second = _redis_down(
+        session, base_url, paths, sink, during=during, people=(convener, member, forgetful)
+    )
+    outage = time.monotonic() - down_at
+    print(f"Redis down for {outage:.1f}s")
+
+    # Redis returns, empty: the sweep sends what waited, once each.
+    redis_server.start()
+    _the_outbox_drains_once(sink, member)
+
+    # Both sessions survived, and the site is whole again.
+    _check_pages(session, base_url, paths, signed_in_as=member)
+    _check_pages(second, base_url, ["/"], signed_in_as=forgetful)
+    health = requests.get(f"{base_url}/healthz", timeout=PAGE_SECONDS).json()
+    assert health["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}, health
+    # The web server publishes again: the message's own task sends it, not the sweep (which
+    # would wait a minute, and the row would have been made due at once had publishing failed).
+    response, _ = _post_form(
+        session, f"{base_url}/communities/{after.slug}/join/", note="After the outage"
+    )
+    assert response.status_code == 302
+    assert wait_for(lambda: len(sink.messages) == 4, 30), "nothing published after the outage"
+    latest = EmailDelivery.objects.latest("created_at")
+    assert latest.subject == f"{member.name} asks to join {after.name}"
+    assert latest.next_attempt_at - latest.created_at > timedelta(seconds=30), (
+        "the web server could not publish after Redis returned"
+    )
+    assert wait_for(
+        lambda: EmailDelivery.objects.filter(status=EmailDelivery.Status.SENT).count() == 4, 10
+    )
+    assert services["web"].poll() is None, "gunicorn died"
+    assert services["worker"].poll() is None, "the worker died"
+
+
+def _people_and_communities():
+    """A convener of three communities that ask for approval (joined before, during and
+    after the outage), a member and a person who forgot their password."""
+    hasher = PBKDF2PasswordHasher()  # the server's hasher (the tests' own is faster)
+    convener = UserFactory(email="convener@example.org", name="Cara Convener")
+    member = UserFactory(email="member@example.org", name="Mo Member")
+    forgetful = UserFactory(email="forgetful@example.org", name="Fran Forgetful")
+    for person in (convener, member, forgetful):
+        person.password = hasher.encode(PASSWORD, hasher.salt())
+        person.save(update_fields=["password"])
+    before, during, after = (
+        CommunityFactory(join_policy=Community.JoinPolicy.APPROVAL) for _ in range(3)
+    )
+    for community in (before, during, after):
+        MembershipFactory(community=community, user=convener, role=Membership.Role.CONVENER)
+    return convener, member, forgetful, (before, during, after)
+
+
+def _redis_down(session, base_url, paths, sink, *, during, people):
+    """Every page answers in time to the member signed in; asking to join, a password reset
+    and signing in answer too, and their messages wait in the outbox. The second session."""
+    convener, member, forgetful = people
     timings = _check_pages(session, base_url, paths, signed_in_as=member)
     health = requests.get(f"{base_url}/healthz", timeout=PAGE_SECONDS).json()
     assert health["status"] == "ok" and health["checks"]["database"] == "ok"
@@ -272,11 +320,12 @@ def test_pages_answer_with_redis_stopped_and_the_outbox_drains_once_it_returns(
         forgetful.email,
     ], _deliveries()
     assert len(sink.messages) == 1
-    outage = time.monotonic() - down_at
-    print(f"Redis down for {outage:.1f}s; timings with Redis down: {timings}")
+    print(f"timings with Redis down: {timings}")
+    return second
 
-    # Redis returns, empty: the sweep sends what waited, once each.
-    redis_server.start()
+
+def _the_outbox_drains_once(sink, member):
+    """What waited is sent once Redis is back, each row of the outbox once and nothing else."""
     back_at = time.monotonic()
 
     def drained():
@@ -299,26 +348,3 @@ def test_pages_answer_with_redis_stopped_and_the_outbox_drains_once_it_returns(
         assert delivery.status == EmailDelivery.Status.SENT
         assert delivery.attempts == 1, (delivery.to_address, delivery.attempts)
     assert Membership.objects.filter(user=member, status=Membership.Status.REQUESTED).count() == 2
-
-    # Both sessions survived, and the site is whole again.
-    _check_pages(session, base_url, paths, signed_in_as=member)
-    _check_pages(second, base_url, ["/"], signed_in_as=forgetful)
-    health = requests.get(f"{base_url}/healthz", timeout=PAGE_SECONDS).json()
-    assert health["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}, health
-    # The web server publishes again: the message's own task sends it, not the sweep (which
-    # would wait a minute, and the row would have been made due at once had publishing failed).
-    response, _ = _post_form(
-        session, f"{base_url}/communities/{after.slug}/join/", note="After the outage"
-    )
-    assert response.status_code == 302
-    assert wait_for(lambda: len(sink.messages) == 4, 30), "nothing published after the outage"
-    latest = EmailDelivery.objects.latest("created_at")
-    assert latest.subject == f"{member.name} asks to join {after.name}"
-    assert latest.next_attempt_at - latest.created_at > timedelta(seconds=30), (
-        "the web server could not publish after Redis returned"
-    )
-    assert wait_for(
-        lambda: EmailDelivery.objects.filter(status=EmailDelivery.Status.SENT).count() == 4, 10
-    )
-    assert services["web"].poll() is None, "gunicorn died"
-    assert services["worker"].poll() is None, "the worker died"
