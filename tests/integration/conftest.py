@@ -1,8 +1,8 @@
 """What the integration tests share: a real SMTP server on loopback (aiosmtpd), the
-environment for child processes (the test database, the var folder), free ports, waiting,
-stopping a child process (and its process group), and private servers the tests stop and
-start: a redis-server and a PostgreSQL cluster, each on a port of its own (never the
-machine's shared ones on 6379 and 5432)."""
+environment for child processes (the test database, the var folder), the command of a
+Celery worker, free ports, waiting, stopping a child process (and its process group), and
+private servers the tests stop and start: a redis-server and a PostgreSQL cluster, each on
+a port of its own (never the machine's shared ones on 6379 and 5432)."""
 
 import contextlib
 import glob
@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from email import message_from_bytes
@@ -53,6 +54,23 @@ def child_env(**extra):
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
     env.update(DATABASE_URL=database_url(), VAR_DIR=str(settings.VAR_DIR), **extra)
     return env
+
+
+def celery_worker(*options):
+    """The command of a Celery worker of the project with `options`, on the network quietly
+    (no mingle, no gossip), logging at INFO."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "cop_platform",
+        "worker",
+        *options,
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel=INFO",
+    ]
 
 
 def wait_for(predicate, seconds=60):

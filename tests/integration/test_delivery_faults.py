@@ -30,6 +30,7 @@ from tests.conftest import ROOT
 from tests.integration.conftest import (
     PrivatePostgres,
     PrivateRedis,
+    celery_worker,
     child_env,
     free_port,
     redis_binary,
@@ -158,24 +159,15 @@ class Worker:
         self.logs.append(log)
         with log.open("w") as out:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "cop_platform",
-                    "worker",
+                celery_worker(
                     "--beat",
                     "--schedule",
                     str(self.folder / f"beat-{len(self.logs)}"),
                     "--pool=prefork",
                     f"--concurrency={PROCESSES}",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel=INFO",
                     "-n",
                     f"faults-{len(self.logs)}@%h",
-                ],
+                ),
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
 from tests.integration.conftest import (
     PrivateRedis,
+    celery_worker,
     child_env,
     free_port,
     redis_binary,
@@ -108,21 +109,7 @@ def _gunicorn(web_port):
 
 
 def _worker(tmp_path):
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "cop_platform",
-        "worker",
-        "--beat",
-        "--schedule",
-        str(tmp_path / "beat-schedule"),
-        "--pool=solo",
-        "--without-mingle",
-        "--without-gossip",
-        "--loglevel=INFO",
-    ]
+    return celery_worker("--beat", "--schedule", str(tmp_path / "beat-schedule"), "--pool=solo")
 
 
 def _start(command, log, env):

@@ -14,7 +14,7 @@ from accounts.tasks import sweep_pending_emails_task
 from cop_platform.celery import app as celery_app
 from tests.conftest import ROOT
 from tests.factories import UserFactory
-from tests.integration.conftest import child_env, stop, wait_for
+from tests.integration.conftest import celery_worker, child_env, stop, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -29,20 +29,7 @@ def worker(smtp_sink):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = child_env(EMAIL_URL=f"smtp://127.0.0.1:{port}")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cop_platform",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
+        celery_worker("--pool=solo", "-Q", queue),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
