@@ -46,6 +46,9 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section(f"tasks run eagerly, in {len(tests)} tests")
     for name, ran_it in sorted(EAGER_RUNS.items()):
         terminalreporter.write_line(f"{name}: {len(ran_it)} tests")
+        if terminalreporter.verbosity > 0:  # -v names them
+            for nodeid in sorted(ran_it):
+                terminalreporter.write_line(f"    {nodeid}")
 
 
 @pytest.fixture(autouse=True)
