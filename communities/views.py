@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
@@ -15,7 +17,7 @@ from communities import extensions, forms, permissions, selectors, services
 from communities.models import CharterVersion, Community, Invitation, Membership, Network
 from communities.moderation.selectors import open_report_count
 from core.forms import ConfirmForm
-from core.http import add_service_errors, posted
+from core.http import add_service_errors, form_page, posted
 from core.ratelimits import rate_limit
 
 PAGE_SIZE = 20
@@ -39,25 +41,29 @@ def _editable(request, slug):
     return community, None
 
 
-def _form_page(
-    request, community, form, *, heading, submit, intro="", cancel=None, warning=False, extra=None
-):
-    context = {
-        "community": community,
-        "form": form,
-        "heading": heading,
-        "intro": intro,
-        "submit_label": submit,
-        "cancel_url": cancel
-        or (
+def _form_page(request, community, form, *, cancel=None, **kwargs):
+    """The one-form page, in or about a community: its name above the heading, the
+    directory in the breadcrumbs, and Cancel leading back to it."""
+    if cancel is None:
+        cancel = (
             reverse("communities:detail", args=[community.slug])
             if community
             else reverse("communities:list")
-        ),
-        "warning": warning,
-        **(extra or {}),
-    }
-    return render(request, "communities/form_page.html", context)
+        )
+    crumbs = [("Home", reverse("home")), ("Communities", reverse("communities:list"))]
+    caption = community.name if community else ""
+    return form_page(request, form, cancel=cancel, caption=caption, crumbs=crumbs, **kwargs)
+
+
+def _join_request_summary(membership):
+    """What the conveners answer: who asks, from where, when, and their note."""
+    person = membership.user
+    return [
+        ("Name", person.name),
+        ("Organisation", str(person.organisation) if person.organisation else "Not given"),
+        ("Asked on", date_format(localtime(membership.requested_at), "j F Y, H:i")),
+        ("Their note", membership.request_note or "No note"),
+    ]
 
 
 # --- directory and pages --------------------------------------------------------------------
@@ -406,7 +412,7 @@ def request_decide(request, slug, pk):
         heading=f"{membership.user.name} asks to join",
         submit="Send answer",
         cancel=reverse("communities:requests", args=[slug]),
-        extra={"join_request": membership},
+        summary=_join_request_summary(membership),
     )
 
 

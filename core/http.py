@@ -80,9 +80,20 @@ def _write_xlsx(response, header, rows):
 
 
 def form_page(
-    request, form, *, heading, submit, cancel, caption="", intro="", warning=False, crumbs=None
+    request,
+    form,
+    *,
+    heading,
+    submit,
+    cancel,
+    caption="",
+    intro="",
+    warning=False,
+    crumbs=None,
+    summary=None,
 ):
-    """Render the one-form page (templates/components/form_page.html)."""
+    """Render the one-form page (templates/components/form_page.html). `summary`: (label,
+    value) pairs shown above the form, for what is being answered (a join request)."""
     from django.shortcuts import render
 
     return render(
@@ -97,5 +108,6 @@ def form_page(
             "intro": intro,
             "warning": warning,
             "crumbs": crumbs,
+            "summary": summary,
         },
     )
