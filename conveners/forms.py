@@ -4,6 +4,7 @@ from accounts.models import Profession, Region
 from accounts.selectors import organisation_choices
 from communities.models import Community
 from conveners.models import Application, LeadershipProgramme, ProgrammeSession
+from conveners.services import APPLICATION_FIELDS
 from core.forms import DateInput, DateTimeInput
 
 DATE = DateInput()
@@ -133,19 +134,7 @@ class SessionForm(forms.Form):
 class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
-        fields = [
-            "community",
-            "proposed_domain",
-            "motivation",
-            "hopes",
-            "region",
-            "profession",
-            "organisation",
-            "sponsor_name",
-            "sponsor_role",
-            "sponsor_email",
-            "commitment",
-        ]
+        fields = list(APPLICATION_FIELDS)
         widgets = {
             f: forms.Textarea(attrs={"rows": 4}) for f in ["proposed_domain", "motivation", "hopes"]
         }

@@ -10,24 +10,14 @@ from meetings.models import MAX_REMINDER_HOURS, Meeting
 DATETIME = DateTimeInput()
 MINUTES_TYPES = (".pdf", ".docx")
 MINUTES_MAX_BYTES = 20 * 1024 * 1024
+# What a meeting is and when, the same whether it is to come or already happened.
+WHAT_AND_WHEN = ["title", "kind", "agenda", "starts_at", "ends_at", "format", "venue"]
 
 
 class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
-        fields = [
-            "title",
-            "kind",
-            "agenda",
-            "starts_at",
-            "ends_at",
-            "format",
-            "venue",
-            "joining_link",
-            "capacity",
-            "visibility",
-            "reminder_hours",
-        ]
+        fields = [*WHAT_AND_WHEN, "joining_link", "capacity", "visibility", "reminder_hours"]
         labels = {
             "starts_at": "Starts",
             "ends_at": "Ends",
@@ -108,16 +98,7 @@ class PastMeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = [
-            "title",
-            "kind",
-            "agenda",
-            "starts_at",
-            "ends_at",
-            "format",
-            "venue",
-            "visibility",
-        ]
+        fields = [*WHAT_AND_WHEN, "visibility"]
         labels = {**MeetingForm.Meta.labels, "agenda": "Agenda (optional)"}
         help_texts = {
             "agenda": MeetingForm.Meta.help_texts["agenda"],
