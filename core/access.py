@@ -41,3 +41,16 @@ def request_from(address):
         yield
     finally:
         _client_ip.reset(token)
+
+
+def get_visible_or_404(visible, **lookup):
+    """The one object of `visible` (a queryset already narrowed to what this person may see)
+    that matches `lookup`. Fetched through that queryset, never fetched and then checked.
+    An object that exists but is not in it raises AccessDenied (answered 404 and logged); one
+    that does not exist at all is simply missing (Http404, nothing to log)."""
+    found = visible.filter(**lookup).first()
+    if found is not None:
+        return found
+    if visible.model._base_manager.filter(**lookup).exists():
+        raise AccessDenied(f"No such {visible.model._meta.verbose_name}")
+    raise Http404(f"No such {visible.model._meta.verbose_name}")
