@@ -10,10 +10,10 @@ members, and for staff.
 """
 
 from django.db.models import Exists, OuterRef, Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from communities.models import Community, Membership
-from core.access import AccessDenied
+from core.access import AccessDenied, get_visible_or_404
 
 
 def active_membership(user, community):
@@ -138,16 +138,25 @@ def community_get(user, slug, *, follow_merge=True):
     """The community, if this person may know it exists; 404 otherwise (never 403). A
     merged community's pages lead to the community it merged into (CommunityMoved), except
     its conveners' pages (follow_merge=False), which keep answering for its record."""
-    community = get_object_or_404(
-        Community.objects.select_related("network", "merged_into", "split_from"), slug=slug
-    )
-    if follow_merge and community.merged_into_id:
-        into = merge_successor(user, community)
-        if into is not None:
-            raise CommunityMoved(community, into)
-    if not can_view(user, community):
-        raise AccessDenied("No such community")
+    visible = communities_visible_to(user).select_related("network", "merged_into", "split_from")
+    try:
+        community = get_visible_or_404(visible, slug=slug)
+    except Http404:
+        if follow_merge:
+            # Those who may know a private community existed follow it to where it went.
+            merged = Community.objects.filter(slug=slug, merged_into__isnull=False)
+            _follow_merge(user, merged.select_related("merged_into").first())
+        raise
+    if follow_merge:
+        _follow_merge(user, community)
     return community
+
+
+def _follow_merge(user, community):
+    """Where a merged community leads this person, if anywhere: raises CommunityMoved."""
+    into = merge_successor(user, community) if community is not None else None
+    if into is not None:
+        raise CommunityMoved(community, into)
 
 
 def community_get_content(user, slug):

@@ -4,7 +4,7 @@ journals are their authors' unless an entry is shared; nobody else sees scores."
 from django.shortcuts import get_object_or_404
 
 from conveners.models import Application, LeadershipProgramme
-from core.access import AccessDenied
+from core.access import AccessDenied, get_visible_or_404
 
 
 def can_manage(user, programme):
@@ -14,7 +14,8 @@ def can_manage(user, programme):
 
 
 def programme_get(slug):
-    return get_object_or_404(LeadershipProgramme.objects.select_related("network"), slug=slug)
+    """Every programme is known to every signed-in person: its page says who may apply."""
+    return get_visible_or_404(LeadershipProgramme.objects.select_related("network"), slug=slug)
 
 
 def programme_get_managed(user, slug):

@@ -12,11 +12,15 @@ Whatever a person may not see answers 404, never 403.
 """
 
 from django.db.models import Q
-from django.http import Http404
 
 from communities.models import Community, Membership, Network
-from communities.permissions import active_membership, can_manage, communities_visible_to
-from core.access import AccessDenied
+from communities.permissions import (
+    active_membership,
+    can_manage,
+    communities_managed_by,
+    communities_visible_to,
+)
+from core.access import AccessDenied, get_visible_or_404
 from knowledge.models import Resource, Story, Visibility
 
 OPEN_COMMUNITY = [Community.Visibility.PUBLIC, Community.Visibility.LISTED]
@@ -72,6 +76,38 @@ def stories_visible_to(user):
     """Every story this person may know exists: hidden ones are in no list, feed or count,
     whoever looks (their page stays open to the author, the conveners and staff)."""
     return Story.objects.filter(_visibility_q(user, network_wide=False), is_hidden=False)
+
+
+def _moderated_by(user):
+    """The Q of the resources whose community this person convenes or, network-wide, whose
+    network they manage: can_moderate's twin."""
+    convened = Q(community__in=communities_managed_by(user).values("pk"))
+    managed = Network.managers.through.objects.filter(user=user).values("network")
+    return convened | Q(community__isnull=True, network__in=managed)
+
+
+def resource_pages_visible_to(user):
+    """Every resource whose page this person may open (can_view_resource's twin): those
+    they may see, and hidden ones to their owner, their moderators and staff, who read why."""
+    shown = Q(_visibility_q(user), status=Resource.Status.PUBLISHED)
+    if not user.is_authenticated:
+        return Resource.objects.filter(shown)
+    if user.is_staff:
+        return Resource.objects.all()
+    hidden = Q(status=Resource.Status.HIDDEN) & (Q(owner=user) | _moderated_by(user))
+    return Resource.objects.filter(shown | hidden)
+
+
+def story_pages_visible_to(user):
+    """Every story whose page this person may open (can_view_story's twin): those they may
+    see, and hidden ones to their author, the community's conveners and staff."""
+    shown = Q(_visibility_q(user, network_wide=False), is_hidden=False)
+    if not user.is_authenticated:
+        return Story.objects.filter(shown)
+    if user.is_staff:
+        return Story.objects.all()
+    convened = Q(community__in=communities_managed_by(user).values("pk"))
+    return Story.objects.filter(shown | Q(is_hidden=True) & (Q(author=user) | convened))
 
 
 def _item_visible(user, *, community, network, visibility):
@@ -190,17 +226,12 @@ def networks_to_post_in(user):
     return user.managed_networks.order_by("name")
 
 
-def resource_get(user, pk, *, queryset=None):
-    """The resource, if this person may see it; 404 otherwise (never 403)."""
-    qs = queryset if queryset is not None else Resource.objects.all()
-    resource = (
-        qs.select_related("community", "network", "owner", "superseded_by").filter(pk=pk).first()
+def resource_get(user, pk):
+    """The resource, if this person may open its page; 404 otherwise (never 403)."""
+    visible = resource_pages_visible_to(user).select_related(
+        "community", "network", "owner", "superseded_by"
     )
-    if resource is None:
-        raise Http404("No such resource")
-    if not can_view_resource(user, resource):
-        raise AccessDenied("No such resource")
-    return resource
+    return get_visible_or_404(visible, pk=pk)
 
 
 def resource_get_editable(user, pk):
@@ -232,12 +263,10 @@ def resource_get_for_taking_part(user, pk):
 
 
 def story_get(user, pk):
-    story = Story.objects.select_related("community", "author").filter(pk=pk).first()
-    if story is None:
-        raise Http404("No such story")
-    if not can_view_story(user, story):
-        raise AccessDenied("No such story")
-    return story
+    """The story, if this person may open its page; 404 otherwise (never 403)."""
+    return get_visible_or_404(
+        story_pages_visible_to(user).select_related("community", "author"), pk=pk
+    )
 
 
 def story_get_moderated(user, pk):

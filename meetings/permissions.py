@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
-from core.access import AccessDenied
+from core.access import AccessDenied, get_visible_or_404
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
 
@@ -129,13 +129,11 @@ def meetings_visible_to(user):
 
 
 def meeting_get(user, pk):
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("community", "community__network", "network", "series"),
-        pk=pk,
+    """The meeting, if this person may see it; 404 otherwise (never 403)."""
+    visible = meetings_visible_to(user).select_related(
+        "community", "community__network", "network", "series"
     )
-    if not can_view(user, meeting):
-        raise AccessDenied("No such meeting")
-    return meeting
+    return get_visible_or_404(visible, pk=pk)
 
 
 def meeting_get_managed(user, pk):
