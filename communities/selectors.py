@@ -9,11 +9,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from taggit.models import TaggedItem
 
 from accounts.models import User
 from communities.extensions import TOPIC_SOURCES
-from communities.models import Community, CommunityFigures, Membership
+from communities.models import (
+    Community,
+    CommunityFigures,
+    Invitation,
+    Membership,
+    Network,
+)
 from communities.permissions import communities_visible_to
 from core.models import AuditEntry
 
@@ -369,3 +376,56 @@ def split_candidates(*, community, actor):
         .select_related("organisation")
         .order_by("name", "pk")
     )
+
+
+def network_get(*, slug):
+    """Networks are public: their pages list only the communities each person may see."""
+    return get_object_or_404(Network, slug=slug)
+
+
+def membership_of(*, community, user):
+    """This person's membership of the community in any state (a request waiting, one that
+    ended), or None."""
+    return Membership.objects.filter(community=community, user=user).first()
+
+
+def phase_timeline(*, community, limit=20):
+    return community.phase_changes.select_related("actor")[:limit]
+
+
+def member_get(*, community, pk):
+    """An active member of the community, with what their profile card shows."""
+    members = Membership.objects.select_related("user", "user__organisation", "user__profession")
+    return get_object_or_404(members, community=community, pk=pk, status=Membership.Status.ACTIVE)
+
+
+def join_request_get(*, community, pk):
+    """A membership of the community in any state: the page says if it is answered already."""
+    memberships = Membership.objects.select_related("user", "user__organisation")
+    return get_object_or_404(memberships, community=community, pk=pk)
+
+
+def pending_invitations(*, community):
+    invitations = community.invitations.filter(status=Invitation.Status.PENDING)
+    return invitations.select_related("invited_by")
+
+
+def invitation_get(*, token):
+    return get_object_or_404(
+        Invitation.objects.select_related("community", "invited_by"), token=token
+    )
+
+
+def charter_versions(*, community):
+    """The charter's versions, newest first (the first is the current charter)."""
+    return community.charter_versions.select_related("author")
+
+
+def charter_version_get(*, community, number):
+    return get_object_or_404(charter_versions(community=community), number=number)
+
+
+def person_get(*, pk):
+    """A person with an account still open; closed accounts have no profile."""
+    people = User.objects.select_related("organisation", "profession")
+    return get_object_or_404(people, pk=pk, is_active=True)

@@ -6,15 +6,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import User
 from communities import extensions, forms, permissions, selectors, services
-from communities.models import CharterVersion, Community, Invitation, Membership, Network
+from communities.models import Community, Invitation, Membership
 from communities.moderation.selectors import open_report_count
 from core.forms import ConfirmForm
 from core.http import add_service_errors, form_page, posted
@@ -100,7 +99,7 @@ def community_detail(request, slug):
     # someone who is not an active member needs another look (a request to join waiting).
     membership = permissions.active_membership(user, community)
     if membership is None and user.is_authenticated:
-        membership = Membership.objects.filter(community=community, user=user).first()
+        membership = selectors.membership_of(community=community, user=user)
     member = membership is not None and membership.is_active
     can_manage = permissions.can_manage(user, community)
     context = {
@@ -114,7 +113,7 @@ def community_detail(request, slug):
         "topics": list(community.topics.all()),
         "regions": list(community.regions.all()),
         "charter": community.charter_versions.first(),
-        "timeline": community.phase_changes.select_related("actor")[:20],
+        "timeline": selectors.phase_timeline(community=community),
         "panels": extensions.render_panels(
             request, community, is_member=member, can_manage=can_manage
         ),
@@ -128,7 +127,7 @@ def community_detail(request, slug):
 
 @login_not_required
 def network_detail(request, slug):
-    network = get_object_or_404(Network, slug=slug)
+    network = selectors.network_get(slug=slug)
     ids = selectors.community_list_ids(user=request.user, network=network)
     page = _page(request, ids)
     return render(
@@ -287,12 +286,7 @@ def member_list(request, slug):
 
 def member_detail(request, slug, pk):
     community = permissions.community_get_content(request.user, slug)
-    membership = get_object_or_404(
-        Membership.objects.select_related("user", "user__organisation", "user__profession"),
-        community=community,
-        pk=pk,
-        status=Membership.Status.ACTIVE,
-    )
+    membership = selectors.member_get(community=community, pk=pk)
     return render(
         request,
         "communities/member.html",
@@ -310,12 +304,7 @@ def member_manage(request, slug, pk):
     community, refused = _editable(request, slug)
     if refused:
         return refused
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"),
-        community=community,
-        pk=pk,
-        status=Membership.Status.ACTIVE,
-    )
+    membership = selectors.member_get(community=community, pk=pk)
     role_form = forms.RoleForm(
         request.POST if "role" in request.POST else None,
         initial={"role": membership.role},
@@ -370,9 +359,7 @@ def request_list(request, slug):
         {
             "community": community,
             "requests": selectors.pending_requests(community=community),
-            "invitations": community.invitations.filter(
-                status=Invitation.Status.PENDING
-            ).select_related("invited_by"),
+            "invitations": selectors.pending_invitations(community=community),
         },
     )
 
@@ -382,9 +369,7 @@ def request_decide(request, slug, pk):
     community, refused = _editable(request, slug)
     if refused:
         return refused
-    membership = get_object_or_404(
-        Membership.objects.select_related("user", "user__organisation"), community=community, pk=pk
-    )
+    membership = selectors.join_request_get(community=community, pk=pk)
     if membership.status != Membership.Status.REQUESTED:
         messages.info(
             request,
@@ -448,9 +433,7 @@ def invite(request, slug):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def invitation(request, token):
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("community", "invited_by"), token=token
-    )
+    invitation = selectors.invitation_get(token=token)
     community = invitation.community
     user = request.user
     error = None
@@ -532,7 +515,7 @@ def needs_offers_mine(request, slug):
 @login_not_required
 def charter(request, slug):
     community = permissions.community_get(request.user, slug)
-    versions = community.charter_versions.select_related("author")
+    versions = selectors.charter_versions(community=community)
     current = versions.first()
     history = list(versions[1:50]) if permissions.can_see_content(request.user, community) else []
     return render(
@@ -549,9 +532,7 @@ def charter(request, slug):
 
 def charter_version(request, slug, number):
     community = permissions.community_get_content(request.user, slug)
-    version = get_object_or_404(
-        CharterVersion.objects.select_related("author"), community=community, number=number
-    )
+    version = selectors.charter_version_get(community=community, number=number)
     return render(
         request,
         "communities/charter.html",
@@ -612,9 +593,7 @@ def phase_change(request, slug):
 def person_detail(request, pk):
     """A person's profile: name and organisation for any signed-in person; the rest only
     for people who share a community with them."""
-    person = get_object_or_404(
-        User.objects.select_related("organisation", "profession"), pk=pk, is_active=True
-    )
+    person = selectors.person_get(pk=pk)
     full = permissions.profile_visible_in_full(request.user, person)
     shared = selectors.shared_communities(viewer=request.user, person=person) if full else []
     return render(
