@@ -175,5 +175,11 @@ def actions_visible_to(user):
     return qs.filter(readable | Q(community__in=convened))
 
 
+def action_get(user, pk):
+    """The action point, if this person may read it; 404 otherwise (never 403)."""
+    visible = actions_visible_to(user).select_related("community", "meeting")
+    return get_visible_or_404(visible, pk=pk)
+
+
 def can_view_action(user, action):
     return actions_visible_to(user).filter(pk=action.pk).exists()

@@ -1,10 +1,14 @@
 """Reads about meetings, each with its query shape decided once."""
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import User
+from communities.models import Community, Membership
 from meetings.models import (
     ActionItem,
+    CalendarFeed,
     Meeting,
     MeetingGuest,
     Minutes,
@@ -203,3 +207,59 @@ def meetings_to_carry(*, community):
     return Meeting.objects.filter(
         community=community, starts_at__gt=timezone.now(), status=Meeting.Status.SCHEDULED
     ).order_by("starts_at", "pk")
+
+
+def meeting_actions(*, meeting):
+    """The action points agreed at the meeting, with their owners."""
+    return meeting.action_items.select_related("owner")
+
+
+def meeting_attendees(*, meeting):
+    return meeting.registrations.filter(attended=True).select_related("user")
+
+
+def registration_of(*, meeting, user):
+    """This person's registration for the meeting (a place or on the waiting list), or None."""
+    registrations = Registration.objects.filter(meeting=meeting, user=user)
+    return registrations.exclude(status=Registration.Status.CANCELLED).first()
+
+
+def has_place(*, meeting, user):
+    """Whether this person holds a place at the meeting (not only on the waiting list)."""
+    return (
+        user.is_authenticated
+        and Registration.objects.filter(
+            meeting=meeting, user=user, status=Registration.Status.REGISTERED
+        ).exists()
+    )
+
+
+def registered_list(*, meeting):
+    """The people with a place, by name: the attendance register."""
+    registered = meeting.registrations.filter(status=Registration.Status.REGISTERED)
+    return registered.select_related("user").order_by("user__name")
+
+
+def community_members(*, community):
+    """The community's active members (people), by name."""
+    return User.objects.filter(
+        memberships__community=community, memberships__status=Membership.Status.ACTIVE
+    ).order_by("name")
+
+
+def calendar_feed_get(*, token):
+    """The feed of an account still open; a closed account's feed is gone."""
+    feeds = CalendarFeed.objects.select_related("user")
+    return get_object_or_404(feeds, token=token, user__is_active=True)
+
+
+def community_feed(*, slug):
+    """A public community and its public meetings, for its calendar feed."""
+    community = get_object_or_404(Community, slug=slug, visibility=Community.Visibility.PUBLIC)
+    meetings = (
+        Meeting.objects.filter(community=community, visibility=Meeting.Visibility.PUBLIC)
+        .select_related("community", "network")
+        .only(*ICAL_FIELDS)
+        .order_by("starts_at")
+    )
+    return community, meetings

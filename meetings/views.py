@@ -8,21 +8,21 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from communities import permissions as community_permissions
-from communities.models import Community, Membership, Network
+from communities import selectors as community_selectors
 from core.access import AccessDenied
 from core.forms import ConfirmForm
 from core.http import TABLE_FORMATS, add_service_errors, form_page, posted, table_download
 from core.markdown import render_markdown
 from core.ratelimits import rate_limit
 from meetings import forms, ical, permissions, selectors, services
-from meetings.models import CalendarFeed, Meeting, Registration
+from meetings.models import Meeting, Registration
 
 # --- lists and the meeting page -------------------------------------------------------------------
 
@@ -64,8 +64,8 @@ def detail(request, pk):
         "carried_actions": selectors.carried_actions(meeting=meeting, user=user),
         "minutes": minutes if show_minutes else None,
         "minutes_html": render_markdown(minutes.notes) if show_minutes else "",
-        "actions": meeting.action_items.select_related("owner") if show_minutes else [],
-        "attendees": meeting.registrations.filter(attended=True).select_related("user")
+        "actions": selectors.meeting_actions(meeting=meeting) if show_minutes else [],
+        "attendees": selectors.meeting_attendees(meeting=meeting)
         if can_manage and meeting.is_past
         else [],
         "guests": selectors.guest_list(meeting=meeting) if can_manage and meeting.is_past else [],
@@ -112,7 +112,9 @@ def record_past(request, slug):
     community = community_permissions.community_get_managed(request.user, slug)
     if community.is_archived:
         raise Http404("Archived")
-    form = forms.PastMeetingForm(posted(request), members=_community_members(community))
+    form = forms.PastMeetingForm(
+        posted(request), members=selectors.community_members(community=community)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_record_past(
@@ -198,7 +200,7 @@ def schedule_series(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def schedule_network_event(request, slug):
-    network = get_object_or_404(Network, slug=slug)
+    network = community_selectors.network_get(slug=slug)
     if not permissions.can_manage_network(request.user, network):
         raise AccessDenied("Programme managers only")
     form = forms.MeetingForm(
@@ -350,11 +352,7 @@ def series_leave(request, pk):
 @require_http_methods(["GET", "POST"])
 def unregister(request, pk):
     meeting = permissions.meeting_get(request.user, pk)
-    registration = (
-        Registration.objects.filter(meeting=meeting, user=request.user)
-        .exclude(status=Registration.Status.CANCELLED)
-        .first()
-    )
+    registration = selectors.registration_of(meeting=meeting, user=request.user)
     if registration is None:
         return redirect("meetings:detail", pk)
     form = ConfirmForm(posted(request))
@@ -380,14 +378,10 @@ def unregister(request, pk):
 @require_http_methods(["GET", "POST"])
 def attendance(request, pk):
     meeting = permissions.meeting_get_managed(request.user, pk)
-    registrations = list(
-        meeting.registrations.filter(status=Registration.Status.REGISTERED)
-        .select_related("user")
-        .order_by("user__name")
-    )
+    registrations = list(selectors.registered_list(meeting=meeting))
     members = None
     if meeting.community_id:
-        members = _community_members(meeting.community).exclude(
+        members = selectors.community_members(community=meeting.community).exclude(
             registrations__meeting=meeting,
             registrations__status=Registration.Status.REGISTERED,
         )
@@ -462,15 +456,9 @@ def guest_remove(request, pk, guest_pk):
     )
 
 
-def _community_members(community):
-    return User.objects.filter(
-        memberships__community=community, memberships__status=Membership.Status.ACTIVE
-    ).order_by("name")
-
-
 def _members(meeting):
     if meeting.community_id:
-        return _community_members(meeting.community)
+        return selectors.community_members(community=meeting.community)
     return User.objects.none()
 
 
@@ -552,9 +540,7 @@ def minutes_document(request, pk):
 
 @require_POST
 def action_done(request, pk):
-    action = get_object_or_404(
-        permissions.actions_visible_to(request.user).select_related("community", "meeting"), pk=pk
-    )
+    action = permissions.action_get(request.user, pk)
     if not (
         action.owner_id == request.user.pk
         or community_permissions.can_manage(request.user, action.community)
@@ -610,12 +596,7 @@ def _ics_response(body, filename):
 @login_not_required
 def meeting_ics(request, pk):
     meeting = permissions.meeting_get(request.user, pk)
-    registered = (
-        request.user.is_authenticated
-        and Registration.objects.filter(
-            meeting=meeting, user=request.user, status=Registration.Status.REGISTERED
-        ).exists()
-    )
+    registered = selectors.has_place(meeting=meeting, user=request.user)
     body = ical.meeting_ics(
         meeting, with_joining_link=registered or permissions.can_manage(request.user, meeting)
     )
@@ -624,9 +605,7 @@ def meeting_ics(request, pk):
 
 @login_not_required
 def personal_feed(request, token):
-    feed = get_object_or_404(
-        CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
-    )
+    feed = selectors.calendar_feed_get(token=token)
     meetings, registered_ids = selectors.feed_meetings(feed=feed)
     body = ical.calendar(meetings, name="My meetings", joining_link_for=registered_ids)
     return _ics_response(body, "my-meetings.ics")
@@ -634,15 +613,8 @@ def personal_feed(request, token):
 
 @login_not_required
 def community_feed(request, slug):
-    community = get_object_or_404(Community, slug=slug, visibility=Community.Visibility.PUBLIC)
-    meetings = (
-        Meeting.objects.filter(community=community, visibility=Meeting.Visibility.PUBLIC)
-        .select_related("community", "network")
-        .only(*selectors.ICAL_FIELDS)
-    )
-    return _ics_response(
-        ical.calendar(meetings.order_by("starts_at"), name=community.name), f"{slug}.ics"
-    )
+    community, meetings = selectors.community_feed(slug=slug)
+    return _ics_response(ical.calendar(meetings, name=community.name), f"{slug}.ics")
 
 
 @require_http_methods(["GET", "POST"])
