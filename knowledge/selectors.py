@@ -33,11 +33,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Concat
+from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from taggit.models import TaggedItem
 
+from communities.models import Community, Network
 from communities.permissions import communities_visible_to
 from core.markdown import markdown_to_text
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion
@@ -542,3 +544,40 @@ def topic_names(*, limit=200):
         .distinct()
         .order_by("name")[:limit]
     )
+
+
+def library_filter_choices(*, user):
+    """The communities this person may see and every network, as (slug, name, pk) rows for
+    the library's filters: rows, not instances, as a person may see hundreds of communities."""
+    communities = communities_visible_to(user).order_by("name").values_list("slug", "name", "pk")
+    networks = Network.objects.order_by("name").values_list("slug", "name", "pk")
+    return list(communities), list(networks)
+
+
+def marked_useful(*, resource, user):
+    return user.is_authenticated and resource.useful_marks.filter(user=user).exists()
+
+
+def destination_get(*, destination):
+    """Where a new resource goes, from the form's "c:<slug>" (a community) or "n:<slug>"
+    (network-wide): the form offers only places the person may post in."""
+    kind, _, slug = destination.partition(":")
+    if kind == "c":
+        return {"community": get_object_or_404(Community, slug=slug)}
+    return {"network": get_object_or_404(Network, slug=slug)}
+
+
+def latest_version(*, resource):
+    return resource.versions.order_by("-number").first()
+
+
+def version_get(*, resource, number):
+    return get_object_or_404(ResourceVersion, resource=resource, number=number)
+
+
+def comment_get(*, resource, pk):
+    """A comment on the resource (already fetched for this person), whatever its state."""
+    comments = Comment.objects.select_related("author")
+    comment = get_object_or_404(comments, resource=resource, pk=pk)
+    comment.resource = resource
+    return comment

@@ -6,20 +6,18 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from communities import permissions as community_permissions
 from communities import selectors as community_selectors
-from communities.models import Community, Network
 from communities.moderation import views as moderation_views
 from core import uploads
 from core.forms import ConfirmForm
 from core.http import add_service_errors, form_page, posted
 from core.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
-from knowledge.models import Comment, ResourceVersion
 
 
 def _form_page(request, form, **kwargs):
@@ -41,13 +39,7 @@ def _library(request, *, community=None, search=False):
     communities = None
     networks = None
     if community is None:
-        # (slug, name, pk) rows, not instances: a person may see hundreds of communities.
-        communities = list(
-            community_permissions.communities_visible_to(user)
-            .order_by("name")
-            .values_list("slug", "name", "pk")
-        )
-        networks = list(Network.objects.order_by("name").values_list("slug", "name", "pk"))
+        communities, networks = selectors.library_filter_choices(user=user)
     form = forms.LibraryFilterForm(
         request.GET or None,
         communities=communities,
@@ -135,7 +127,7 @@ def resource_detail(request, pk):
         "can_take_over": permissions.can_take_over(user, resource),
         "can_take_part": permissions.can_take_part(user, resource),
         "comment_form": forms.CommentForm(),
-        "marked_useful": user.is_authenticated and resource.useful_marks.filter(user=user).exists(),
+        "marked_useful": selectors.marked_useful(resource=resource, user=user),
     }
     return render(request, "knowledge/resource.html", context)
 
@@ -151,12 +143,7 @@ def resource_create(request):
         destination=request.GET.get("to", ""),
     )
     if request.method == "POST" and form.is_valid():
-        kind, _, slug = form.cleaned_data["destination"].partition(":")
-        place = {}
-        if kind == "c":
-            place["community"] = get_object_or_404(Community, slug=slug)
-        else:
-            place["network"] = get_object_or_404(Network, slug=slug)
+        place = selectors.destination_get(destination=form.cleaned_data["destination"])
         try:
             resource = services.resource_create(
                 author=user,
@@ -190,7 +177,7 @@ def _say_what_was_kept(request, upload, resource):
     tell the person, rather than let them find "fake.txt" later."""
     if upload is None:
         return
-    version = resource.versions.order_by("-number").only("original_name").first()
+    version = selectors.latest_version(resource=resource)
     note = uploads.kept_as_note(upload.name, version.original_name) if version else ""
     if note:
         messages.info(request, note)
@@ -299,7 +286,7 @@ def _send_file(version):
 @login_not_required
 def download(request, pk):
     resource = permissions.resource_get(request.user, pk)
-    version = resource.versions.order_by("-number").first()
+    version = selectors.latest_version(resource=resource)
     if version is None:
         raise Http404("No file")
     return _send_file(version)
@@ -308,7 +295,7 @@ def download(request, pk):
 @login_not_required
 def version_download(request, pk, number):
     resource = permissions.resource_get(request.user, pk)
-    return _send_file(get_object_or_404(ResourceVersion, resource=resource, number=number))
+    return _send_file(selectors.version_get(resource=resource, number=number))
 
 
 @require_http_methods(["GET", "POST"])
@@ -420,10 +407,7 @@ def resource_hide(request, pk):
 @require_http_methods(["GET", "POST"])
 def comment_hide(request, pk, comment_pk):
     resource = permissions.resource_get_moderated(request.user, pk)
-    comment = get_object_or_404(
-        Comment.objects.select_related("author"), resource=resource, pk=comment_pk
-    )
-    comment.resource = resource
+    comment = selectors.comment_get(resource=resource, pk=comment_pk)
     back = reverse("knowledge:resource", args=[pk]) + "#comments"
     return moderation_views.hide_page(request, comment, back=back)
 
@@ -432,10 +416,7 @@ def comment_hide(request, pk, comment_pk):
 @rate_limit("report")
 def comment_report(request, pk, comment_pk):
     resource = permissions.resource_get_for_taking_part(request.user, pk)
-    comment = get_object_or_404(
-        Comment.objects.select_related("author"), resource=resource, pk=comment_pk
-    )
-    comment.resource = resource
+    comment = selectors.comment_get(resource=resource, pk=comment_pk)
     if not permissions.can_report(request.user, comment, can_view=permissions.can_view_comment):
         raise Http404("No such comment")
     back = reverse("knowledge:resource", args=[pk]) + "#comments"
