@@ -2,8 +2,8 @@ from collections import Counter
 
 from django.db.models import Prefetch
 
-from communities.models import Membership
-from conveners.models import Application, Review
+from communities.models import Membership, Network
+from conveners.models import Application, JournalEntry, LeadershipProgramme, Review
 from meetings.models import Meeting, Registration
 
 POOL = [
@@ -153,3 +153,49 @@ def participants(*, programme):
     for a in apps:
         a.sessions_attended, a.sessions_total = attended[a.applicant_id], sessions
     return apps
+
+
+def programme_list(*, user):
+    """Every programme, latest closing first, each with this person's application (or None)
+    as `my_application`."""
+    programmes = list(
+        LeadershipProgramme.objects.select_related("network").order_by("-applications_close")
+    )
+    mine = {a.programme_id: a for a in Application.objects.filter(applicant=user)}
+    for programme in programmes:
+        programme.my_application = mine.get(programme.pk)
+    return programmes
+
+
+def programmes_managed_by(*, user):
+    return LeadershipProgramme.objects.filter(network__managers=user).select_related("network")
+
+
+def networks_to_run_programmes(*, user):
+    """The networks this person may create a programme in: those they manage (staff: all)."""
+    return Network.objects.all() if user.is_staff else user.managed_networks.all()
+
+
+def programme_sessions(*, programme):
+    return programme.sessions.select_related("meeting")
+
+
+def own_review(*, application, user):
+    return application.reviews.filter(reviewer=user).first()
+
+
+def others_reviews(*, application, user):
+    return application.reviews.exclude(reviewer=user).select_related("reviewer")
+
+
+def journal_entry_get(*, application, pk):
+    """An entry of this participant's own journal, or None."""
+    return application.journal.filter(pk=pk).first()
+
+
+def shared_journal(*, programme):
+    """The entries the programme's participants shared with its managers."""
+    shared = JournalEntry.objects.filter(
+        application__programme=programme, shared_with_managers=True
+    )
+    return shared.select_related("application__applicant")

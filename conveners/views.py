@@ -8,24 +8,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from communities.models import Network
 from conveners import forms, permissions, selectors, services
-from conveners.models import Application, JournalEntry, LeadershipProgramme
+from conveners.models import Application
 from core.access import AccessDenied
 from core.forms import ConfirmForm
 from core.http import add_service_errors, form_page, posted
 
 
 def programme_list(request):
-    managed = LeadershipProgramme.objects.filter(network__managers=request.user).select_related(
-        "network"
-    )
-    programmes = LeadershipProgramme.objects.select_related("network").order_by(
-        "-applications_close"
-    )
-    mine = {a.programme_id: a for a in Application.objects.filter(applicant=request.user)}
-    for p in programmes:
-        p.my_application = mine.get(p.pk)
+    managed = selectors.programmes_managed_by(user=request.user)
+    programmes = selectors.programme_list(user=request.user)
     return render(
         request,
         "conveners/list.html",
@@ -39,9 +31,7 @@ def programme_list(request):
 
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
-    networks = (
-        Network.objects.all() if request.user.is_staff else request.user.managed_networks.all()
-    )
+    networks = selectors.networks_to_run_programmes(user=request.user)
     if not networks.exists():
         raise AccessDenied("Programme managers only")
     form = forms.ProgrammeForm(posted(request), networks=networks)
@@ -62,7 +52,7 @@ def programme_detail(request, slug):
     programme = permissions.programme_get(slug)
     context = {
         "programme": programme,
-        "sessions": programme.sessions.select_related("meeting"),
+        "sessions": selectors.programme_sessions(programme=programme),
         "application": permissions.own_application(request.user, programme),
         "can_manage": permissions.can_manage(request.user, programme),
     }
@@ -218,7 +208,7 @@ def applications(request, slug):
 @require_http_methods(["GET", "POST"])
 def application_review(request, slug, pk):
     programme, application = permissions.application_get_managed(request.user, slug, pk)
-    mine = application.reviews.filter(reviewer=request.user).first()
+    mine = selectors.own_review(application=application, user=request.user)
     review_form = forms.ReviewForm(
         posted(request) if "review" in request.POST else None,
         criteria=programme.criteria_list(),
@@ -256,11 +246,7 @@ def application_review(request, slug, pk):
             else:
                 return redirect("conveners:review", slug, pk)
     # Each reviewer sees the others' scores only once they have scored.
-    others = (
-        application.reviews.exclude(reviewer=request.user).select_related("reviewer")
-        if mine
-        else None
-    )
+    others = selectors.others_reviews(application=application, user=request.user) if mine else None
     return render(
         request,
         "conveners/review.html",
@@ -381,7 +367,7 @@ def journal_new(request, slug):
 @require_http_methods(["GET", "POST"])
 def journal_entry(request, slug, pk):
     programme, application = _participation(request, slug)
-    entry = application.journal.filter(pk=pk).first()
+    entry = selectors.journal_entry_get(application=application, pk=pk)
     if entry is None:
         raise Http404("Not your entry")
     form = forms.JournalEntryForm(
@@ -416,9 +402,7 @@ def journal_entry(request, slug, pk):
 
 def shared_journal(request, slug):
     programme = permissions.programme_get_managed(request.user, slug)
-    entries = JournalEntry.objects.filter(
-        application__programme=programme, shared_with_managers=True
-    ).select_related("application__applicant")
+    entries = selectors.shared_journal(programme=programme)
     return render(
         request, "conveners/shared_journal.html", {"programme": programme, "entries": entries}
     )
