@@ -1,5 +1,6 @@
 """Reads about people and organisations."""
 
+from allauth.mfa.models import Authenticator
 from django.db.models import Q
 
 from accounts.models import Organisation
@@ -14,3 +15,8 @@ def organisation_choices(*, keep=None):
     if keep_id:
         listed |= Q(pk=keep_id)
     return Organisation.objects.filter(listed).order_by("name")
+
+
+def has_mfa(*, user):
+    """Whether the person has set up a second step at sign-in (an authenticator app)."""
+    return Authenticator.objects.filter(user=user).exists()

@@ -1,4 +1,3 @@
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -10,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm, SignInRemoveForm
 from accounts.models import Organisation
 from accounts.outbox.preferences import PREFERENCES, unsubscribe_token_read
@@ -40,7 +39,7 @@ def account_overview(request):
     context = {
         "person": person,
         "profile_rows": rows,
-        "has_mfa": Authenticator.objects.filter(user=person).exists(),
+        "has_mfa": selectors.has_mfa(user=person),
         "sso_enabled": bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]),
         # Single sign-on: the connected sign-ins (even of a provider no longer configured,
         # so they can be removed) and the providers one may connect.
