@@ -1,15 +1,11 @@
-"""The benchmark's verdicts (scripts/bench/run.py judge_pages): each page against the floor
+"""The benchmark's verdicts (scripts/bench/judge.py): each page against the floor
 measured in the same run, and, for information, signed-in pages against the layout page."""
-
-import importlib.util
 
 import pytest
 
-from tests.conftest import ROOT
-
-spec = importlib.util.spec_from_file_location("bench_run", ROOT / "scripts" / "bench" / "run.py")
-bench_run = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench_run)
+from scripts.bench.judge import judge_pages
+from scripts.bench.pages import only_pages
+from scripts.bench.report import report
 
 
 def measured(key, p50, *, signed_in=True, **extra):
@@ -39,7 +35,7 @@ def test_pages_are_judged_against_the_mean_floor_and_compared_with_the_layout():
         measured("calendar", 25.0, signed_in=False, factor=3),
         measured("floor_end", 11.0, signed_in=False),
     ]
-    floor = bench_run.judge_pages(pages)
+    floor = judge_pages(pages)
     by_key = {p["key"]: p for p in pages}
     assert floor == 10.0
     assert by_key["directory"]["ratio"] == 3.0
@@ -60,7 +56,7 @@ def test_a_page_that_answers_a_redirect_fails_whatever_its_speed():
         measured("floor", 10.0, signed_in=False),
         measured("home", 5.0, factor=3, preflight={"status": 302, "location": "/accounts/login/"}),
     ]
-    bench_run.judge_pages(pages)
+    judge_pages(pages)
     assert pages[1]["result"] == "FAIL"
     assert pages[1]["why"].startswith("answered 302 /accounts/login/")
 
@@ -75,7 +71,7 @@ def test_each_page_is_judged_against_the_floor_measured_around_it():
         measured("home", 55.0, factor=3),  # no floor around it: the run's floor
         measured("floor_end", 10.0, signed_in=False),
     ]
-    floor = bench_run.judge_pages(pages)
+    floor = judge_pages(pages)
     by_key = {p["key"]: p for p in pages}
     assert floor == 10.0  # the median of 10, 10, 20, 20, 10
     assert (by_key["directory"]["ratio"], by_key["directory"]["result"]) == (3.0, "pass")
@@ -84,7 +80,7 @@ def test_each_page_is_judged_against_the_floor_measured_around_it():
     assert (by_key["home"]["ratio"], by_key["home"]["result"]) == (5.5, "FAIL")
     versions = dict.fromkeys(["python", "redis", "wrk", "django", "gunicorn", "celery"], "x")
     settings = dict.fromkeys(["concurrency", "threads", "warmup", "duration", "workers"], 1)
-    report = bench_run.report(
+    text = report(
         {
             "pages": pages,
             "floor_p50_ms": floor,
@@ -97,24 +93,24 @@ def test_each_page_is_judged_against_the_floor_measured_around_it():
             "settings": settings,
         }
     )
-    assert "the median of every floor run: first, between every two pages, last; " in report
-    assert "10.0, 10.0, 20.0, 20.0, 10.0 ms" in report
-    members_row = next(line for line in report.splitlines() if line.startswith("| members |"))
+    assert "the median of every floor run: first, between every two pages, last; " in text
+    assert "10.0, 10.0, 20.0, 20.0, 10.0 ms" in text
+    members_row = next(line for line in text.splitlines() if line.startswith("| members |"))
     assert "| 20.0 | 2.75 | 5.50 |" in members_row
 
 
 def test_a_run_can_measure_some_pages_with_the_floor_around_them():
     pages = [measured(key, 1.0) for key in ("floor", "layout", "dashboard", "calendar")]
-    assert [p["key"] for p in bench_run.only_pages(pages, "")] == [
+    assert [p["key"] for p in only_pages(pages, "")] == [
         "floor",
         "layout",
         "dashboard",
         "calendar",
     ]
-    assert [p["key"] for p in bench_run.only_pages(pages, "calendar, dashboard")] == [
+    assert [p["key"] for p in only_pages(pages, "calendar, dashboard")] == [
         "floor",
         "dashboard",
         "calendar",
     ]
     with pytest.raises(SystemExit, match="No such page: dashbord"):
-        bench_run.only_pages(pages, "dashbord")
+        only_pages(pages, "dashbord")

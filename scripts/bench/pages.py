@@ -1,0 +1,85 @@
+"""The key pages: what each is, as whom it is requested, and its target."""
+
+import sys
+from urllib.parse import quote
+
+THREE = {"target": "p50 <= 3x floor", "factor": 3}
+FIVE = {"target": "p50 <= 5x floor", "factor": 5}
+SEARCH = {"target": "p50 <= 3x floor, p95 server < 50 ms", "factor": 3, "server_p95_ms": 50}
+
+
+def page(key, name, path, as_, goal=None):
+    """A page to measure, requested as `as_`: a list of sessions taken in turn, or None
+    (anonymously); `goal` its target, none for a page shown for information."""
+    return {"key": key, "name": name, "path": path, "as": as_, **(goal or {})}
+
+
+def build_pages(subjects, cookies):
+    s = subjects
+    community, words = s["community"], s["words"]
+    # Each page is requested as one person (a list of one session), or anonymously (None); the
+    # library search, limited to RATE_LIMITS["search"] per person, as many members in turn.
+    member, manager, searchers = [cookies["member"]], [cookies["manager"]], cookies["searchers"]
+    common, rare = words["common"], words["rare"]
+    return [
+        page("floor", "floor (anonymous)", "/bench/floor/", None),
+        page("floor_signed_in", "floor, signed in (for information)", "/bench/floor/", member),
+        page(
+            "layout",
+            "a static page in the site's layout, signed in (for information)",
+            "/accessibility/",
+            member,
+        ),
+        page("directory", "community directory", "/communities/", member, THREE),
+        page(
+            "community",
+            f"largest community ({s['community_members']:,} members)",
+            f"/communities/{community.slug}/",
+            member,
+            THREE,
+        ),
+        page(
+            "members", "its member list", f"/communities/{community.slug}/members/", member, THREE
+        ),
+        page(
+            "search_common",
+            f"library search, common word '{common}' ({words['common_hits']:,} hits)",
+            f"/library/search/?q={quote(common)}",
+            searchers,
+            SEARCH,
+        ),
+        page(
+            "search_rare",
+            f"library search, rare word '{rare}' ({words['rare_hits']:,} hits)",
+            f"/library/search/?q={quote(rare)}",
+            searchers,
+            SEARCH,
+        ),
+        page(
+            "meeting", "a meeting of that community", f"/meetings/{s['meeting'].pk}/", member, THREE
+        ),
+        page("home", f"member's home ({s['member_communities']} communities)", "/", member, THREE),
+        page(
+            "dashboard",
+            f"programme dashboard, largest network ({s['network_communities']} communities)",
+            f"/dashboard/?network={s['network'].slug}",
+            manager,
+            FIVE,
+        ),
+        page(
+            "calendar",
+            "personal calendar feed (.ics)",
+            f"/calendar/{s['feed_token']}.ics",
+            None,
+            THREE,
+        ),
+    ]
+
+
+def only_pages(pages, keys):
+    """The floor and the pages named in `keys` (comma-separated), or every page."""
+    wanted = {key.strip() for key in keys.split(",") if key.strip()}
+    unknown = wanted - {page["key"] for page in pages}
+    if unknown:
+        sys.exit(f"No such page: {', '.join(sorted(unknown))}")
+    return [page for page in pages if not wanted or page["key"] in wanted | {"floor"}]
