@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
@@ -53,15 +53,18 @@ def main():
     parser.add_argument(
         "--cold", action="store_true", help="empty the cache before the profiled request"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def django_setup(database_url):
+    """Django in this process with the production settings and the in-process cache."""
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "cop_platform.settings",
             "DJANGO_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": args.database_url,
+            "DATABASE_URL": database_url,
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -70,74 +73,97 @@ def main():
     import django
 
     django.setup()
-    from django.db import connection, transaction
-    from django.test import Client
+
+
+def sign_in(args, client):
+    """The path to ask for, as --as-user (with --mfa, "{feed}" filled in). Returns it."""
+    from accounts.models import User
+
+    path = args.path
+    if args.as_user:
+        user = User.objects.get(pk=args.as_user)
+        if args.mfa:
+            from allauth.mfa.models import Authenticator
+
+            Authenticator.objects.get_or_create(
+                user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "bench"}}
+            )
+        if "{feed}" in path:
+            from meetings.services import calendar_feed_get
+
+            path = path.replace("{feed}", calendar_feed_get(user=user).token)
+        else:
+            client.force_login(user)
+    return path
+
+
+def warm_requests(args, client, path):
+    """The --repeat requests before the profiled one, and their times."""
+    times, cpu = [], []
+    for _ in range(args.repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    if args.save:
+        Path(args.save).write_bytes(response.content)
+    print(f"{args.path}: {response.status_code}, {len(response.content):,} bytes")
+    print("warm requests (ms):", ", ".join(f"{t:.1f}" for t in times))
+    if times:
+        print(
+            f"median of the warm requests: {statistics.median(times[1:] or times):.1f} ms, "
+            f"of which {statistics.median(cpu[1:] or cpu):.1f} ms CPU in this process"
+        )
+
+
+def profiled_request(args, client, path):
+    """One more request under cProfile: its time, its functions, its slowest queries' plans."""
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
+    if args.cold:
+        from django.core.cache import cache
+
+        cache.clear()
+    profile = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        profile.enable()
+        client.get(path)
+        profile.disable()
+        total = (time.perf_counter() - started) * 1000
+    in_db = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    print(f"profiled request: {total:.1f} ms, {len(queries)} queries, {in_db:.1f} ms in them")
+    if args.queries:
+        for q in queries.captured_queries:
+            print(f"{float(q['time']) * 1000:6.1f} ms  {q['sql'][:160]}")
+    print()
+    pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+        args.functions
+    )
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+    for q in slowest[: args.explain]:
+        print(f"--- {float(q['time']) * 1000:.1f} ms\n{q['sql'][:2000]}\n")
+        if q["sql"].lstrip().upper().startswith("SELECT"):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()))
+            print()
+
+
+def main():
+    args = parse_args()
+    django_setup(args.database_url)
+    from django.db import transaction
+    from django.test import Client
 
     with transaction.atomic():
         client = Client(
             SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https", raise_request_exception=True
         )
-        path = args.path
-        if args.as_user:
-            user = User.objects.get(pk=args.as_user)
-            if args.mfa:
-                from allauth.mfa.models import Authenticator
-
-                Authenticator.objects.get_or_create(
-                    user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "bench"}}
-                )
-            if "{feed}" in path:
-                from meetings.services import calendar_feed_get
-
-                path = path.replace("{feed}", calendar_feed_get(user=user).token)
-            else:
-                client.force_login(user)
-        times, cpu = [], []
-        for _ in range(args.repeat):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        if args.save:
-            Path(args.save).write_bytes(response.content)
-        print(f"{args.path}: {response.status_code}, {len(response.content):,} bytes")
-        print("warm requests (ms):", ", ".join(f"{t:.1f}" for t in times))
-        if times:
-            print(
-                f"median of the warm requests: {statistics.median(times[1:] or times):.1f} ms, "
-                f"of which {statistics.median(cpu[1:] or cpu):.1f} ms CPU in this process"
-            )
-        if args.cold:
-            from django.core.cache import cache
-
-            cache.clear()
-        profile = cProfile.Profile()
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            profile.enable()
-            client.get(path)
-            profile.disable()
-            total = (time.perf_counter() - started) * 1000
-        in_db = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-        print(f"profiled request: {total:.1f} ms, {len(queries)} queries, {in_db:.1f} ms in them")
-        if args.queries:
-            for q in queries.captured_queries:
-                print(f"{float(q['time']) * 1000:6.1f} ms  {q['sql'][:160]}")
-        print()
-        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
-            args.functions
-        )
-        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
-        for q in slowest[: args.explain]:
-            print(f"--- {float(q['time']) * 1000:.1f} ms\n{q['sql'][:2000]}\n")
-            if q["sql"].lstrip().upper().startswith("SELECT"):
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
-                    print("\n".join(row[0] for row in cursor.fetchall()))
-                print()
+        path = sign_in(args, client)
+        warm_requests(args, client, path)
+        profiled_request(args, client, path)
         transaction.set_rollback(True)
 
 
