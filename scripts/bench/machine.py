@@ -36,21 +36,21 @@ def machine_info(redis_url):
     return info
 
 
+def git(*argv):
+    """What a git command prints about the checkout measured."""
+    return subprocess.run(  # noqa: S603  # nosec B603
+        ["git", *argv],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
 def code_version():
     """The commit measured, and whether the work tree had changes on top of it."""
     try:
-        commit = subprocess.run(  # noqa: S603  # nosec B603
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(  # noqa: S603  # nosec B603
-            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except OSError:
         return "unknown"
     return f"{commit}{' with uncommitted changes' if dirty else ''}" if commit else "unknown"
