@@ -100,7 +100,7 @@ def _send_copies(message_data, count, batch):
 def smtp_floor(args, procs, env, port, var, key, count):
     """`count` copies of one real digest, pre-rendered, over Django's SMTP backend through the
     same sink, from as many processes as the Celery worker has, a connection per
-    EMAIL_BATCH_SIZE messages as accounts.mail sends them (per message before that setting)."""
+    EMAIL_BATCH_SIZE messages as the outbox (accounts.outbox) sends them (per message before that setting)."""
     from django.conf import settings
     from django.db import connections
 
