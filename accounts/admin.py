@@ -13,6 +13,7 @@ from accounts.outbox.delivery import email_retry, email_stuck
 from accounts.personal_data import account_erase, export_release
 from accounts.retention import RULES, period_days, retention_run_request
 from accounts.services import organisation_confirm, organisation_merge, sessions_end_all
+from core.admin import ReadOnlyAdmin
 from core.services import audit_log
 
 
@@ -213,7 +214,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetentionSweep)
-class RetentionSweepAdmin(admin.ModelAdmin):
+class RetentionSweepAdmin(ReadOnlyAdmin):
     """What each retention period is and when it last ran: one row per rule, listed even
     before its first run."""
 
@@ -253,12 +254,3 @@ class RetentionSweepAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return redirect("admin:accounts_retentionsweep_changelist")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

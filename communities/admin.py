@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from communities.models import Community, Membership, Network, Report
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Network)
@@ -26,7 +27,7 @@ class CommunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     """Reports as the conveners' queue shows them, for staff: read only, since hiding and
     dismissing go through communities.moderation.services (with the e-mail and the audit)."""
 
@@ -34,12 +35,3 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ["kind", "outcome"]
     list_select_related = ["community", "reporter"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

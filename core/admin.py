@@ -3,8 +3,24 @@ from django.contrib import admin
 from core.models import AuditEntry
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records staff read and never change through the admin: what changes them goes through
+    a service (with its e-mail and its audit), or nothing does."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit log cannot be edited through the application, not even by staff."""
+
     list_display = ["created_at", "actor", "action", "target_type", "target_id", "ip_address"]
     list_filter = ["action"]
     search_fields = ["action", "actor__email", "ip_address"]
@@ -18,13 +34,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "data",
         "ip_address",
     ]
-
-    # The audit log cannot be edited through the application, not even by staff.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
