@@ -294,7 +294,9 @@ def resource_delete(*, resource, actor):
 def resource_take_over(*, resource, actor):
     """A convener (or network manager) becomes the owner of a resource whose owner left:
     it is theirs to edit, and its review reminders go to them alone from now on."""
-    resource = Resource.objects.select_for_update().select_related("owner").get(pk=resource.pk)
+    resource = (
+        Resource.objects.select_for_update(of=("self",)).select_related("owner").get(pk=resource.pk)
+    )
     if resource.owner_id is not None and resource.owner.is_active:
         raise KnowledgeError("This resource already has an owner")
     resource.owner = actor
