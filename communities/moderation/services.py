@@ -165,7 +165,9 @@ def report_target(report):
 @transaction.atomic
 def report_dismiss(*, report, actor):
     """Close a report with nothing hidden. Dismissing twice changes nothing."""
-    report = Report.objects.select_for_update().select_related("community").get(pk=report.pk)
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("community").get(pk=report.pk)
+    )
     if not report.is_open:
         return report
     kind = KINDS.get(report.kind)
