@@ -284,6 +284,7 @@ class ProgrammeFigures:
     def _draw(self, form, query):
         rows = self.table()
         context = {
+            "user": self.viewer,  # drawn without a request; the cache key names the viewer
             "rows": rows,
             "flags": figures.FLAGS,
             "query": query,

@@ -133,3 +133,18 @@ def test_a_programme_manager_sees_a_private_community_as_figures_only(client, pl
     dashboard = soup(client.get(reverse("dashboard:programme")))
     assert community.name in dashboard.get_text()  # its figures, by name
     assert not dashboard.select(f'a[href="{reverse("communities:detail", args=[community.slug])}"]')
+
+
+def test_staff_reach_a_private_community_from_the_dashboard(client, place):
+    # Staff may open a private community: its dashboard row links to it, as every other row
+    # does, while its network's manager sees its figures only (above).
+    community, _lead, _owner, _manager = place
+    community.visibility = "private"
+    community.save()
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(reverse("dashboard:programme"))
+    assert response.status_code == 200
+    link = reverse("communities:detail", args=[community.slug])
+    assert soup(response).select(f'a[href="{link}"]')
+    assert "private: figures only" not in response.content.decode()
+    assert client.get(link).status_code == 200
