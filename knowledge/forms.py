@@ -207,16 +207,6 @@ class CommentForm(forms.Form):
     )
 
 
-class HideForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The author will receive it by e-mail.",
-        error_messages={"required": "Give a reason: the author will see it"},
-    )
-
-
 class StoryForm(forms.ModelForm):
     resources = forms.ModelMultipleChoiceField(
         label="Resources it grew from (optional)",

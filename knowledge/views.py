@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from communities.moderation import views as moderation_views
+from communities.moderation.forms import HideForm
 from core import uploads
 from core.forms import ConfirmForm
 from core.http import add_service_errors, form_page, posted
@@ -386,7 +387,7 @@ def resource_take_over(request, pk):
 @require_http_methods(["GET", "POST"])
 def resource_hide(request, pk):
     resource = permissions.resource_get_moderated(request.user, pk)
-    form = forms.HideForm(posted(request))
+    form = HideForm(posted(request))
     if request.method == "POST" and form.is_valid():
         services.resource_hide(
             resource=resource, actor=request.user, reason=form.cleaned_data["reason"]
