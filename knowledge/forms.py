@@ -7,6 +7,7 @@ from taggit.forms import TagField
 
 from core import uploads as files
 from core.forms import DateInput, HttpsURLField, SuggestingInput, suggest
+from core.patient_data import PatientDataGuardMixin
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
     communities_to_post_in,
@@ -25,7 +26,8 @@ def _checked_upload(upload):
     return upload
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(PatientDataGuardMixin, forms.ModelForm):
+    guarded_fields = ("title", "summary", "body")
     upload = forms.FileField(
         label="File (optional if you give a link)",
         required=False,
@@ -198,7 +200,7 @@ class AdoptionForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(PatientDataGuardMixin, forms.Form):
     body = forms.CharField(
         label="Your comment",
         max_length=4000,
@@ -207,7 +209,15 @@ class CommentForm(forms.Form):
     )
 
 
-class StoryForm(forms.ModelForm):
+class StoryForm(PatientDataGuardMixin, forms.ModelForm):
+    guarded_fields = (
+        "title",
+        "what_happened",
+        "new_knowledge",
+        "how_applied",
+        "difference_made",
+        "reframed_success",
+    )
     resources = forms.ModelMultipleChoiceField(
         label="Resources it grew from (optional)",
         queryset=None,

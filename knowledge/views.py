@@ -17,6 +17,7 @@ from communities.moderation.forms import HideForm
 from core import uploads
 from core.forms import ConfirmForm
 from core.http import add_service_errors, form_page, posted
+from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
 
@@ -155,6 +156,7 @@ def resource_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=user, target=resource)
             messages.success(request, f"“{resource.title}” is in the library.")
             _say_what_was_kept(request, form.cleaned_data.get("upload"), resource)
             return redirect(resource)
@@ -226,6 +228,7 @@ def resource_edit(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=resource)
             messages.success(request, "The resource has been saved.")
             return redirect(resource)
     return _form_page(
@@ -347,10 +350,13 @@ def comment_create(request, pk):
     form = forms.CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.comment_add(resource=resource, author=request.user, **form.cleaned_data)
+            comment = services.comment_add(
+                resource=resource, author=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=comment)
             messages.success(request, "Your comment has been added.")
             return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
     return _form_page(
@@ -477,6 +483,7 @@ def story_create(request, slug):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=story)
             messages.success(request, "Your story has been shared.")
             return redirect(story)
     return _form_page(
