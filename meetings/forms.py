@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from core import uploads
 from core.forms import DateInput, DateTimeInput, HttpsURLField
+from core.patient_data import PatientDataGuardMixin
 from meetings.models import MAX_REMINDER_HOURS, Meeting
 
 DATETIME = DateTimeInput()
@@ -332,7 +333,8 @@ class GuestForm(forms.Form):
     )
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(PatientDataGuardMixin, forms.Form):
+    guarded_fields = ("notes", "decisions", "new_action")
     notes = forms.CharField(
         label="Notes",
         required=False,

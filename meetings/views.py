@@ -20,6 +20,7 @@ from core.access import AccessDenied
 from core.forms import ConfirmForm
 from core.http import TABLE_FORMATS, add_service_errors, form_page, posted, table_download
 from core.markdown import render_markdown
+from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
 from meetings import forms, ical, permissions, selectors, services
 from meetings.models import Meeting, Registration
@@ -489,6 +490,7 @@ def minutes_edit(request, pk):
         minutes = services.minutes_save(
             meeting=meeting, actor=request.user, **form.service_kwargs()
         )
+        audit_patient_data_confirmed(form, actor=request.user, target=minutes)
         if "publish" not in request.POST:
             messages.success(
                 request,
