@@ -283,8 +283,8 @@ def find_patient_identifiers(text: str) -> list[Finding]:
 # --- forms ---------------------------------------------------------------------------------
 
 
-def _field_message(findings):
-    """The error next to a field: each span quoted and highlighted, and why."""
+def _field_message(findings, advice):
+    """The error next to a field: each span quoted and highlighted, why, and what to do."""
     quoted = format_html_join(
         "; ",
         "<mark>{}</mark> {}",
@@ -292,11 +292,10 @@ def _field_message(findings):
     )
     more = len(findings) - MAX_QUOTED
     return format_html(
-        "This may identify a patient: {}{}. Remove it, or tick “{}” if it is not about a "
-        "real person",
+        "This may identify a patient: {}{}. {}",
         quoted,
         f" (and {more} more)" if more > 0 else "",
-        CONFIRM_LABEL,
+        advice,
     )
 
 
@@ -312,6 +311,7 @@ class PatientDataGuardMixin:
     overrides `patient_data_texts`."""
 
     guarded_fields = ("body",)
+    patient_data_advice = f"Remove it, or tick “{CONFIRM_LABEL}” if it is not about a real person"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -330,13 +330,17 @@ class PatientDataGuardMixin:
         self.fields = fields
 
     def patient_data_texts(self):
-        """{field name: text} to check; errors go on that field (or the whole form when
-        the name is not one of its fields)."""
+        """{name: text} to check, the guarded fields' by default; the name is recorded
+        in the audit and chooses the field of the error (patient_data_error_field)."""
         return {
             name: self.cleaned_data[name]
             for name in self.guarded_fields
             if isinstance(self.cleaned_data.get(name), str)
         }
+
+    def patient_data_error_field(self, name):
+        """The field whose error quotes what was found in the text `name`."""
+        return name if name in self.fields else None
 
     def clean(self):
         cleaned = super().clean()
@@ -351,8 +355,8 @@ class PatientDataGuardMixin:
         self.patient_data_confirmed = confirmed and bool(by_field)
         if by_field and not confirmed:
             for name, findings in by_field.items():
-                field = name if name in self.fields else None
-                self.add_error(field, forms.ValidationError(_field_message(findings)))
+                message = _field_message(findings, self.patient_data_advice)
+                self.add_error(self.patient_data_error_field(name), forms.ValidationError(message))
         return cleaned
 
     @property
