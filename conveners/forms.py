@@ -6,6 +6,7 @@ from communities.models import Community
 from conveners.models import Application, LeadershipProgramme, ProgrammeSession
 from conveners.services import APPLICATION_FIELDS
 from core.forms import DateInput, DateTimeInput
+from core.patient_data import CONFIRM_LABEL, PatientDataGuardMixin
 
 DATE = DateInput()
 DATETIME = DateTimeInput()
@@ -199,7 +200,11 @@ class ReviewForm(forms.Form):
         return {c: self.cleaned_data[f"c{i}"] for i, c in enumerate(self.criteria)}
 
 
-class JournalForm(forms.Form):
+class JournalForm(PatientDataGuardMixin, forms.Form):
+    """A new entry: private, unless shared with the programme managers, and then checked
+    for patient data (core.patient_data) like everything else that is posted."""
+
+    guarded_fields = ("title", "body")
     title = forms.CharField(max_length=200, error_messages={"required": "Give the entry a title"})
     body = forms.CharField(
         label="Reflection",
@@ -209,6 +214,11 @@ class JournalForm(forms.Form):
     shared_with_managers = forms.BooleanField(
         label="Share this entry with the programme managers", required=False
     )
+
+    def patient_data_texts(self):
+        if not self.cleaned_data.get("shared_with_managers"):
+            return {}
+        return super().patient_data_texts()
 
 
 class CompletionForm(forms.Form):
@@ -238,7 +248,15 @@ class ApplicationFilterForm(forms.Form):
     )
 
 
-class JournalEntryForm(forms.Form):
+class JournalEntryForm(PatientDataGuardMixin, forms.Form):
+    """Share an entry with the programme managers or publish it as a story: the entry's
+    text leaves the private journal, so it is checked for patient data then (and only
+    then: an entry already shared was checked when it was)."""
+
+    guarded_fields = ()
+    patient_data_advice = (
+        f"Keep the entry private, or tick “{CONFIRM_LABEL}” if it is not about a real person"
+    )
     shared_with_managers = forms.BooleanField(
         label="Share this entry with the programme managers", required=False
     )
@@ -250,8 +268,24 @@ class JournalEntryForm(forms.Form):
         help_text="Members of that community will be able to read it.",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, entry, **kwargs):
         super().__init__(*args, **kwargs)
+        self.entry = entry
         self.fields["publish_to"].queryset = Community.objects.filter(
             memberships__user=user, memberships__status="active", status="active"
         ).distinct()
+
+    def _sharing_field(self):
+        if self.cleaned_data.get("publish_to"):
+            return "publish_to"
+        if self.cleaned_data.get("shared_with_managers") and not self.entry.shared_with_managers:
+            return "shared_with_managers"
+        return None
+
+    def patient_data_texts(self):
+        if self._sharing_field() is None:
+            return {}
+        return {"title": self.entry.title, "body": self.entry.body}
+
+    def patient_data_error_field(self, name):
+        return self._sharing_field()

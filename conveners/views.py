@@ -13,6 +13,7 @@ from conveners.models import Application
 from core.access import AccessDenied
 from core.forms import ConfirmForm
 from core.http import add_service_errors, form_page, posted
+from core.patient_data import audit_patient_data_confirmed
 
 
 def programme_list(request):
@@ -350,7 +351,8 @@ def journal_new(request, slug):
     programme, application = _participation(request, slug)
     form = forms.JournalForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        services.journal_add(application=application, **form.cleaned_data)
+        entry = services.journal_add(application=application, **form.cleaned_data)
+        audit_patient_data_confirmed(form, actor=request.user, target=entry)
         messages.success(request, "Your journal entry has been saved.")
         return redirect("conveners:participant", slug)
     return form_page(
@@ -373,21 +375,24 @@ def journal_entry(request, slug, pk):
     form = forms.JournalEntryForm(
         posted(request),
         user=request.user,
+        entry=entry,
         initial={"shared_with_managers": entry.shared_with_managers},
     )
     if request.method == "POST" and form.is_valid():
+        story = None
         try:
             services.journal_share(entry=entry, shared=form.cleaned_data["shared_with_managers"])
             if form.cleaned_data["publish_to"]:
-                services.journal_publish_story(
+                story = services.journal_publish_story(
                     entry=entry, community=form.cleaned_data["publish_to"]
                 )
-                messages.success(request, "Your entry has been published as a story.")
-            else:
-                messages.success(request, "Saved.")
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=story or entry)
+            messages.success(
+                request, "Your entry has been published as a story." if story else "Saved."
+            )
             return redirect("conveners:participant", slug)
     return form_page(
         request,
