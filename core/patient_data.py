@@ -318,7 +318,11 @@ class PatientDataGuardMixin:
         self.patient_data_findings = []
         self.patient_data_confirmed = False
         self._patient_data_by_field = {}
-        confirm = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+        confirm = forms.BooleanField(
+            label=CONFIRM_LABEL,
+            required=False,
+            help_text="We record that you confirmed it, not what you wrote.",
+        )
         guarded = [name for name in self.guarded_fields if name in self.fields]
         after = guarded[-1] if guarded else None
         fields = {}
