@@ -266,3 +266,8 @@ class RetentionSweep(models.Model):
 
     def __str__(self):
         return self.rule
+
+
+# The notification centre's models live beside its code; importing them here registers
+# them with this app.
+from accounts.notifications.models import Notification, NotificationSetting  # noqa: E402, F401

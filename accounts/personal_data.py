@@ -35,7 +35,7 @@ from django.db.models import CharField, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.models import EmailDelivery, User
+from accounts.models import EmailDelivery, Notification, NotificationSetting, User
 from core.models import AuditEntry
 
 
@@ -258,6 +258,27 @@ ACCOUNT = Export(
         ("provider", "uid", "last_login", "date_joined"),
     ),
     Part(
+        "notifications",
+        "Your notifications: what happened, where it links, when, and when you read it.",
+        "accounts.Notification",
+        "recipient",
+        ("kind", "group_title", "text", "url", "channel", "created_at", "read_at"),
+    ),
+    Part(
+        "notifications_you_caused",
+        "That other people were notified of something you did: which kind, and when.",
+        "accounts.Notification",
+        "actor",
+        ("kind", "created_at"),
+    ),
+    Part(
+        "notification_settings",
+        "How you chose to hear about each kind of notification.",
+        "accounts.NotificationSetting",
+        "user",
+        ("kind", "channel"),
+    ),
+    Part(
         "admin_actions",
         "What you changed in the administration pages, if you are staff.",
         "admin.LogEntry",
@@ -445,6 +466,22 @@ def outbox_erase(*, user, name, addresses):
     ).update(subject="(removed)", body_text="", body_html="", attachments=[])
 
 
+def notifications_erase(*, user, name):
+    """The person's notifications and settings go; other people's notifications of what
+    they did keep the event but call them a former member."""
+    from django.db.models.functions import Replace
+
+    Notification.objects.filter(recipient=user).delete()
+    NotificationSetting.objects.filter(user=user).delete()
+    caused = Notification.objects.filter(actor=user)
+    if name:
+        caused.update(
+            text=Replace("text", Value(name), Value(FORMER_MEMBER)),
+            group_title=Replace("group_title", Value(name), Value(FORMER_MEMBER)),
+        )
+    caused.update(actor=None)
+
+
 def admin_log_erase(*, name):
     """The admin's history names objects as they read then: a person, or their membership."""
     from django.contrib.admin.models import LogEntry
@@ -476,6 +513,7 @@ def account_erase(*, user, actor, remove_contributions=False, audit_hold=False):
         if holder.erase:
             holder.erase(user, remove_contributions=remove_contributions)
     outbox_erase(user=user, name=name, addresses=addresses)
+    notifications_erase(user=user, name=name)
     admin_log_erase(name=name)
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()

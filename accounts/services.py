@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Organisation, User
-from accounts.outbox.preferences import PREFERENCES
+from accounts.notifications.services import notification_kind_off
+from accounts.outbox.preferences import PREFERENCES, preference_get
 from core.services import audit_log
 
 PROFILE_FIELDS = ("name", "job_title", "organisation", "profession", "region", "bio", "timezone")
@@ -130,14 +131,21 @@ def preference_unsubscribe(*, user_id, preference):
 
     Returns (user, changed) or (None, False) when the account no longer exists.
     """
-    pref = PREFERENCES[preference]
+    pref = preference_get(preference)
+    if pref is None:
+        raise KeyError(preference)
     user = User.objects.select_for_update().filter(pk=user_id).first()
     if user is None:
         return None, False
-    if not pref.is_on(user):
+    if pref.kind is not None:
+        # One kind of notification: it stays in the centre, and is e-mailed no more.
+        if not notification_kind_off(user=user, kind=pref.kind):
+            return user, False
+    elif not pref.is_on(user):
         return user, False
-    setattr(user, pref.field, pref.off_value)
-    user.save(update_fields=[pref.field])
+    else:
+        setattr(user, pref.field, pref.off_value)
+        user.save(update_fields=[pref.field])
     audit_log(
         actor=None, action="preferences.unsubscribe", target=user, data={"preference": preference}
     )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm, SignInRemoveForm
 from accounts.models import Organisation
-from accounts.outbox.preferences import PREFERENCES, unsubscribe_token_read
+from accounts.outbox.preferences import preference_get, unsubscribe_token_read
 from accounts.personal_data import account_erase, export_archive
 from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
 from core.http import posted
@@ -104,7 +104,7 @@ def unsubscribe(request, token):
         user_id, preference = unsubscribe_token_read(token)
     except signing.BadSignature:
         return render(request, "accounts/unsubscribe_invalid.html", status=400)
-    pref = PREFERENCES[preference]
+    pref = preference_get(preference)
     if request.method == "GET":
         # A GET never changes anything: link scanners in mail systems follow links.
         return render(request, "accounts/unsubscribe_confirm.html", {"preference": pref})

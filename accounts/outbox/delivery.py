@@ -28,7 +28,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import EmailDelivery, User
-from accounts.outbox.preferences import PREFERENCES, preferences_page_url, unsubscribe_headers
+from accounts.outbox.preferences import (
+    PREFERENCES,
+    preference_get,
+    preferences_page_url,
+    unsubscribe_headers,
+)
 from accounts.outbox.render import render_one, render_same
 from core.queue import RETRY_TRANSIENT, enqueue_on_commit, publish
 
@@ -370,7 +375,7 @@ def _unwanted(delivery):
     user = delivery.recipient
     if user is None or not delivery.preference:
         return False
-    pref = PREFERENCES.get(delivery.preference)
+    pref = preference_get(delivery.preference)
     return not user.is_active or (pref is not None and not pref.is_on(user))
 
 

@@ -10,6 +10,8 @@ from django.core import signing
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.notifications.registry import KINDS, PREFERENCE_PREFIX, kind_preference
+from accounts.notifications.selectors import channel_of
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 
@@ -18,10 +20,15 @@ UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 class Preference:
     key: str
     label: str  # completes "You will no longer receive ..."
-    field: str
+    field: str | None
     off_value: object
+    # Set instead of `field` for the e-mails of one kind of notification: backed by the
+    # person's channel for that kind (accounts.notifications), on when it is "immediate".
+    kind: str | None = None
 
     def is_on(self, user):
+        if self.kind is not None:
+            return channel_of(user=user, kind=self.kind) == "immediate"
         return getattr(user, self.field) != self.off_value
 
 
@@ -46,6 +53,26 @@ PREFERENCES = {
 }
 
 
+def kind_preferences():
+    """One preference per registered kind of notification, keyed "notify:<kind>". They are
+    kept out of PREFERENCES, whose every entry is a field of User."""
+    return {
+        kind_preference(key): Preference(
+            kind_preference(key), f"e-mails for “{kind.label}”", None, None, kind=key
+        )
+        for key, kind in KINDS.items()
+    }
+
+
+def preference_get(key):
+    """The Preference called `key` (a User field's or a kind of notification's), or None."""
+    if key in PREFERENCES:
+        return PREFERENCES[key]
+    if key and key.startswith(PREFERENCE_PREFIX):
+        return kind_preferences().get(key)
+    return None
+
+
 class MissingPreference(ValueError):
     """A message names no preference though it is not transactional, or names one that is
     not in PREFERENCES: without one, nobody could switch it off."""
@@ -61,12 +88,12 @@ def preference_of(key, *, transactional):
             "An e-mail that is not transactional is sent under a preference: name one of "
             f"{', '.join(PREFERENCES)}."
         )
-    try:
-        return PREFERENCES[key]
-    except KeyError:
+    found = preference_get(key)
+    if found is None:
         raise MissingPreference(
             f"No e-mail preference is called {key!r}: name one of {', '.join(PREFERENCES)}."
-        ) from None
+        )
+    return found
 
 
 def unsubscribe_token(*, user, preference):
@@ -76,7 +103,7 @@ def unsubscribe_token(*, user, preference):
 def unsubscribe_token_read(token):
     """Return (user_id, preference key), or raise signing.BadSignature."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if not isinstance(data, dict) or data.get("p") not in PREFERENCES:
+    if not isinstance(data, dict) or preference_get(data.get("p")) is None:
         raise signing.BadSignature("Unknown preference")
     return data["u"], data["p"]
 

@@ -135,6 +135,10 @@ REGISTRY = {
     ),
     "conveners.Review": {"note": lambda r, v: r.managers(v.application.programme.network)},
     "conveners.JournalEntry": _fields(["title", "body"], _journal),
+    # A notification is its recipient's alone: the centre and the bell show only one's own.
+    "accounts.Notification": _fields(
+        ["text", "group_title", "url"], lambda r, n: frozenset(r.role(n.recipient_id))
+    ),
     # Topics (django-taggit) of communities and resources: not a model of ours, but a private
     # community's topics are its content all the same.
     "taggit.Tag": {"name": _tag},
@@ -165,6 +169,10 @@ NOT_CONTENT = {
     "meetings.CalendarFeed.token": "the feed's key, shown only to its owner",
     "knowledge.ResourceVersion.content_type": "a file's media type",
     "conveners.LeadershipProgramme.slug": "an address",
+    "accounts.Notification.kind": "a key of the notification registry",
+    "accounts.Notification.dedupe": "the event's key (kind and ids), shown to nobody",
+    "accounts.Notification.group_key": "the key rows are grouped by (kind and ids)",
+    "accounts.NotificationSetting.kind": "a key of the notification registry",
 }
 
 

@@ -43,6 +43,7 @@ def build(world, visibility):
     meetings = _meetings(place)
     _library(place)
     _community_life(place)
+    _notification(place)
     application, shared_entry = _programme(place)
     # Addresses that are no role's: taken before markers replace them.
     emails = {"guest@example.org": INVITEE, "invitee@example.org": INVITEE}
@@ -243,6 +244,22 @@ def _community_life(place):
     services.phase_change(community=community, actor=convener, to_phase="unite", note=marked())
     services.charter_save(community=community, actor=convener, trying_to_do=marked())
     community.topics.add(marked())
+
+
+def _notification(place):
+    """A notification of the member's, stored as the centre stores every one."""
+    from accounts.models import Notification
+
+    Notification.objects.create(
+        recipient=place.people["member"],
+        kind="canary",
+        dedupe="canary:1",
+        group_key="canary:1",
+        group_title=marked(),
+        text=marked(),
+        url=f"/communities/{place.community.slug}/",
+        channel="off",
+    )
 
 
 def _programme(place):
