@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from communities.models import Community, Membership
-from core.access import AccessDenied, get_visible_or_404
+from core.access import allowed_or_denied, get_visible_or_404
 
 
 def active_membership(user, community):
@@ -160,18 +160,14 @@ def _follow_merge(user, community):
 
 
 def community_get_content(user, slug):
-    community = community_get(user, slug)
-    if not can_see_content(user, community):
-        # Known to exist, but its content is for members: same answer as a missing page.
-        raise AccessDenied("Members only")
-    return community
+    # Known to exist, but its content is for members: same answer as a missing page.
+    return allowed_or_denied(user, community_get(user, slug), can_see_content, "Members only")
 
 
 def community_get_managed(user, slug):
-    community = community_get(user, slug, follow_merge=False)
-    if not can_manage(user, community):
-        raise AccessDenied("Conveners only")
-    return community
+    return allowed_or_denied(
+        user, community_get(user, slug, follow_merge=False), can_manage, "Conveners only"
+    )
 
 
 def profile_visible_in_full(viewer, person):

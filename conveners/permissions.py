@@ -4,7 +4,7 @@ journals are their authors' unless an entry is shared; nobody else sees scores."
 from django.shortcuts import get_object_or_404
 
 from conveners.models import Application, LeadershipProgramme
-from core.access import AccessDenied, get_visible_or_404
+from core.access import allowed_or_denied, get_visible_or_404
 
 
 def can_manage(user, programme):
@@ -19,10 +19,7 @@ def programme_get(slug):
 
 
 def programme_get_managed(user, slug):
-    programme = programme_get(slug)
-    if not can_manage(user, programme):
-        raise AccessDenied("Programme managers only")
-    return programme
+    return allowed_or_denied(user, programme_get(slug), can_manage, "Programme managers only")
 
 
 def own_application(user, programme):

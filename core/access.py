@@ -54,3 +54,11 @@ def get_visible_or_404(visible, **lookup):
     if visible.model._base_manager.filter(**lookup).exists():
         raise AccessDenied(f"No such {visible.model._meta.verbose_name}")
     raise Http404(f"No such {visible.model._meta.verbose_name}")
+
+
+def allowed_or_denied(user, obj, rule, reason):
+    """`obj` when `rule(user, obj)` says yes; otherwise AccessDenied(reason): the person knows
+    the object exists, but the answer is still that of a missing page (and it is logged)."""
+    if not rule(user, obj):
+        raise AccessDenied(reason)
+    return obj

@@ -20,7 +20,7 @@ from communities.permissions import (
     communities_managed_by,
     communities_visible_to,
 )
-from core.access import AccessDenied, get_visible_or_404
+from core.access import AccessDenied, allowed_or_denied, get_visible_or_404
 from knowledge.models import Resource, Story, Visibility
 
 OPEN_COMMUNITY = [Community.Visibility.PUBLIC, Community.Visibility.LISTED]
@@ -235,31 +235,24 @@ def resource_get(user, pk):
 
 
 def resource_get_editable(user, pk):
-    resource = resource_get(user, pk)
-    if not can_edit_resource(user, resource):
-        raise AccessDenied("Not yours to change")
-    return resource
+    return allowed_or_denied(user, resource_get(user, pk), can_edit_resource, "Not yours to change")
 
 
 def resource_get_moderated(user, pk):
-    resource = resource_get(user, pk)
-    if not can_moderate(user, resource):
-        raise AccessDenied("Conveners only")
-    return resource
+    return allowed_or_denied(user, resource_get(user, pk), can_moderate, "Conveners only")
 
 
 def resource_get_orphaned(user, pk):
-    resource = resource_get(user, pk)
-    if not can_take_over(user, resource):
-        raise AccessDenied("Only a resource whose owner has left can be taken over")
-    return resource
+    return allowed_or_denied(
+        user,
+        resource_get(user, pk),
+        can_take_over,
+        "Only a resource whose owner has left can be taken over",
+    )
 
 
 def resource_get_for_taking_part(user, pk):
-    resource = resource_get(user, pk)
-    if not can_take_part(user, resource):
-        raise AccessDenied("No such resource")
-    return resource
+    return allowed_or_denied(user, resource_get(user, pk), can_take_part, "No such resource")
 
 
 def story_get(user, pk):
@@ -270,10 +263,7 @@ def story_get(user, pk):
 
 
 def story_get_moderated(user, pk):
-    story = story_get(user, pk)
-    if not can_moderate_story(user, story):
-        raise AccessDenied("Conveners only")
-    return story
+    return allowed_or_denied(user, story_get(user, pk), can_moderate_story, "Conveners only")
 
 
 def story_get_for_reporting(user, pk):

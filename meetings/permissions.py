@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
-from core.access import AccessDenied, get_visible_or_404
+from core.access import allowed_or_denied, get_visible_or_404
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
 
@@ -137,10 +137,7 @@ def meeting_get(user, pk):
 
 
 def meeting_get_managed(user, pk):
-    meeting = meeting_get(user, pk)
-    if not can_manage(user, meeting):
-        raise AccessDenied("Conveners only")
-    return meeting
+    return allowed_or_denied(user, meeting_get(user, pk), can_manage, "Conveners only")
 
 
 def guest_get_managed(user, meeting_pk, guest_pk):
