@@ -16,7 +16,7 @@ from communities import extensions, forms, permissions, selectors, services
 from communities.models import Community, Invitation, Membership
 from communities.moderation.selectors import open_report_count
 from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted
+from core.http import add_service_errors, form_page, posted, service_response
 from core.ratelimits import rate_limit
 
 PAGE_SIZE = 20
@@ -52,6 +52,14 @@ def _form_page(request, community, form, *, cancel=None, **kwargs):
     crumbs = [("Home", reverse("home")), ("Communities", reverse("communities:list"))]
     caption = community.name if community else ""
     return form_page(request, form, cancel=cancel, caption=caption, crumbs=crumbs, **kwargs)
+
+
+def _service_form_page(request, community, form, *, act, **kwargs):
+    """_form_page, whose valid POST calls a service through `act` (core.http.service_response)."""
+    response = service_response(request, form, act)
+    if response is not None:
+        return response
+    return _form_page(request, community, form, **kwargs)
 
 
 def _join_request_summary(membership):
@@ -148,18 +156,17 @@ def network_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def community_create(request):
     form = forms.CommunityForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            community = services.community_create(creator=request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{community.name} has been created. You are its convener.")
-            return redirect("communities:detail", community.slug)
-    return _form_page(
+
+    def act(data):
+        community = services.community_create(creator=request.user, **form.service_kwargs())
+        messages.success(request, f"{community.name} has been created. You are its convener.")
+        return redirect("communities:detail", community.slug)
+
+    return _service_form_page(
         request,
         None,
         form,
+        act=act,
         heading="Start a community",
         submit="Create community",
         intro="You will be its convener. It starts in the Discover phase: reach out to a core group and draft the domain together.",
@@ -196,31 +203,29 @@ def community_join(request, slug):
             "communities/archived.html",
             {"community": community, "heading": f"Join {community.name}"},
         )
-    form = forms.JoinForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.membership_join(
-                community=community, user=request.user, note=form.cleaned_data["note"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if membership.is_active:
-                messages.success(
-                    request,
-                    f"Welcome to {community.name}. Tell the others what you need and what you can offer.",
-                )
-                return redirect("communities:needs_offers_mine", slug)
+
+    def act(data):
+        membership = services.membership_join(
+            community=community, user=request.user, note=data["note"]
+        )
+        if membership.is_active:
             messages.success(
                 request,
-                "Your request has been sent to the conveners. We will e-mail you their answer.",
+                f"Welcome to {community.name}. Tell the others what you need and what you can offer.",
             )
-            return redirect("communities:detail", slug)
+            return redirect("communities:needs_offers_mine", slug)
+        messages.success(
+            request,
+            "Your request has been sent to the conveners. We will e-mail you their answer.",
+        )
+        return redirect("communities:detail", slug)
+
     approval = community.join_policy == Community.JoinPolicy.APPROVAL
-    return _form_page(
+    return _service_form_page(
         request,
         community,
-        form,
+        forms.JoinForm(posted(request)),
+        act=act,
         heading=f"{'Ask to join' if approval else 'Join'} {community.name}",
         submit="Send request" if approval else "Join",
         intro="The conveners approve requests to join this community." if approval else "",
@@ -233,23 +238,21 @@ def community_leave(request, slug):
     membership = permissions.active_membership(request.user, community)
     if membership is None:
         raise Http404("Not a member")
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_leave(membership=membership)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"You have left {community.name}.")
-            return (
-                redirect("communities:detail", slug)
-                if permissions.can_view(request.user, community)
-                else redirect("home")
-            )
-    return _form_page(
+
+    def act(data):
+        services.membership_leave(membership=membership)
+        messages.success(request, f"You have left {community.name}.")
+        return (
+            redirect("communities:detail", slug)
+            if permissions.can_view(request.user, community)
+            else redirect("home")
+        )
+
+    return _service_form_page(
         request,
         community,
-        form,
+        ConfirmForm(posted(request)),
+        act=act,
         heading=f"Leave {community.name}?",
         submit="Leave the community",
         warning=True,
@@ -491,18 +494,17 @@ def needs_offers_mine(request, slug):
     form = forms.NeedsOffersForm(
         posted(request), initial=initial, topics=selectors.topic_suggestions(signed_in=True)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.needs_offers_update(membership=membership, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Your needs and offers have been saved.")
-            return redirect("communities:needs_offers", slug)
-    return _form_page(
+
+    def act(data):
+        services.needs_offers_update(membership=membership, **data)
+        messages.success(request, "Your needs and offers have been saved.")
+        return redirect("communities:needs_offers", slug)
+
+    return _service_form_page(
         request,
         community,
         form,
+        act=act,
         heading="What you need and what you can offer",
         submit="Save",
         intro="Members see these on the needs and offers board, where offers appear next to the needs they could meet. Topics make the matches.",
@@ -569,21 +571,19 @@ def phase_change(request, slug):
     community, refused = _editable(request, slug)
     if refused:
         return refused
-    form = forms.PhaseForm(posted(request), initial={"to_phase": community.phase})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.phase_change(community=community, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"{community.name} is now in the {community.get_phase_display()} phase."
-            )
-            return redirect("communities:detail", slug)
-    return _form_page(
+
+    def act(data):
+        services.phase_change(community=community, actor=request.user, **data)
+        messages.success(
+            request, f"{community.name} is now in the {community.get_phase_display()} phase."
+        )
+        return redirect("communities:detail", slug)
+
+    return _service_form_page(
         request,
         community,
-        form,
+        forms.PhaseForm(posted(request), initial={"to_phase": community.phase}),
+        act=act,
         heading="Move the community to another phase",
         submit="Change phase",
         intro="Discover, Unite, Mature, Steward, Transform. The change and your note appear in the community's timeline.",

@@ -12,7 +12,7 @@ from conveners import forms, permissions, selectors, services
 from conveners.models import Application
 from core.access import AccessDenied
 from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted
+from core.http import add_service_errors, form_page, posted, service_form_page
 from core.patient_data import audit_patient_data_confirmed
 
 
@@ -63,20 +63,17 @@ def programme_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def session_add(request, slug):
     programme = permissions.programme_get_managed(request.user, slug)
-    form = forms.SessionForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_add(programme=programme, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:  # e.g. a start that has passed
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, "The session has been added; participants are registered for it."
-            )
-            return redirect("conveners:detail", slug)
-    return form_page(
+
+    def act(data):
+        # The service refuses, for example, a start that has passed: said on the form.
+        services.session_add(programme=programme, actor=request.user, **data)
+        messages.success(request, "The session has been added; participants are registered for it.")
+        return redirect("conveners:detail", slug)
+
+    return service_form_page(
         request,
-        form,
+        forms.SessionForm(posted(request)),
+        act=act,
         heading="Add a session",
         submit="Add session",
         caption=programme.name,
@@ -295,19 +292,16 @@ def completion(request, slug, pk):
             "trains_others": application.trains_others,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.completion_mark(
-                application=application, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Saved.")
-            return redirect("conveners:participants", slug)
-    return form_page(
+
+    def act(data):
+        services.completion_mark(application=application, actor=request.user, **data)
+        messages.success(request, "Saved.")
+        return redirect("conveners:participants", slug)
+
+    return service_form_page(
         request,
         form,
+        act=act,
         heading=f"Completion: {application.applicant.name}",
         submit="Save",
         caption=programme.name,
@@ -378,25 +372,22 @@ def journal_entry(request, slug, pk):
         entry=entry,
         initial={"shared_with_managers": entry.shared_with_managers},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def act(data):
         story = None
-        try:
-            services.journal_share(entry=entry, shared=form.cleaned_data["shared_with_managers"])
-            if form.cleaned_data["publish_to"]:
-                story = services.journal_publish_story(
-                    entry=entry, community=form.cleaned_data["publish_to"]
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=story or entry)
-            messages.success(
-                request, "Your entry has been published as a story." if story else "Saved."
-            )
-            return redirect("conveners:participant", slug)
-    return form_page(
+        services.journal_share(entry=entry, shared=data["shared_with_managers"])
+        if data["publish_to"]:
+            story = services.journal_publish_story(entry=entry, community=data["publish_to"])
+        audit_patient_data_confirmed(form, actor=request.user, target=story or entry)
+        messages.success(
+            request, "Your entry has been published as a story." if story else "Saved."
+        )
+        return redirect("conveners:participant", slug)
+
+    return service_form_page(
         request,
         form,
+        act=act,
         heading=entry.title,
         submit="Save",
         caption="Your reflective journal",

@@ -1,5 +1,7 @@
 """Small request helpers shared by the apps' views."""
 
+from django.core.exceptions import ValidationError
+
 
 def posted(request):
     """The submitted data on a POST (even one with no fields), None otherwise.
@@ -16,6 +18,28 @@ def add_service_errors(form, exc):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def service_response(request, form, act):
+    """What a valid POST of `form` answers: `act(form.cleaned_data)` calls the service and
+    returns the response (a redirect, usually after a message). None when nothing valid was
+    posted, or when the service refused with a ValidationError, which then stands on the
+    form next to the right fields: the page is shown again with what was typed."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return act(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return None
+
+
+def service_form_page(request, form, *, act, **page):
+    """The one-form page (`page`: form_page's arguments) whose valid POST calls a service
+    through `act`, as service_response says."""
+    response = service_response(request, form, act)
+    if response is not None:
+        return response
+    return form_page(request, form, **page)
 
 
 def csv_safe(value):

@@ -3,7 +3,6 @@ may not be known), validate a form, call one service, redirect."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -16,15 +15,22 @@ from communities.moderation import views as moderation_views
 from communities.moderation.forms import HideForm
 from core import uploads
 from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted
+from core.http import form_page, posted, service_form_page
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
 
 
+def _crumbs():
+    return [("Home", reverse("home")), ("Library", reverse("knowledge:library"))]
+
+
 def _form_page(request, form, **kwargs):
-    crumbs = [("Home", reverse("home")), ("Library", reverse("knowledge:library"))]
-    return form_page(request, form, crumbs=crumbs, **kwargs)
+    return form_page(request, form, crumbs=_crumbs(), **kwargs)
+
+
+def _service_form_page(request, form, *, act, **kwargs):
+    return service_form_page(request, form, act=act, crumbs=_crumbs(), **kwargs)
 
 
 def _query_without_page(request):
@@ -144,26 +150,22 @@ def resource_create(request):
         user=user,
         destination=request.GET.get("to", ""),
     )
-    if request.method == "POST" and form.is_valid():
-        place = selectors.destination_get(destination=form.cleaned_data["destination"])
-        try:
-            resource = services.resource_create(
-                author=user,
-                upload=form.cleaned_data.get("upload"),
-                **place,
-                **form.service_kwargs(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=user, target=resource)
-            messages.success(request, f"“{resource.title}” is in the library.")
-            _say_what_was_kept(request, form.cleaned_data.get("upload"), resource)
-            return redirect(resource)
+
+    def act(data):
+        place = selectors.destination_get(destination=data["destination"])
+        resource = services.resource_create(
+            author=user, upload=data.get("upload"), **place, **form.service_kwargs()
+        )
+        audit_patient_data_confirmed(form, actor=user, target=resource)
+        messages.success(request, f"“{resource.title}” is in the library.")
+        _say_what_was_kept(request, data.get("upload"), resource)
+        return redirect(resource)
+
     no_place = not form.fields["destination"].choices[1:]
-    return _form_page(
+    return _service_form_page(
         request,
         form,
+        act=act,
         heading="Share a resource",
         submit="Share the resource",
         cancel=reverse("knowledge:library"),
@@ -222,18 +224,17 @@ def resource_delete(request, pk):
 def resource_edit(request, pk):
     resource = permissions.resource_get_editable(request.user, pk)
     form = forms.ResourceForm(posted(request), instance=resource, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resource_update(resource=resource, actor=request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=resource)
-            messages.success(request, "The resource has been saved.")
-            return redirect(resource)
-    return _form_page(
+
+    def act(data):
+        services.resource_update(resource=resource, actor=request.user, **form.service_kwargs())
+        audit_patient_data_confirmed(form, actor=request.user, target=resource)
+        messages.success(request, "The resource has been saved.")
+        return redirect(resource)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         heading=f"Edit {resource.title}",
         submit="Save changes",
         cancel=resource.get_absolute_url(),
@@ -245,24 +246,22 @@ def resource_edit(request, pk):
 @rate_limit("upload")
 def version_create(request, pk):
     resource = permissions.resource_get_editable(request.user, pk)
-    form = forms.VersionForm(posted(request), request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.resource_version_add(
-                resource=resource,
-                actor=request.user,
-                upload=form.cleaned_data["upload"],
-                change_note=form.cleaned_data["change_note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Version {version.number} has been uploaded.")
-            _say_what_was_kept(request, form.cleaned_data["upload"], resource)
-            return redirect(resource)
-    return _form_page(
+
+    def act(data):
+        version = services.resource_version_add(
+            resource=resource,
+            actor=request.user,
+            upload=data["upload"],
+            change_note=data["change_note"],
+        )
+        messages.success(request, f"Version {version.number} has been uploaded.")
+        _say_what_was_kept(request, data["upload"], resource)
+        return redirect(resource)
+
+    return _service_form_page(
         request,
-        form,
+        forms.VersionForm(posted(request), request.FILES or None),
+        act=act,
         heading="Upload a new version",
         submit="Upload",
         cancel=resource.get_absolute_url(),
@@ -305,24 +304,22 @@ def version_download(request, pk, number):
 @require_http_methods(["GET", "POST"])
 def adopt(request, pk):
     resource = permissions.resource_get_for_taking_part(request.user, pk)
-    form = forms.AdoptionForm(posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.adoption_record(
-                resource=resource,
-                user=request.user,
-                organisation_name=form.cleaned_data["organisation_name"],
-                community=form.cleaned_data["community"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Thank you: your adoption is recorded on the resource.")
-            return redirect(resource)
-    return _form_page(
+
+    def act(data):
+        services.adoption_record(
+            resource=resource,
+            user=request.user,
+            organisation_name=data["organisation_name"],
+            community=data["community"],
+            note=data["note"],
+        )
+        messages.success(request, "Thank you: your adoption is recorded on the resource.")
+        return redirect(resource)
+
+    return _service_form_page(
         request,
-        form,
+        forms.AdoptionForm(posted(request), user=request.user),
+        act=act,
         heading="We adopted this",
         submit="Record the adoption",
         cancel=resource.get_absolute_url(),
@@ -348,20 +345,17 @@ def comment_create(request, pk):
     if request.method != "POST":
         return redirect(resource)
     form = forms.CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            comment = services.comment_add(
-                resource=resource, author=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=comment)
-            messages.success(request, "Your comment has been added.")
-            return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
-    return _form_page(
+
+    def act(data):
+        comment = services.comment_add(resource=resource, author=request.user, **data)
+        audit_patient_data_confirmed(form, actor=request.user, target=comment)
+        messages.success(request, "Your comment has been added.")
+        return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         heading="Comment on the resource",
         submit="Add comment",
         cancel=resource.get_absolute_url(),
@@ -475,20 +469,19 @@ def story_create(request, slug):
     if not permissions.can_post_in(request.user, community):
         raise Http404("Members only")
     form = forms.StoryForm(posted(request), user=request.user, community=community)
-    if request.method == "POST" and form.is_valid():
-        try:
-            story = services.story_create(
-                author=request.user, community=community, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=story)
-            messages.success(request, "Your story has been shared.")
-            return redirect(story)
-    return _form_page(
+
+    def act(data):
+        story = services.story_create(
+            author=request.user, community=community, **form.service_kwargs()
+        )
+        audit_patient_data_confirmed(form, actor=request.user, target=story)
+        messages.success(request, "Your story has been shared.")
+        return redirect(story)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         heading="Tell a story of changed practice",
         submit="Share the story",
         cancel=reverse("knowledge:community_library", args=[slug]),

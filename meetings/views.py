@@ -18,7 +18,15 @@ from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from core.access import AccessDenied
 from core.forms import ConfirmForm
-from core.http import TABLE_FORMATS, add_service_errors, form_page, posted, table_download
+from core.http import (
+    TABLE_FORMATS,
+    add_service_errors,
+    form_page,
+    posted,
+    service_form_page,
+    service_response,
+    table_download,
+)
 from core.markdown import render_markdown
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
@@ -80,25 +88,27 @@ def detail(request, pk):
 # --- scheduling -----------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def schedule(request, slug):
+def _schedulable(request, slug):
+    """A community this person convenes that may still have meetings added: 404 once archived."""
     community = community_permissions.community_get_managed(request.user, slug)
     if community.is_archived:
         raise Http404("Archived")
-    form = forms.MeetingForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_schedule(
-                actor=request.user, community=community, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The meeting has been scheduled and the members told.")
-            return redirect("meetings:detail", meeting.pk)
-    return form_page(
+    return community
+
+
+@require_http_methods(["GET", "POST"])
+def schedule(request, slug):
+    community = _schedulable(request, slug)
+
+    def act(data):
+        meeting = services.meeting_schedule(actor=request.user, community=community, **data)
+        messages.success(request, "The meeting has been scheduled and the members told.")
+        return redirect("meetings:detail", meeting.pk)
+
+    return service_form_page(
         request,
-        form,
+        forms.MeetingForm(posted(request)),
+        act=act,
         heading="Schedule a meeting",
         submit="Schedule meeting",
         caption=community.name,
@@ -110,29 +120,26 @@ def schedule(request, slug):
 def record_past(request, slug):
     """The honest way to add a meeting that has already happened: nobody is told, nobody
     registers, attendance is recorded with it, and minutes can follow at once."""
-    community = community_permissions.community_get_managed(request.user, slug)
-    if community.is_archived:
-        raise Http404("Archived")
+    community = _schedulable(request, slug)
     form = forms.PastMeetingForm(
         posted(request), members=selectors.community_members(community=community)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_record_past(
-                actor=request.user, community=community, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "The meeting has been recorded with its attendance; nobody was e-mailed. "
-                "You can now write its minutes.",
-            )
-            return redirect("meetings:detail", meeting.pk)
-    return form_page(
+
+    def act(data):
+        meeting = services.meeting_record_past(
+            actor=request.user, community=community, **form.service_kwargs()
+        )
+        messages.success(
+            request,
+            "The meeting has been recorded with its attendance; nobody was e-mailed. "
+            "You can now write its minutes.",
+        )
+        return redirect("meetings:detail", meeting.pk)
+
+    return service_form_page(
         request,
         form,
+        act=act,
         heading="Record a past meeting",
         submit="Record the meeting",
         caption=community.name,
@@ -144,9 +151,7 @@ def record_past(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def schedule_series(request, slug):
-    community = community_permissions.community_get_managed(request.user, slug)
-    if community.is_archived:
-        raise Http404("Archived")
+    community = _schedulable(request, slug)
     form = forms.SeriesForm(
         posted(request), initial={"frequency": "monthly", "ordinal": 2, "weekday": 1}
     )
@@ -207,21 +212,16 @@ def schedule_network_event(request, slug):
     form = forms.MeetingForm(
         posted(request), network_event=True, initial={"kind": Meeting.Kind.MASTERCLASS}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_schedule(
-                actor=request.user, network=network, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, "The event has been scheduled and the network's members told."
-            )
-            return redirect("meetings:detail", meeting.pk)
-    return form_page(
+
+    def act(data):
+        meeting = services.meeting_schedule(actor=request.user, network=network, **data)
+        messages.success(request, "The event has been scheduled and the network's members told.")
+        return redirect("meetings:detail", meeting.pk)
+
+    return service_form_page(
         request,
         form,
+        act=act,
         heading="Schedule a network event",
         submit="Schedule event",
         caption=network.name,
@@ -236,20 +236,19 @@ def edit(request, pk):
     form = forms.MeetingForm(
         posted(request), instance=meeting, network_event=meeting.network_id is not None
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_update(meeting=meeting, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "The meeting has been saved; registered people were told of any change of time or place.",
-            )
-            return redirect("meetings:detail", pk)
-    return form_page(
+
+    def act(data):
+        services.meeting_update(meeting=meeting, actor=request.user, **data)
+        messages.success(
+            request,
+            "The meeting has been saved; registered people were told of any change of time or place.",
+        )
+        return redirect("meetings:detail", pk)
+
+    return service_form_page(
         request,
         form,
+        act=act,
         heading=f"Change {meeting.title}",
         submit="Save changes",
         caption=meeting.host_name,
@@ -387,19 +386,19 @@ def attendance(request, pk):
             registrations__status=Registration.Status.REGISTERED,
         )
     form = forms.AttendanceForm(posted(request), registrations=registrations, members=members)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attendance_record(
-                meeting=meeting,
-                actor=request.user,
-                attended_ids=form.cleaned_data["attended"],
-                walk_in_users=form.cleaned_data["walk_in_users"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Attendance has been recorded.")
-            return redirect("meetings:detail", pk)
+
+    def act(data):
+        services.attendance_record(
+            meeting=meeting,
+            actor=request.user,
+            attended_ids=data["attended"],
+            walk_in_users=data["walk_in_users"],
+        )
+        messages.success(request, "Attendance has been recorded.")
+        return redirect("meetings:detail", pk)
+
+    if (response := service_response(request, form, act)) is not None:
+        return response
     started = not meeting.is_cancelled and meeting.starts_at <= timezone.now()
     return render(
         request,
@@ -416,18 +415,16 @@ def attendance(request, pk):
 @require_http_methods(["GET", "POST"])
 def guest_new(request, pk):
     meeting = permissions.meeting_get_managed(request.user, pk)
-    form = forms.GuestForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            guest = services.guest_record(meeting=meeting, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{guest.name} has been recorded as a guest.")
-            return redirect("meetings:attendance", pk)
-    return form_page(
+
+    def act(data):
+        guest = services.guest_record(meeting=meeting, actor=request.user, **data)
+        messages.success(request, f"{guest.name} has been recorded as a guest.")
+        return redirect("meetings:attendance", pk)
+
+    return service_form_page(
         request,
-        form,
+        forms.GuestForm(posted(request)),
+        act=act,
         heading="Record a guest",
         submit="Record the guest",
         caption=meeting.title,

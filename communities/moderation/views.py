@@ -3,7 +3,6 @@ apps owning each kind of content serve from their own URLs (they find the object
 their own access helpers, 404 when it may not be known, and hand it here)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -13,30 +12,25 @@ from communities.models import Report
 from communities.moderation import forms, selectors, services
 from communities.moderation.registry import kind_for
 from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted
+from core.http import posted, service_form_page
 
 
 def report_page(request, target, *, back):
     """Report `target` with a reason; back to `back` with a confirmation."""
     kind = kind_for(target)
-    form = forms.ReportForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.content_report(
-                target=target, reporter=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Thank you: the conveners have been told about this {kind.label} and will "
-                "look at it.",
-            )
-            return redirect(back)
-    return form_page(
+
+    def act(data):
+        services.content_report(target=target, reporter=request.user, reason=data["reason"])
+        messages.success(
+            request,
+            f"Thank you: the conveners have been told about this {kind.label} and will look at it.",
+        )
+        return redirect(back)
+
+    return service_form_page(
         request,
-        form,
+        forms.ReportForm(posted(request)),
+        act=act,
         heading=f"Report this {kind.label}",
         submit="Send the report",
         cancel=back,
@@ -51,22 +45,16 @@ def report_page(request, target, *, back):
 def hide_page(request, target, *, back):
     """The confirmation, with the reason the author will read, before hiding `target`."""
     kind = kind_for(target)
-    form = forms.HideForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.content_hide(
-                target=target, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"The {kind.label} is hidden and its author has been told why."
-            )
-            return redirect(back)
-    return form_page(
+
+    def act(data):
+        services.content_hide(target=target, actor=request.user, reason=data["reason"])
+        messages.success(request, f"The {kind.label} is hidden and its author has been told why.")
+        return redirect(back)
+
+    return service_form_page(
         request,
-        form,
+        forms.HideForm(posted(request)),
+        act=act,
         heading=f"Hide this {kind.label}?",
         submit=f"Hide the {kind.label}",
         cancel=back,
@@ -82,18 +70,16 @@ def hide_page(request, target, *, back):
 
 def unhide_page(request, target, *, back):
     kind = kind_for(target)
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.content_unhide(target=target, actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"The {kind.label} is shown again.")
-            return redirect(back)
-    return form_page(
+
+    def act(data):
+        services.content_unhide(target=target, actor=request.user)
+        messages.success(request, f"The {kind.label} is shown again.")
+        return redirect(back)
+
+    return service_form_page(
         request,
-        form,
+        ConfirmForm(posted(request)),
+        act=act,
         heading=f"Show this {kind.label} again?",
         submit=f"Show the {kind.label}",
         cancel=back,
@@ -116,20 +102,18 @@ def dismiss(request, slug, pk):
     community = permissions.community_get_managed(request.user, slug)
     report = get_object_or_404(Report, community=community, pk=pk, resolved_at__isnull=True)
     back = reverse("communities:moderation", args=[community.slug])
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_dismiss(report=report, actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The report is dismissed; nothing was hidden.")
-            return redirect(back)
+
+    def act(data):
+        services.report_dismiss(report=report, actor=request.user)
+        messages.success(request, "The report is dismissed; nothing was hidden.")
+        return redirect(back)
+
     target = services.report_target(report)
     what = f"“{kind_for(target).title(target)}”" if target is not None else "content since removed"
-    return form_page(
+    return service_form_page(
         request,
-        form,
+        ConfirmForm(posted(request)),
+        act=act,
         heading="Dismiss this report?",
         submit="Dismiss the report",
         cancel=back,
