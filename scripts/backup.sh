@@ -34,13 +34,9 @@ case "${1:-}" in
 esac
 [[ $# -le 1 ]] || die "too many arguments (see --help)"
 [[ -n "${DATABASE_URL:-}" ]] || die "DATABASE_URL is not set (postgres://user:password@host:5432/name)"
-for tool in psql pg_dump; do
-  command -v "$tool" >/dev/null || die "$tool not found: install the PostgreSQL client (apt-get install postgresql-client)"
-done
-
 # shellcheck source=scripts/pg-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg-common.sh"
-pg_url_parse "$DATABASE_URL" || die "DATABASE_URL is not a postgres:// URL"
+pg_client_ready "$DATABASE_URL" psql pg_dump || die "DATABASE_URL is not a postgres:// URL"
 dbname="$url_db"
 conn="$(pg_conn "$dbname")"
 

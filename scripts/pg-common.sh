@@ -1,6 +1,18 @@
 # shellcheck shell=bash disable=SC2034  # the variables set here are read by the sourcing scripts
 # Shared by scripts/backup.sh and scripts/restore-check.sh (sourced, not run).
 
+# pg_client_ready URL TOOL...: the PostgreSQL client programs TOOL... are installed (the
+# calling script's `die` says which is missing) and URL is parsed as pg_url_parse says.
+# Returns 1 if URL is not a postgres:// URL.
+pg_client_ready() {
+  local url="$1" tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool not found: install the PostgreSQL client (apt-get install postgresql-client)"
+  done
+  pg_url_parse "$url"
+}
+
 # pg_url_parse URL: split a postgres:// URL into scheme, userinfo, hostport, url_db, query and
 # user, and export its password as PGPASSWORD. libpq understands postgres:// URLs, but the
 # password must travel in PGPASSWORD, not on a command line where other users of the machine

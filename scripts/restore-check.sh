@@ -66,13 +66,9 @@ fi
 
 server_url="${RESTORE_DATABASE_URL:-${DATABASE_URL:-}}"
 [[ -n "$server_url" ]] || die "set DATABASE_URL (or RESTORE_DATABASE_URL) to a postgres:// URL of the server to restore on"
-for tool in psql pg_restore; do
-  command -v "$tool" >/dev/null || die "$tool not found: install the PostgreSQL client (apt-get install postgresql-client)"
-done
-
 # shellcheck source=scripts/pg-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg-common.sh"
-pg_url_parse "$server_url" || die "the database URL is not a postgres:// URL"
+pg_client_ready "$server_url" psql pg_restore || die "the database URL is not a postgres:// URL"
 maintenance_db="${url_db:-postgres}"
 conn_to() { # a libpq URL (no password) for database $1 on the server
   pg_conn "$1"
