@@ -135,32 +135,27 @@ class RemoveForm(forms.Form):
     )
 
 
+def _wish_fields(question, topics_label, examples):
+    """A need or an offer: the text, and its topics (what the board matches on)."""
+    text = forms.CharField(
+        label=question, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    topics = forms.CharField(
+        label=topics_label,
+        required=False,
+        max_length=300,
+        help_text=f"Separated by commas, for example: {examples}",
+        widget=SuggestingInput,
+    )
+    return text, topics
+
+
 class NeedsOffersForm(forms.Form):
-    needs = forms.CharField(
-        label="What do you need from the community?",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+    needs, needs_topics = _wish_fields(
+        "What do you need from the community?", "Topics of your needs", "deprescribing, falls"
     )
-    needs_topics = forms.CharField(
-        label="Topics of your needs",
-        required=False,
-        max_length=300,
-        help_text="Separated by commas, for example: deprescribing, falls",
-        widget=SuggestingInput,
-    )
-    offers = forms.CharField(
-        label="What can you offer?",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    offers_topics = forms.CharField(
-        label="Topics of your offers",
-        required=False,
-        max_length=300,
-        help_text="Separated by commas, for example: medication review, audit",
-        widget=SuggestingInput,
+    offers, offers_topics = _wish_fields(
+        "What can you offer?", "Topics of your offers", "medication review, audit"
     )
 
     def __init__(self, *args, topics=(), **kwargs):
