@@ -23,6 +23,7 @@ from communities.models import (
 )
 from communities.permissions import communities_visible_to
 from core.models import AuditEntry
+from core.queries import filtered
 
 ACTIVE = Q(memberships__status=Membership.Status.ACTIVE)
 
@@ -98,6 +99,15 @@ def community_figures(*, community_ids):
     return result
 
 
+def _names_by_community(community_ids, rows):
+    """{community id: [name, ...]} from (community id, name) rows, in their order; a
+    community without rows has an empty list."""
+    names = {pk: [] for pk in community_ids}
+    for community_id, name in rows:
+        names[community_id].append(name)
+    return names
+
+
 def _topic_names(community_ids):
     """Each community's topic names, in the order the topics were first used (tag id), in
     one query. Prefetching through taggit's manager costs a queryset per community."""
@@ -109,10 +119,7 @@ def _topic_names(community_ids):
         .order_by("object_id", "tag_id")
         .values_list("object_id", "tag__name")
     )
-    names = {pk: [] for pk in community_ids}
-    for object_id, name in rows:
-        names[object_id].append(name)
-    return names
+    return _names_by_community(community_ids, rows)
 
 
 def _leader_names(community_ids):
@@ -126,10 +133,7 @@ def _leader_names(community_ids):
         .order_by("community_id", "-role", "user__name")
         .values_list("community_id", "user__name")
     )
-    names = {pk: [] for pk in community_ids}
-    for community_id, name in rows:
-        names[community_id].append(name)
-    return names
+    return _names_by_community(community_ids, rows)
 
 
 def with_summaries(communities):
@@ -160,14 +164,9 @@ def community_list_ids(*, user, q="", topic="", region="", phase="", network=Non
         qs = qs.filter(status=Community.Status.ACTIVE)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(domain__icontains=q) | Q(practice__icontains=q))
-    if topic:
-        qs = qs.filter(topics__name__iexact=topic)
-    if region:
-        qs = qs.filter(regions__region=region)
-    if phase:
-        qs = qs.filter(phase=phase)
-    if network:
-        qs = qs.filter(network=network)
+    qs = filtered(
+        qs, topics__name__iexact=topic, regions__region=region, phase=phase, network=network
+    )
     # A join for a filter may repeat a community (two topics matching in another case):
     # the repeats are next to each other in name order, and dropped here.
     return list(dict.fromkeys(qs.order_by("name", "pk").values_list("pk", flat=True)))

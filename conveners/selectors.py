@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 
 from communities.models import Membership, Network
 from conveners.models import Application, JournalEntry, LeadershipProgramme, Review
+from core.queries import filtered
 from meetings.models import Meeting, Registration
 
 POOL = [
@@ -20,12 +21,7 @@ def application_list(*, programme, status="", region="", profession=None, sort="
         .select_related("applicant", "profession", "organisation", "community")
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.all()))
     )
-    if status:
-        qs = qs.filter(status=status)
-    if region:
-        qs = qs.filter(region=region)
-    if profession:
-        qs = qs.filter(profession=profession)
+    qs = filtered(qs, status=status, region=region, profession=profession)
     applications = list(qs.order_by("submitted_at", "pk"))
     for a in applications:
         totals = [r.total for r in a.reviews.all()]

@@ -20,6 +20,7 @@ from communities.models import Community, Membership, Network
 from communities.selectors import community_figures
 from conveners.models import Application, LeadershipProgramme
 from conveners.selectors import meetings_convened_counts, selection
+from core.queries import filtered
 from knowledge.models import Adoption, Resource
 from meetings.models import ActionItem, Meeting, MeetingGuest, Registration
 
@@ -83,14 +84,9 @@ def communities_for(user, *, networks=None, network=None, region="", phase="", t
     if networks is None:
         networks = networks_for(user)
     qs = Community.objects.filter(network__in=networks, status=Community.Status.ACTIVE)
-    if network:
-        qs = qs.filter(network=network)
-    if region:
-        qs = qs.filter(regions__region=region)
-    if phase:
-        qs = qs.filter(phase=phase)
-    if topic:
-        qs = qs.filter(topics__name__iexact=topic)
+    qs = filtered(
+        qs, network=network, regions__region=region, phase=phase, topics__name__iexact=topic
+    )
     return (
         Community.objects.filter(pk__in=qs.values("pk")).select_related("network").order_by("name")
     )
