@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.dispatch import Signal
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,6 +27,7 @@ from communities.models import (
     Membership,
     PhaseChange,
 )
+from core.http import site_url
 from core.services import audit_log
 
 
@@ -60,10 +60,6 @@ class LastConvener(CommunityError):
 
 class InvitationInvalid(CommunityError):
     pass
-
-
-def _url(name, *args):
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _audit(actor, action, community, **data):
@@ -274,7 +270,7 @@ def community_archive(*, community, actor, note):
             template="community_archived",
             context={
                 "community": community,
-                "community_url": _url("communities:detail", community.slug),
+                "community_url": site_url("communities:detail", community.slug),
             },
             transactional=True,  # about a community they belong to: never switched off
         )
@@ -405,7 +401,7 @@ def _tell_merged(community, into, people, moved):
                 "into": into,
                 "role": membership.get_role_display(),
                 "moved": what,
-                "community_url": _url("communities:detail", into.slug),
+                "community_url": site_url("communities:detail", into.slug),
             },
             transactional=True,  # about a community they belong to: never switched off
         )
@@ -516,7 +512,7 @@ def membership_join(*, community, user, note=""):
                 "community": community,
                 "requester": user,
                 "note": membership.request_note,
-                "decide_url": _url("communities:request", community.slug, membership.pk),
+                "decide_url": site_url("communities:request", community.slug, membership.pk),
             },
             preference="membership_notices",
         )
@@ -554,7 +550,7 @@ def membership_decide(*, membership, actor, approve, message=""):
             "community": community,
             "approved": approve,
             "message": membership.decision_message,
-            "community_url": _url("communities:detail", community.slug),
+            "community_url": site_url("communities:detail", community.slug),
         },
         preference="membership_notices",
     )
@@ -701,9 +697,9 @@ def _send_invitation(invitation):
     context = {
         "community": invitation.community,
         "invitation": invitation,
-        "accept_url": _url("communities:invitation", invitation.token),
+        "accept_url": site_url("communities:invitation", invitation.token),
         "site_name": settings.SITE_NAME,
-        "preferences_url": _url("accounts:preferences"),
+        "preferences_url": site_url("accounts:preferences"),
     }
     # Sent to an address that may have no account yet: there is no preference to honour.
     email_queue_rendered(

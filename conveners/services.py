@@ -7,7 +7,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.outbox.delivery import email_queue, email_queue_rendered
@@ -18,6 +17,7 @@ from conveners.models import (
     ProgrammeSession,
     Review,
 )
+from core.http import site_url
 from core.services import audit_log
 from meetings.models import Meeting, Registration
 from meetings.services import meeting_schedule
@@ -41,10 +41,6 @@ APPLICATION_FIELDS = (
 
 class ProgrammeError(ValidationError):
     """A rule of the programme said no; the message says why."""
-
-
-def _url(name, *args):
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _audit(actor, action, programme, **data):
@@ -182,7 +178,7 @@ def application_submit(*, application):
         context={
             "application": application,
             "programme": application.programme,
-            "url": _url("conveners:apply", application.programme.slug),
+            "url": site_url("conveners:apply", application.programme.slug),
         },
         transactional=True,
     )
@@ -200,7 +196,7 @@ def _ask_sponsor(application):
     context = {
         "application": application,
         "programme": application.programme,
-        "confirm_url": _url("conveners:sponsor", sponsor_token(application)),
+        "confirm_url": site_url("conveners:sponsor", sponsor_token(application)),
         "site_name": settings.SITE_NAME,
     }
     email_queue_rendered(
@@ -285,7 +281,7 @@ def _tell_outcome(application):
         context={
             "application": application,
             "programme": application.programme,
-            "url": _url("conveners:offer", application.programme.slug),
+            "url": site_url("conveners:offer", application.programme.slug),
         },
         transactional=True,
     )

@@ -42,6 +42,15 @@ def service_form_page(request, form, *, act, **page):
     return form_page(request, form, **page)
 
 
+def site_url(name, *args):
+    """The absolute address of a named URL, for e-mails and calendars (which are read away
+    from the site)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse(name, args=args)
+
+
 def csv_safe(value):
     """A CSV cell that a spreadsheet will not run: text starting with = + - @ is a formula
     to Excel and LibreOffice, so it is prefixed with an apostrophe."""

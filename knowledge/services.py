@@ -8,13 +8,11 @@ and queues its e-mails through accounts.outbox, once per recipient and purpose.
 
 import uuid
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.outbox.delivery import email_queue
@@ -24,6 +22,7 @@ from communities.permissions import active_membership
 from communities.selectors import community_leaders
 from communities.services import community_writable
 from core import uploads as files
+from core.http import site_url
 from core.services import audit_log
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion, Story, UsefulMark
 from knowledge.permissions import can_view_resource
@@ -51,10 +50,6 @@ STORY_FIELDS = (
 
 class KnowledgeError(ValidationError):
     """A rule of the library said no; the message says why and what to do."""
-
-
-def _url(name, *args):
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def search_vector_update(*, resource_ids):
@@ -267,7 +262,7 @@ def _tell(recipient, resource, *, purpose, template, context):
         template=template,
         context={
             "resource": resource,
-            "resource_url": _url("knowledge:resource", resource.pk),
+            "resource_url": site_url("knowledge:resource", resource.pk),
             **context,
         },
         preference="resource_notices",
@@ -435,7 +430,7 @@ def review_reminders_send(*, today=None, limit=500):
                         purpose=f"resource-review:{resource.pk}:{resource.review_date.isoformat()}",
                         template="resource_review",
                         context={
-                            "edit_url": _url("knowledge:resource_edit", resource.pk),
+                            "edit_url": site_url("knowledge:resource_edit", resource.pk),
                             "owner_left": steward.pk != resource.owner_id,
                         },
                     )

@@ -6,12 +6,10 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, IntegerField
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,6 +17,7 @@ from accounts.outbox.delivery import email_queue, email_queue_same
 from communities.models import Membership
 from communities.services import community_writable
 from core import uploads
+from core.http import site_url
 from core.services import audit_log
 from meetings.ical import calendar, meeting_ics
 from meetings.models import (
@@ -42,10 +41,6 @@ REMINDER_BATCH = 200  # meetings read per query by the reminder scan
 
 class MeetingError(ValidationError):
     """A rule of meetings said no; the message says why."""
-
-
-def _url(name, *args):
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _audit(actor, action, meeting, **data):
@@ -102,7 +97,7 @@ def _announce(meeting, people, *, purpose, template, about_their_registration=Fa
             template=template,
             context={
                 "meeting": meeting,
-                "meeting_url": _url("meetings:detail", meeting.pk),
+                "meeting_url": site_url("meetings:detail", meeting.pk),
                 **context,
             },
             preference=None if about_their_registration else "meeting_announcements",
@@ -403,7 +398,7 @@ def _registration_confirm(registration, meeting):
         template="meeting_registered",
         context={
             "meeting": meeting,
-            "meeting_url": _url("meetings:detail", meeting.pk),
+            "meeting_url": site_url("meetings:detail", meeting.pk),
             "waiting": not registered,
         },
         transactional=True,  # about their own registration, which they just made
@@ -464,7 +459,7 @@ def _promote_waiting(meeting):
             recipient=first.user,
             purpose=f"meeting-promoted:{first.pk}:{first.updated_at.isoformat()}",
             template="meeting_promoted",
-            context={"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)},
+            context={"meeting": meeting, "meeting_url": site_url("meetings:detail", meeting.pk)},
             transactional=True,  # about their own registration
             attachments=[_ics_attachment(meeting)],
         )
@@ -536,7 +531,7 @@ def _series_confirm(follower, registrations):
             "series": follower.series,
             "placed": placed,
             "waiting_list": waiting,
-            "meeting_url": _url("meetings:detail", registrations[0].meeting_id),
+            "meeting_url": site_url("meetings:detail", registrations[0].meeting_id),
         },
         transactional=True,  # about their own registration, which they just made
         attachments=attachments,
@@ -771,7 +766,7 @@ def minutes_publish(*, minutes, actor):
                 "meeting": meeting,
                 "minutes": minutes,
                 "actions": actions,
-                "meeting_url": _url("meetings:detail", meeting.pk),
+                "meeting_url": site_url("meetings:detail", meeting.pk),
             },
             preference="minutes",
         )
@@ -873,7 +868,7 @@ def reminders_queue(*, meeting):
     Safe to call again: the outbox keeps one per (person, purpose)."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     ics = meeting_ics(meeting, with_joining_link=True)
-    context = {"meeting": meeting, "meeting_url": _url("meetings:detail", meeting.pk)}
+    context = {"meeting": meeting, "meeting_url": site_url("meetings:detail", meeting.pk)}
     registered = meeting.registrations.filter(status=Registration.Status.REGISTERED).select_related(
         "user"
     )
