@@ -17,6 +17,13 @@ from core.admin import ReadOnlyAdmin
 from core.services import audit_log
 
 
+def _action_page(model_admin, request, template, *, action, **context):
+    """The page an admin action shows before it acts (templates/admin/accounts/): it posts
+    back to the same `action` with the admin's own context (header, sidebar)."""
+    context = {**context, "action": action, **model_admin.admin_site.each_context(request)}
+    return TemplateResponse(request, template, context)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
@@ -88,26 +95,28 @@ class UserAdmin(BaseUserAdmin):
             response["Content-Disposition"] = f'attachment; filename="data-{user.pk}.zip"'
             response["Cache-Control"] = "private, no-store"
             return response
-        context = {
-            "person": user,
-            "form": form,
-            "action": "download_personal_data",
-            **self.admin_site.each_context(request),
-        }
-        return TemplateResponse(request, "admin/accounts/export_release.html", context)
+        return _action_page(
+            self,
+            request,
+            "admin/accounts/export_release.html",
+            action="download_personal_data",
+            person=user,
+            form=form,
+        )
 
     @admin.action(description="Close these accounts (for a request received by post)")
     def erase_accounts(self, request, queryset):
         # The first visit (from the action list) asks; the answers post back here.
         form = EraseChoiceForm(request.POST if request.POST.get("confirmed") == "yes" else None)
         if not form.is_valid():
-            context = {
-                "people": queryset,
-                "form": form,
-                "action": "erase_accounts",
-                **self.admin_site.each_context(request),
-            }
-            return TemplateResponse(request, "admin/accounts/erase_confirm.html", context)
+            return _action_page(
+                self,
+                request,
+                "admin/accounts/erase_confirm.html",
+                action="erase_accounts",
+                people=queryset,
+                form=form,
+            )
         for user in queryset:
             account_erase(
                 user=user,
@@ -157,13 +166,14 @@ class OrganisationAdmin(admin.ModelAdmin):
                 organisation_merge(duplicate=duplicate, into=into, actor=request.user)
             self.message_user(request, f"{len(merging)} organisation(s) merged into {into.name}.")
             return None
-        context = {
-            "merging": merging,
-            "form": form,
-            "action": "merge_into",
-            **self.admin_site.each_context(request),
-        }
-        return TemplateResponse(request, "admin/accounts/organisation_merge.html", context)
+        return _action_page(
+            self,
+            request,
+            "admin/accounts/organisation_merge.html",
+            action="merge_into",
+            merging=merging,
+            form=form,
+        )
 
 
 @admin.register(Profession)
