@@ -226,6 +226,14 @@ class KnowledgePlanner:
         picks = self.rng.choices(range(len(visible)), cum_weights=self._popular_cum, k=k)
         return [visible[i] for i in picks]
 
+    def _popular_with_someone(self, k):
+        """`k` popular resources (as _popular), each with one person who may take part in it
+        (those that reach nobody are skipped): (resource, person) pairs."""
+        for r in self._popular(k) if self._visible else []:
+            people = self._pick_people(r)
+            if people:
+                yield r, self.rng.choice(people)[1]
+
     def _when(self, r):
         lo = self.r_created[r]
         return as_utc(lo + (self.now - 60 - lo) * self.rng.random())
@@ -267,11 +275,7 @@ class KnowledgePlanner:
     def _plan_useful_marks(self):
         useful, marked = [], set()
         target = round(self.counts.resources * USEFUL_PER_RESOURCE)
-        for r in self._popular(target) if self._visible else []:
-            people = self._pick_people(r)
-            if not people:
-                continue
-            u = self.rng.choice(people)[1]
+        for r, u in self._popular_with_someone(target):
             if (r, u) in marked:
                 continue
             marked.add((r, u))
@@ -281,11 +285,7 @@ class KnowledgePlanner:
     def _plan_comments(self):
         comments = []
         target = round(self.counts.resources * COMMENTS_PER_RESOURCE)
-        for r in self._popular(target) if self._visible else []:
-            people = self._pick_people(r)
-            if not people:
-                continue
-            u = self.rng.choice(people)[1]
+        for r, u in self._popular_with_someone(target):
             body = self._fill(
                 "We tried this in {setting}: the part on {topic} was the most useful."
             )
