@@ -67,21 +67,23 @@ class FeedMinutes:
 
 
 @dataclass(eq=False)
-class FeedResource:
+class _FeedShared:
+    """What a member shared with the community: a resource or a story."""
+
     pk: int
     community: Community
     title: str
     created_at: datetime
+
+
+@dataclass(eq=False)
+class FeedResource(_FeedShared):
     kind: ClassVar[str] = "resource"
     rank: ClassVar[int] = 2
 
 
 @dataclass(eq=False)
-class FeedStory:
-    pk: int
-    community: Community
-    title: str
-    created_at: datetime
+class FeedStory(_FeedShared):
     kind: ClassVar[str] = "story"
     rank: ClassVar[int] = 3
 
