@@ -51,6 +51,24 @@ def site_url(name, *args):
     return settings.SITE_URL + reverse(name, args=args)
 
 
+def stored_file_download(open_file, *, filename, content_type=None):
+    """A stored upload, as an attachment named `filename`: `open_file()` opens it (binary);
+    404 when it has gone from storage. The browser may not sniff it into a page, and no
+    proxy keeps a copy (it may be private)."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = open_file()
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing") from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def csv_safe(value):
     """A CSV cell that a spreadsheet will not run: text starting with = + - @ is a formula
     to Excel and LibreOffice, so it is prefixed with an apostrophe."""

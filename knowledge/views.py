@@ -4,7 +4,7 @@ may not be known), validate a form, call one service, redirect."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -15,7 +15,7 @@ from communities.moderation import views as moderation_views
 from communities.moderation.forms import HideForm
 from core import uploads
 from core.forms import ConfirmForm
-from core.http import form_page, posted, service_form_page
+from core.http import form_page, posted, service_form_page, stored_file_download
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
@@ -271,19 +271,11 @@ def version_create(request, pk):
 
 
 def _send_file(version):
-    try:
-        handle = default_storage.open(version.file.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing") from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_download(
+        lambda: default_storage.open(version.file.name, "rb"),
         filename=version.original_name,
         content_type=version.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_not_required

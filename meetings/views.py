@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from core.http import (
     posted,
     service_form_page,
     service_response,
+    stored_file_download,
     table_download,
 )
 from core.markdown import render_markdown
@@ -526,15 +527,10 @@ def minutes_document(request, pk):
         or not (minutes.is_published or permissions.can_manage(request.user, meeting))
     ):
         raise Http404("No document")
-    try:
-        handle = minutes.document.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing") from exc
     # Stored under a random name; offered under the uploaded file's own (sanitised) name.
-    response = FileResponse(handle, as_attachment=True, filename=minutes.document_name or "minutes")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_download(
+        lambda: minutes.document.open("rb"), filename=minutes.document_name or "minutes"
+    )
 
 
 @require_POST
