@@ -8,16 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from communities import extensions, forms, permissions, selectors, services
+from communities.views import managed_unless_archived
 from core.http import add_service_errors, posted
 
 
 def _transformable(request, slug):
     """A community its conveners (or staff) may still archive, merge or split."""
-    community = permissions.community_get_managed(request.user, slug)
-    if community.is_archived:
-        messages.info(request, "This community is already archived.")
-        return community, redirect("communities:detail", slug)
-    return community, None
+    return managed_unless_archived(request, slug, note="This community is already archived.")
 
 
 def _counted(n, singular, plural):

@@ -31,13 +31,21 @@ def _page(request, rows, count=None):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _editable(request, slug):
-    """A community the person manages and that can still change (archived ones are read-only)."""
+def managed_unless_archived(request, slug, *, note):
+    """A community the person manages, and None; or, when it is archived (read-only), the
+    community and a redirect to its page, which says `note`."""
     community = permissions.community_get_managed(request.user, slug)
     if community.is_archived:
-        messages.info(request, "This community is archived: its pages are read-only.")
+        messages.info(request, note)
         return community, redirect("communities:detail", slug)
     return community, None
+
+
+def _editable(request, slug):
+    """A community the person manages and that can still change (archived ones are read-only)."""
+    return managed_unless_archived(
+        request, slug, note="This community is archived: its pages are read-only."
+    )
 
 
 def _form_page(request, community, form, *, cancel=None, **kwargs):
