@@ -105,6 +105,18 @@ def _announce(meeting, people, *, purpose, template, about_their_registration=Fa
         )
 
 
+def _tell_registered(meeting, *, purpose, template, **context):
+    """E-mail everyone registered for `meeting` about a change to it (always sent)."""
+    _announce(
+        meeting,
+        _registered_people(meeting),
+        purpose=purpose,
+        template=template,
+        about_their_registration=True,
+        **context,
+    )
+
+
 PAST_START = (
     "This time has already passed. To keep the record of a meeting that has already "
     "happened, use ‘Record a past meeting’ instead: nobody is told about it"
@@ -287,12 +299,10 @@ def meeting_update(*, meeting, actor, **fields):
     _promote_waiting(meeting)
     _audit(actor, "meeting.update", meeting, moved=moved)
     if moved and not meeting.is_past:  # correcting the record of a past meeting tells no one
-        _announce(
+        _tell_registered(
             meeting,
-            _registered_people(meeting),
             purpose=f"meeting-moved:{meeting.pk}:{meeting.sequence}",
             template="meeting_changed",
-            about_their_registration=True,
         )
     return meeting
 
@@ -310,12 +320,10 @@ def meeting_cancel(*, meeting, actor, reason):
     meeting.sequence += 1
     meeting.save()
     _audit(actor, "meeting.cancel", meeting)
-    _announce(
+    _tell_registered(
         meeting,
-        _registered_people(meeting),
         purpose=f"meeting-cancelled:{meeting.pk}",
         template="meeting_cancelled",
-        about_their_registration=True,
     )
     return meeting
 
@@ -346,12 +354,10 @@ def meetings_transfer(*, community, to, actor, meeting_ids=None):
         meeting.community, meeting.sequence = to, meeting.sequence + 1
         _audit(actor, "meeting.transfer", meeting, source=community.slug, to=to.slug)
         if meeting_ids is not None:
-            _announce(
+            _tell_registered(
                 meeting,
-                _registered_people(meeting),
                 purpose=f"meeting-transferred:{meeting.pk}:{to.pk}",
                 template="meeting_moved",
-                about_their_registration=True,
                 community=community,
                 new=to,
             )
