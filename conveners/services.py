@@ -171,16 +171,11 @@ def application_submit(*, application):
         application.programme,
         application=application.pk,
     )
-    email_queue(
-        recipient=application.applicant,
+    _tell_applicant(
+        application,
         purpose=f"application-received:{application.pk}",
         template="application_received",
-        context={
-            "application": application,
-            "programme": application.programme,
-            "url": site_url("conveners:apply", application.programme.slug),
-        },
-        transactional=True,
+        page="conveners:apply",
     )
     _ask_sponsor(application)
     return application
@@ -273,17 +268,28 @@ def review_save(*, application, reviewer, scores, note=""):
     return review
 
 
-def _tell_outcome(application):
+def _tell_applicant(application, *, purpose, template, page):
+    """E-mail the applicant about their application (always sent), with a link to `page`
+    (a URL name) of the programme."""
     email_queue(
         recipient=application.applicant,
-        purpose=f"application-outcome:{application.pk}:{application.status}:{application.decided_at.isoformat()}",
-        template="application_outcome",
+        purpose=purpose,
+        template=template,
         context={
             "application": application,
             "programme": application.programme,
-            "url": site_url("conveners:offer", application.programme.slug),
+            "url": site_url(page, application.programme.slug),
         },
         transactional=True,
+    )
+
+
+def _tell_outcome(application):
+    _tell_applicant(
+        application,
+        purpose=f"application-outcome:{application.pk}:{application.status}:{application.decided_at.isoformat()}",
+        template="application_outcome",
+        page="conveners:offer",
     )
 
 
