@@ -120,8 +120,9 @@ def _unindexed(expression, *, interval=False):
     return Func(expression, template="(%(expressions)s + 0)", output_field=IntegerField())
 
 
-def _filtered(*, user, topic, kind, community, network, since, until):
-    """Visible resources matching the filters other than the words."""
+def _filtered(*, user, topic="", kind="", community=None, network=None, since=None, until=None):
+    """Visible resources matching the filters other than the words: those of resource_list
+    and resource_page. `community` and `network` are instances or primary keys."""
     qs = resources_visible_to(user)
     if topic:
         qs = qs.filter(topics__name__iexact=topic)
@@ -164,32 +165,11 @@ def _headline(query):
     )
 
 
-def resource_list(
-    *,
-    user,
-    q="",
-    topic="",
-    kind="",
-    community=None,
-    network=None,
-    since=None,
-    until=None,
-    sort="",
-):
-    """Visible resources matching the filters, sorted: (queryset, sort). Searching, each is
-    annotated `rank` and, on PostgreSQL, `headline` (see snippet). `community` and `network`
-    are instances or primary keys."""
-    qs, sort = _matches(
-        user=user,
-        q=q,
-        topic=topic,
-        kind=kind,
-        community=community,
-        network=network,
-        since=since,
-        until=until,
-        sort=sort,
-    )
+def resource_list(*, user, q="", sort="", **filters):
+    """Visible resources matching the words `q` and the filters (_filtered's: topic, kind,
+    community, network, since, until), sorted: (queryset, sort). Searching, each is
+    annotated `rank` and, on PostgreSQL, `headline` (see snippet)."""
+    qs, sort = _matches(user=user, q=q, sort=sort, **filters)
     return _list_shape(qs), sort
 
 
@@ -226,19 +206,7 @@ def _matches(*, q, sort, **filters):
     return qs.order_by(*_order(sort, searching=True)), sort
 
 
-def resource_page(
-    *,
-    user,
-    number=None,
-    q="",
-    topic="",
-    kind="",
-    community=None,
-    network=None,
-    since=None,
-    until=None,
-    sort="",
-):
+def resource_page(*, user, number=None, q="", sort="", **filters):
     """Page `number` of resource_list as the library shows it: (page, sort). Each resource
     on the page carries `community_name`, `network_name`, `topic_names` and, searching,
     `snippet_html`, read with the page in a fixed number of queries.
@@ -246,15 +214,7 @@ def resource_page(
     A relevance search on PostgreSQL sorts no whole rows: one query ranks the candidates (the
     newest SEARCH_CANDIDATES matches: id, date and rank only), counts them with a window,
     keeps the page and only then joins those twenty rows, their places and headlines."""
-    filters = {
-        "user": user,
-        "topic": topic,
-        "kind": kind,
-        "community": community,
-        "network": network,
-        "since": since,
-        "until": until,
-    }
+    filters = {"user": user, **filters}
     sort = _sort_for(words_of(q), sort)
     if ranked_at_most(q=q, sort=sort):
         query = _search_query(q)
