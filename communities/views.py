@@ -16,7 +16,7 @@ from communities import extensions, forms, permissions, selectors, services
 from communities.models import Community, Invitation, Membership
 from communities.moderation.selectors import open_report_count
 from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted, service_response
+from core.http import form_page, posted, service_response
 from core.ratelimits import rate_limit
 
 PAGE_SIZE = 20
@@ -322,31 +322,24 @@ def member_manage(request, slug, pk):
         prefix="r",
     )
     remove_form = forms.RemoveForm(request.POST if "remove" in request.POST else None, prefix="x")
-    if request.method == "POST":
-        form = role_form if "role" in request.POST else remove_form
-        if form.is_valid():
-            try:
-                if form is role_form:
-                    services.membership_change_role(
-                        membership=membership, actor=request.user, role=form.cleaned_data["role"]
-                    )
-                    messages.success(
-                        request,
-                        f"{membership.user.name} is now {membership.get_role_display().lower()}.",
-                    )
-                else:
-                    services.membership_remove(
-                        membership=membership,
-                        actor=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                    messages.success(
-                        request, f"{membership.user.name} has been removed from the community."
-                    )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect("communities:members", slug)
+
+    def change_role(data):
+        services.membership_change_role(
+            membership=membership, actor=request.user, role=data["role"]
+        )
+        messages.success(
+            request, f"{membership.user.name} is now {membership.get_role_display().lower()}."
+        )
+        return redirect("communities:members", slug)
+
+    def remove(data):
+        services.membership_remove(membership=membership, actor=request.user, reason=data["reason"])
+        messages.success(request, f"{membership.user.name} has been removed from the community.")
+        return redirect("communities:members", slug)
+
+    form, act = (role_form, change_role) if "role" in request.POST else (remove_form, remove)
+    if (response := service_response(request, form, act)) is not None:
+        return response
     return render(
         request,
         "communities/member_manage.html",

@@ -12,7 +12,7 @@ from conveners import forms, permissions, selectors, services
 from conveners.models import Application
 from core.access import AccessDenied
 from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted, service_form_page
+from core.http import add_service_errors, form_page, posted, service_form_page, service_response
 from core.patient_data import audit_patient_data_confirmed
 
 
@@ -220,29 +220,27 @@ def application_review(request, slug, pk):
     decision_form = forms.DecisionForm(
         posted(request) if "decide" in request.POST else None, prefix="d"
     )
-    if request.method == "POST":
-        form = review_form if "review" in request.POST else decision_form
-        if form.is_valid():
-            try:
-                if form is review_form:
-                    services.review_save(
-                        application=application,
-                        reviewer=request.user,
-                        scores=form.scores(),
-                        note=form.cleaned_data["note"],
-                    )
-                    messages.success(request, "Your scores have been saved.")
-                else:
-                    services.application_decide(
-                        application=application,
-                        actor=request.user,
-                        decision=form.cleaned_data["decision"],
-                    )
-                    messages.success(request, "The decision has been saved and the applicant told.")
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect("conveners:review", slug, pk)
+
+    def review(data):
+        services.review_save(
+            application=application,
+            reviewer=request.user,
+            scores=review_form.scores(),
+            note=data["note"],
+        )
+        messages.success(request, "Your scores have been saved.")
+        return redirect("conveners:review", slug, pk)
+
+    def decide(data):
+        services.application_decide(
+            application=application, actor=request.user, decision=data["decision"]
+        )
+        messages.success(request, "The decision has been saved and the applicant told.")
+        return redirect("conveners:review", slug, pk)
+
+    form, act = (review_form, review) if "review" in request.POST else (decision_form, decide)
+    if (response := service_response(request, form, act)) is not None:
+        return response
     # Each reviewer sees the others' scores only once they have scored.
     others = selectors.others_reviews(application=application, user=request.user) if mine else None
     return render(
