@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "communities",
     "meetings",
     "knowledge",
+    "discussions",
     "conveners",
     "dashboard",
     # Demo and scale data, with published passwords: development only, never in production.

@@ -175,3 +175,32 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     meeting = factory.SubFactory(MeetingFactory)
     community = factory.LazyAttribute(lambda action: action.meeting.community)
     description = factory.Sequence(lambda n: f"Send the audit form {n}")
+
+
+# --- discussions -----------------------------------------------------------------------------
+
+from discussions.models import Discussion, Reply  # noqa: E402
+
+
+class DiscussionFactory(factory.django.DjangoModelFactory):
+    """A question in a community, by one of its members unless told otherwise."""
+
+    class Meta:
+        model = Discussion
+
+    community = factory.SubFactory(CommunityFactory)
+    author = factory.LazyAttribute(lambda d: MembershipFactory(community=d.community).user)
+    kind = Discussion.Kind.QUESTION
+    title = factory.Sequence(lambda n: f"How do you review covert medication? ({n})")
+    body = "We are writing a protocol for care homes."
+
+
+class ReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reply
+
+    discussion = factory.SubFactory(DiscussionFactory)
+    author = factory.LazyAttribute(
+        lambda r: MembershipFactory(community=r.discussion.community).user
+    )
+    body = "We ask the pharmacist to review it every month."

@@ -28,6 +28,24 @@ def _story(r, s):
     return r.item(community=s.community, network=None, visibility=s.visibility)
 
 
+def _discussion(r, d):
+    if d.is_hidden:  # its author, told why, and the conveners
+        return r.leaders(d.community) | r.role(d.author_id)
+    return r.members(d.community)
+
+
+def _reply(r, reply):
+    readers = _discussion(r, reply.discussion)
+    if reply.is_hidden:  # its author, told why, and the conveners
+        return readers & (r.leaders(reply.discussion.community) | r.role(reply.author_id))
+    return readers
+
+
+def _revision(r, rev):
+    discussion = rev.discussion or rev.reply.discussion
+    return r.leaders(discussion.community)  # the edit history is for the conveners
+
+
 def _report(r, report):
     # Who reported it and the conveners who answer it: never the author of what was reported.
     readers = r.role(report.reporter_id)
@@ -125,6 +143,13 @@ REGISTRY = {
         _story,
     ),
     "knowledge.Comment": _fields(["body", "hidden_reason"], _comment),
+    # Discussions are members' content, whatever the community's visibility.
+    "discussions.Discussion": _fields(
+        ["title", "body", "attachment_name", "hidden_reason"], _discussion
+    ),
+    "discussions.Reply": _fields(["body", "hidden_reason"], _reply),
+    "discussions.Revision": _fields(["title", "body"], _revision),
+    "discussions.GroundRules": {"text": lambda r, g: r.members(g.community)},
     "conveners.LeadershipProgramme": _fields(
         ["name", "description", "criteria"], lambda r, p: SIGNED_IN | {SPONSOR}
     ),
@@ -168,6 +193,7 @@ NOT_CONTENT = {
     "communities.Invitation.token": "the invitation's key, sent only to the invited address",
     "meetings.CalendarFeed.token": "the feed's key, shown only to its owner",
     "knowledge.ResourceVersion.content_type": "a file's media type",
+    "discussions.Discussion.attachment_type": "a file's media type",
     "conveners.LeadershipProgramme.slug": "an address",
     "accounts.Notification.kind": "a key of the notification registry",
     "accounts.Notification.dedupe": "the event's key (kind and ids), shown to nobody",

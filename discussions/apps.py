@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class DiscussionsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "discussions"
+
+    def ready(self):
+        from accounts.personal_data import register
+        from discussions import personal_data
+
+        register(
+            name="discussions",
+            export=personal_data.export,
+            files=personal_data.files,
+            erase=personal_data.erase,
+        )
+        from discussions.moderation import register_kinds
+
+        register_kinds()
+        from discussions.notifications import register_kinds as register_notification_kinds
+
+        register_notification_kinds()

@@ -1,0 +1,57 @@
+"""Discussions and replies as kinds of content members report and conveners hide, through
+the shared moderation path (communities.moderation)."""
+
+from django.urls import reverse
+
+from communities.moderation.registry import Kind, register
+from communities.selectors import community_leaders
+from discussions import permissions
+from discussions.models import Discussion, Reply
+
+
+def _leaders(community):
+    return [m.user for m in community_leaders(community=community) if m.user.is_active]
+
+
+def _discussion_title(discussion):
+    return discussion.title
+
+
+def _reply_title(reply):
+    return f"Reply in {reply.discussion.title}"
+
+
+DISCUSSION = Kind(
+    key="discussion",
+    label="discussion",
+    model=Discussion,
+    community=lambda d: d.community,
+    author=lambda d: d.author,
+    title=_discussion_title,
+    url=lambda d: reverse("discussions:detail", args=[d.pk]),
+    hide_url=lambda d: reverse("discussions:hide", args=[d.pk]),
+    can_view=permissions.can_view_discussion,
+    can_moderate=permissions.can_moderate,
+    moderators=lambda d: _leaders(d.community),
+    select_related=("community", "author"),
+)
+
+REPLY = Kind(
+    key="reply",
+    label="reply",
+    model=Reply,
+    community=lambda r: r.discussion.community,
+    author=lambda r: r.author,
+    title=_reply_title,
+    url=lambda r: r.get_absolute_url(),
+    hide_url=lambda r: reverse("discussions:reply_hide", args=[r.discussion_id, r.pk]),
+    can_view=permissions.can_view_reply,
+    can_moderate=permissions.can_moderate_reply,
+    moderators=lambda r: _leaders(r.discussion.community),
+    select_related=("discussion__community", "author"),
+)
+
+
+def register_kinds():
+    register(DISCUSSION)
+    register(REPLY)

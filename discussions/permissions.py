@@ -1,0 +1,184 @@
+"""Who may see and do what in discussions: each question with its queryset form.
+
+Discussions are a community's members' content (DESIGN.md): its active members and staff
+see them, everyone else gets a 404 as for a missing page, whatever the community's
+visibility. A hidden discussion stays open to its author (who reads why), the community's
+conveners and staff; a hidden reply is shown to members as a line saying it was hidden.
+Conveners (and co-conveners) and staff see who wrote a post whose author chose not to show
+their name to members. An archived community is read-only.
+"""
+
+from django.db.models import Q
+
+from communities.models import Community, Membership
+from communities.permissions import (
+    active_membership,
+    can_manage,
+    can_see_content,
+    communities_managed_by,
+    community_get,
+)
+from core.access import AccessDenied, get_visible_or_404
+from discussions.models import Discussion, Reply
+
+
+def _member_communities(user):
+    return Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values("community")
+
+
+def can_view_discussions(user, community):
+    """Active members of the community, and staff."""
+    return can_see_content(user, community)
+
+
+def communities_with_discussions_for(user):
+    """can_view_discussions' twin."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_staff:
+        return Community.objects.all()
+    return Community.objects.filter(pk__in=_member_communities(user))
+
+
+def discussions_visible_to(user):
+    """Every discussion this person may find in lists: shown ones of their communities."""
+    if not user.is_authenticated:
+        return Discussion.objects.none()
+    shown = Discussion.objects.filter(is_hidden=False)
+    if user.is_staff:
+        return shown
+    return shown.filter(community__in=_member_communities(user))
+
+
+def discussion_pages_visible_to(user):
+    """Every discussion whose page this person may open (can_view_discussion's twin): those
+    they may see, and hidden ones to their author (while a member), the conveners, staff."""
+    if not user.is_authenticated:
+        return Discussion.objects.none()
+    if user.is_staff:
+        return Discussion.objects.all()
+    mine = Q(community__in=_member_communities(user))
+    hidden_for = Q(author=user) | Q(community__in=communities_managed_by(user).values("pk"))
+    return Discussion.objects.filter(mine & (Q(is_hidden=False) | hidden_for))
+
+
+def can_view_discussion(user, discussion):
+    if not can_view_discussions(user, discussion.community):
+        return False
+    if discussion.is_hidden:
+        return discussion.author_id == user.pk or can_manage(user, discussion.community)
+    return True
+
+
+def can_moderate(user, discussion):
+    """Conveners and co-conveners of the discussion's community, and staff."""
+    return can_manage(user, discussion.community)
+
+
+def can_see_hidden_authors(user, community):
+    """Who wrote a post whose author hid their name: the conveners and staff."""
+    return can_manage(user, community)
+
+
+def can_post_in(user, community):
+    """Start a discussion: active members of a community that is not archived."""
+    return (
+        user.is_authenticated
+        and not community.is_archived
+        and active_membership(user, community) is not None
+    )
+
+
+def can_take_part(user, discussion):
+    """Mark helpful, follow, report: members while it is shown and the community active."""
+    return can_post_in(user, discussion.community) and not discussion.is_hidden
+
+
+def can_reply(user, discussion):
+    return can_take_part(user, discussion) and not discussion.is_closed
+
+
+def can_edit(user, post, discussion):
+    """The post's author (while a member) and the conveners, while the community is active."""
+    if not user.is_authenticated or discussion.community.is_archived:
+        return False
+    if can_moderate(user, discussion):
+        return True
+    return post.author_id == user.pk and can_post_in(user, discussion.community)
+
+
+def can_mark_answer(user, discussion):
+    """A question's author or a convener."""
+    if not discussion.is_question or discussion.community.is_archived or discussion.is_hidden:
+        return False
+    if can_moderate(user, discussion):
+        return True
+    return discussion.author_id == user.pk and can_post_in(user, discussion.community)
+
+
+def can_view_reply(user, reply):
+    """Who may read it: a hidden reply only its author and the moderators."""
+    discussion = reply.discussion
+    if not can_view_discussion(user, discussion):
+        return False
+    if reply.is_hidden:
+        return reply.author_id == user.pk or can_moderate(user, discussion)
+    return True
+
+
+def can_moderate_reply(user, reply):
+    return can_moderate(user, reply.discussion)
+
+
+def can_report(user, obj, *, can_view):
+    return user.is_authenticated and not obj.is_hidden and can_view(user, obj)
+
+
+def move_targets(user, discussion):
+    """The active communities this person convenes (any, for staff), but its own."""
+    targets = Community.objects.active().exclude(pk=discussion.community_id)
+    if user.is_staff:
+        return targets
+    return targets.filter(pk__in=communities_managed_by(user).values("pk"))
+
+
+# --- lookups: 404 for whatever this person may not know ------------------------------------
+
+
+def community_get_discussions(user, slug):
+    community = community_get(user, slug)
+    if not can_view_discussions(user, community):
+        raise AccessDenied("Members only")
+    return community
+
+
+def community_get_managed(user, slug):
+    community = community_get(user, slug, follow_merge=False)
+    if not can_manage(user, community):
+        raise AccessDenied("Conveners only")
+    return community
+
+
+def discussion_get(user, pk):
+    visible = discussion_pages_visible_to(user).select_related(
+        "community", "community__merged_into", "author", "answer"
+    )
+    return get_visible_or_404(visible, pk=pk)
+
+
+def discussion_get_moderated(user, pk):
+    discussion = discussion_get(user, pk)
+    if not can_moderate(user, discussion):
+        raise AccessDenied("Conveners only")
+    return discussion
+
+
+def reply_get(user, discussion, pk):
+    """A reply of this discussion that this person may read."""
+    reply = Reply.objects.filter(discussion=discussion, pk=pk).select_related("author").first()
+    if reply is None:
+        raise AccessDenied("No such reply")
+    reply.discussion = discussion
+    if not can_view_reply(user, reply):
+        raise AccessDenied("No such reply")
+    return reply

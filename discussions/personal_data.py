@@ -1,0 +1,121 @@
+"""What discussions hold about a person, to download or erase (accounts.personal_data)."""
+
+from django.db.models import F
+
+from accounts.personal_data import Export, Part
+from core.uploads import delete_file_on_commit
+from discussions.models import Discussion, Follow, Helpful, Mention, Reply
+
+export = Export(
+    Part(
+        "discussions",
+        "Discussions you started: their text, community, whether your name was hidden from "
+        "members, and whether a convener hid one (and why).",
+        "discussions.Discussion",
+        "author",
+        (
+            "title",
+            "kind",
+            "community__name",
+            "body",
+            "is_safe_space",
+            "author_hidden",
+            "attachment_name",
+            "is_hidden",
+            "hidden_reason",
+            "created_at",
+            "edited_at",
+        ),
+    ),
+    Part(
+        "replies",
+        "Replies you wrote, whether your name was hidden from members, and whether a convener "
+        "hid one (and why).",
+        "discussions.Reply",
+        "author",
+        (
+            "discussion__title",
+            "body",
+            "author_hidden",
+            "is_hidden",
+            "hidden_reason",
+            "created_at",
+            "edited_at",
+        ),
+    ),
+    Part(
+        "edits",
+        "The earlier text of posts you changed.",
+        "discussions.Revision",
+        "editor",
+        ("discussion__title", "reply__discussion__title", "title", "body", "created_at"),
+    ),
+    Part(
+        "helpful_marks",
+        "Replies you marked helpful.",
+        "discussions.Helpful",
+        "user",
+        ("reply__discussion__title", "created_at"),
+    ),
+    Part(
+        "follows",
+        "Discussions you follow or muted.",
+        "discussions.Follow",
+        "user",
+        ("discussion__title", "muted", "created_at"),
+    ),
+    Part(
+        "mentions",
+        "Posts that mentioned you.",
+        "discussions.Mention",
+        "user",
+        ("discussion__title", "reply_id", "created_at"),
+    ),
+    Part(
+        "discussions_you_hid",
+        "As a convener: discussions you hid, with the reason you gave.",
+        "discussions.Discussion",
+        "hidden_by",
+        ("title", "community__name", "hidden_reason", "hidden_at"),
+    ),
+    Part(
+        "replies_you_hid",
+        "As a convener: replies you hid, with the reason you gave.",
+        "discussions.Reply",
+        "hidden_by",
+        ("discussion__title", "hidden_reason", "hidden_at"),
+    ),
+    Part(
+        "ground_rules_you_wrote",
+        "As a convener: safe-space ground rules you last changed.",
+        "discussions.GroundRules",
+        "updated_by",
+        ("community__name", "text", "updated_at"),
+    ),
+)
+
+
+def files(user):
+    """Documents attached to discussions you started."""
+    return [
+        (f"discussion-{d.pk}-{d.attachment_name}", d.attachment.name)
+        for d in Discussion.objects.filter(author=user).exclude(attachment="")
+    ]
+
+
+def erase(user, *, remove_contributions):
+    # What they follow and where they were mentioned is about them alone.
+    Follow.objects.filter(user=user).delete()
+    Mention.objects.filter(user=user).delete()
+    if not remove_contributions:
+        return  # their posts stay, attributed to "A former member" once the account goes
+    for reply_id in Helpful.objects.filter(user=user).values_list("reply_id", flat=True):
+        Reply.objects.filter(pk=reply_id).update(helpful_count=F("helpful_count") - 1)
+    Helpful.objects.filter(user=user).delete()
+    for discussion in Discussion.objects.filter(author=user).exclude(attachment=""):
+        delete_file_on_commit(discussion.attachment.storage, discussion.attachment.name)
+    # Their replies go; a discussion's count of replies follows.
+    for discussion_id in Reply.objects.filter(author=user).values_list("discussion_id", flat=True):
+        Discussion.objects.filter(pk=discussion_id).update(reply_count=F("reply_count") - 1)
+    Reply.objects.filter(author=user).delete()
+    Discussion.objects.filter(author=user).delete()

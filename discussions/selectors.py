@@ -1,0 +1,163 @@
+"""Reads of discussions, with their query shape decided here once: a community's list, a
+discussion's thread, the people a mention may name, the feeds' discussions."""
+
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+
+from communities.models import Membership
+from core.markdown import render_markdown
+from discussions import permissions
+from discussions.mentions import mentioned_ids, post_text, render_post
+from discussions.models import (
+    DEFAULT_GROUND_RULES,
+    Discussion,
+    Follow,
+    GroundRules,
+    Helpful,
+    Revision,
+)
+
+PAGE_SIZE = 20
+SUGGESTIONS = 10
+
+
+def discussions_for_feeds(user):
+    """What feeds, digests, exports and search outside a community may carry: discussions
+    this person may see, never a safe-space one."""
+    return permissions.discussions_visible_to(user).filter(is_safe_space=False)
+
+
+def byline(post, *, reveal):
+    """Who wrote it, as this reader may be told: (name, shown to conveners only)."""
+    if post.author_id is None:
+        return "A former member", False
+    if post.author_hidden:
+        return (post.author.name, True) if reveal else ("A member", False)
+    return post.author.name, False
+
+
+def _with_bylines(posts, *, reveal):
+    for post in posts:
+        post.byline, post.byline_for_conveners = byline(post, reveal=reveal)
+    return posts
+
+
+def discussion_page(*, user, community, number=None, unanswered=False):
+    """One page of a community's discussions, pinned first, then by last activity. Hidden
+    ones are listed to the conveners (marked) and no one else."""
+    rows = Discussion.objects.filter(community=community).select_related("author")
+    moderator = permissions.can_manage(user, community)
+    if not moderator:
+        rows = rows.filter(is_hidden=False)
+    if unanswered:
+        rows = rows.filter(kind=Discussion.Kind.QUESTION, answer__isnull=True)
+    rows = rows.order_by("-is_pinned", "-last_activity_at", "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(number)
+    _with_bylines(page.object_list, reveal=moderator)
+    return page
+
+
+def ground_rules_text(community):
+    rules = GroundRules.objects.filter(community=community).values_list("text", flat=True).first()
+    return rules or DEFAULT_GROUND_RULES
+
+
+def ground_rules_html(community):
+    return render_markdown(ground_rules_text(community))
+
+
+def _mention_names(discussion, texts):
+    """{id: current name} of the people the texts mention who may see the discussion."""
+    ids = {pk for text in texts for pk in mentioned_ids(text)}
+    if not ids:
+        return {}
+    return dict(
+        Membership.objects.filter(
+            community=discussion.community_id, user_id__in=ids, status=Membership.Status.ACTIVE
+        ).values_list("user_id", "user__name")
+    )
+
+
+def _answer_first(discussion):
+    if discussion.answer_id is None:
+        return Value(1, output_field=IntegerField())
+    return Case(
+        When(pk=discussion.answer_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+
+
+def thread(*, discussion, user):
+    """Everything a discussion's page shows, with a fixed number of queries: its replies
+    (the answer first), quoted replies, helpful marks of this reader, their follow, the
+    names mentions resolve to, bylines as this reader may see them."""
+    moderator = permissions.can_moderate(user, discussion)
+    replies = list(
+        discussion.replies.select_related("author", "quote", "quote__author")
+        .annotate(answer_rank=_answer_first(discussion))
+        .order_by("answer_rank", "created_at", "pk")
+    )
+    names = _mention_names(discussion, [discussion.body] + [r.body for r in replies])
+    marked = set(
+        Helpful.objects.filter(reply__discussion=discussion, user=user).values_list(
+            "reply_id", flat=True
+        )
+    )
+    for reply in replies:
+        reply.discussion = discussion
+        reply.readable = not reply.is_hidden or moderator or reply.author_id == user.pk
+        reply.html = render_post(reply.body, names) if reply.readable else ""
+        reply.is_answer = reply.pk == discussion.answer_id
+        reply.marked_helpful = reply.pk in marked
+        reply.quoted = _quoted(reply.quote, names=names, reveal=moderator)
+    _with_bylines([discussion, *replies], reveal=moderator)
+    follow = Follow.objects.filter(discussion=discussion, user=user).first()
+    revealed = any(p.byline_for_conveners for p in [discussion, *replies])
+    return {
+        "replies": replies,
+        "body_html": render_post(discussion.body, names),
+        "follow": follow,
+        "moderator": moderator,
+        "reveals_hidden_authors": revealed,
+        "ground_rules": ground_rules_html(discussion.community) if discussion.is_safe_space else "",
+    }
+
+
+def _quoted(quote, *, names, reveal):
+    """What a reply quotes, as shown above it: never a hidden reply's text."""
+    if quote is None:
+        return None
+    if quote.is_hidden:
+        return {"pk": quote.pk, "text": "", "byline": "", "hidden": True}
+    name, _ = byline(quote, reveal=False)
+    if reveal and quote.author_hidden and quote.author_id:
+        name = quote.author.name
+    text = post_text(quote.body, names)
+    return {
+        "pk": quote.pk,
+        "text": text if len(text) <= 300 else text[:297] + "…",
+        "byline": name,
+        "hidden": False,
+    }
+
+
+def revisions(*, discussion=None, reply=None):
+    """The earlier texts of a post, newest first, with who changed it."""
+    post = {"discussion": discussion} if reply is None else {"reply": reply}
+    return list(Revision.objects.filter(**post).select_related("editor"))
+
+
+def mention_suggestions(*, community, prefix):
+    """At most ten active members of the community whose name (or a word of it) starts with
+    the prefix: {"id", "name"}. Only members of this community, who may see its discussions."""
+    prefix = prefix.strip()
+    if not prefix:
+        return []
+    members = Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
+    starts = members.filter(member_name__istartswith=prefix)
+    word = members.filter(member_name__icontains=f" {prefix}")
+    found = list(starts.order_by("member_name", "id").values_list("user_id", "member_name")[:10])
+    if len(found) < SUGGESTIONS:
+        seen = {pk for pk, _ in found}
+        more = word.exclude(user_id__in=seen).order_by("member_name", "id")
+        found += list(more.values_list("user_id", "member_name")[: SUGGESTIONS - len(found)])
+    return [{"id": pk, "name": name} for pk, name in found]
