@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
+    path("", include("discussions.urls")),
     path("", include("conveners.urls")),
     path("", include("dashboard.urls")),
     path("accounts/", include("allauth.urls")),

@@ -15,6 +15,17 @@ class DiscussionsConfig(AppConfig):
             files=personal_data.files,
             erase=personal_data.erase,
         )
+        from communities.extensions import Tab, register_tab
+
+        register_tab(
+            Tab(
+                key="discussions",
+                label="Discussions",
+                url_name="discussions:list",
+                members_only=True,
+                order=15,
+            )
+        )
         from discussions.moderation import register_kinds
 
         register_kinds()

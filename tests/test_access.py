@@ -153,6 +153,30 @@ TABLE = {
     "knowledge:story_hide": "manage",
     "knowledge:story_unhide": "manage",
     "knowledge:story_create": "member_only",
+    # --- discussions (members' content: the member started the discussion and wrote the reply)
+    "discussions:list": "member",
+    "discussions:create": "member_only",
+    "discussions:people": "member",
+    "discussions:ground_rules": "manage",
+    "discussions:detail": "member",
+    "discussions:edit": "owner",
+    "discussions:history": "manage",
+    "discussions:attachment": "member",
+    "discussions:reply": "member_only",
+    "discussions:follow": "post_only",
+    "discussions:pin": "post_only",
+    "discussions:close": "post_only",
+    "discussions:move": "manage",
+    "discussions:report": "member",
+    "discussions:hide": "manage",
+    "discussions:unhide": "manage",
+    "discussions:reply_edit": "owner",
+    "discussions:reply_history": "manage",
+    "discussions:helpful": "post_only",
+    "discussions:answer": "post_only",
+    "discussions:reply_report": "member",
+    "discussions:reply_hide": "manage",
+    "discussions:reply_unhide": "manage",
     # --- conveners: the leadership programme of the network (the member has applied)
     "conveners:list": "signed_in",
     "conveners:create": "any_manager",
@@ -383,6 +407,40 @@ def _library_in(community, people):
     }
 
 
+def _discussions_in(community, people):
+    """The member's request for comments on a document, edited once, with the member's
+    reply and a reply a convener hid after a report; a discussion a convener hid."""
+    from discussions import services as discussion_services
+
+    member, convener = people["member"], people["convener"]
+    discussion = discussion_services.discussion_start(
+        community=community,
+        author=member,
+        kind="comments",
+        title="Draft protocol",
+        body="Comments welcome.",
+        attachment=SimpleUploadedFile("protocol.pdf", MINIMAL_PDF),
+    )
+    discussion_services.discussion_edit(
+        discussion=discussion, editor=member, title="Draft protocol v2", body="Comments, please."
+    )
+    reply = discussion_services.reply_add(discussion=discussion, author=member, body="Page 2.")
+    hidden_reply = discussion_services.reply_add(
+        discussion=discussion, author=convener, body="Off topic."
+    )
+    content_hide(target=hidden_reply, actor=convener, reason="Off topic.")
+    hidden = discussion_services.discussion_start(
+        community=community, author=member, kind="idea", title="Hidden", body="An advert."
+    )
+    content_hide(target=hidden, actor=convener, reason="Advertising.")
+    return {
+        "discussion": discussion,
+        "reply": reply,
+        "hidden_reply": hidden_reply,
+        "hidden_discussion": hidden,
+    }
+
+
 def _programme_of(people):
     """The network's leadership programme (tests/conftest.py world): the member has applied,
     the participant keeps a private journal."""
@@ -436,10 +494,26 @@ def _args_of(network, people, made):
         "knowledge:story_hide": [story.pk],
         "knowledge:story_unhide": [made["hidden_story"].pk],
         "communities:report_dismiss": [slug, made["report"].pk],
+        **_discussion_args(made),
         "conveners:sponsor": [convener_services.sponsor_token(made["application"])],
         "conveners:review": [programme, made["application"].pk],
         "conveners:completion": [programme, made["participation"].pk],
         "conveners:journal_entry": [programme, made["entry"].pk],
+    }
+
+
+def _discussion_args(made):
+    slug, pk = made["community"].slug, made["discussion"].pk
+    reply, hidden = made["reply"].pk, made["hidden_reply"].pk
+    by_discussion = ["detail", "edit", "history", "attachment", "reply", "follow", "pin"]
+    by_discussion += ["close", "move", "report", "hide"]
+    by_reply = ["reply_edit", "reply_history", "helpful", "answer", "reply_report", "reply_hide"]
+    return {
+        **{f"discussions:{name}": [slug] for name in ("list", "create", "people", "ground_rules")},
+        **{f"discussions:{name}": [pk] for name in by_discussion},
+        **{f"discussions:{name}": [pk, reply] for name in by_reply},
+        "discussions:reply_unhide": [pk, hidden],
+        "discussions:unhide": [made["hidden_discussion"].pk],
     }
 
 
@@ -448,6 +522,7 @@ def place_in(world, visibility):
     made = _community_in(network, people, visibility)
     made |= _meeting_in(made["community"], people)
     made |= _library_in(made["community"], people)
+    made |= _discussions_in(made["community"], people)
     made |= _programme_of(people)
     return Place(
         visibility=visibility,

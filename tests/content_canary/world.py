@@ -42,6 +42,7 @@ def build(world, visibility):
     place = place_in(world, visibility)
     meetings = _meetings(place)
     _library(place)
+    _discussions(place)
     _community_life(place)
     _notification(place)
     application, shared_entry = _programme(place)
@@ -223,6 +224,33 @@ def _library(place):
         )
 
 
+def _discussions(place):
+    """A safe-space discussion whose author hid their name, with a reply quoting another;
+    an edited reply; a hidden reply by the member (who is told why); the ground rules."""
+    from communities.moderation.services import content_hide
+    from discussions import services
+
+    community, people = place.community, place.people
+    convener, member = people["convener"], people["member"]
+    safe = services.discussion_start(
+        community=community,
+        author=member,
+        kind="near-miss",
+        title=marked(),
+        body=marked(),
+        is_safe_space=True,
+        author_hidden=True,
+    )
+    first = services.reply_add(discussion=safe, author=convener, body=marked())
+    quoting = services.reply_add(
+        discussion=safe, author=member, body=marked(), quote=first, author_hidden=True
+    )
+    services.reply_edit(reply=quoting, editor=member, body=marked())
+    hidden = services.reply_add(discussion=safe, author=member, body=marked())
+    content_hide(target=hidden, actor=convener, reason=marked())
+    services.ground_rules_save(community=community, actor=convener, text=marked())
+
+
 def _community_life(place):
     """A join request from the outsider (declined with a message), a member removed with a
     reason, an invitation with a message, a phase change, a second charter version, a
@@ -284,6 +312,40 @@ def _programme(place):
     return application, shared
 
 
+def _discussion_targets(place, path):
+    """Every discussion of the community, each edited reply's history, the list of
+    unanswered questions: the access table's rules hold for them all (members' content)."""
+    from discussions.models import Discussion, Reply
+
+    found = [
+        (
+            "discussions:list",
+            path("discussions:list", place.community.slug, query="?show=unanswered"),
+            True,
+        )
+    ]
+    for discussion in Discussion.objects.filter(community=place.community):
+        found.append(
+            (
+                "discussions:detail",
+                path("discussions:detail", discussion.pk),
+                not discussion.is_hidden,
+            )
+        )
+        found.append(("discussions:history", path("discussions:history", discussion.pk), True))
+    for reply in Reply.objects.filter(
+        discussion__community=place.community, edited_at__isnull=False
+    ):
+        found.append(
+            (
+                "discussions:reply_history",
+                path("discussions:reply_history", reply.discussion_id, reply.pk),
+                True,
+            )
+        )
+    return found
+
+
 def targets(place, *, meetings, extra):
     """(URL name, path, own) for every URL of the access table pointed into the place, and
     the same URLs pointed at the other objects of the world, with searches and exports. Own:
@@ -319,6 +381,7 @@ def targets(place, *, meetings, extra):
         pk=place.args["knowledge:story"][0]
     ):
         found.append(("knowledge:story", path("knowledge:story", story.pk), False))
+    found += _discussion_targets(place, path)
     slug, programme = community.slug, place.programme.slug
     found += [
         ("communities:charter_version", path("communities:charter_version", slug, 2), True),

@@ -1,0 +1,534 @@
+"""Thin views: find the community or discussion through the permission helpers (404 when it
+may not be known), validate a form, call one service, redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from communities.moderation import views as moderation_views
+from communities.permissions import can_manage, is_member
+from core.access import AccessDenied
+from core.http import add_service_errors, posted
+from core.ratelimits import rate_limit
+from discussions import forms, permissions, selectors, services
+
+
+def _crumbs(community):
+    return [
+        ("Home", reverse("home")),
+        ("Communities", reverse("communities:list")),
+        (community.name, reverse("communities:detail", args=[community.slug])),
+        ("Discussions", reverse("discussions:list", args=[community.slug])),
+    ]
+
+
+def _form_page(request, form, *, community, mentions=False, **kwargs):
+    """components/form_page.html, with the mentions script where a text may mention."""
+    context = {
+        "form": form,
+        "heading": kwargs["heading"],
+        "submit_label": kwargs["submit"],
+        "cancel_url": kwargs["cancel"],
+        "caption": kwargs.get("caption", community.name),
+        "intro": kwargs.get("intro", ""),
+        "warning": kwargs.get("warning", False),
+        "crumbs": _crumbs(community),
+        "summary": kwargs.get("summary"),
+        "mentions": mentions,
+        "ground_rules": kwargs.get("ground_rules", ""),
+    }
+    return render(request, "discussions/form.html", context)
+
+
+def _mentions_url(community):
+    return reverse("discussions:people", args=[community.slug])
+
+
+def _archived(request, community, heading):
+    return render(
+        request, "communities/archived.html", {"community": community, "heading": heading}
+    )
+
+
+# --- a community's discussions -------------------------------------------------------------
+
+
+def discussion_list(request, slug):
+    community = permissions.community_get_discussions(request.user, slug)
+    form = forms.ListFilterForm(request.GET or None)
+    unanswered = form.is_valid() and form.cleaned_data.get("show") == "unanswered"
+    page = selectors.discussion_page(
+        user=request.user,
+        community=community,
+        number=request.GET.get("page"),
+        unanswered=unanswered,
+    )
+    return render(
+        request,
+        "discussions/list.html",
+        {
+            "community": community,
+            "form": form,
+            "page": page,
+            "discussions": page.object_list,
+            "unanswered": unanswered,
+            "query": "show=unanswered" if unanswered else "",
+            "is_member": is_member(request.user, community),
+            "can_manage": can_manage(request.user, community),
+            "can_post": permissions.can_post_in(request.user, community),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("upload")
+def discussion_create(request, slug):
+    community = permissions.community_get_discussions(request.user, slug)
+    if community.is_archived:
+        return _archived(request, community, "Start a discussion")
+    if not permissions.can_post_in(request.user, community):
+        raise AccessDenied("Members only")
+    form = forms.DiscussionForm(posted(request), request.FILES or None)
+    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            discussion = services.discussion_start(
+                community=community, author=request.user, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your discussion has started.")
+            return redirect(discussion)
+    return _form_page(
+        request,
+        form,
+        community=community,
+        mentions=True,
+        heading="Start a discussion",
+        submit="Start the discussion",
+        cancel=reverse("discussions:list", args=[community.slug]),
+        intro="Ask a question, share an idea or a near miss to learn from, or ask for comments "
+        "on a document. Only the members of this community see it.",
+        ground_rules=selectors.ground_rules_html(community),
+    )
+
+
+@require_GET
+def people(request, slug):
+    """Members of the community whose name starts with ?q=, for mentions: at most ten."""
+    community = permissions.community_get_discussions(request.user, slug)
+    found = selectors.mention_suggestions(community=community, prefix=request.GET.get("q", ""))
+    response = JsonResponse({"people": found})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def ground_rules(request, slug):
+    community = permissions.community_get_managed(request.user, slug)
+    if community.is_archived:
+        return _archived(request, community, "Ground rules of safe-space discussions")
+    form = forms.GroundRulesForm(
+        posted(request), initial={"text": selectors.ground_rules_text(community)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ground_rules_save(
+                community=community, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The ground rules are saved.")
+            return redirect("discussions:list", community.slug)
+    return _form_page(
+        request,
+        form,
+        community=community,
+        heading="Ground rules of safe-space discussions",
+        submit="Save the ground rules",
+        cancel=reverse("discussions:list", args=[community.slug]),
+        intro="Every safe-space discussion of the community shows them above its text.",
+    )
+
+
+# --- one discussion ------------------------------------------------------------------------
+
+
+def discussion_detail(request, pk):
+    user = request.user
+    discussion = permissions.discussion_get(user, pk)
+    community = discussion.community
+    context = selectors.thread(discussion=discussion, user=user)
+    if context["reveals_hidden_authors"]:
+        services.anonymous_authors_viewed(discussion=discussion, viewer=user)
+    can_reply = permissions.can_reply(user, discussion)
+    form = forms.ReplyForm(safe_space=discussion.is_safe_space) if can_reply else None
+    if form is not None:
+        form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(community)
+    context |= {
+        "discussion": discussion,
+        "community": community,
+        "crumbs": _crumbs(community),
+        "reply_form": form,
+        "can_reply": can_reply,
+        "can_take_part": permissions.can_take_part(user, discussion),
+        "can_edit": permissions.can_edit(user, discussion, discussion),
+        "can_mark_answer": permissions.can_mark_answer(user, discussion),
+        "is_member": is_member(user, community),
+        "can_manage": context["moderator"],
+    }
+    return render(request, "discussions/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def discussion_edit(request, pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    if not permissions.can_edit(request.user, discussion, discussion):
+        raise AccessDenied("Not yours to change")
+    form = forms.DiscussionEditForm(
+        posted(request), initial={"title": discussion.title, "body": discussion.body}
+    )
+    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discussion_edit(
+                discussion=discussion, editor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect(discussion)
+    return _form_page(
+        request,
+        form,
+        community=discussion.community,
+        mentions=True,
+        heading="Change the discussion",
+        submit="Save the changes",
+        cancel=discussion.get_absolute_url(),
+        intro="Members see that it was edited; the conveners can read the earlier text.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reply_create(request, pk):
+    """The reply form on its own page: with a quoted reply (?quote=), or after an error."""
+    discussion = permissions.discussion_get(request.user, pk)
+    if not permissions.can_reply(request.user, discussion):
+        if discussion.is_closed and permissions.can_take_part(request.user, discussion):
+            messages.info(request, "This discussion is closed: it takes no new replies.")
+            return redirect(discussion)
+        raise AccessDenied("Members only")
+    quote = _quote(request, discussion)
+    form = forms.ReplyForm(posted(request), safe_space=discussion.is_safe_space)
+    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reply = services.reply_add(
+                discussion=discussion,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                quote=quote,
+                author_hidden=form.cleaned_data.get("author_hidden", False),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your reply has been added.")
+            return redirect(reply)
+    summary = None
+    if quote is not None:
+        name, _ = selectors.byline(quote, reveal=False)
+        summary = [("Quoting " + name, selectors.post_text(quote.body))]
+    return _form_page(
+        request,
+        form,
+        community=discussion.community,
+        mentions=True,
+        heading="Reply",
+        submit="Add your reply",
+        cancel=discussion.get_absolute_url(),
+        caption=discussion.title,
+        summary=summary,
+        ground_rules=selectors.ground_rules_html(discussion.community)
+        if discussion.is_safe_space
+        else "",
+    )
+
+
+def _quote(request, discussion):
+    raw = request.POST.get("quote") or request.GET.get("quote")
+    if not raw or not raw.isdigit():
+        return None
+    reply = permissions.reply_get(request.user, discussion, int(raw))
+    if reply.is_hidden:
+        raise Http404("No such reply")
+    return reply
+
+
+@require_http_methods(["GET", "POST"])
+def reply_edit(request, pk, reply_pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    if not permissions.can_edit(request.user, reply, discussion):
+        raise AccessDenied("Not yours to change")
+    form = forms.ReplyEditForm(posted(request), initial={"body": reply.body})
+    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reply_edit(reply=reply, editor=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect(reply)
+    return _form_page(
+        request,
+        form,
+        community=discussion.community,
+        mentions=True,
+        heading="Change the reply",
+        submit="Save the changes",
+        cancel=reply.get_absolute_url(),
+        caption=discussion.title,
+        intro="Members see that it was edited; the conveners can read the earlier text.",
+    )
+
+
+def _service_message(request, exc):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@require_POST
+def helpful(request, pk, reply_pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    try:
+        marked = services.helpful_toggle(reply=reply, user=request.user)
+    except ValidationError as exc:
+        _service_message(request, exc)
+    else:
+        messages.success(
+            request, "Marked as helpful." if marked else "Your “helpful” mark is removed."
+        )
+    return redirect(reply)
+
+
+@require_POST
+def answer(request, pk, reply_pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    clear = request.POST.get("clear") == "1"
+    try:
+        services.answer_mark(
+            discussion=discussion, reply=None if clear else reply, actor=request.user
+        )
+    except ValidationError as exc:
+        _service_message(request, exc)
+    else:
+        messages.success(
+            request, "The question has no chosen answer." if clear else "Marked as the answer."
+        )
+    return redirect(discussion)
+
+
+@require_POST
+def follow(request, pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    state = request.POST.get("state", "")
+    try:
+        services.follow_set(discussion=discussion, user=request.user, state=state)
+    except ValidationError as exc:
+        _service_message(request, exc)
+    else:
+        messages.success(
+            request,
+            {
+                "follow": "You follow this discussion: you are told of new replies.",
+                "mute": "This discussion is muted: you are told of nothing in it.",
+                "unfollow": "You no longer follow this discussion.",
+            }[state],
+        )
+    return redirect(discussion)
+
+
+@require_POST
+def pin(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    pinned = request.POST.get("pinned") == "1"
+    try:
+        services.discussion_pin(discussion=discussion, actor=request.user, pinned=pinned)
+    except ValidationError as exc:
+        _service_message(request, exc)
+    else:
+        messages.success(request, "Pinned to the top of the list." if pinned else "Unpinned.")
+    return redirect(discussion)
+
+
+@require_POST
+def close(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    closed = request.POST.get("closed") == "1"
+    try:
+        services.discussion_close(discussion=discussion, actor=request.user, closed=closed)
+    except ValidationError as exc:
+        _service_message(request, exc)
+    else:
+        messages.success(
+            request,
+            "The discussion is closed: it takes no new replies."
+            if closed
+            else "The discussion is open for replies again.",
+        )
+    return redirect(discussion)
+
+
+@require_http_methods(["GET", "POST"])
+def move(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    if discussion.community.is_archived:
+        return _archived(request, discussion.community, "Move the discussion")
+    targets = permissions.move_targets(request.user, discussion)
+    form = forms.MoveForm(posted(request), targets=targets)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discussion_move(
+                discussion=discussion, actor=request.user, to=form.cleaned_data["community"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"The discussion has moved to {form.cleaned_data['community'].name}."
+            )
+            return redirect(discussion)
+    return _form_page(
+        request,
+        form,
+        community=discussion.community,
+        heading="Move this discussion?",
+        submit="Move the discussion",
+        cancel=discussion.get_absolute_url(),
+        caption=discussion.title,
+        warning=True,
+        intro=(
+            "Only the members of the community you choose will see it from now on. Followers "
+            "who are not members there stop following it."
+            if targets.exists()
+            else "You convene no other community to move it to."
+        ),
+    )
+
+
+def history(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    return render(
+        request,
+        "discussions/history.html",
+        {
+            "discussion": discussion,
+            "community": discussion.community,
+            "crumbs": _crumbs(discussion.community),
+            "current_title": discussion.title,
+            "current_body": discussion.body,
+            "edited_at": discussion.edited_at,
+            "revisions": selectors.revisions(discussion=discussion),
+            "what": "discussion",
+        },
+    )
+
+
+def reply_history(request, pk, reply_pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    return render(
+        request,
+        "discussions/history.html",
+        {
+            "discussion": discussion,
+            "community": discussion.community,
+            "crumbs": _crumbs(discussion.community),
+            "current_title": "",
+            "current_body": reply.body,
+            "edited_at": reply.edited_at,
+            "revisions": selectors.revisions(reply=reply),
+            "what": "reply",
+        },
+    )
+
+
+def attachment(request, pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    if not discussion.attachment:
+        raise Http404("No document")
+    try:
+        handle = default_storage.open(discussion.attachment.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=discussion.attachment_name,
+        content_type=discussion.attachment_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- moderation, through the shared path ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def report(request, pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    if not permissions.can_report(
+        request.user, discussion, can_view=permissions.can_view_discussion
+    ):
+        raise Http404("No such discussion")
+    return moderation_views.report_page(request, discussion, back=discussion.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def hide(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    return moderation_views.hide_page(request, discussion, back=discussion.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def unhide(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    return moderation_views.unhide_page(request, discussion, back=discussion.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit("report")
+def reply_report(request, pk, reply_pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    if not permissions.can_report(request.user, reply, can_view=permissions.can_view_reply):
+        raise Http404("No such reply")
+    return moderation_views.report_page(request, reply, back=reply.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def reply_hide(request, pk, reply_pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    return moderation_views.hide_page(request, reply, back=reply.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def reply_unhide(request, pk, reply_pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    return moderation_views.unhide_page(request, reply, back=reply.get_absolute_url())
