@@ -8,6 +8,8 @@ notifications carry no title, body or name: "A new reply in a discussion you fol
 in.
 """
 
+from accounts.notifications.registry import NotificationKind, register
+from accounts.notifications.services import notify
 from communities.models import Membership
 from discussions.models import Follow
 
@@ -21,20 +23,12 @@ KINDS = (
 
 
 def register_kinds():
-    try:  # TEMPORARY until the centre lands
-        from accounts.notifications.registry import NotificationKind, register
-    except ModuleNotFoundError:
-        return
 
     for key, label, template, default in KINDS:
         register(NotificationKind(key=key, label=label, email_template=template, default=default))
 
 
 def _notify(**kwargs):
-    try:  # TEMPORARY until the centre lands
-        from accounts.notifications.services import notify
-    except ModuleNotFoundError:
-        return 0
     return notify(**kwargs)
 
 
