@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core import uploads as files
+from core.patient_data import PatientDataGuardMixin
 from discussions.models import Discussion
 
 MARKDOWN_HINT = (
@@ -22,7 +23,9 @@ def _body(label, required_message, rows=8):
     )
 
 
-class DiscussionForm(forms.ModelForm):
+class DiscussionForm(PatientDataGuardMixin, forms.ModelForm):
+    guarded_fields = ("title", "body")
+
     body = _body("What do you want to discuss?", "Write what you want to discuss")
     attachment = forms.FileField(
         label="A document for comments (optional)",
@@ -82,14 +85,16 @@ class DiscussionForm(forms.ModelForm):
         }
 
 
-class DiscussionEditForm(forms.Form):
+class DiscussionEditForm(PatientDataGuardMixin, forms.Form):
+    guarded_fields = ("title", "body")
+
     title = forms.CharField(
         label="Title", max_length=200, error_messages={"required": "Give the discussion a title"}
     )
     body = _body("Text", "Write what you want to discuss")
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PatientDataGuardMixin, forms.Form):
     body = _body("Your reply", "Write your reply", rows=5)
     author_hidden = forms.BooleanField(
         label="Don't show my name to members",
@@ -103,7 +108,7 @@ class ReplyForm(forms.Form):
             del self.fields["author_hidden"]
 
 
-class ReplyEditForm(forms.Form):
+class ReplyEditForm(PatientDataGuardMixin, forms.Form):
     body = _body("Your reply", "Write your reply", rows=5)
 
 

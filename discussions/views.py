@@ -13,6 +13,7 @@ from communities.moderation import views as moderation_views
 from communities.permissions import can_manage, is_member
 from core.access import AccessDenied
 from core.http import add_service_errors, posted
+from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
 from discussions import forms, permissions, selectors, services
 
@@ -102,6 +103,7 @@ def discussion_create(request, slug):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=discussion)
             messages.success(request, "Your discussion has started.")
             return redirect(discussion)
     return _form_page(
@@ -198,11 +200,15 @@ def discussion_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.discussion_edit(
-                discussion=discussion, editor=request.user, **form.cleaned_data
+                discussion=discussion,
+                editor=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=discussion)
             messages.success(request, "Your changes are saved.")
             return redirect(discussion)
     return _form_page(
@@ -241,6 +247,7 @@ def reply_create(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=reply)
             messages.success(request, "Your reply has been added.")
             return redirect(reply)
     summary = None
@@ -287,6 +294,7 @@ def reply_edit(request, pk, reply_pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            audit_patient_data_confirmed(form, actor=request.user, target=reply)
             messages.success(request, "Your changes are saved.")
             return redirect(reply)
     return _form_page(

@@ -1,0 +1,52 @@
+"""What members write in discussions is checked for patient-identifiable data
+(core.patient_data) before it is saved."""
+
+import pytest
+from django.urls import reverse
+
+from discussions.models import Discussion, Reply, Revision
+from tests.core.guard import FLAGGED, assert_guarded
+from tests.factories import DiscussionFactory, ReplyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_starting_a_discussion(client, place, field):
+    client.force_login(place.author)
+    entry = assert_guarded(
+        client,
+        reverse("discussions:create", args=[place.community.slug]),
+        {"kind": "question", "title": "A question", "body": "The text."},
+        field=field,
+        count=Discussion.objects.count,
+        clean="Nothing identifying",
+    )
+    assert entry.actor == place.author
+    assert entry.target == Discussion.objects.get(**{field: FLAGGED})
+
+
+def test_replying(client, place):
+    discussion = DiscussionFactory(community=place.community, author=place.author)
+    client.force_login(place.member)
+    entry = assert_guarded(
+        client,
+        reverse("discussions:reply", args=[discussion.pk]),
+        {},
+        field="body",
+        count=Reply.objects.count,
+    )
+    assert entry.target == Reply.objects.get(body=FLAGGED)
+
+
+def test_editing_a_reply(client, place):
+    discussion = DiscussionFactory(community=place.community, author=place.author)
+    reply = ReplyFactory(discussion=discussion, author=place.member)
+    client.force_login(place.member)
+    assert_guarded(
+        client,
+        reverse("discussions:reply_edit", args=[discussion.pk, reply.pk]),
+        {},
+        field="body",
+        count=Revision.objects.count,
+    )
