@@ -27,18 +27,22 @@ def discussions_for_feeds(user):
     return permissions.discussions_visible_to(user).filter(is_safe_space=False)
 
 
-def byline(post, *, reveal):
+def byline(post, *, reveal, reader_id=None):
     """Who wrote it, as this reader may be told: (name, shown to conveners only)."""
     if post.author_id is None:
         return "A former member", False
     if post.author_hidden:
-        return (post.author.name, True) if reveal else ("A member", False)
+        if reveal:
+            return post.author.name, True
+        if post.author_id == reader_id:
+            return "A member (you: your name is not shown to members)", False
+        return "A member", False
     return post.author.name, False
 
 
-def _with_bylines(posts, *, reveal):
+def _with_bylines(posts, *, reveal, reader_id):
     for post in posts:
-        post.byline, post.byline_for_conveners = byline(post, reveal=reveal)
+        post.byline, post.byline_for_conveners = byline(post, reveal=reveal, reader_id=reader_id)
     return posts
 
 
@@ -53,7 +57,7 @@ def discussion_page(*, user, community, number=None, unanswered=False):
         rows = rows.filter(kind=Discussion.Kind.QUESTION, answer__isnull=True)
     rows = rows.order_by("-is_pinned", "-last_activity_at", "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(number)
-    _with_bylines(page.object_list, reveal=moderator)
+    _with_bylines(page.object_list, reveal=moderator, reader_id=user.pk)
     return page
 
 
@@ -109,7 +113,7 @@ def thread(*, discussion, user):
         reply.is_answer = reply.pk == discussion.answer_id
         reply.marked_helpful = reply.pk in marked
         reply.quoted = _quoted(reply.quote, names=names, reveal=moderator)
-    _with_bylines([discussion, *replies], reveal=moderator)
+    _with_bylines([discussion, *replies], reveal=moderator, reader_id=user.pk)
     follow = Follow.objects.filter(discussion=discussion, user=user).first()
     revealed = any(p.byline_for_conveners for p in [discussion, *replies])
     return {

@@ -206,6 +206,10 @@ def test_a_safe_space_hides_names_from_members_and_audits_who_saw_them(client, p
     assert not AuditEntry.objects.filter(action="discussion.anonymous_author_viewed").exists()
     listing = text(client.get(reverse("discussions:list", args=[place.community.slug])))
     assert "Ada Example" not in listing
+    client.force_login(place.author)  # told that it is theirs, and that members do not see it
+    assert "A member (you: your name is not shown to members)" in text(
+        client.get(discussion.get_absolute_url())
+    )
     for viewer in (place.convener, place.staff):
         client.force_login(viewer)
         page = text(client.get(discussion.get_absolute_url()))
