@@ -21,6 +21,16 @@
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", "Members to mention");
     list.hidden = true;
+    // Styled here (the CSSOM, which the Content-Security-Policy allows), in the design
+    // system's colours: a bordered list under the field, the chosen option in focus yellow.
+    Object.assign(list.style, {
+      listStyle: "none",
+      margin: "0 0 16px",
+      padding: "0",
+      border: "2px solid #4c6272",
+      background: "#ffffff",
+      maxWidth: "30em",
+    });
     var status = document.createElement("div");
     status.className = "nhsuk-u-visually-hidden";
     status.setAttribute("role", "status");
@@ -49,6 +59,8 @@
       active = i;
       Array.prototype.forEach.call(list.children, function (item, n) {
         item.setAttribute("aria-selected", n === i ? "true" : "false");
+        item.style.background = n === i ? "#ffeb3b" : "";
+        item.style.boxShadow = n === i ? "inset 0 -4px 0 #212b32" : "";
       });
       if (i >= 0) {
         field.setAttribute("aria-activedescendant", listId + "-" + i);
@@ -70,6 +82,7 @@
         item.setAttribute("role", "option");
         item.setAttribute("aria-selected", "false");
         item.textContent = person.name;
+        Object.assign(item.style, { padding: "8px 12px", cursor: "pointer" });
         item.addEventListener("mousedown", function (event) {
           event.preventDefault();
           choose(n);
