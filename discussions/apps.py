@@ -26,6 +26,10 @@ class DiscussionsConfig(AppConfig):
                 order=15,
             )
         )
+        from communities.services import community_merging
+        from discussions import receivers
+
+        community_merging.connect(receivers.merge_discussions, dispatch_uid="discussions-merge")
         from discussions.moderation import register_kinds
 
         register_kinds()

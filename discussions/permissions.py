@@ -9,6 +9,7 @@ their name to members. An archived community is read-only.
 """
 
 from django.db.models import Q
+from django.http import Http404
 
 from communities.models import Community, Membership
 from communities.permissions import (
@@ -177,7 +178,7 @@ def reply_get(user, discussion, pk):
     """A reply of this discussion that this person may read."""
     reply = Reply.objects.filter(discussion=discussion, pk=pk).select_related("author").first()
     if reply is None:
-        raise AccessDenied("No such reply")
+        raise Http404("No such reply")
     reply.discussion = discussion
     if not can_view_reply(user, reply):
         raise AccessDenied("No such reply")

@@ -324,6 +324,22 @@ def discussion_move(*, discussion, actor, to):
 
 
 @transaction.atomic
+def discussions_transfer(*, community, to, actor):
+    """Every discussion of a community merging into `to` goes on there (inside the merge's
+    transaction, after its members moved): followers who are not members of `to` stop
+    following, mentions of them go. Returns {"discussions": how many moved}."""
+    ids = list(Discussion.objects.filter(community=community).values_list("pk", flat=True))
+    if not ids:
+        return {"discussions": 0}
+    Discussion.objects.filter(pk__in=ids).update(community=to)
+    members = Membership.objects.filter(community=to, status=Membership.Status.ACTIVE)
+    Follow.objects.filter(discussion__in=ids).exclude(user__in=members.values("user")).delete()
+    Mention.objects.filter(discussion__in=ids).exclude(user__in=members.values("user")).delete()
+    audit_log(actor=actor, action="discussion.merge", target=to, data={"discussions": ids})
+    return {"discussions": len(ids)}
+
+
+@transaction.atomic
 def ground_rules_save(*, community, actor, text):
     community_writable(community)
     _require(permissions.can_manage(actor, community), "Only the conveners can change them")

@@ -258,3 +258,17 @@ def test_mention_suggestions_are_members_of_the_community_only(place):
     for n in range(12):
         MembershipFactory(community=place.community, user__name=f"Bea Many {n:02}")
     assert len(selectors.mention_suggestions(community=place.community, prefix="Be")) == 10
+
+
+def test_a_merge_brings_the_discussions_along(place):
+    from communities.services import community_merge
+
+    discussion = start(place)
+    into = CommunityFactory(name="Medicines safety network")
+    MembershipFactory(community=into, user=place.convener, role=Membership.Role.CONVENER)
+    community_merge(community=place.community, into=into, actor=place.convener)
+    discussion.refresh_from_db()
+    assert discussion.community == into
+    # Its members moved with it, so they still read it and still follow it.
+    assert Follow.objects.filter(discussion=discussion, user=place.author).exists()
+    assert discussion in selectors.discussions_for_feeds(place.member)
