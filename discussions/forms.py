@@ -51,7 +51,10 @@ class DiscussionForm(PatientDataGuardMixin, forms.ModelForm):
                 "the site's staff still see your name: it is not anonymous."
             ),
         }
-        error_messages = {"title": {"required": "Give the discussion a title"}}
+        error_messages = {
+            "title": {"required": "Give the discussion a title"},
+            "kind": {"required": "Choose what kind of discussion it is"},
+        }
         widgets = {"kind": forms.RadioSelect}
 
     def clean_attachment(self):
