@@ -1,10 +1,14 @@
 """What discussions hold about a person, to download or erase (accounts.personal_data)."""
 
+import re
+
 from django.db.models import F
 
 from accounts.personal_data import Export, Part
 from core.uploads import delete_file_on_commit
-from discussions.models import Discussion, Follow, Helpful, Mention, Reply
+from discussions.models import Discussion, Follow, Helpful, Mention, Reply, Revision
+
+FORMER = "A former member"
 
 export = Export(
     Part(
@@ -103,10 +107,22 @@ def files(user):
     ]
 
 
+def _unname_mentions(user):
+    """Other people's posts keep mentioning them, without the name that was typed."""
+    pattern = re.compile(rf"@\[[^\[\]\n]{{1,150}}\]\({user.pk}\)")
+    marker = f"]({user.pk})"
+    for model in (Discussion, Reply, Revision):
+        for post in model.objects.filter(body__contains=marker).only("pk", "body"):
+            body = pattern.sub(f"@[{FORMER}]({user.pk})", post.body)
+            if body != post.body:
+                model.objects.filter(pk=post.pk).update(body=body)
+
+
 def erase(user, *, remove_contributions):
     # What they follow and where they were mentioned is about them alone.
     Follow.objects.filter(user=user).delete()
     Mention.objects.filter(user=user).delete()
+    _unname_mentions(user)
     if not remove_contributions:
         return  # their posts stay, attributed to "A former member" once the account goes
     for reply_id in Helpful.objects.filter(user=user).values_list("reply_id", flat=True):

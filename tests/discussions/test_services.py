@@ -272,3 +272,19 @@ def test_a_merge_brings_the_discussions_along(place):
     # Its members moved with it, so they still read it and still follow it.
     assert Follow.objects.filter(discussion=discussion, user=place.author).exists()
     assert discussion in selectors.discussions_for_feeds(place.member)
+
+
+def test_erasure_keeps_or_removes_posts_and_unnames_mentions(place):
+    from accounts.personal_data import account_erase
+    from discussions.models import Reply
+
+    discussion = start(place, body=f"Ask @[Ben Sample]({place.member.pk})")
+    reply = services.reply_add(discussion=discussion, author=place.member, body="Monthly.")
+    services.helpful_toggle(reply=reply, user=place.author)
+    account_erase(user=place.member, actor=place.member)
+    discussion.refresh_from_db()
+    assert "Ben Sample" not in discussion.body
+    assert f"@[A former member]({place.member.pk})" in discussion.body
+    assert Reply.objects.filter(pk=reply.pk).exists()  # kept, as a former member's
+    account_erase(user=place.author, actor=place.author, remove_contributions=True)
+    assert not Discussion.objects.filter(pk=discussion.pk).exists()
