@@ -57,7 +57,9 @@ def discussion_page(*, user, community, number=None, unanswered=False):
         rows = rows.filter(kind=Discussion.Kind.QUESTION, answer__isnull=True)
     rows = rows.order_by("-is_pinned", "-last_activity_at", "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(number)
-    _with_bylines(page.object_list, reveal=moderator, reader_id=user.pk)
+    # Names hidden in a safe space are revealed (and the viewing audited) only on the
+    # discussion's own page, never in the list.
+    _with_bylines(page.object_list, reveal=False, reader_id=user.pk)
     return page
 
 

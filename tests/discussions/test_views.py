@@ -212,6 +212,8 @@ def test_a_safe_space_hides_names_from_members_and_audits_who_saw_them(client, p
     )
     for viewer in (place.convener, place.staff):
         client.force_login(viewer)
+        url = reverse("discussions:list", args=[place.community.slug])
+        assert "Ada Example" not in text(client.get(url))  # only on the discussion's page
         page = text(client.get(discussion.get_absolute_url()))
         assert "Ada Example" in page and "Ben Sample" in page
         assert "shown to conveners only" in page
