@@ -436,8 +436,15 @@ def move(request, pk):
     )
 
 
+def _audit_revealed(request, discussion, post):
+    """The history names who made each edit: of a hidden name too, so it is audited."""
+    if discussion.is_safe_space and post.author_hidden:
+        services.anonymous_authors_viewed(discussion=discussion, viewer=request.user)
+
+
 def history(request, pk):
     discussion = permissions.discussion_get_moderated(request.user, pk)
+    _audit_revealed(request, discussion, discussion)
     return render(
         request,
         "discussions/history.html",
@@ -457,6 +464,7 @@ def history(request, pk):
 def reply_history(request, pk, reply_pk):
     discussion = permissions.discussion_get_moderated(request.user, pk)
     reply = permissions.reply_get(request.user, discussion, reply_pk)
+    _audit_revealed(request, discussion, reply)
     return render(
         request,
         "discussions/history.html",

@@ -374,3 +374,13 @@ def test_a_discussion_takes_the_same_queries_at_any_size(
     client.force_login(place.convener)
     with django_assert_max_num_queries(12):
         assert client.get(discussion.get_absolute_url()).status_code == 200
+
+
+def test_the_history_of_a_hidden_name_is_audited_too(client, place):
+    discussion = start(place, is_safe_space=True, author_hidden=True)
+    services.discussion_edit(discussion=discussion, editor=place.author, title="T", body="B")
+    client.force_login(place.convener)
+    assert "Ada Example" in text(client.get(reverse("discussions:history", args=[discussion.pk])))
+    assert AuditEntry.objects.filter(
+        action="discussion.anonymous_author_viewed", actor=place.convener
+    ).exists()
