@@ -19,7 +19,7 @@ from communities.permissions import (
     communities_managed_by,
     community_get,
 )
-from core.access import AccessDenied, get_visible_or_404
+from core.access import allowed_or_denied, get_visible_or_404
 from discussions.models import Discussion, Reply
 
 
@@ -147,17 +147,7 @@ def move_targets(user, discussion):
 
 
 def community_get_discussions(user, slug):
-    community = community_get(user, slug)
-    if not can_view_discussions(user, community):
-        raise AccessDenied("Members only")
-    return community
-
-
-def community_get_managed(user, slug):
-    community = community_get(user, slug, follow_merge=False)
-    if not can_manage(user, community):
-        raise AccessDenied("Conveners only")
-    return community
+    return allowed_or_denied(user, community_get(user, slug), can_view_discussions, "Members only")
 
 
 def discussion_get(user, pk):
@@ -168,10 +158,7 @@ def discussion_get(user, pk):
 
 
 def discussion_get_moderated(user, pk):
-    discussion = discussion_get(user, pk)
-    if not can_moderate(user, discussion):
-        raise AccessDenied("Conveners only")
-    return discussion
+    return allowed_or_denied(user, discussion_get(user, pk), can_moderate, "Conveners only")
 
 
 def reply_get(user, discussion, pk):
@@ -180,6 +167,4 @@ def reply_get(user, discussion, pk):
     if reply is None:
         raise Http404("No such reply")
     reply.discussion = discussion
-    if not can_view_reply(user, reply):
-        raise AccessDenied("No such reply")
-    return reply
+    return allowed_or_denied(user, reply, can_view_reply, "No such reply")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities.moderation import views as moderation_views
-from communities.permissions import can_manage, is_member
+from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied
 from core.http import add_service_errors, posted
 from core.patient_data import audit_patient_data_confirmed
@@ -132,7 +132,7 @@ def people(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def ground_rules(request, slug):
-    community = permissions.community_get_managed(request.user, slug)
+    community = community_get_managed(request.user, slug)
     if community.is_archived:
         return _archived(request, community, "Ground rules of safe-space discussions")
     form = forms.GroundRulesForm(
