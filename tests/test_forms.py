@@ -160,6 +160,7 @@ def test_every_field_of_every_form_has_its_own_messages(rf, programme):
         "criteria": ["Passion for the domain"],
         "programme": programme,
         "destination": None,
+        "entry": None,  # a new journal entry
         # What a split may take, as the apps above declare it (communities.extensions).
         "holdings": [(h, [(1, "A choice")]) for h in HOLDINGS if h.choices],
     }
