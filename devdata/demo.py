@@ -32,6 +32,7 @@ from conveners.models import (
     ProgrammeSession,
     Review,
 )
+from devdata.discussions_demo import seed_discussions
 from devdata.knowledge_demo import seed_knowledge
 from knowledge.models import Resource
 from knowledge.services import search_vector_update
@@ -266,6 +267,7 @@ def seed_demo():
     _seed_community_life(communities, people, accounts, rng, now)
     _seed_meetings(communities, accounts, now)
     seed_knowledge(now=now)
+    seed_discussions(now=now)
     _seed_history(communities, people, accounts, now)
     _seed_programmes(communities, people, accounts, national_manager, now)
     return {

@@ -51,3 +51,27 @@ def test_the_demo_has_a_year_of_history_and_a_fading_community(client):
     assert len(attended.select("tbody tr")) >= 6
     open_actions = ActionItem.objects.filter(status="open").count()
     assert open_actions and ActionItem.objects.filter(status="done").count() > open_actions
+
+
+def test_the_demo_has_conversations_and_a_safe_space(client):
+    from discussions.models import Discussion, Reply
+
+    seed_demo()
+    counts = (Discussion.objects.count(), Reply.objects.count())
+    seed_demo()  # still idempotent
+    assert counts == (Discussion.objects.count(), Reply.objects.count())
+    assert counts[0] >= 5
+
+    member = User.objects.get(email="member@example.org")
+    client.force_login(member)
+    page = soup(client.get(reverse("discussions:list", args=["medicines-safety"])))
+    titles = [a.get_text(strip=True) for a in page.select("main h2 a, main h3 a")]
+    assert any("Covert medication" in t for t in titles), titles
+    answered = Discussion.objects.get(title__startswith="Covert medication")
+    assert answered.answer is not None and answered.answer.author == member
+    assert answered.reply_count == answered.replies.count() == 2
+    assert member.notifications.filter(read_at=None).count() == 2
+
+    near_miss = Discussion.objects.get(is_safe_space=True)
+    shown = soup(client.get(near_miss.get_absolute_url())).select_one("main").get_text(" ")
+    assert near_miss.author.name not in shown and "A member" in shown
