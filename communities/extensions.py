@@ -99,12 +99,13 @@ def holdings_counted(community):
 
 def holdings_phrase(counts, *, chosen_only=False):
     """'3 future meetings, 1 resource and 5 open action points' from {key: count}; with
-    chosen_only, only what a split lets its convener choose."""
+    chosen_only, only what a split lets its convener choose and they chose ("" for
+    nothing)."""
     parts = []
     for holding in HOLDINGS:
-        if chosen_only and holding.choices is None:
-            continue
         n = counts.get(holding.key, 0)
+        if chosen_only and (holding.choices is None or not n):
+            continue
         parts.append(f"{n} {holding.singular if n == 1 else holding.label}")
     if not parts:
         return ""

@@ -408,15 +408,16 @@ def _tell_merged(community, into, people, moved):
 
 
 @transaction.atomic
-def community_split(
-    *, community, actor, name, slug, domain, note, members=(), meeting_ids=(), resource_ids=()
-):
+def community_split(*, community, actor, name, slug, domain, note, members=(), chosen=None):
     """Start a new community from this one; the actor convenes it. The chosen members
     (active members of this community) are invited to it, and the chosen future meetings
     and resources move to it (the apps above move them, and tell who registered). Returns
-    the new community."""
+    the new community.
+
+    `chosen` maps a holding's key (communities.extensions: "meetings", "resources") to the
+    ids of what the convener chose to move; each app's receiver takes its own."""
     community_writable(community)
-    chosen = list(
+    invitees = list(
         User.objects.filter(
             memberships__community=community,
             memberships__status=Membership.Status.ACTIVE,
@@ -439,18 +440,16 @@ def community_split(
             community=community,
             new=new,
             actor=actor,
-            meeting_ids=list(meeting_ids),
-            resource_ids=list(resource_ids),
+            chosen={key: list(ids) for key, ids in (chosen or {}).items()},
         )
     )
-    message = (
-        f"{new.name} has been started from {community.name}. "
-        f"{holdings_phrase(moved, chosen_only=True)} moved to it from {community.name}."
-    )
+    message = f"{new.name} has been started from {community.name}."
+    if what := holdings_phrase(moved, chosen_only=True):
+        message += f" {what[0].upper()}{what[1:]} moved to it from {community.name}."
     if note.strip():
         message = f"{note.strip()}\n\n{message}"
     invited, _ = invitation_create(
-        community=new, actor=actor, emails=[u.email for u in chosen], message=message
+        community=new, actor=actor, emails=[u.email for u in invitees], message=message
     )
     moved["invited"] = len(invited)
     _audit(actor, "community.split", community, new=new.slug, note=note, **moved)

@@ -152,6 +152,14 @@ def transform_merge(request, slug):
     )
 
 
+def _choosable(holdings):
+    """ "future meetings, resources and discussions": what a split lets its convener pick."""
+    labels = [holding.label for holding, _ in holdings]
+    if len(labels) < 2:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 @require_http_methods(["GET", "POST"])
 def transform_split(request, slug):
     community, refused = _transformable(request, slug)
@@ -167,7 +175,7 @@ def transform_split(request, slug):
         "A new community starts with you as its convener, in the Discover phase.",
         "The members you choose are invited to it by e-mail; they stay members of "
         f"{community.name}.",
-        "The future meetings and resources you choose move to it; the people registered "
+        f"The {_choosable(holdings)} you choose move to it; the people registered "
         "for a moved meeting are told it now belongs to the new community.",
         f"{community.name} carries on with everything else.",
     ]
@@ -202,8 +210,7 @@ def transform_split(request, slug):
             domain=data["new_domain"],
             note=data["note"],
             members=data["members"],
-            meeting_ids=data.get("meetings", []),
-            resource_ids=data.get("resources", []),
+            chosen={holding.key: data.get(holding.key, []) for holding, _ in holdings},
         )
         invited = len(data["members"])
         messages.success(

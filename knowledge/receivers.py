@@ -11,8 +11,9 @@ def merge_library(sender, community, into, actor, **kwargs):
     return services.library_transfer(community=community, to=into, actor=actor)
 
 
-def split_library(sender, community, new, actor, resource_ids, **kwargs):
+def split_library(sender, community, new, actor, chosen, **kwargs):
     """The resources the convener chose go to the community split off."""
+    resource_ids = chosen.get("resources")
     if not resource_ids:
         return {"resources": 0}
     moved = services.library_transfer(

@@ -29,8 +29,9 @@ def merge_meetings(sender, community, into, actor, **kwargs):
     return {"meetings": len(meetings), "actions": actions}
 
 
-def split_meetings(sender, community, new, actor, meeting_ids, **kwargs):
+def split_meetings(sender, community, new, actor, chosen, **kwargs):
     """The future meetings the convener chose go to the community split off."""
+    meeting_ids = chosen.get("meetings")
     if not meeting_ids:
         return {"meetings": 0}
     meetings = services.meetings_transfer(

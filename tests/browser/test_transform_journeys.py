@@ -102,7 +102,7 @@ def test_merge_moves_everything_and_tells_each_member_once(page, mailoutbox):
     page.get_by_label("Community to merge into").select_option(label="Frailty Group")
     page.get_by_role("button", name="Continue").click()  # no note needed
     expect(page.locator(".app-outcome")).to_contain_text(
-        "2 members, 1 future meeting, 1 resource and 0 open action points will move to "
+        "2 members, 1 future meeting, 1 resource, 0 discussions and 0 open action points will move to "
         "Frailty Group"
     )
     confirm(page, "Merge Falls Group into Frailty Group?", "Merge into Frailty Group")
@@ -113,7 +113,7 @@ def test_merge_moves_everything_and_tells_each_member_once(page, mailoutbox):
 
     merged = [m for m in mailoutbox if "has merged into" in m.subject]
     assert sorted(m.to[0] for m in merged) == ["lead@example.org", "mo@example.org"]
-    assert "1 future meeting, 1 resource and 0 open action points" in merged[0].body
+    assert "1 future meeting, 1 resource, 0 discussions and 0 open action points" in merged[0].body
 
     sign_in(page, "mo@example.org")
     page.goto("/communities/falls/meetings/")  # the old address leads on

@@ -180,7 +180,7 @@ def test_every_member_is_told_once_what_moved(merging, mailoutbox):
     assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
     message = mailoutbox[0]
     assert message.subject == "Falls Group has merged into Frailty Group"
-    assert "1 future meeting, 1 resource and 1 open action point" in message.body
+    assert "1 future meeting, 1 resource, 0 discussions and 1 open action point" in message.body
 
 
 def test_merging_twice_moves_and_sends_nothing_more(merging, mailoutbox):
@@ -236,8 +236,7 @@ def splitting(django_capture_on_commit_callbacks, mailoutbox):
             domain="Stopping medicines safely.",
             note="Deprescribing needs its own group.",
             members=[chosen, outsider],
-            meeting_ids=[going.pk],
-            resource_ids=[resource_going.pk],
+            chosen={"meetings": [going.pk], "resources": [resource_going.pk]},
         )
     return locals()
 

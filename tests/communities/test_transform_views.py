@@ -66,7 +66,10 @@ def test_the_transform_page_offers_three_screens(falls):
         url("transform_merge", falls.community),
         url("transform_split", falls.community),
     ]
-    assert "4 members, 1 future meeting, 2 resources and 1 open action point" in text(page)
+    assert (
+        "4 members, 1 future meeting, 2 resources, 0 discussions and 1 open action point"
+        in text(page)
+    )
     assert page.select("main form") == []  # a choice, not a form of every field at once
 
 
@@ -107,7 +110,7 @@ def test_merge_needs_no_note_and_names_what_moves_where(falls):
     assert page.select_one("h1").get_text() == "Merge Falls Group into Frailty Group?"
     outcome = text(page.select_one(".app-outcome"))
     assert (
-        "4 members, 1 future meeting, 2 resources and 1 open action point will move to "
+        "4 members, 1 future meeting, 2 resources, 0 discussions and 1 open action point will move to "
         "Frailty Group" in outcome
     )
     assert not Community.objects.get(pk=community.pk).is_archived
