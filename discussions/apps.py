@@ -26,10 +26,22 @@ class DiscussionsConfig(AppConfig):
                 order=15,
             )
         )
-        from communities.services import community_merging
+        from communities.extensions import Holding, register_holding
+        from communities.services import community_merging, community_splitting
         from discussions import receivers
 
         community_merging.connect(receivers.merge_discussions, dispatch_uid="discussions-merge")
+        community_splitting.connect(receivers.split_discussions, dispatch_uid="discussions-split")
+        register_holding(
+            Holding(
+                key="discussions",
+                label="discussions",
+                singular="discussion",
+                count=receivers.discussions_count,
+                choices=receivers.discussions_choices,
+                order=25,
+            )
+        )
         from discussions.moderation import register_kinds
 
         register_kinds()

@@ -324,18 +324,23 @@ def discussion_move(*, discussion, actor, to):
 
 
 @transaction.atomic
-def discussions_transfer(*, community, to, actor):
-    """Every discussion of a community merging into `to` goes on there (inside the merge's
-    transaction, after its members moved): followers who are not members of `to` stop
-    following, mentions of them go. Returns {"discussions": how many moved}."""
-    ids = list(Discussion.objects.filter(community=community).values_list("pk", flat=True))
+def discussions_transfer(*, community, to, actor, discussion_ids=None):
+    """The discussions of a community (every one, for a merge; those chosen, for a split) go
+    on in `to` (inside the merge's or split's transaction, after its members moved):
+    followers who are not members of `to` stop following, mentions of them go. Returns
+    {"discussions": how many moved}."""
+    moving = Discussion.objects.filter(community=community)
+    if discussion_ids is not None:
+        moving = moving.filter(pk__in=discussion_ids)
+    ids = list(moving.values_list("pk", flat=True))
     if not ids:
         return {"discussions": 0}
     Discussion.objects.filter(pk__in=ids).update(community=to)
     members = Membership.objects.filter(community=to, status=Membership.Status.ACTIVE)
     Follow.objects.filter(discussion__in=ids).exclude(user__in=members.values("user")).delete()
     Mention.objects.filter(discussion__in=ids).exclude(user__in=members.values("user")).delete()
-    audit_log(actor=actor, action="discussion.merge", target=to, data={"discussions": ids})
+    action = "discussion.merge" if discussion_ids is None else "discussion.split"
+    audit_log(actor=actor, action=action, target=to, data={"discussions": ids})
     return {"discussions": len(ids)}
 
 

@@ -274,6 +274,26 @@ def test_a_merge_brings_the_discussions_along(place):
     assert discussion in selectors.discussions_for_feeds(place.member)
 
 
+def test_a_split_takes_only_the_chosen_discussions(place):
+    from communities.services import community_split
+
+    going, staying = start(place, title="Falls audit"), start(place, title="Sleep leaflet")
+    new = community_split(
+        community=place.community,
+        actor=place.convener,
+        name="Falls group",
+        slug="falls-group",
+        domain="Falls after medicine changes.",
+        note="",
+        chosen={"discussions": [going.pk]},
+    )
+    going.refresh_from_db(), staying.refresh_from_db()
+    assert (going.community, staying.community) == (new, place.community)
+    # Its author is not (yet) a member of the new community: no longer following it.
+    assert not Follow.objects.filter(discussion=going, user=place.author).exists()
+    assert AuditEntry.objects.filter(action="discussion.split").exists()
+
+
 def test_erasure_keeps_or_removes_posts_and_unnames_mentions(place):
     from accounts.personal_data import account_erase
     from discussions.models import Reply
