@@ -1,10 +1,13 @@
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from celery.app.task import Task
 from celery.signals import task_prerun
+from celery.utils import uuid as celery_uuid
 from django.core.cache import caches
 
 from cop_platform.celery import app as celery_app
@@ -20,23 +23,74 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Every task run in-process during the run: its name → the tests that ran it.
 EAGER_RUNS = {}
+PUBLISHED = pytest.StashKey()
+
+
+@dataclass(frozen=True)
+class PublishedTask:
+    """A task published during a test: its name (`accounts.tasks.send_email_task`) and
+    arguments."""
+
+    name: str
+    args: tuple
+    kwargs: dict
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager(request):
-    """Tasks run in-process when they are published, which is on commit (see
-    core.queue.enqueue_on_commit): the tests that check what a service sends see it that way.
-    Each task run so is recorded, and the run ends with the list (pytest_terminal_summary),
-    so what runs eagerly stays in view. The integration tests run a real worker."""
+def _celery_publishing(request, monkeypatch):
+    """What publishing a task does in a test (core.queue.publish, on commit, calls the task's
+    apply_async). Each published task is recorded (the `published_tasks` fixture). It runs
+    in-process only in a test marked `eager_tasks`; in any other test it is only recorded:
+    it neither runs nor reaches a broker, so a test that needs what a task does and lacks the
+    marker fails (its report lists the tasks published and not run). A test marked
+    `real_broker` (an integration test with a worker of its own) publishes to the broker,
+    unrecorded.
+    Each task run in-process is recorded too, and the run ends with the list
+    (pytest_terminal_summary), so what runs eagerly stays in view."""
+    published = request.node.stash[PUBLISHED] = []
+    if request.node.get_closest_marker("real_broker"):
+        yield
+        return
+    eager = request.node.get_closest_marker("eager_tasks") is not None
+    apply_async = Task.apply_async
+
+    def publish(task, args=None, kwargs=None, **options):
+        published.append(PublishedTask(task.name, tuple(args or ()), dict(kwargs or {})))
+        if eager:
+            return apply_async(task, args, kwargs, **options)
+        return task.AsyncResult(options.get("task_id") or celery_uuid())
 
     def record(sender=None, **kwargs):
         EAGER_RUNS.setdefault(sender.name, set()).add(request.node.nodeid)
 
+    monkeypatch.setattr(Task, "apply_async", publish)
+    if not eager:
+        yield
+        return
     task_prerun.connect(record, weak=False)
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
     task_prerun.disconnect(record)
+
+
+@pytest.fixture
+def published_tasks(request):
+    """The tasks published so far in this test, in order (PublishedTask: name, args,
+    kwargs); unless the test is marked `eager_tasks`, none of them has run."""
+    return request.node.stash[PUBLISHED]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    published = item.stash.get(PUBLISHED, [])
+    if report.failed and published and not item.get_closest_marker("eager_tasks"):
+        lines = [f"{task.name}{task.args!r}" for task in published]
+        report.sections.append(
+            ("tasks published, not run (no eager_tasks marker)", "\n".join(lines))
+        )
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -26,7 +26,7 @@ from accounts.adapter import AccountAdapter
 from accounts.models import EmailDelivery
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.eager_tasks]
 
 SITE_NAME = "Example Care Network"
 SITE_URL = "https://cop.example.org"

@@ -173,6 +173,7 @@ def _contributed(person, community, convener, django_capture_on_commit_callbacks
     MinutesFactory(meeting=meeting, notes=f"{NAME} presented the audit.")
 
 
+@pytest.mark.eager_tasks
 @pytest.mark.parametrize("remove_contributions", [False, True])
 def test_no_trace_survives_but_what_is_documented(planted, remove_contributions):
     person, community, convener = planted

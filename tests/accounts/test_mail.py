@@ -37,6 +37,7 @@ def queue(user, purpose="notice:1", preference="meeting_reminders", **context):
     )
 
 
+@pytest.mark.eager_tasks
 def test_same_purpose_twice_sends_one_message(user, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = queue(user)
@@ -50,6 +51,7 @@ def test_same_purpose_twice_sends_one_message(user, mailoutbox, django_capture_o
     assert len(mailoutbox) == 1
 
 
+@pytest.mark.eager_tasks
 def test_message_is_rendered_in_html_and_text_with_unsubscribe_headers(
     user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -161,6 +163,7 @@ def test_task_retried_after_transient_smtp_failure_sends_one_message(
     assert delivery.status == EmailDelivery.Status.SENT and delivery.attempts == 2
 
 
+@pytest.mark.eager_tasks
 def test_transient_failure_leaves_row_pending_for_the_sweep(
     user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -213,6 +216,7 @@ def test_gives_up_after_the_maximum_attempts(user, settings, django_capture_on_c
         assert email_deliver(delivery_id=delivery.pk) == EmailDelivery.Status.FAILED
 
 
+@pytest.mark.eager_tasks
 def test_broker_outage_at_commit_time_loses_nothing(
     user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -262,6 +266,7 @@ class CountingBackend(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
+@pytest.mark.eager_tasks
 @pytest.mark.parametrize("deliver_here", [False, True])
 def test_bulk_mail_goes_in_batches_over_one_connection_each(
     settings, mailoutbox, django_capture_on_commit_callbacks, deliver_here
@@ -286,6 +291,7 @@ def test_bulk_mail_goes_in_batches_over_one_connection_each(
     assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.eager_tasks
 @pytest.mark.parametrize("deliver_here", [False, True])
 def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
     settings, mailoutbox, django_capture_on_commit_callbacks, deliver_here
@@ -413,6 +419,7 @@ def test_a_built_batch_sends_only_the_rows_it_claims(
     assert [m.to for m in mailoutbox] == [[earlier.email], [fresh.email]]
 
 
+@pytest.mark.eager_tasks
 def test_a_built_batch_waits_for_the_sweep_when_the_server_is_down(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -495,6 +502,7 @@ def test_messages_are_inserted_as_a_values_list_not_as_arrays():
 # --- leases, outcomes recorded at once, catch-up, staff --------------------------------------
 
 
+@pytest.mark.eager_tasks
 def test_a_row_left_sending_by_a_dead_sender_goes_once_its_lease_has_passed(
     user, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -517,6 +525,7 @@ def test_a_row_left_sending_by_a_dead_sender_goes_once_its_lease_has_passed(
     assert len(mailoutbox) == 1
 
 
+@pytest.mark.eager_tasks
 def test_a_row_whose_senders_keep_dying_is_failed_for_staff_to_see(
     user, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -547,6 +556,7 @@ class RecordingBackend(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
+@pytest.mark.eager_tasks
 @pytest.mark.parametrize("deliver_here", [False, True])
 def test_each_message_is_recorded_sent_before_the_next_goes(
     settings, mailoutbox, django_capture_on_commit_callbacks, deliver_here
@@ -611,6 +621,7 @@ class RefusingBackend(CountingBackend):
         return super().send_messages(messages)
 
 
+@pytest.mark.eager_tasks
 def test_after_a_temporary_refusal_every_row_goes_at_the_next_attempt(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -641,6 +652,7 @@ def test_after_a_temporary_refusal_every_row_goes_at_the_next_attempt(
     assert len(mailoutbox) == 120 and CountingBackend.opened == 3
 
 
+@pytest.mark.eager_tasks
 def test_the_sweep_sends_every_due_row_not_a_fixed_number_a_run(settings, mailoutbox):
     """After an outage thousands may be due: one sweep sends them all (it used to take 500
     a minute, and a 30-second refusal delayed a large digest by hours)."""
@@ -660,6 +672,7 @@ def test_the_sweep_sends_every_due_row_not_a_fixed_number_a_run(settings, mailou
     assert sweep_pending_emails_task() == 0
 
 
+@pytest.mark.eager_tasks
 def test_staff_see_failed_and_stuck_messages_with_their_errors_and_retry_them(
     client, settings, mailoutbox
 ):

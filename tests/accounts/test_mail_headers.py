@@ -49,6 +49,7 @@ def queue(user, purpose="notice:1"):
     )
 
 
+@pytest.mark.eager_tasks
 def test_message_id_is_on_the_sites_domain_and_date_has_a_real_offset(
     user, eml_folder, django_capture_on_commit_callbacks
 ):

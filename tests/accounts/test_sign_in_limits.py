@@ -143,6 +143,7 @@ def test_behind_a_proxy_each_client_is_counted_on_its_own(settings):
     assert refusals().get().ip_address == TRUST
 
 
+@pytest.mark.eager_tasks
 def test_a_password_reset_lifts_the_accounts_limits(mailoutbox, django_capture_on_commit_callbacks):
     person = UserFactory()
     for _ in range(10):

@@ -31,6 +31,7 @@ def test_openid_connect_button_appears_when_configured(client, settings):
     assert "/accounts/oidc/example-trust/login/" in button["href"]
 
 
+@pytest.mark.eager_tasks
 def test_change_email_sends_verification_to_the_new_address(
     client, user, mailoutbox, django_capture_on_commit_callbacks
 ):

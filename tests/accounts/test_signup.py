@@ -69,6 +69,7 @@ def test_signup_page_has_every_field_labelled(client):
         assert page.find("label", attrs={"for": control["id"]}) is not None, name
 
 
+@pytest.mark.eager_tasks
 def test_signup_creates_account_and_sends_verification(
     client, organisation, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -155,6 +156,7 @@ def signup_as_a_stranger(client, organisation, email, **overrides):
 @pytest.mark.parametrize(
     ("verified", "written_to_just_now"), [(True, False), (False, False), (True, True)]
 )
+@pytest.mark.eager_tasks
 def test_taken_address_gets_the_same_answer_as_a_new_one(
     client,
     organisation,
@@ -192,6 +194,7 @@ def test_taken_address_gets_the_same_answer_as_a_new_one(
     )
 
 
+@pytest.mark.eager_tasks
 def test_owner_of_a_taken_address_is_told_and_given_sign_in_and_reset_links(
     client, organisation, mailoutbox, django_capture_on_commit_callbacks, settings
 ):

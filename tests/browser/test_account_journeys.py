@@ -19,6 +19,7 @@ from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 # serialized_rollback: restores the data migrations (the professions list) after each test.
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.eager_tasks,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

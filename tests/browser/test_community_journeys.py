@@ -14,6 +14,7 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.eager_tasks,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -15,6 +15,7 @@ from tests.factories import CommunityFactory, MembershipFactory, OrganisationFac
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.eager_tasks,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -19,6 +19,7 @@ from tests.factories import CommunityFactory, MeetingFactory, MembershipFactory,
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.eager_tasks,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -16,6 +16,7 @@ from tests.factories import CommunityFactory, MembershipFactory, StoryFactory, U
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.eager_tasks,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -24,6 +24,7 @@ from tests.factories import (
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.eager_tasks,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

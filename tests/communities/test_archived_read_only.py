@@ -41,6 +41,7 @@ def archived(django_capture_on_commit_callbacks, mailoutbox):
     return community, member, meeting, resource
 
 
+@pytest.mark.eager_tasks
 def test_archiving_cancels_future_meetings_and_tells_who_registered(archived, mailoutbox):
     community, member, meeting, _ = archived
     meeting.refresh_from_db()
@@ -50,6 +51,7 @@ def test_archiving_cancels_future_meetings_and_tells_who_registered(archived, ma
     assert cancelled == [[member.email]]
 
 
+@pytest.mark.eager_tasks
 def test_archiving_tells_every_member_once(archived, mailoutbox):
     community, member, _, _ = archived
     told = sorted(m.to[0] for m in mailoutbox if m.subject.endswith("has been archived"))

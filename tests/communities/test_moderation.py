@@ -55,6 +55,7 @@ def audit(action, community):
     )
 
 
+@pytest.mark.eager_tasks
 def test_a_report_tells_each_convener_once(place, django_capture_on_commit_callbacks):
     community, _, reader, conveners, story = place
     for person in conveners:  # a report is not a notice they can switch off
@@ -96,6 +97,7 @@ def test_a_report_needs_a_reason_and_a_story_the_reporter_may_see(place):
     assert not Report.objects.exists()
 
 
+@pytest.mark.eager_tasks
 def test_hiding_tells_the_author_once_as_an_account_notice(
     place, django_capture_on_commit_callbacks
 ):
@@ -172,6 +174,7 @@ def test_dismissing_a_report_closes_it_only(place):
     assert content_report(target=story, reporter=reader, reason="Still boring").is_open
 
 
+@pytest.mark.eager_tasks
 def test_comments_go_the_same_way(place, django_capture_on_commit_callbacks):
     community, author, reader, conveners, _ = place
     author.resource_notices = False  # the preference that used to silence this notice

@@ -56,6 +56,7 @@ def test_open_community_join_is_immediate_and_idempotent(user, mailoutbox):
     assert audit_actions(c) == ["membership.join"] and mailoutbox == []
 
 
+@pytest.mark.eager_tasks
 def test_approval_request_emails_conveners_once(
     community, user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -87,6 +88,7 @@ def test_invitation_only_and_archived_refuse_joining(user):
         )
 
 
+@pytest.mark.eager_tasks
 def test_decide_twice_sends_one_answer(
     community, user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -106,6 +108,7 @@ def test_decide_twice_sends_one_answer(
     assert audit_actions(community)[-1] == "membership.approve"
 
 
+@pytest.mark.eager_tasks
 def test_declined_request_tells_the_person(
     community, user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -150,6 +153,7 @@ def test_remove_needs_a_reason(community):
     assert member.status == "removed" and member.removed_reason == "Left the organisation"
 
 
+@pytest.mark.eager_tasks
 def test_invitations_once_per_address(community, mailoutbox, django_capture_on_commit_callbacks):
     lead = community.memberships.get().user
     member = MembershipFactory(community=community)

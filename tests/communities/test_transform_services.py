@@ -175,6 +175,7 @@ def test_figures_are_fresh_for_both(merging):
     assert CommunityFigures.objects.get(community=merging["into"]).member_count == 4
 
 
+@pytest.mark.eager_tasks
 def test_every_member_is_told_once_what_moved(merging, mailoutbox):
     people = [merging[k] for k in ("lead", "core", "co", "member")]
     assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
@@ -183,6 +184,7 @@ def test_every_member_is_told_once_what_moved(merging, mailoutbox):
     assert "1 future meeting, 1 resource, 0 discussions and 1 open action point" in message.body
 
 
+@pytest.mark.eager_tasks
 def test_merging_twice_moves_and_sends_nothing_more(merging, mailoutbox):
     count = len(mailoutbox)
     assert (
@@ -261,6 +263,7 @@ def test_a_split_invites_only_chosen_members_of_the_community(splitting):
     assert list(new.memberships.values_list("user", flat=True)) == [splitting["lead"].pk]
 
 
+@pytest.mark.eager_tasks
 def test_a_split_tells_the_invited_and_who_registered(splitting, mailoutbox):
     by_address = {m.to[0]: m for m in mailoutbox}
     assert set(by_address) == {splitting["chosen"].email, splitting["stays"].email}
@@ -292,6 +295,7 @@ def test_a_merge_does_not_bring_back_someone_the_target_removed(db, mailoutbox):
     assert moved["members"] == 1
 
 
+@pytest.mark.eager_tasks
 def test_a_member_who_switched_off_membership_notices_is_still_told(
     db, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -90,6 +90,7 @@ def test_edit_keeps_saved_data_on_bad_input(convener_client):
     assert community.visibility == "private"
 
 
+@pytest.mark.eager_tasks
 def test_ask_to_join_with_note_and_approve_from_the_email_link(
     client, convener_client, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -147,6 +148,7 @@ def test_removing_the_last_convener_is_refused_with_a_clear_message(convener_cli
     assert "last convener" in " ".join(error_summary(soup(response)))
 
 
+@pytest.mark.eager_tasks
 def test_invitation_for_a_new_person_through_sign_up(
     client, convener_client, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -28,6 +28,7 @@ def submitted(programme, **overrides):
     return services.application_submit(application=application)
 
 
+@pytest.mark.eager_tasks
 def test_apply_draft_submit_emails_applicant_and_sponsor(
     programme, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -63,6 +64,7 @@ def test_window_closed_and_twice(programme):
         services.application_save(programme=programme, applicant=UserFactory(), motivation="early")
 
 
+@pytest.mark.eager_tasks
 def test_sponsor_confirms_once(programme, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         application = submitted(programme)
@@ -77,6 +79,7 @@ def test_sponsor_confirms_once(programme, mailoutbox, django_capture_on_commit_c
         services.sponsor_confirm(token=token[:-2] + "xx")
 
 
+@pytest.mark.eager_tasks
 def test_offers_never_exceed_the_cohort_and_a_decline_frees_a_place(
     programme, mailoutbox, django_capture_on_commit_callbacks
 ):

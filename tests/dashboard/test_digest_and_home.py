@@ -70,6 +70,7 @@ def test_nothing_new_means_no_email(two_communities, mailoutbox):
     assert mailoutbox == []
 
 
+@pytest.mark.eager_tasks
 def test_run_twice_and_after_a_crash_one_email(
     two_communities, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -188,6 +189,7 @@ def test_home_query_count_is_constant(client, django_assert_max_num_queries, siz
         assert client.get(reverse("home")).status_code == 200
 
 
+@pytest.mark.eager_tasks
 def test_the_digest_job_fans_out_a_task_per_batch_and_builds_inline_without_a_broker(
     monkeypatch, settings, mailoutbox, django_capture_on_commit_callbacks
 ):

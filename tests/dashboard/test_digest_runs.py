@@ -41,6 +41,7 @@ def received(mailoutbox):
     return sorted(m.to[0] for m in mailoutbox)
 
 
+@pytest.mark.eager_tasks
 def test_a_run_records_its_batches_planned_built_and_delivered(
     readers, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -62,6 +63,7 @@ def test_a_run_records_its_batches_planned_built_and_delivered(
     assert len(mailoutbox) == 5 and DigestRun.objects.get().state == "done"
 
 
+@pytest.mark.eager_tasks
 def test_batches_lost_with_the_broker_are_built_by_the_sweep(
     readers, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -83,6 +85,7 @@ def test_batches_lost_with_the_broker_are_built_by_the_sweep(
     assert received(mailoutbox) == sorted(p.email for p in readers)
 
 
+@pytest.mark.eager_tasks
 def test_a_batch_whose_worker_died_while_building_is_built_once_its_lease_passes(
     readers, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -110,6 +113,7 @@ def test_a_batch_whose_worker_died_while_building_is_built_once_its_lease_passes
     assert received(mailoutbox) == sorted(p.email for p in readers)
 
 
+@pytest.mark.eager_tasks
 def test_a_batch_whose_worker_died_while_delivering_is_finished_by_the_outbox_sweep(
     readers, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -152,6 +156,7 @@ def test_a_batch_retries_when_the_database_drops_while_it_is_built(
     assert received(mailoutbox) == sorted(p.email for p in readers)
 
 
+@pytest.mark.eager_tasks
 def test_a_failed_batch_is_shown_to_staff_and_built_again_on_request(
     readers, client, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -46,6 +46,7 @@ def worker(smtp_sink):
         print(stop(proc))
 
 
+@pytest.mark.real_broker
 def test_worker_delivers_over_smtp_exactly_once(worker, smtp_sink):
     sink, _ = smtp_sink
     user = UserFactory(email="kit@example.org")
@@ -80,6 +81,7 @@ def test_worker_delivers_over_smtp_exactly_once(worker, smtp_sink):
     assert worker.poll() is None, "the worker died"
 
 
+@pytest.mark.eager_tasks
 def test_broker_outage_at_commit_time_does_not_hang_and_the_sweep_sends(smtp_sink, settings):
     """A page that queues an e-mail while the broker is down answers quickly; the row waits."""
     UserFactory(email="lee@example.org")

@@ -52,6 +52,7 @@ def test_markdown_is_sanitised(payload):
     assert_inert(str(render_markdown(f"Intro\n\n{payload}\n\n**bold**")))
 
 
+@pytest.mark.eager_tasks
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_pages_render_payloads_inert(client, payload, django_capture_on_commit_callbacks):
     community = CommunityFactory()
@@ -104,6 +105,7 @@ def test_pages_render_payloads_inert(client, payload, django_capture_on_commit_c
         assert "&lt;" not in message.subject
 
 
+@pytest.mark.eager_tasks
 def test_review_email_escapes_the_title(django_capture_on_commit_callbacks):
     owner = UserFactory()
     community = CommunityFactory()

@@ -160,6 +160,7 @@ def test_useful_toggles_and_comments(client, setting):
     assert field_error(soup(response), "id_body") == "Write your comment"
 
 
+@pytest.mark.eager_tasks
 def test_hiding_tells_the_author_and_removes_from_lists(
     client, setting, django_capture_on_commit_callbacks
 ):
@@ -230,6 +231,7 @@ def test_story_links_to_visible_resources(client, setting):
     assert field_error(soup(response), "id_what_happened") == "Say what happened"
 
 
+@pytest.mark.eager_tasks
 def test_review_reminder_is_sent_once_per_resource_and_date(
     setting, django_capture_on_commit_callbacks, time_machine
 ):

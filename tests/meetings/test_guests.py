@@ -227,6 +227,7 @@ def sign_up(client, email):
     )
 
 
+@pytest.mark.eager_tasks
 def test_a_guest_who_signs_up_finds_the_meeting_once_the_address_is_verified(
     client, community, mailoutbox, django_capture_on_commit_callbacks
 ):

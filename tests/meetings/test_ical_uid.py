@@ -66,6 +66,7 @@ def test_the_personal_feed_keeps_its_uids_when_the_site_moves(client, settings):
     assert uids == [f"meeting-{meeting.uid}@communities-of-practice"] * len(SITES)
 
 
+@pytest.mark.eager_tasks
 @pytest.mark.django_db
 def test_reminder_links_use_site_url_and_its_calendar_uid_does_not(
     settings, mailoutbox, django_capture_on_commit_callbacks

@@ -44,6 +44,7 @@ def event_of(message):
     return Calendar.from_ical(content).walk("VEVENT")[0]
 
 
+@pytest.mark.eager_tasks
 def test_registering_sends_the_calendar_file_at_once(
     client, meeting, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -68,6 +69,7 @@ def test_registering_sends_the_calendar_file_at_once(
     assert "https://meet.example.org/falls" in str(event["DESCRIPTION"])
 
 
+@pytest.mark.eager_tasks
 def test_the_waiting_list_is_confirmed_without_a_calendar_file(
     meeting, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -91,6 +93,7 @@ def test_the_waiting_list_is_confirmed_without_a_calendar_file(
     assert str(event_of(promoted)["UID"]) == f"meeting-{meeting.uid}@communities-of-practice"
 
 
+@pytest.mark.eager_tasks
 def test_one_confirmation_per_registration(meeting, mailoutbox, django_capture_on_commit_callbacks):
     meeting.capacity = None
     meeting.save()

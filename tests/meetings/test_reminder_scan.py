@@ -14,7 +14,7 @@ from meetings import services
 from meetings.tasks import send_due_reminders_task
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.eager_tasks]
 
 
 def test_a_scan_the_database_interrupted_is_finished_by_its_retry(

@@ -48,6 +48,7 @@ def reminders():
     return EmailDelivery.objects.filter(purpose__startswith="meeting-reminder")
 
 
+@pytest.mark.eager_tasks
 def test_a_240_hour_reminder_goes_at_240_hours_not_earlier_and_once(
     community, mailoutbox, django_capture_on_commit_callbacks
 ):

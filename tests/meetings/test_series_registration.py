@@ -46,6 +46,7 @@ def statuses(user, meetings):
     return [mine.get(m.pk) for m in meetings]
 
 
+@pytest.mark.eager_tasks
 def test_one_click_registers_for_every_meeting_to_come_through_the_waiting_list(
     monthly, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -75,6 +76,7 @@ def test_one_click_registers_for_every_meeting_to_come_through_the_waiting_list(
     assert uids == {f"meeting-{meetings[i].uid}@communities-of-practice" for i in (0, 1, 3, 5, 6)}
 
 
+@pytest.mark.eager_tasks
 def test_a_meeting_added_to_the_series_later_registers_its_followers(
     monthly, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -97,6 +99,7 @@ def test_a_meeting_added_to_the_series_later_registers_its_followers(
     assert [m.to for m in confirmation] == [[follower.email]]
 
 
+@pytest.mark.eager_tasks
 def test_leaving_the_series_cancels_what_is_to_come_and_promotes_the_waiting(
     monthly, mailoutbox, django_capture_on_commit_callbacks
 ):

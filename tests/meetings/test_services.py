@@ -41,6 +41,7 @@ def community():
     return c
 
 
+@pytest.mark.eager_tasks
 def test_schedule_tells_every_member_once(
     community, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -60,6 +61,7 @@ def test_end_before_start_is_refused(community):
         )
 
 
+@pytest.mark.eager_tasks
 def test_waiting_list_and_promotion(community, mailoutbox, django_capture_on_commit_callbacks):
     meeting = schedule(community, community.lead, capacity=2)
     a, b, c = (MembershipFactory(community=community).user for _ in range(3))
@@ -94,6 +96,7 @@ def test_no_registration_for_cancelled_or_past_meetings(community):
         services.registration_create(meeting=past, user=UserFactory())
 
 
+@pytest.mark.eager_tasks
 def test_moving_a_meeting_raises_sequence_and_tells_registered(
     community, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -136,6 +139,7 @@ def test_series_second_tuesday_across_the_clock_change(community):
     assert meetings[3].starts_at.astimezone(UTC).hour == 13
 
 
+@pytest.mark.eager_tasks
 def test_reminder_job_twice_and_after_a_crash_sends_one_each(
     community, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -174,6 +178,7 @@ def test_reminders_after_an_outage_skip_meetings_that_started(community, mailout
         assert send_due_reminders_task() == 0
 
 
+@pytest.mark.eager_tasks
 def test_minutes_go_to_every_member_once(community, mailoutbox, django_capture_on_commit_callbacks):
     meeting = schedule(community, community.lead, starts_at=timezone.now() - timedelta(days=1))
     others = [MembershipFactory(community=community).user for _ in range(3)]

@@ -273,6 +273,7 @@ def test_query_counts_constant(client, django_assert_max_num_queries, size):
         )
 
 
+@pytest.mark.eager_tasks
 def test_programme_manager_schedules_a_network_event_for_every_community(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
