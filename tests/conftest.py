@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +198,19 @@ def user_client(client, user):
     return client
 
 
+def run_python(script, *, env, timeout):
+    """`script` run by a new Python process in the project's folder, with the environment
+    `env`: its subprocess.CompletedProcess, output captured as text."""
+    return subprocess.run(  # noqa: S603 (the tests' own script)
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def soup(response):
     return BeautifulSoup(response.content.decode(), "html.parser")
 
@@ -211,8 +226,9 @@ def error_summary(page_soup):
     return [" ".join(li.get_text(" ").split()) for li in box.select("li")] if box else []
 
 
-def programme_create_for(*, network, manager, slug="leaders-2027"):
-    """A leadership programme of the network taking applications, created by its manager."""
+def programme_create_for(*, network, manager, slug="leaders-2027", **fields):
+    """A leadership programme of the network taking applications, created by its manager;
+    `fields` (name, cohort_size...) replace the defaults."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -220,19 +236,19 @@ def programme_create_for(*, network, manager, slug="leaders-2027"):
     from conveners import services
 
     today = timezone.localdate()
+    defaults = {
+        "name": "Convener Leadership 2027",
+        "description": "Five modules.",
+        "cohort_size": 2,
+        "applications_open": today - timedelta(days=5),
+        "applications_close": today + timedelta(days=20),
+        "starts_on": today - timedelta(days=30),
+        "ends_on": today + timedelta(days=200),
+        "meeting_commitment": 5,
+        "criteria": "Passion for the domain\nSupport of the employer",
+    }
     return services.programme_create(
-        actor=manager,
-        network=network,
-        name="Convener Leadership 2027",
-        slug=slug,
-        description="Five modules.",
-        cohort_size=2,
-        applications_open=today - timedelta(days=5),
-        applications_close=today + timedelta(days=20),
-        starts_on=today - timedelta(days=30),
-        ends_on=today + timedelta(days=200),
-        meeting_commitment=5,
-        criteria="Passion for the domain\nSupport of the employer",
+        actor=manager, network=network, slug=slug, **{**defaults, **fields}
     )
 
 

@@ -204,3 +204,56 @@ class ReplyFactory(factory.django.DjangoModelFactory):
         lambda r: MembershipFactory(community=r.discussion.community).user
     )
     body = "We ask the pharmacist to review it every month."
+
+
+# --- set-ups through the services ------------------------------------------------------------
+
+
+def meeting_scheduled(*, community, actor, starts_in, hours=1, title="Monthly meeting", **options):
+    """A meeting scheduled as a convener does it (meetings.services.meeting_schedule),
+    starting `starts_in` (a timedelta) from now and lasting `hours`."""
+    from meetings import services
+
+    start = timezone.now() + starts_in
+    return services.meeting_schedule(
+        actor=actor,
+        community=community,
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        **options,
+    )
+
+
+def meeting_recorded(*, community, actor, started_ago, hours=2, title="Monthly meeting"):
+    """A meeting that has happened, recorded as a convener does it
+    (meetings.services.meeting_record_past), which started `started_ago` (a timedelta)."""
+    from meetings import services
+
+    start = timezone.now() - started_ago
+    return services.meeting_record_past(
+        actor=actor,
+        community=community,
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+    )
+
+
+def series_every_four_weeks(*, community, actor, description="every four weeks"):
+    """(series, meetings): "Falls huddle", seven meetings from 14:00 to 15:00 every four
+    weeks from three days on, scheduled as a convener does it."""
+    from datetime import time
+
+    from meetings import services
+
+    first = timezone.localdate() + timedelta(days=3)
+    return services.series_schedule(
+        community=community,
+        actor=actor,
+        title="Falls huddle",
+        description=description,
+        dates=[first + timedelta(days=28 * i) for i in range(7)],
+        start_time=time(14),
+        end_time=time(15),
+    )

@@ -35,23 +35,12 @@ def test_a_line_with_nothing_in_it_is_not_drawn():
 def test_no_line_of_details_on_the_home_page_starts_with_a_separator(client):
     from datetime import timedelta
 
-    from django.utils import timezone
-
-    from meetings import services
-    from tests.factories import CommunityFactory, MembershipFactory
+    from tests.factories import CommunityFactory, MembershipFactory, meeting_scheduled
 
     community = CommunityFactory()
     lead = MembershipFactory(community=community, role="convener").user
     member = MembershipFactory(community=community).user
-    start = timezone.now() + timedelta(days=2)
-    services.meeting_schedule(
-        actor=lead,
-        community=community,
-        title="Monthly meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        announce=False,
-    )
+    meeting_scheduled(community=community, actor=lead, starts_in=timedelta(days=2), announce=False)
     client.force_login(member)
     page = soup(client.get(reverse("home")))
     lines = [" ".join(el.get_text(" ").split()) for el in page.select("main .app-details")]

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.http import table_download
@@ -19,6 +18,7 @@ from tests.factories import (
     NetworkFactory,
     RegistrationFactory,
     UserFactory,
+    meeting_recorded,
 )
 
 NAME = "Zoë's café"
@@ -84,14 +84,7 @@ def test_the_revalidation_record_downloads_in_both_formats(client):
     community = CommunityFactory(name=NAME)
     lead = MembershipFactory(community=community, role="convener").user
     member = MembershipFactory(community=community).user
-    start = timezone.now() - timedelta(days=3)
-    meeting = services.meeting_record_past(
-        actor=lead,
-        community=community,
-        title="Monthly meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-    )
+    meeting = meeting_recorded(community=community, actor=lead, started_ago=timedelta(days=3))
     registration = RegistrationFactory(meeting=meeting, user=member, status="registered")
     services.attendance_record(meeting=meeting, actor=lead, attended_ids=[registration.pk])
     client.force_login(member)

@@ -9,8 +9,6 @@ ends it). The 0.5 s bound is measured around each request."""
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -18,7 +16,7 @@ import pytest
 from django.test import Client, override_settings
 
 from core import health
-from tests.conftest import ROOT
+from tests.conftest import run_python
 
 PROBE_SECONDS = 0.5
 # The probe calls an instance by its own address, which is in no ALLOWED_HOSTS.
@@ -171,14 +169,7 @@ def served(tmp_path, requests, **env_extra):
     }
     env.update(DJANGO_SETTINGS_MODULE="cop_platform.settings", VAR_DIR=str(tmp_path), **env_extra)
     script = f"REQUESTS = {json.dumps(json.dumps(requests))}\n{PROBE_SCRIPT}"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(script, env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     line = [x for x in result.stdout.splitlines() if x.startswith("RESULT ")][-1]
     return json.loads(line.removeprefix("RESULT "))

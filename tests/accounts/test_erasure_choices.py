@@ -47,16 +47,22 @@ def test_staff_choose_keep_or_remove_and_the_choice_is_recorded(client):
     assert entry.data == {"by": "staff", "contributions": "removed", "audit_hold": False}
 
 
-def test_a_kept_resource_passes_to_the_conveners(django_capture_on_commit_callbacks):
-    community = CommunityFactory()
-    convener = UserFactory(email="convener@example.org")
-    MembershipFactory(community=community, user=convener, role="convener")
+def a_resource_its_owner_left(community):
+    """(person, resource, its review date): a member of the community owned the resource,
+    due for review in 30 days, and closed their account keeping their contributions."""
     person = UserFactory()
     MembershipFactory(community=community, user=person)
     due = timezone.localdate() + timedelta(days=30)
     resource = ResourceFactory(community=community, owner=person, review_date=due)
-
     account_erase(user=person, actor=person, remove_contributions=False)
+    return person, resource, due
+
+
+def test_a_kept_resource_passes_to_the_conveners(django_capture_on_commit_callbacks):
+    community = CommunityFactory()
+    convener = UserFactory(email="convener@example.org")
+    MembershipFactory(community=community, user=convener, role="convener")
+    person, resource, due = a_resource_its_owner_left(community)
 
     (asked,) = EmailDelivery.objects.filter(purpose=f"resource-owner-left:{resource.pk}")
     assert asked.recipient == convener and resource.title in asked.body_text
@@ -77,11 +83,7 @@ def test_a_convener_takes_over_a_resource_its_owner_left(client):
     MembershipFactory(community=community, user=convener, role="convener")
     co_convener = UserFactory(email="co-convener@example.org")
     MembershipFactory(community=community, user=co_convener, role="co-convener")
-    person = UserFactory()
-    MembershipFactory(community=community, user=person)
-    due = timezone.localdate() + timedelta(days=30)
-    resource = ResourceFactory(community=community, owner=person, review_date=due)
-    account_erase(user=person, actor=person, remove_contributions=False)
+    _, resource, due = a_resource_its_owner_left(community)
     url = reverse("knowledge:resource_take_over", args=[resource.pk])
     asked = EmailDelivery.objects.get(
         purpose=f"resource-owner-left:{resource.pk}", recipient=convener

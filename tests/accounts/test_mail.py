@@ -37,6 +37,31 @@ def queue(user, purpose="notice:1", preference="meeting_reminders", **context):
     )
 
 
+def notices(people, *, purpose, body="x", **options):
+    """A test notice to each person, queued in bulk (email_queue_many)."""
+    return email_queue_many(
+        messages=[(person, {"body": body}) for person in people],
+        purpose=purpose,
+        template="test_notice",
+        preference="meeting_reminders",
+        **options,
+    )
+
+
+def due_rows(count, *, purpose):
+    """`count` messages to different people, due a second ago."""
+    EmailDelivery.objects.bulk_create(
+        EmailDelivery(
+            to_address=f"person{n}@example.org",
+            purpose=purpose,
+            subject="s",
+            body_text="t",
+            next_attempt_at=timezone.now() - timedelta(seconds=1),
+        )
+        for n in range(count)
+    )
+
+
 @pytest.mark.eager_tasks
 def test_same_purpose_twice_sends_one_message(user, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -278,12 +303,8 @@ def test_bulk_mail_goes_in_batches_over_one_connection_each(
     CountingBackend.opened, CountingBackend.fail_for = 0, ()
     people = UserFactory.create_batch(120)
     with django_capture_on_commit_callbacks(execute=True):
-        queued = email_queue_many(
-            messages=[(person, {"body": "the agenda is ready."}) for person in people],
-            purpose="notice:bulk",
-            template="test_notice",
-            preference="meeting_reminders",
-            deliver_here=deliver_here,
+        queued = notices(
+            people, purpose="notice:bulk", body="the agenda is ready.", deliver_here=deliver_here
         )
     assert queued == 120
     assert len(mailoutbox) == 120
@@ -300,13 +321,7 @@ def test_a_failure_in_a_batch_leaves_that_message_for_the_sweep(
     people = UserFactory.create_batch(5)
     CountingBackend.opened, CountingBackend.fail_for = 0, (people[2].email.lower(),)
     with django_capture_on_commit_callbacks(execute=True):
-        email_queue_many(
-            messages=[(person, {"body": "x"}) for person in people],
-            purpose="notice:bulk",
-            template="test_notice",
-            preference="meeting_reminders",
-            deliver_here=deliver_here,
-        )
+        notices(people, purpose="notice:bulk", deliver_here=deliver_here)
     assert len(mailoutbox) == 4
     failed = EmailDelivery.objects.get(to_address=people[2].email.lower())
     assert failed.status == EmailDelivery.Status.PENDING and failed.attempts == 1
@@ -324,12 +339,7 @@ def test_a_batch_claims_only_rows_still_pending(mailoutbox):
     from accounts.outbox.delivery import _claim
 
     people = UserFactory.create_batch(4)
-    email_queue_many(
-        messages=[(person, {"body": "x"}) for person in people],
-        purpose="notice:overlap",
-        template="test_notice",
-        preference="meeting_reminders",
-    )
+    notices(people, purpose="notice:overlap")
     ids = sorted(EmailDelivery.objects.values_list("pk", flat=True))
     first = _claim(ids[:3])
     second = _claim(ids)
@@ -340,13 +350,8 @@ def test_a_batch_claims_only_rows_still_pending(mailoutbox):
 
 def built_batch(people, **kwargs):
     """A batch queued by a caller that delivers it itself (as a digest batch does)."""
-    return email_queue_many(
-        messages=[(person, {"body": "the agenda is ready."}) for person in people],
-        purpose="notice:built",
-        template="test_notice",
-        preference="meeting_reminders",
-        deliver_here=True,
-        **kwargs,
+    return notices(
+        people, purpose="notice:built", body="the agenda is ready.", deliver_here=True, **kwargs
     )
 
 
@@ -487,12 +492,7 @@ def test_messages_are_inserted_as_a_values_list_not_as_arrays():
 
     people = UserFactory.create_batch(3)
     with CaptureQueriesContext(connection) as queries:
-        queued = email_queue_many(
-            messages=[(person, {"body": 'a "quoted" agenda'}) for person in people],
-            purpose="notice:values",
-            template="test_notice",
-            preference="meeting_reminders",
-        )
+        queued = notices(people, purpose="notice:values", body='a "quoted" agenda')
     assert queued == 3
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and "UNNEST" not in inserts[0].upper()
@@ -567,13 +567,7 @@ def test_each_message_is_recorded_sent_before_the_next_goes(
     RecordingBackend.seen = []
     people = UserFactory.create_batch(5)
     with django_capture_on_commit_callbacks(execute=True):
-        email_queue_many(
-            messages=[(person, {"body": "x"}) for person in people],
-            purpose="notice:bulk",
-            template="test_notice",
-            preference="meeting_reminders",
-            deliver_here=deliver_here,
-        )
+        notices(people, purpose="notice:bulk", deliver_here=deliver_here)
     assert len(mailoutbox) == 5
     for position, statuses in enumerate(RecordingBackend.seen):
         sent = [a for a, status in statuses.items() if status == "sent"]
@@ -657,16 +651,7 @@ def test_the_sweep_sends_every_due_row_not_a_fixed_number_a_run(settings, mailou
     """After an outage thousands may be due: one sweep sends them all (it used to take 500
     a minute, and a 30-second refusal delayed a large digest by hours)."""
     settings.EMAIL_BATCH_SIZE = 100
-    EmailDelivery.objects.bulk_create(
-        EmailDelivery(
-            to_address=f"person{n}@example.org",
-            purpose="notice:catch-up",
-            subject="s",
-            body_text="t",
-            next_attempt_at=timezone.now() - timedelta(seconds=1),
-        )
-        for n in range(1200)
-    )
+    due_rows(1200, purpose="notice:catch-up")
     assert sweep_pending_emails_task() == 1200
     assert len(mailoutbox) == 1200
     assert sweep_pending_emails_task() == 0
@@ -734,14 +719,5 @@ def test_a_sweep_ends_even_when_what_it_hands_out_stays_due(settings, monkeypatc
 
     settings.EMAIL_HANDOVER_SECONDS = 0
     monkeypatch.setattr(send_email_batch_task, "apply_async", lambda *args, **kwargs: None)
-    EmailDelivery.objects.bulk_create(
-        EmailDelivery(
-            to_address=f"person{n}@example.org",
-            purpose="notice:lost",
-            subject="s",
-            body_text="t",
-            next_attempt_at=timezone.now() - timedelta(seconds=1),
-        )
-        for n in range(3)
-    )
+    due_rows(3, purpose="notice:lost")
     assert sweep_pending_emails_task() == 3

@@ -2,7 +2,6 @@
 gets a clear message by the field and creates nothing."""
 
 import re
-import uuid
 
 import pytest
 from bs4 import BeautifulSoup
@@ -15,16 +14,6 @@ from tests.conftest import error_summary, field_error, soup
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_limits(settings):
-    # allauth counts sign-ups per client address and e-mails per address in the cache, with
-    # no prefix of its own: each test gets a cache namespace of its own.
-    settings.CACHES = {
-        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-        for alias, config in settings.CACHES.items()
-    }
 
 
 @pytest.fixture

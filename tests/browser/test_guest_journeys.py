@@ -5,13 +5,17 @@ verified, finds the meeting in their record of meetings attended. axe-core on ev
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from meetings import services
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_account_journeys import link_in, sign_in
-from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.browser.test_account_journeys import sign_in, sign_up_and_confirm
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    meeting_recorded,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,13 +32,8 @@ def test_a_walk_in_guest_signs_up_and_finds_the_meeting(page, mailoutbox):
         community=community, user=UserFactory(email="una@example.org", name="Una Member")
     )
     OrganisationFactory(name="Example Care Home")
-    start = timezone.now() - timedelta(hours=3)
-    meeting = services.meeting_record_past(
-        actor=lead,
-        community=community,
-        title="Falls huddle",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
+    meeting = meeting_recorded(
+        community=community, actor=lead, started_ago=timedelta(hours=3), title="Falls huddle"
     )
 
     sign_in(page, "lead@example.nhs.uk")
@@ -72,18 +71,9 @@ def test_a_walk_in_guest_signs_up_and_finds_the_meeting(page, mailoutbox):
 
     # Weeks later Gwen creates an account with the address the convener recorded.
     mailoutbox.clear()
-    page.goto("/accounts/signup/")
-    page.get_by_label("Full name").fill("Gwen Guest")
-    page.get_by_label("E-mail address").fill("gwen@example.org")
-    page.get_by_label("Password", exact=True).fill("a-long-unusual-passphrase")
-    page.get_by_label("Password again").fill("a-long-unusual-passphrase")
-    page.get_by_label("Organisation", exact=True).select_option(label="Example Care Home")
-    page.get_by_label("Profession").select_option(label="Pharmacist")
-    page.get_by_label("Region").select_option(label="South West")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
-    page.goto(link_in(mailoutbox[0], "/accounts/confirm-email/"))
-    page.get_by_role("button", name="Confirm").click()
+    sign_up_and_confirm(
+        page, mailoutbox, "Gwen Guest", "gwen@example.org", organisation="Example Care Home"
+    )
 
     sign_in(page, "gwen@example.org", "a-long-unusual-passphrase")
     page.goto("/my/meetings/attended/")

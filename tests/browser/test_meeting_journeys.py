@@ -15,7 +15,13 @@ from meetings.models import Meeting
 from meetings.tasks import send_due_reminders_task
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
-from tests.factories import CommunityFactory, MeetingFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MeetingFactory,
+    MembershipFactory,
+    UserFactory,
+    series_every_four_weeks,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -252,25 +258,12 @@ def test_the_calendar_address_is_copied_with_one_click_and_selectable_without_sc
 
 
 def test_a_member_registers_for_a_whole_series_and_sees_it_once_at_home(page, mailoutbox):
-    from datetime import time
-
-    from meetings import services
-
     community = CommunityFactory(name="Falls Prevention", slug="falls", visibility="listed")
     lead = MembershipFactory(community=community, role="convener").user
     MembershipFactory(
         community=community, user=UserFactory(email="ann@example.org", name="Ann Member")
     )
-    first = timezone.localdate() + timedelta(days=3)
-    _, meetings = services.series_schedule(
-        community=community,
-        actor=lead,
-        title="Falls huddle",
-        description="every four weeks",
-        dates=[first + timedelta(days=28 * i) for i in range(7)],
-        start_time=time(14),
-        end_time=time(15),
-    )
+    _, meetings = series_every_four_weeks(community=community, actor=lead)
 
     sign_in(page, "ann@example.org")
     page.goto("/")

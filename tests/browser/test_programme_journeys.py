@@ -12,6 +12,7 @@ from conveners import services
 from meetings.models import Meeting
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
+from tests.conftest import programme_create_for
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -67,21 +68,7 @@ def _a_programme_with_a_session_and_a_convener():
     network = NetworkFactory(name="National Deprescribing Network")
     manager = UserFactory(email="pm@example.nhs.uk", name="Pat Manager")
     network.managers.add(manager)
-    today = timezone.localdate()
-    programme = services.programme_create(
-        actor=manager,
-        network=network,
-        name="Convener Leadership 2027",
-        slug="leaders-2027",
-        description="Five one-day modules and reflective webinars.",
-        cohort_size=24,
-        applications_open=today - timedelta(days=3),
-        applications_close=today + timedelta(days=30),
-        starts_on=today - timedelta(days=10),
-        ends_on=today + timedelta(days=300),
-        meeting_commitment=5,
-        criteria="Passion for the domain\nSupport of the employer",
-    )
+    programme = programme_create_for(network=network, manager=manager)
     start = timezone.now() + timedelta(days=1)
     session = services.session_add(
         programme=programme,

@@ -5,14 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from communities import services
 from communities.models import Membership
 from meetings import services as meeting_services
 from meetings.models import Meeting, Registration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory
+from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, meeting_scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +23,11 @@ def archived(django_capture_on_commit_callbacks, mailoutbox):
     community = CommunityFactory(name="Falls Group")
     lead = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
     member = MembershipFactory(community=community).user
-    start = timezone.now() + timedelta(days=7)
-    meeting = meeting_services.meeting_schedule(
-        actor=lead,
+    meeting = meeting_scheduled(
         community=community,
+        actor=lead,
+        starts_in=timedelta(days=7),
         title="Next meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
         announce=False,
     )
     meeting_services.registration_create(meeting=meeting, user=member)

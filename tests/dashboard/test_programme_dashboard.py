@@ -15,7 +15,7 @@ from dashboard import figures
 from dashboard.forms import DashboardFilterForm
 from knowledge.models import Adoption, Resource
 from meetings.models import Meeting
-from tests.conftest import soup
+from tests.conftest import programme_create_for, soup
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -42,6 +42,21 @@ def healthy(network, **fields):
     held = timezone.now() - timedelta(days=5)
     MeetingFactory(community=community, title="Recent", starts_at=held)
     return community
+
+
+def private_with_a_resource_adopted_elsewhere(network):
+    """A private community, "Closed Group", whose members-only "Secret protocol" another
+    community of the network has adopted."""
+    private = healthy(network, name="Closed Group", visibility="private")
+    secret = Resource.objects.create(
+        community=private,
+        title="Secret protocol",
+        summary="s",
+        kind="process",
+        visibility="members",
+    )
+    Adoption.objects.create(resource=secret, community=healthy(network))
+    return private
 
 
 def row_for(community):
@@ -105,15 +120,7 @@ def test_manager_sees_only_their_networks_and_others_get_404(client, network):
 
 
 def test_private_content_stays_out(client, network):
-    private = healthy(network, name="Closed Group", visibility="private")
-    secret = Resource.objects.create(
-        community=private,
-        title="Secret protocol",
-        summary="s",
-        kind="process",
-        visibility="members",
-    )
-    Adoption.objects.create(resource=secret, community=healthy(network))
+    private_with_a_resource_adopted_elsewhere(network)
     client.force_login(network.manager)
     body = client.get(reverse("dashboard:programme")).content.decode()
     assert "Secret protocol" not in body and "A members-only resource of Closed Group" in body
@@ -161,19 +168,8 @@ def test_programme_progress_on_the_dashboard_and_in_csv(client, network):
     from conveners import services
     from tests.conveners.conftest import application_data
 
-    today = timezone.localdate()
-    programme = services.programme_create(
-        actor=network.manager,
-        network=network,
-        name="Leaders",
-        slug="leaders",
-        description="d",
-        cohort_size=5,
-        applications_open=today - timedelta(days=1),
-        applications_close=today + timedelta(days=1),
-        starts_on=today - timedelta(days=30),
-        ends_on=today + timedelta(days=30),
-        criteria="A",
+    programme = programme_create_for(
+        network=network, manager=network.manager, slug="leaders", name="Leaders"
     )
     person = UserFactory(name="Ola Participant")
     application = services.application_submit(
@@ -329,15 +325,7 @@ def test_each_manager_sees_only_what_they_may_see_of_the_spread(client, network)
     """Two managers of one network share the figures but not the drawn spread: a manager
     who is a member of the private community sees its resource's title, the other never
     does, whoever looks first."""
-    private = healthy(network, name="Closed Group", visibility="private")
-    secret = Resource.objects.create(
-        community=private,
-        title="Secret protocol",
-        summary="s",
-        kind="process",
-        visibility="members",
-    )
-    Adoption.objects.create(resource=secret, community=healthy(network))
+    private = private_with_a_resource_adopted_elsewhere(network)
     insider = network.manager
     MembershipFactory(community=private, user=insider)
     outsider = UserFactory()

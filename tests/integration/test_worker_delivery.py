@@ -2,7 +2,6 @@
 the filesystem transport otherwise) and a real SMTP server on loopback (aiosmtpd)."""
 
 import subprocess
-import sys
 import time
 import uuid
 
@@ -12,7 +11,7 @@ from accounts.models import EmailDelivery
 from accounts.outbox.delivery import email_queue_rendered
 from accounts.tasks import sweep_pending_emails_task
 from cop_platform.celery import app as celery_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 from tests.factories import UserFactory
 from tests.integration.conftest import celery_worker, child_env, stop, wait_for
 
@@ -96,14 +95,7 @@ def test_broker_outage_at_commit_time_does_not_hang_and_the_sweep_sends(smtp_sin
     env = child_env(
         REDIS_URL="redis://127.0.0.1:9/0", DJANGO_SETTINGS_MODULE="cop_platform.settings"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python(script, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     elapsed, status = result.stdout.split()[-2:]
     assert status == "pending"

@@ -2,7 +2,9 @@ import io
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
+from knowledge.models import Resource
 from tests.factories import MINIMAL_PDF
 
 PNG = (
@@ -48,3 +50,19 @@ REFUSED = {
 
 def upload(name, data):
     return SimpleUploadedFile(name, data)
+
+
+def post_form(client, community, name, data):
+    """Add a leaflet with the file `name` holding `data` to `community` through the form."""
+    return client.post(
+        reverse("knowledge:resource_create"),
+        {
+            "destination": f"c:{community.slug}",
+            "title": "Falls leaflet",
+            "summary": "A leaflet.",
+            "kind": Resource.Kind.LEAFLET,
+            "visibility": Resource.Visibility.MEMBERS,
+            "review_date": "2030-01-01",
+            "upload": upload(name, data),
+        },
+    )

@@ -12,14 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
 
 from core import scanning
 from core import uploads as files
 from knowledge.models import Resource, ResourceVersion
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory
-from tests.knowledge.helpers import ALLOWED, upload, zipped
+from tests.knowledge.helpers import ALLOWED, post_form, upload, zipped
 
 pytestmark = pytest.mark.django_db
 
@@ -147,21 +146,6 @@ def test_archive_messages_reach_the_form(client, settings):
     assert response.status_code == 200
     assert field_error(soup(response), "id_upload").startswith("The selected file has more than 3")
     assert not ResourceVersion.objects.exists()
-
-
-def post_form(client, community, name, data):
-    return client.post(
-        reverse("knowledge:resource_create"),
-        {
-            "destination": f"c:{community.slug}",
-            "title": "Falls leaflet",
-            "summary": "A leaflet.",
-            "kind": Resource.Kind.LEAFLET,
-            "visibility": Resource.Visibility.MEMBERS,
-            "review_date": "2030-01-01",
-            "upload": upload(name, data),
-        },
-    )
 
 
 # The scan hook ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from core import uploads as files
 from knowledge.models import Resource, ResourceVersion
 from tests.conftest import field_error, soup
 from tests.factories import CommunityFactory, MembershipFactory
-from tests.knowledge.helpers import ALLOWED, REFUSED, upload
+from tests.knowledge.helpers import ALLOWED, REFUSED, post_form, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -60,21 +60,6 @@ def test_oversized_file_is_refused(settings):
     settings.RESOURCE_MAX_UPLOAD_BYTES = 100
     with pytest.raises(files.UploadRefused, match="smaller than"):
         files.check_upload(upload("big.txt", b"a" * 101))
-
-
-def post_form(client, community, name, data):
-    return client.post(
-        reverse("knowledge:resource_create"),
-        {
-            "destination": f"c:{community.slug}",
-            "title": "Falls leaflet",
-            "summary": "A leaflet.",
-            "kind": Resource.Kind.LEAFLET,
-            "visibility": Resource.Visibility.MEMBERS,
-            "review_date": "2030-01-01",
-            "upload": upload(name, data),
-        },
-    )
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from django.urls import reverse
 from meetings import services
 from meetings.models import Meeting
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,6 @@ def before_the_spring_of_2027():
     """Whenever the tests run, the dates below are to come."""
     with time_machine.travel(datetime(2027, 1, 4, 9, 0, tzinfo=UTC)):
         yield
-
-
-@pytest.fixture
-def community():
-    c = CommunityFactory()
-    c.lead = MembershipFactory(community=c, role="convener").user
-    return c
 
 
 def sundays(start_time, end_time, community):
@@ -95,17 +87,19 @@ def test_an_end_that_is_the_start_by_the_clock_is_refused_as_such_not_as_a_const
     assert refused.value.message_dict == {"ends_at": ["The end must be after the start"]}
 
 
-def test_the_convener_is_told_which_date_moved_and_why(client, community):
+def three_sundays(client, community, title, start_time, end_time):
+    """The convener schedules a weekly series through the form, Sundays 21 March to
+    4 April 2027 (across the clock change); the page it lands on."""
     client.force_login(community.lead)
-    response = client.post(
+    return client.post(
         reverse("meetings:schedule_series", args=[community.slug]),
         {
-            "title": "Night shift huddle",
+            "title": title,
             "frequency": "weekly",
             "ordinal": "1",
             "weekday": "6",
-            "start_time": "01:30",
-            "end_time": "02:30",
+            "start_time": start_time,
+            "end_time": end_time,
             "first_date": "2027-03-21",
             "until": "2027-04-04",
             "format": "in-person",
@@ -113,6 +107,10 @@ def test_the_convener_is_told_which_date_moved_and_why(client, community):
         },
         follow=True,
     )
+
+
+def test_the_convener_is_told_which_date_moved_and_why(client, community):
+    response = three_sundays(client, community, "Night shift huddle", "01:30", "02:30")
     banner = " ".join(soup(response).select_one(".nhsuk-notification-banner").get_text().split())
     assert "3 meetings have been scheduled" in banner
     assert (
@@ -124,22 +122,6 @@ def test_the_convener_is_told_which_date_moved_and_why(client, community):
 
 
 def test_a_series_away_from_the_clock_change_says_nothing_of_it(client, community):
-    client.force_login(community.lead)
-    response = client.post(
-        reverse("meetings:schedule_series", args=[community.slug]),
-        {
-            "title": "Huddle",
-            "frequency": "weekly",
-            "ordinal": "1",
-            "weekday": "6",
-            "start_time": "14:00",
-            "end_time": "15:00",
-            "first_date": "2027-03-21",
-            "until": "2027-04-04",
-            "format": "in-person",
-            "visibility": "members",
-        },
-        follow=True,
-    )
+    response = three_sundays(client, community, "Huddle", "14:00", "15:00")
     banner = soup(response).select_one(".nhsuk-notification-banner").get_text()
     assert "3 meetings have been scheduled" in banner and "clocks" not in banner

@@ -4,7 +4,6 @@ address on a new account finds the attendance on their record. Guests count once
 attendance figure, are seen by conveners and staff only, exported, erased and retained."""
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -26,25 +25,10 @@ from tests.factories import (
     OrganisationFactory,
     RegistrationFactory,
     UserFactory,
+    meeting_scheduled,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_limits(settings):
-    # allauth counts sign-ups per client address in the cache: a namespace per test.
-    settings.CACHES = {
-        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-        for alias, config in settings.CACHES.items()
-    }
-
-
-@pytest.fixture
-def community():
-    c = CommunityFactory()
-    c.lead = MembershipFactory(community=c, role="convener").user
-    return c
 
 
 def held(community, *, hours_ago=2, title="Falls huddle"):
@@ -167,13 +151,8 @@ def test_someone_with_an_account_is_a_walk_in_not_a_guest(client, community):
 
 
 def test_guests_are_recorded_only_once_the_meeting_has_started(client, community):
-    start = timezone.now() + timedelta(days=2)
-    meeting = services.meeting_schedule(
-        actor=community.lead,
-        community=community,
-        title="Next month",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
+    meeting = meeting_scheduled(
+        community=community, actor=community.lead, starts_in=timedelta(days=2), title="Next month"
     )
     client.force_login(community.lead)
     page = soup(record_guest(client, meeting, name="Too Early"))

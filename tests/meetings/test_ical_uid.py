@@ -7,14 +7,21 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import ical, services
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory, meeting_scheduled
 from tests.meetings.test_ical import unsaved_meeting
 
 SITES = ["http://127.0.0.1:8000", "http://127.0.0.1:8001", "https://cop.example.org"]
+
+
+def meeting_in_three_days():
+    """(community, its convener, a meeting the convener scheduled three days from now)."""
+    community = CommunityFactory()
+    lead = MembershipFactory(community=community, role="convener").user
+    meeting = meeting_scheduled(community=community, actor=lead, starts_in=timedelta(days=3))
+    return community, lead, meeting
 
 
 def events(data):
@@ -44,16 +51,7 @@ def test_uids_do_not_change_with_the_site_address_and_links_do(settings):
 
 @pytest.mark.django_db
 def test_the_personal_feed_keeps_its_uids_when_the_site_moves(client, settings):
-    community = CommunityFactory()
-    lead = MembershipFactory(community=community, role="convener").user
-    start = timezone.now() + timedelta(days=3)
-    meeting = services.meeting_schedule(
-        actor=lead,
-        community=community,
-        title="Monthly meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    _, lead, meeting = meeting_in_three_days()
     services.registration_create(meeting=meeting, user=lead)
     feed = services.calendar_feed_get(user=lead)
     url = reverse("meetings:personal_feed", args=[feed.token])
@@ -72,16 +70,7 @@ def test_reminder_links_use_site_url_and_its_calendar_uid_does_not(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "http://127.0.0.1:8001"
-    community = CommunityFactory()
-    lead = MembershipFactory(community=community, role="convener").user
-    start = timezone.now() + timedelta(days=3)
-    meeting = services.meeting_schedule(
-        actor=lead,
-        community=community,
-        title="Monthly meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    community, lead, meeting = meeting_in_three_days()
     member = MembershipFactory(community=community, user=UserFactory()).user
     services.registration_create(meeting=meeting, user=member)
     mailoutbox.clear()

@@ -13,7 +13,8 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Minutes, Registration
 from tests.conftest import error_summary, field_error, soup
-from tests.factories import CommunityFactory, MembershipFactory
+from tests.factories import CommunityFactory, MembershipFactory, meeting_scheduled
+from tests.meetings.test_views import meeting_form
 
 pytestmark = pytest.mark.django_db
 
@@ -31,30 +32,31 @@ def community():
 
 
 def upcoming(community, days=3):
-    start = timezone.now() + timedelta(days=days)
-    return services.meeting_schedule(
-        actor=community.lead,
-        community=community,
-        title="Monthly meeting",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        announce=False,
+    return meeting_scheduled(
+        community=community, actor=community.lead, starts_in=timedelta(days=days), announce=False
     )
 
 
 def meeting_data(start, **overrides):
+    """The form to schedule a meeting, for an hour from `start`."""
+    return meeting_form(
+        title="Falls huddle",
+        agenda="",
+        starts_at=local(start),
+        ends_at=local(start + timedelta(hours=1)),
+        **overrides,
+    )
+
+
+def past_meeting_data(start, **overrides):
+    """The form of "Record a past meeting", for an hour from `start`."""
     return {
         "title": "Falls huddle",
         "kind": "meeting",
-        "agenda": "",
         "starts_at": local(start),
         "ends_at": local(start + timedelta(hours=1)),
         "format": "in-person",
-        "venue": "Room 4",
-        "joining_link": "",
-        "capacity": "",
         "visibility": "members",
-        "reminder_hours": "24",
         **overrides,
     }
 
@@ -178,15 +180,7 @@ def test_record_a_past_meeting_tells_nobody_and_keeps_who_came(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("meetings:record_past", args=[community.slug]),
-            {
-                "title": "Falls huddle",
-                "kind": "meeting",
-                "starts_at": local(start),
-                "ends_at": local(start + timedelta(hours=1)),
-                "format": "in-person",
-                "visibility": "members",
-                "attended": [community.member.pk],
-            },
+            past_meeting_data(start, attended=[community.member.pk]),
         )
     meeting = Meeting.objects.get()
     assert response.status_code == 302 and response.url == reverse(
@@ -220,14 +214,7 @@ def test_a_meeting_to_come_is_not_recorded_as_past(client, community):
     start = timezone.now() + timedelta(days=2)
     response = client.post(
         reverse("meetings:record_past", args=[community.slug]),
-        {
-            "title": "Falls huddle",
-            "kind": "meeting",
-            "starts_at": local(start),
-            "ends_at": local(start + timedelta(hours=1)),
-            "format": "in-person",
-            "visibility": "members",
-        },
+        past_meeting_data(start),
     )
     assert "schedule it instead" in field_error(soup(response), "id_starts_at")
     assert not Meeting.objects.exists()
@@ -238,14 +225,7 @@ def test_record_a_past_meeting_shows_a_wrong_end_next_to_it(client, community):
     start = timezone.now() - timedelta(days=2)
     response = client.post(
         reverse("meetings:record_past", args=[community.slug]),
-        {
-            "title": "Falls huddle",
-            "kind": "meeting",
-            "starts_at": local(start),
-            "ends_at": local(start - timedelta(hours=1)),
-            "format": "in-person",
-            "visibility": "members",
-        },
+        past_meeting_data(start, ends_at=local(start - timedelta(hours=1))),
     )
     assert "end must be after the start" in field_error(soup(response), "id_ends_at")
     assert not [e for e in error_summary(soup(response)) if "Constraint" in e]

@@ -8,13 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import services
 from meetings.models import Registration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory, meeting_scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +22,11 @@ pytestmark = pytest.mark.django_db
 def meeting():
     community = CommunityFactory()
     lead = MembershipFactory(community=community, role="convener").user
-    start = timezone.now() + timedelta(days=10)
-    return services.meeting_schedule(
-        actor=lead,
+    return meeting_scheduled(
         community=community,
+        actor=lead,
+        starts_in=timedelta(days=10),
         title="Falls huddle",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
         venue="Room 4, Example House",
         format="hybrid",
         joining_link="https://meet.example.org/falls",

@@ -17,26 +17,17 @@ from meetings.forms import MeetingForm
 from meetings.models import MAX_REMINDER_HOURS, Meeting
 from meetings.tasks import send_due_reminders_task
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import UserFactory, meeting_scheduled
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def community():
-    c = CommunityFactory()
-    c.lead = MembershipFactory(community=c, role="convener").user
-    return c
-
-
 def schedule(community, *, hours_ahead, reminder_hours, people=2, title="Falls huddle"):
-    start = timezone.now() + timedelta(hours=hours_ahead)
-    meeting = services.meeting_schedule(
-        actor=community.lead,
+    meeting = meeting_scheduled(
         community=community,
+        actor=community.lead,
+        starts_in=timedelta(hours=hours_ahead),
         title=title,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
         reminder_hours=reminder_hours,
     )
     for _ in range(people):

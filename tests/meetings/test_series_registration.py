@@ -12,7 +12,13 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Registration, SeriesRegistration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    UserFactory,
+    meeting_scheduled,
+    series_every_four_weeks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +28,8 @@ def monthly():
     """A monthly series of seven meetings, the third one with a single place."""
     community = CommunityFactory(name="Falls Prevention")
     lead = MembershipFactory(community=community, role="convener").user
-    first = timezone.localdate() + timedelta(days=3)
-    series, meetings = services.series_schedule(
-        community=community,
-        actor=lead,
-        title="Falls huddle",
-        description="every month",
-        dates=[first + timedelta(days=28 * i) for i in range(7)],
-        start_time=time(14),
-        end_time=time(15),
+    series, meetings = series_every_four_weeks(
+        community=community, actor=lead, description="every month"
     )
     Meeting.objects.filter(pk=meetings[2].pk).update(capacity=1)
     series.lead = lead
@@ -39,6 +38,20 @@ def monthly():
 
 def member_of(series, **fields):
     return MembershipFactory(community=series.community, user=UserFactory(**fields)).user
+
+
+def one_more(series, *, after, **options):
+    """The convener adds a meeting to the series four weeks after the meeting `after`."""
+    start = after.starts_at + timedelta(days=28)
+    return services.meeting_schedule(
+        actor=series.lead,
+        community=series.community,
+        series=series,
+        title="Falls huddle",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        **options,
+    )
 
 
 def statuses(user, meetings):
@@ -83,16 +96,8 @@ def test_a_meeting_added_to_the_series_later_registers_its_followers(
     series, meetings = monthly
     follower, other = member_of(series), member_of(series)
     services.series_register(series=series, user=follower)
-    start = meetings[-1].starts_at + timedelta(days=28)
     with django_capture_on_commit_callbacks(execute=True):
-        added = services.meeting_schedule(
-            actor=series.lead,
-            community=series.community,
-            series=series,
-            title="Falls huddle",
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-        )
+        added = one_more(series, after=meetings[-1])
     assert statuses(follower, [added]) == ["registered"]
     assert statuses(other, [added]) == [None]
     confirmation = [m for m in mailoutbox if m.subject.startswith("You are registered: ")]
@@ -115,16 +120,7 @@ def test_leaving_the_series_cancels_what_is_to_come_and_promotes_the_waiting(
     assert statuses(waiting, [meetings[2]]) == ["registered"]
     assert [m.to for m in mailoutbox if "You have a place" in m.subject] == [[waiting.email]]
     assert not SeriesRegistration.objects.exists()
-    start = meetings[-1].starts_at + timedelta(days=28)
-    added = services.meeting_schedule(
-        actor=series.lead,
-        community=series.community,
-        series=series,
-        title="Falls huddle",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        announce=False,
-    )
+    added = one_more(series, after=meetings[-1], announce=False)
     assert statuses(person, [added]) == [None]
 
 
@@ -173,13 +169,11 @@ def test_register_and_leave_the_series_from_a_meeting_page(client, monthly):
 def test_a_meeting_of_no_series_offers_no_series(client):
     community = CommunityFactory()
     person = MembershipFactory(community=community).user
-    start = timezone.now() + timedelta(days=2)
-    meeting = services.meeting_schedule(
-        actor=person,
+    meeting = meeting_scheduled(
         community=community,
+        actor=person,
+        starts_in=timedelta(days=2),
         title="One-off",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
         announce=False,
     )
     client.force_login(person)
@@ -197,13 +191,11 @@ def home_meetings(client, person):
 def test_the_home_page_shows_a_series_once_with_its_next_date(client, monthly):
     series, meetings = monthly
     person = member_of(series)
-    start = timezone.now() + timedelta(days=5)
-    services.meeting_schedule(
-        actor=series.lead,
+    launch = meeting_scheduled(
         community=series.community,
+        actor=series.lead,
+        starts_in=timedelta(days=5),
         title="Launch",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
         announce=False,
     )
     rows = home_meetings(client, person)
@@ -211,7 +203,7 @@ def test_the_home_page_shows_a_series_once_with_its_next_date(client, monthly):
     assert rows == [
         f"Falls huddle Falls Prevention · next {next_date:%a %-d %b, %H:%M} · "
         "a series: 7 meetings to come · not registered",
-        f"Launch Falls Prevention · {timezone.localtime(start):%a %-d %b, %H:%M} · not registered",
+        f"Launch Falls Prevention · {timezone.localtime(launch.starts_at):%a %-d %b, %H:%M} · not registered",
     ]
     services.series_register(series=series, user=person)
     assert home_meetings(client, person)[0].endswith("· registered for the series")

@@ -15,7 +15,7 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Registration
 from meetings.tasks import send_due_reminders_task
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,6 @@ def schedule(community, actor, **fields):
         ends_at=start + timedelta(hours=2),
         **fields,
     )
-
-
-@pytest.fixture
-def community():
-    c = CommunityFactory()
-    c.lead = MembershipFactory(community=c, role="convener").user
-    return c
 
 
 @pytest.mark.eager_tasks
