@@ -15,7 +15,7 @@ from accounts.notifications.services import (
 from accounts.outbox.preferences import MissingPreference, preference_of, unsubscribe_token_read
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.eager_tasks]
 
 
 def tell(people, kind="test_chatty", dedupe="reply:1", actor=None, **extra):
