@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import Profession, Region, User, timezone_choices
+from accounts.notifications.models import Channel
+from accounts.notifications.registry import KINDS
 from accounts.selectors import organisation_choices
 from accounts.services import organisation_get_or_create
 from accounts.sso import sign_in_label
@@ -260,6 +262,39 @@ class PreferencesForm(forms.Form):
         label="Tell me about join requests to answer and about answers to my own requests",
         required=False,
     )
+
+    NOTIFY_PREFIX = "notify_"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One choice per registered kind of notification that has e-mails of its own (drawn
+        # in its own fieldset). A kind shown in the centre only is e-mailed, if at all, under
+        # one of the switches above.
+        for key, kind in KINDS.items():
+            if not kind.email_template:
+                continue
+            self.fields[f"{self.NOTIFY_PREFIX}{key}"] = forms.ChoiceField(
+                label=kind.label,
+                choices=Channel.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Choose how you hear that: {kind.label.lower()}"},
+            )
+
+    def email_fields(self):
+        return [f for f in self if not f.name.startswith(self.NOTIFY_PREFIX)]
+
+    def notification_fields(self):
+        return [f for f in self if f.name.startswith(self.NOTIFY_PREFIX)]
+
+    def split(self):
+        """(the User fields, {kind key: channel}) of the cleaned data."""
+        fields, channels = {}, {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith(self.NOTIFY_PREFIX):
+                channels[name.removeprefix(self.NOTIFY_PREFIX)] = value
+            else:
+                fields[name] = value
+        return fields, channels
 
 
 class AccountDeleteForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.notifications.urls import urlpatterns as notification_urls
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("accounts/settings/sign-ins/remove/", views.sign_in_remove, name="sign_in_remove"),
     path("accounts/sso/existing-account/", views.sso_existing_account, name="sso_existing_account"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    *notification_urls,
 ]

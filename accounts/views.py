@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, PreferencesForm, ProfileForm, SignInRemoveForm
 from accounts.models import Organisation
+from accounts.notifications import selectors as notification_selectors
+from accounts.notifications import services as notification_services
 from accounts.outbox.preferences import preference_get, unsubscribe_token_read
 from accounts.personal_data import account_erase, export_archive
 from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
@@ -77,16 +79,25 @@ def profile_edit(request):
 def preferences_edit(request):
     user = request.user
     # Every switch drawn with its saved value: a box left out is drawn unticked, and saving
-    # the form would switch that e-mail off.
+    # the form would switch that e-mail off. The same for each kind of notification.
     initial = {name: getattr(user, name) for name in PreferencesForm.base_fields}
+    initial |= {
+        f"{PreferencesForm.NOTIFY_PREFIX}{key}": channel
+        for key, channel in notification_selectors.settings_of(user=user).items()
+    }
     form = PreferencesForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.user_preferences_update(user=user, actor=user, **form.cleaned_data)
+        fields, channels = form.split()
+        services.user_preferences_update(user=user, actor=user, **fields)
+        if channels:
+            notification_services.notification_settings_update(
+                user=user, actor=user, channels=channels
+            )
         messages.success(request, "Your e-mail preferences have been saved.")
         return redirect("accounts:overview")
     return render(
         request,
-        "accounts/settings_form.html",
+        "accounts/preferences.html",
         {
             "form": form,
             "heading": "E-mail preferences",

@@ -74,6 +74,10 @@ TABLE = {
     "accounts:sign_in_remove": "signed_in",
     "accounts:sso_existing_account": "public",
     "accounts:unsubscribe": "token",
+    "accounts:notifications": "signed_in",
+    "accounts:notification_open": "recipient_redirect",
+    "accounts:notifications_read": "post_only",
+    "accounts:notifications_read_all": "post_only",
     "usersessions_list": "signed_in",
     # --- communities
     "communities:list": "public",
@@ -276,6 +280,8 @@ def expected(rule, role, visibility):
         return 200 if role in ("member", "participant") else 404
     if rule == "applicant_redirect":
         return 302 if role in ("member", "participant") else 404
+    if rule == "recipient_redirect":  # opening one's own notification: the member's
+        return 302 if role == "member" else 404
     if rule == "participant":  # a participant's own journal: not even staff read it
         return 200 if role == "participant" else 404
     raise AssertionError(f"unknown rule {rule!r}")
@@ -461,12 +467,28 @@ def _programme_of(people):
     }
 
 
+def _notification_of(person):
+    from accounts.models import Notification
+
+    return Notification.objects.create(
+        recipient=person,
+        kind="access",
+        dedupe=f"access:{Notification.objects.count()}",
+        group_key="access",
+        group_title="Access",
+        text="Something happened",
+        url="/",
+        channel="off",
+    )
+
+
 def _args_of(network, people, made):
     """The arguments of every URL whose namespace default (Place.url) is not enough."""
     slug, programme = made["community"].slug, made["programme"].slug
     resource, story, meeting = made["resource"], made["story"], made["meeting"]
     return {
         "accounts:unsubscribe": [unsubscribe_token(user=people["member"], preference="digest")],
+        "accounts:notification_open": [_notification_of(people["member"]).pk],
         "communities:network": [network.slug],
         "communities:person": [people["member"].pk],
         "communities:invitation": [made["invitation"].token],

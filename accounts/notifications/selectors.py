@@ -2,6 +2,7 @@
 (cached: the bell on every page), and their notifications grouped for the page."""
 
 from django.core.cache import cache
+from django.db.models import Count, Max, Q
 
 from accounts.notifications.models import Notification, NotificationSetting
 from accounts.notifications.registry import KINDS, kind_get
@@ -63,3 +64,33 @@ def notification_list(*, user):
 def notification_get(*, user, pk):
     """One of this person's notifications, or None (someone else's is not found either)."""
     return Notification.objects.filter(recipient=user, pk=pk).first()
+
+
+def notification_groups(*, user):
+    """This person's groups of notifications, the one with the newest row first: dicts of
+    group_key, latest (when its newest row came) and unread (how many are unread). A
+    queryset, so the page can paginate it by groups."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .values("group_key")
+        .annotate(latest=Max("created_at"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+        .order_by("-latest", "group_key")
+    )
+
+
+def notification_groups_filled(*, user, groups):
+    """The groups given (from notification_groups), each with its rows, newest first, and
+    its title (its newest row's), read in one query."""
+    groups = [dict(group) for group in groups]
+    by_key = {group["group_key"]: group for group in groups}
+    for group in groups:
+        group["rows"] = []
+    rows = Notification.objects.filter(recipient=user, group_key__in=list(by_key)).order_by(
+        "-created_at", "-pk"
+    )
+    for row in rows:
+        group = by_key[row.group_key]
+        if not group["rows"]:
+            group["title"] = row.group_title
+        group["rows"].append(row)
+    return groups

@@ -52,7 +52,10 @@ def notify(
     people = {u.pk: u for u in recipients if u.is_active and (actor is None or u.pk != actor.pk)}
     if not people:
         return 0
-    channels = channels_for(users=people.values(), kind=kind)
+    if kind_obj.email_template:
+        channels = channels_for(users=people.values(), kind=kind)
+    else:  # the centre only: neither e-mailed here nor gathered in the digest
+        channels = dict.fromkeys(people, OFF)
     now = timezone.now()
     rows = [
         Notification(

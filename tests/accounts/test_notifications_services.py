@@ -45,7 +45,8 @@ def test_the_same_event_twice_is_stored_and_mailed_once(
     assert sorted(m.to[0] for m in mailoutbox) == sorted([ada.email, ben.email])
     message = mailoutbox[0]
     assert message.subject == "Ada Example replied to “Covert medication”"
-    assert "http://testserver/discussions/7/#reply-1" in message.body
+    opened = Notification.objects.get(recipient__email=message.to[0])
+    assert f"http://testserver/notifications/{opened.pk}/open/" in message.body
 
 
 def test_a_row_stored_by_another_call_is_neither_counted_nor_mailed_again(
