@@ -22,6 +22,7 @@ PAGE = reverse("accounts:notifications")
 
 def stored(person, *, group="discussion:7", title="Covert medication", n=1, minutes_ago=0, **kw):
     at = timezone.now() - timedelta(minutes=minutes_ago)
+    cache.delete(unread_cache_key(person.pk))  # as notify() does
     return Notification.objects.create(
         recipient=person,
         kind="test_chatty",
@@ -152,7 +153,6 @@ def test_the_bell_says_how_many_are_unread(user_client, user):
     stored(user, n=1)
     stored(user, n=2)
     stored(user, n=3, read_at=timezone.now())
-    cache.delete(unread_cache_key(user.pk))
     link = bell(user_client.get(reverse("accounts:overview")))
     assert link.select_one(".nhsuk-u-visually-hidden").get_text() == ": 2 unread notifications"
     assert link["href"] == PAGE
@@ -171,6 +171,12 @@ def test_the_bell_costs_one_query_on_a_miss_and_none_on_a_hit(user_client, user)
     assert len(counted) == 1 and "COUNT" in counted[0].upper()
     assert len(hit.captured_queries) == len(miss.captured_queries) - 1
     assert not [q for q in hit.captured_queries if "accounts_notification" in q["sql"]]
+
+
+def test_signing_in_reads_the_count_so_the_first_page_costs_nothing(client, user):
+    stored(user)
+    client.force_login(user)
+    assert cache.get(unread_cache_key(user.pk)) == 1
 
 
 def test_signed_out_pages_have_no_bell(client):
