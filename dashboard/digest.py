@@ -27,7 +27,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from accounts.models import EmailDelivery, User, by_zone
+from accounts.models import EmailDelivery, Notification, User, by_zone
+from accounts.notifications.registry import DIGEST
 from accounts.outbox.delivery import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from communities.models import Membership
 from core.queue import RETRY_TRANSIENT, publish
@@ -189,6 +190,38 @@ def subject_line(feed):
     return f"{feed['headline']} \N{EM DASH} and {rest} more update{'s' if rest > 1 else ''}"
 
 
+# Notifications listed by name in one digest; the rest are counted, on the notifications page.
+NOTIFICATIONS_SHOWN = 10
+
+
+def waiting_notifications(user_ids):
+    """{user id: [notification, ...]}, newest first: what these people chose to hear about
+    in their digest and have neither had in one nor read since, in one query."""
+    waiting = {}
+    rows = Notification.objects.filter(
+        recipient_id__in=list(user_ids),
+        channel=DIGEST,
+        digested_at__isnull=True,
+        read_at__isnull=True,
+    ).order_by("recipient_id", "-created_at", "-pk")
+    for row in rows:
+        waiting.setdefault(row.recipient_id, []).append(row)
+    return waiting
+
+
+def _notifications_part(rows, feed):
+    """The digest's "Notifications" section of one person, and its subject when the feed
+    has no headline of its own."""
+    part = {
+        "notifications": rows[:NOTIFICATIONS_SHOWN],
+        "notifications_more": max(len(rows) - NOTIFICATIONS_SHOWN, 0),
+        "notification_ids": [row.pk for row in rows],
+    }
+    if rows and not feed["headline"]:
+        part["subject_line"] = rows[0].text if len(rows) == 1 else f"{len(rows)} notifications"
+    return part
+
+
 def digest_messages(users, *, frequency, now):
     """The digests of one batch of people, as (outbox purpose, [(user, context), ...]),
     reading only: those who had this period's already, and those with nothing new and
@@ -211,6 +244,7 @@ def digest_messages(users, *, frequency, now):
     todo = [u for u in users if u.email.lower() not in done]
     since = {u.pk: last.get(u.email.lower()) or now - PERIOD[frequency] for u in todo}
     home_url = settings.SITE_URL + reverse("home")
+    waiting = waiting_notifications(since)
     # Each group's lines are written once and shared by everyone in the batch who sees it,
     # with its times where the reader is: once per time zone of the batch (most batches
     # have one).
@@ -231,10 +265,11 @@ def digest_messages(users, *, frequency, now):
                         "since_label": _day_label(since[user.pk], days),
                         "frequency": frequency,
                         "home_url": home_url,
+                        **_notifications_part(waiting.get(user.pk, []), feeds[user.pk]),
                     },
                 )
                 for user in people
-                if not feeds[user.pk]["is_empty"]
+                if not feeds[user.pk]["is_empty"] or user.pk in waiting
             ]
     return key, messages
 
@@ -244,9 +279,14 @@ def digest_batch(users, *, frequency, now):
     key, messages = digest_messages(users, frequency=frequency, now=now)
     # Sent by this same task: one batch of the job, built and delivered while the other
     # workers build theirs (no queue of rendering tasks ahead of the sending ones).
-    return email_queue_many(
+    queued = email_queue_many(
         messages=messages, purpose=key, template="digest", preference="digest", deliver_here=True
     )
+    # In the caller's transaction with the digests: had, once they are queued.
+    digested = [pk for _, context in messages for pk in context["notification_ids"]]
+    if digested:
+        Notification.objects.filter(pk__in=digested).update(digested_at=now)
+    return queued
 
 
 def digest_batch_ids(*, frequency, ids, now):

@@ -146,9 +146,10 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
     statements = [q["sql"] for q in queries]
     inserts = [s for s in statements if s.startswith("INSERT")]
     # Reads are fixed: what was sent, the people's communities, meetings, minutes, resources,
-    # stories, the new ids; and what needs them: action points, places, join requests. The
-    # messages go in one bulk insert (SQLite splits it by its limit on query parameters).
-    assert len(statements) - len(inserts) == 13
+    # stories, the new ids; and what needs them: action points, places, join requests; and
+    # the notifications waiting for the digest. The messages go in one bulk insert (SQLite
+    # splits it by its limit on query parameters).
+    assert len(statements) - len(inserts) == 14
     assert 1 <= len(inserts) <= (1 if connection.vendor == "postgresql" else 2)
 
 
