@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import EmailDelivery, RetentionSweep
+from accounts.models import EmailDelivery, Notification, RetentionSweep
 from accounts.personal_data import SIGN_IN_REFUSALS
 from core.models import AuditEntry
 from core.queue import RETRY_TRANSIENT, enqueue_on_commit
@@ -184,5 +184,23 @@ register_rule(
         "Records of refused sign-ins (the address typed, or its digest, and when).",
         _failed_sign_ins_due,
         _failed_sign_ins_clear,
+    )
+)
+
+
+def _read_notifications_due(cutoff):
+    return Notification.objects.filter(read_at__isnull=False, created_at__lt=cutoff)
+
+
+def _read_notifications_clear(pks):
+    return Notification.objects.filter(pk__in=pks).delete()[0]
+
+
+register_rule(
+    Rule(
+        "read_notifications",
+        "Notifications in the notification centre that were read (unread ones stay).",
+        _read_notifications_due,
+        _read_notifications_clear,
     )
 )

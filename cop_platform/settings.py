@@ -264,6 +264,7 @@ PERSONAL_DATA_RETENTION_DAYS = {
     "declined_applications": env.int("RETENTION_DECLINED_APPLICATIONS_DAYS", default=365),
     "expired_invitations": env.int("RETENTION_EXPIRED_INVITATIONS_DAYS", default=90),
     "meeting_guests": env.int("RETENTION_MEETING_GUESTS_DAYS", default=365),
+    "read_notifications": env.int("RETENTION_READ_NOTIFICATIONS_DAYS", default=180),
 }
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 

@@ -121,6 +121,7 @@ def test_each_rule_clears_only_what_is_past_its_period_in_batches_and_once(aged_
         "expired_invitations": 1,
         "declined_applications": 1,
         "meeting_guests": 1,
+        "read_notifications": 0,  # tests/accounts/test_notifications_retention.py
     }
 
     for row in d["sent_old"]:
