@@ -6,6 +6,11 @@ class CommunitiesConfig(AppConfig):
     name = "communities"
 
     def ready(self):
+        from accounts.notifications.registry import register as register_kind
+        from communities.notifications import KINDS
+
+        for kind in KINDS:
+            register_kind(kind)
         from accounts.personal_data import register
         from communities import personal_data, signals  # noqa: F401 (connects the receivers)
 

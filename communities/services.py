@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.outbox.delivery import email_queue, email_queue_rendered
+from communities import notifications as notices
 from communities.extensions import holdings_phrase
 from communities.models import (
     CharterVersion,
@@ -502,10 +503,12 @@ def membership_join(*, community, user, note=""):
     membership.decision_message = ""
     membership.save()
     _audit(user, "membership.request", community, user=user.pk, name=user.name)
-    for leader in _leaders(community):
+    leaders, purpose = list(_leaders(community)), f"join-request:{membership.pk}:{now.isoformat()}"
+    notices.join_request_notify(membership=membership, leaders=leaders, dedupe=purpose)
+    for leader in leaders:
         email_queue(
             recipient=leader,
-            purpose=f"join-request:{membership.pk}:{now.isoformat()}",
+            purpose=purpose,
             template="join_request",
             context={
                 "community": community,
@@ -541,9 +544,11 @@ def membership_decide(*, membership, actor, approve, message=""):
         user=membership.user_id,
         name=membership.user.name,
     )
+    purpose = f"join-decision:{membership.pk}:{membership.requested_at.isoformat()}"
+    notices.join_answer_notify(membership=membership, actor=actor, approved=approve, dedupe=purpose)
     email_queue(
         recipient=membership.user,
-        purpose=f"join-decision:{membership.pk}:{membership.requested_at.isoformat()}",
+        purpose=purpose,
         template="join_decision",
         context={
             "community": community,

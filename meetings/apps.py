@@ -6,6 +6,11 @@ class MeetingsConfig(AppConfig):
     name = "meetings"
 
     def ready(self):
+        from accounts.notifications.registry import register as register_kind
+        from meetings.notifications import KINDS
+
+        for kind in KINDS:
+            register_kind(kind)
         from accounts.personal_data import register
         from meetings import personal_data
 

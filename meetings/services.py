@@ -19,6 +19,7 @@ from communities.services import community_writable
 from core import uploads
 from core.http import site_url
 from core.services import audit_log
+from meetings import notifications as notices
 from meetings.ical import calendar, meeting_ics
 from meetings.models import (
     MAX_REMINDER_HOURS,
@@ -87,9 +88,15 @@ def _when(moment):
     return timezone.localtime(moment).strftime("%A %-d %B %Y, %H:%M")
 
 
-def _announce(meeting, people, *, purpose, template, about_their_registration=False, **context):
+def _announce(
+    meeting, people, *, purpose, template, about_their_registration=False, notice=None, **context
+):
     """E-mail `people` about `meeting`. News of a meeting goes under the announcements
-    preference; a change to a meeting someone registered for is theirs to know, always."""
+    preference; a change to a meeting someone registered for is theirs to know, always.
+    `notice` ({"kind", "actor", "text"?}) tells them in the notification centre too."""
+    people = list(people)
+    if notice:
+        notices.meeting_notify(meeting=meeting, people=people, dedupe=purpose, **notice)
     for person in people:
         email_queue(
             recipient=person,
@@ -144,7 +151,11 @@ def meeting_schedule(*, actor, community=None, network=None, announce=True, **fi
                 registration_create(meeting=meeting, user=follower.user)
     if announce:
         _announce(
-            meeting, _audience(meeting), purpose=f"meeting-new:{meeting.pk}", template="meeting_new"
+            meeting,
+            _audience(meeting),
+            purpose=f"meeting-new:{meeting.pk}",
+            template="meeting_new",
+            notice={"kind": "meeting_new", "actor": actor},
         )
     return meeting
 
@@ -260,6 +271,11 @@ def series_schedule(*, community, actor, title, description, dates, start_time, 
         _audience(meetings[0]),
         purpose=f"series-new:{series.pk}",
         template="meeting_new",
+        notice={
+            "kind": "meeting_new",
+            "actor": actor,
+            "text": f"New meetings: {title}, {len(meetings)} dates",
+        },
         series=series,
         series_meetings=meetings,
     )
@@ -303,6 +319,7 @@ def meeting_update(*, meeting, actor, **fields):
             meeting,
             purpose=f"meeting-moved:{meeting.pk}:{meeting.sequence}",
             template="meeting_changed",
+            notice={"kind": "meeting_changed", "actor": actor},
         )
     return meeting
 
@@ -763,7 +780,15 @@ def minutes_publish(*, minutes, actor):
     meeting = minutes.meeting
     _audit(actor, "minutes.publish", meeting)
     actions = list(meeting.action_items.select_related("owner"))
-    for person in _audience(meeting):
+    audience = list(_audience(meeting))
+    notices.meeting_notify(
+        meeting=meeting,
+        people=audience,
+        kind="minutes_published",
+        dedupe=f"minutes:{minutes.pk}",
+        actor=actor,
+    )
+    for person in audience:
         email_queue(
             recipient=person,
             purpose=f"minutes:{minutes.pk}",
