@@ -48,7 +48,7 @@ def test_groups_newest_first_rows_newest_first_unread_marked(user_client, user):
     sections = page.select("main section")
     assert [s.h2.contents[0].strip() for s in sections] == ["Falls", "Covert medication"]
     falls = [li.a.get_text(" ", strip=True) for li in sections[0].select("li")]
-    assert falls == ["Reply 2 in Falls", "Unread: Reply 1 in Falls"]
+    assert falls == ["Reply 2 in Falls", "Reply 1 in Falls (unread)"]
     assert "Not yours" not in page.get_text()
     assert page.find("button", string="Mark all read")
 
