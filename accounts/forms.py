@@ -273,11 +273,15 @@ class PreferencesForm(forms.Form):
         for key, kind in KINDS.items():
             if not kind.email_template:
                 continue
+            # Not required: a post without it (an older page) keeps what is saved.
             self.fields[f"{self.NOTIFY_PREFIX}{key}"] = forms.ChoiceField(
                 label=kind.label,
                 choices=Channel.choices,
                 widget=forms.RadioSelect,
-                error_messages={"required": f"Choose how you hear that: {kind.label.lower()}"},
+                required=False,
+                error_messages={
+                    "invalid_choice": f"Choose how you hear that: {kind.label.lower()}"
+                },
             )
 
     def email_fields(self):
@@ -291,7 +295,8 @@ class PreferencesForm(forms.Form):
         fields, channels = {}, {}
         for name, value in self.cleaned_data.items():
             if name.startswith(self.NOTIFY_PREFIX):
-                channels[name.removeprefix(self.NOTIFY_PREFIX)] = value
+                if value:
+                    channels[name.removeprefix(self.NOTIFY_PREFIX)] = value
             else:
                 fields[name] = value
         return fields, channels
