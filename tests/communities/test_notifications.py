@@ -32,6 +32,7 @@ def test_a_request_tells_the_conveners(asked, mailoutbox):
     assert Notification.objects.filter(kind="join_request").count() == 1
 
 
+@pytest.mark.eager_tasks  # the e-mail is checked as delivered
 @pytest.mark.parametrize(("approve", "word"), [(True, "approved"), (False, "declined")])
 def test_the_answer_tells_the_person_who_asked(
     asked, approve, word, mailoutbox, django_capture_on_commit_callbacks

@@ -35,6 +35,7 @@ def test_the_kinds_are_registered_at_start_up():
         assert KINDS[key].email_template is None  # e-mailed by meetings, under its switches
 
 
+@pytest.mark.eager_tasks  # the e-mail is checked as delivered
 def test_a_meeting_announced_tells_the_members_once(
     falls, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -77,6 +78,7 @@ def test_a_move_tells_those_registered(falls, django_capture_on_commit_callbacks
     assert row.text == "Falls huddle has moved: see its new time"
 
 
+@pytest.mark.eager_tasks  # the e-mail is checked as delivered
 def test_minutes_published_tell_every_member_once(
     falls, mailoutbox, django_capture_on_commit_callbacks
 ):
