@@ -21,6 +21,16 @@ def _reply_title(reply):
     return f"Reply in {reply.discussion.title}"
 
 
+# A safe-space discussion never leaves the community: the e-mail telling an author that
+# their post was hidden names the community, not the discussion (they open the link).
+def _discussion_notice(discussion):
+    return {"title": "A safe-space discussion"} if discussion.is_safe_space else {}
+
+
+def _reply_notice(reply):
+    return {"title": "Reply in a safe-space discussion"} if reply.discussion.is_safe_space else {}
+
+
 DISCUSSION = Kind(
     key="discussion",
     label="discussion",
@@ -34,6 +44,7 @@ DISCUSSION = Kind(
     can_moderate=permissions.can_moderate,
     moderators=lambda d: _leaders(d.community),
     select_related=("community", "author"),
+    notice_context=_discussion_notice,
 )
 
 REPLY = Kind(
@@ -49,6 +60,7 @@ REPLY = Kind(
     can_moderate=permissions.can_moderate_reply,
     moderators=lambda r: _leaders(r.discussion.community),
     select_related=("discussion__community", "author"),
+    notice_context=_reply_notice,
 )
 
 

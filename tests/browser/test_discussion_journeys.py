@@ -166,8 +166,10 @@ def test_a_near_miss_in_the_safe_space(page, mailoutbox):
     _the_convener_sees_who_and_hides_the_reply(page)
     notice = mailoutbox[-1]
     assert len(mailoutbox) == 2 and notice.to == ["colleague@example.nhs.uk"]
-    assert "has been hidden" in notice.subject
-    assert REASON in notice.body
+    assert notice.subject == "Your reply “Reply in a safe-space discussion” has been hidden"
+    assert REASON in notice.body and "Care Homes Medicines" in notice.body
+    # The safe space never leaves the community: not its title, not in this e-mail.
+    assert NEAR_MISS not in notice.body
 
     sign_in(page, "asker@example.nhs.uk")
     _open(page, NEAR_MISS)
