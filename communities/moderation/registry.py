@@ -25,7 +25,9 @@ class Kind:
     # For the queue: what to load with each object of the kind, in one query per kind.
     select_related: tuple = ()
     # The e-mail to the author when it is hidden, and what its template reads besides the
-    # common context (label, title, url, community, reason).
+    # common context (label, title, url, community, reason); notice_context is laid over the
+    # context of both e-mails (this one and the report to the moderators), so a kind can keep
+    # its title out of them (a safe-space discussion's).
     notice_template: str = "content_hidden"
     notice_context: Callable[[Any], dict] = field(default=lambda obj: {})
 

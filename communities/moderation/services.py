@@ -84,6 +84,8 @@ def content_report(*, target, reporter, reason):
                 "community": community,
                 "reason": report.reason,
                 "queue_url": queue_url,
+                # What the kind lets an e-mail say of it (a safe space: not its title).
+                **kind.notice_context(target),
             },
             transactional=True,
         )

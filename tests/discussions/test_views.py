@@ -265,6 +265,26 @@ def test_report_hide_with_reason_and_show_again(client, place, mailoutbox):
     assert "Buy my pills" in text(client.get(discussion.get_absolute_url()))
 
 
+def test_moderation_e_mails_keep_a_safe_space_title_in(client, place):
+    from accounts.models import EmailDelivery
+
+    discussion = start(place, is_safe_space=True, title="Insulin pens swapped at handover")
+    reply = services.reply_add(discussion=discussion, author=place.member, body="Same here.")
+    client.force_login(place.author)
+    client.post(
+        reverse("discussions:reply_report", args=[discussion.pk, reply.pk]), {"reason": "Names."}
+    )
+    client.force_login(place.convener)
+    client.post(
+        reverse("discussions:reply_hide", args=[discussion.pk, reply.pk]), {"reason": "A name."}
+    )
+    sent = EmailDelivery.objects.filter(purpose__regex=r"^(report|reply-hidden)")
+    assert {d.purpose.split(":")[0].split("-")[0] for d in sent} == {"report", "reply"}
+    for delivery in sent:
+        assert "Insulin pens" not in delivery.subject + delivery.body_text + delivery.body_html
+        assert "safe-space discussion" in delivery.body_text
+
+
 def test_a_hidden_discussion_is_gone_for_members(client, place):
     discussion = start(place)
     client.force_login(place.convener)
