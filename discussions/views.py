@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communities.moderation import views as moderation_views
 from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied
-from core.http import add_service_errors, posted
+from core.http import posted, service_response
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
 from discussions import forms, permissions, selectors, services
@@ -43,6 +43,15 @@ def _form_page(request, form, *, community, mentions=False, **kwargs):
         "ground_rules": kwargs.get("ground_rules", ""),
     }
     return render(request, "discussions/form.html", context)
+
+
+def _service_form_page(request, form, *, act, community, **kwargs):
+    """_form_page, whose valid POST calls a service through `act` (core.http.service_response:
+    a refusal stands next to the field and the page is shown again)."""
+    response = service_response(request, form, act)
+    if response is not None:
+        return response
+    return _form_page(request, form, community=community, **kwargs)
 
 
 def _mentions_url(community):
@@ -95,20 +104,19 @@ def discussion_create(request, slug):
         raise AccessDenied("Members only")
     form = forms.DiscussionForm(posted(request), request.FILES or None)
     form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(community)
-    if request.method == "POST" and form.is_valid():
-        try:
-            discussion = services.discussion_start(
-                community=community, author=request.user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=discussion)
-            messages.success(request, "Your discussion has started.")
-            return redirect(discussion)
-    return _form_page(
+
+    def act(data):
+        discussion = services.discussion_start(
+            community=community, author=request.user, **form.service_kwargs()
+        )
+        audit_patient_data_confirmed(form, actor=request.user, target=discussion)
+        messages.success(request, "Your discussion has started.")
+        return redirect(discussion)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         community=community,
         mentions=True,
         heading="Start a discussion",
@@ -138,19 +146,16 @@ def ground_rules(request, slug):
     form = forms.GroundRulesForm(
         posted(request), initial={"text": selectors.ground_rules_text(community)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.ground_rules_save(
-                community=community, actor=request.user, text=form.cleaned_data["text"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The ground rules are saved.")
-            return redirect("discussions:list", community.slug)
-    return _form_page(
+
+    def act(data):
+        services.ground_rules_save(community=community, actor=request.user, text=data["text"])
+        messages.success(request, "The ground rules are saved.")
+        return redirect("discussions:list", community.slug)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         community=community,
         heading="Ground rules of safe-space discussions",
         submit="Save the ground rules",
@@ -197,23 +202,19 @@ def discussion_edit(request, pk):
         posted(request), initial={"title": discussion.title, "body": discussion.body}
     )
     form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.discussion_edit(
-                discussion=discussion,
-                editor=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=discussion)
-            messages.success(request, "Your changes are saved.")
-            return redirect(discussion)
-    return _form_page(
+
+    def act(data):
+        services.discussion_edit(
+            discussion=discussion, editor=request.user, title=data["title"], body=data["body"]
+        )
+        audit_patient_data_confirmed(form, actor=request.user, target=discussion)
+        messages.success(request, "Your changes are saved.")
+        return redirect(discussion)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         community=discussion.community,
         mentions=True,
         heading="Change the discussion",
@@ -235,28 +236,27 @@ def reply_create(request, pk):
     quote = _quote(request, discussion)
     form = forms.ReplyForm(posted(request), safe_space=discussion.is_safe_space)
     form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reply = services.reply_add(
-                discussion=discussion,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                quote=quote,
-                author_hidden=form.cleaned_data.get("author_hidden", False),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=reply)
-            messages.success(request, "Your reply has been added.")
-            return redirect(reply)
+
+    def act(data):
+        reply = services.reply_add(
+            discussion=discussion,
+            author=request.user,
+            body=data["body"],
+            quote=quote,
+            author_hidden=data.get("author_hidden", False),
+        )
+        audit_patient_data_confirmed(form, actor=request.user, target=reply)
+        messages.success(request, "Your reply has been added.")
+        return redirect(reply)
+
     summary = None
     if quote is not None:
         name, _ = selectors.byline(quote, reveal=False)
         summary = [("Quoting " + name, selectors.post_text(quote.body))]
-    return _form_page(
+    return _service_form_page(
         request,
         form,
+        act=act,
         community=discussion.community,
         mentions=True,
         heading="Reply",
@@ -288,18 +288,17 @@ def reply_edit(request, pk, reply_pk):
         raise AccessDenied("Not yours to change")
     form = forms.ReplyEditForm(posted(request), initial={"body": reply.body})
     form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reply_edit(reply=reply, editor=request.user, body=form.cleaned_data["body"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            audit_patient_data_confirmed(form, actor=request.user, target=reply)
-            messages.success(request, "Your changes are saved.")
-            return redirect(reply)
-    return _form_page(
+
+    def act(data):
+        services.reply_edit(reply=reply, editor=request.user, body=data["body"])
+        audit_patient_data_confirmed(form, actor=request.user, target=reply)
+        messages.success(request, "Your changes are saved.")
+        return redirect(reply)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         community=discussion.community,
         mentions=True,
         heading="Change the reply",
@@ -406,21 +405,16 @@ def move(request, pk):
         return _archived(request, discussion.community, "Move the discussion")
     targets = permissions.move_targets(request.user, discussion)
     form = forms.MoveForm(posted(request), targets=targets)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.discussion_move(
-                discussion=discussion, actor=request.user, to=form.cleaned_data["community"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"The discussion has moved to {form.cleaned_data['community'].name}."
-            )
-            return redirect(discussion)
-    return _form_page(
+
+    def act(data):
+        services.discussion_move(discussion=discussion, actor=request.user, to=data["community"])
+        messages.success(request, f"The discussion has moved to {data['community'].name}.")
+        return redirect(discussion)
+
+    return _service_form_page(
         request,
         form,
+        act=act,
         community=discussion.community,
         heading="Move this discussion?",
         submit="Move the discussion",
