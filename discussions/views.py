@@ -1,6 +1,8 @@
 """Thin views: find the community or discussion through the permission helpers (404 when it
 may not be known), validate a form, call one service, redirect."""
 
+from contextlib import contextmanager
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -309,20 +311,23 @@ def reply_edit(request, pk, reply_pk):
     )
 
 
-def _service_message(request, exc):
-    for message in exc.messages:
-        messages.error(request, message)
+@contextmanager
+def _refusal_as_message(request):
+    """A one-button POST: a service's ValidationError becomes error messages on the page the
+    person is sent back to (what follows the service call in the block does not run)."""
+    try:
+        yield
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
 
 
 @require_POST
 def helpful(request, pk, reply_pk):
     discussion = permissions.discussion_get(request.user, pk)
     reply = permissions.reply_get(request.user, discussion, reply_pk)
-    try:
+    with _refusal_as_message(request):
         marked = services.helpful_toggle(reply=reply, user=request.user)
-    except ValidationError as exc:
-        _service_message(request, exc)
-    else:
         messages.success(
             request, "Marked as helpful." if marked else "Your “helpful” mark is removed."
         )
@@ -334,13 +339,10 @@ def answer(request, pk, reply_pk):
     discussion = permissions.discussion_get(request.user, pk)
     reply = permissions.reply_get(request.user, discussion, reply_pk)
     clear = request.POST.get("clear") == "1"
-    try:
+    with _refusal_as_message(request):
         services.answer_mark(
             discussion=discussion, reply=None if clear else reply, actor=request.user
         )
-    except ValidationError as exc:
-        _service_message(request, exc)
-    else:
         messages.success(
             request, "The question has no chosen answer." if clear else "Marked as the answer."
         )
@@ -351,11 +353,8 @@ def answer(request, pk, reply_pk):
 def follow(request, pk):
     discussion = permissions.discussion_get(request.user, pk)
     state = request.POST.get("state", "")
-    try:
+    with _refusal_as_message(request):
         services.follow_set(discussion=discussion, user=request.user, state=state)
-    except ValidationError as exc:
-        _service_message(request, exc)
-    else:
         messages.success(
             request,
             {
@@ -371,11 +370,8 @@ def follow(request, pk):
 def pin(request, pk):
     discussion = permissions.discussion_get_moderated(request.user, pk)
     pinned = request.POST.get("pinned") == "1"
-    try:
+    with _refusal_as_message(request):
         services.discussion_pin(discussion=discussion, actor=request.user, pinned=pinned)
-    except ValidationError as exc:
-        _service_message(request, exc)
-    else:
         messages.success(request, "Pinned to the top of the list." if pinned else "Unpinned.")
     return redirect(discussion)
 
@@ -384,11 +380,8 @@ def pin(request, pk):
 def close(request, pk):
     discussion = permissions.discussion_get_moderated(request.user, pk)
     closed = request.POST.get("closed") == "1"
-    try:
+    with _refusal_as_message(request):
         services.discussion_close(discussion=discussion, actor=request.user, closed=closed)
-    except ValidationError as exc:
-        _service_message(request, exc)
-    else:
         messages.success(
             request,
             "The discussion is closed: it takes no new replies."
