@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communities.moderation import views as moderation_views
 from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied
-from core.http import posted, service_response
+from core.http import posted, service_response, stored_file_download
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
 from discussions import forms, permissions, selectors, services
@@ -472,19 +472,11 @@ def attachment(request, pk):
     discussion = permissions.discussion_get(request.user, pk)
     if not discussion.attachment:
         raise Http404("No document")
-    try:
-        handle = default_storage.open(discussion.attachment.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing") from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_download(
+        lambda: default_storage.open(discussion.attachment.name, "rb"),
         filename=discussion.attachment_name,
         content_type=discussion.attachment_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- moderation, through the shared path ---------------------------------------------------
