@@ -429,9 +429,9 @@ def _audit_revealed(request, discussion, post):
         services.anonymous_authors_viewed(discussion=discussion, viewer=request.user)
 
 
-def history(request, pk):
-    discussion = permissions.discussion_get_moderated(request.user, pk)
-    _audit_revealed(request, discussion, discussion)
+def _history_page(request, discussion, post, *, title, revisions, what):
+    """The edits of `post` (the discussion itself or one of its replies)."""
+    _audit_revealed(request, discussion, post)
     return render(
         request,
         "discussions/history.html",
@@ -439,32 +439,37 @@ def history(request, pk):
             "discussion": discussion,
             "community": discussion.community,
             "crumbs": _crumbs(discussion.community),
-            "current_title": discussion.title,
-            "current_body": discussion.body,
-            "edited_at": discussion.edited_at,
-            "revisions": selectors.revisions(discussion=discussion),
-            "what": "discussion",
+            "current_title": title,
+            "current_body": post.body,
+            "edited_at": post.edited_at,
+            "revisions": revisions,
+            "what": what,
         },
+    )
+
+
+def history(request, pk):
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    return _history_page(
+        request,
+        discussion,
+        discussion,
+        title=discussion.title,
+        revisions=selectors.revisions(discussion=discussion),
+        what="discussion",
     )
 
 
 def reply_history(request, pk, reply_pk):
     discussion = permissions.discussion_get_moderated(request.user, pk)
     reply = permissions.reply_get(request.user, discussion, reply_pk)
-    _audit_revealed(request, discussion, reply)
-    return render(
+    return _history_page(
         request,
-        "discussions/history.html",
-        {
-            "discussion": discussion,
-            "community": discussion.community,
-            "crumbs": _crumbs(discussion.community),
-            "current_title": "",
-            "current_body": reply.body,
-            "edited_at": reply.edited_at,
-            "revisions": selectors.revisions(reply=reply),
-            "what": "reply",
-        },
+        discussion,
+        reply,
+        title="",
+        revisions=selectors.revisions(reply=reply),
+        what="reply",
     )
 
 
