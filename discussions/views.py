@@ -30,7 +30,10 @@ def _crumbs(community):
 
 
 def _form_page(request, form, *, community, mentions=False, **kwargs):
-    """components/form_page.html, with the mentions script where a text may mention."""
+    """components/form_page.html, with the mentions script where a text may mention (the
+    form's "body")."""
+    if mentions:
+        _with_mentions(form, community)
     context = {
         "form": form,
         "heading": kwargs["heading"],
@@ -56,8 +59,12 @@ def _service_form_page(request, form, *, act, community, **kwargs):
     return _form_page(request, form, community=community, **kwargs)
 
 
-def _mentions_url(community):
-    return reverse("discussions:people", args=[community.slug])
+def _with_mentions(form, community):
+    """The form's body suggests the community's members as one types @."""
+    form.fields["body"].widget.attrs[forms.MENTIONS] = reverse(
+        "discussions:people", args=[community.slug]
+    )
+    return form
 
 
 def _archived(request, community, heading):
@@ -105,7 +112,6 @@ def discussion_create(request, slug):
     if not permissions.can_post_in(request.user, community):
         raise AccessDenied("Members only")
     form = forms.DiscussionForm(posted(request), request.FILES or None)
-    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(community)
 
     def act(data):
         discussion = services.discussion_start(
@@ -179,7 +185,7 @@ def discussion_detail(request, pk):
     can_reply = permissions.can_reply(user, discussion)
     form = forms.ReplyForm(safe_space=discussion.is_safe_space) if can_reply else None
     if form is not None:
-        form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(community)
+        _with_mentions(form, community)
     context |= {
         "discussion": discussion,
         "community": community,
@@ -203,7 +209,6 @@ def discussion_edit(request, pk):
     form = forms.DiscussionEditForm(
         posted(request), initial={"title": discussion.title, "body": discussion.body}
     )
-    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
 
     def act(data):
         services.discussion_edit(
@@ -237,7 +242,6 @@ def reply_create(request, pk):
         raise AccessDenied("Members only")
     quote = _quote(request, discussion)
     form = forms.ReplyForm(posted(request), safe_space=discussion.is_safe_space)
-    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
 
     def act(data):
         reply = services.reply_add(
@@ -289,7 +293,6 @@ def reply_edit(request, pk, reply_pk):
     if not permissions.can_edit(request.user, reply, discussion):
         raise AccessDenied("Not yours to change")
     form = forms.ReplyEditForm(posted(request), initial={"body": reply.body})
-    form.fields["body"].widget.attrs[forms.MENTIONS] = _mentions_url(discussion.community)
 
     def act(data):
         services.reply_edit(reply=reply, editor=request.user, body=data["body"])
