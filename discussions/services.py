@@ -68,6 +68,14 @@ def _record_mentions(*, discussion, reply, text, author):
     return fresh
 
 
+def _post_recorded(*, action, actor, discussion, reply, text, **data):
+    """The audit entry of a post written or changed (the discussion's text, or `reply`), and
+    the Mention rows of its text; returns the newly mentioned."""
+    ids = {"discussion": discussion.pk} | ({"reply": reply.pk} if reply else {})
+    audit_log(actor=actor, action=action, target=discussion.community, data=ids | data)
+    return _record_mentions(discussion=discussion, reply=reply, text=text, author=actor)
+
+
 @transaction.atomic
 def discussion_start(
     *,
@@ -103,13 +111,14 @@ def discussion_start(
     else:
         discussion.save()
     _follow(discussion, author)
-    audit_log(
-        actor=author,
+    mentioned = _post_recorded(
         action="discussion.start",
-        target=community,
-        data={"discussion": discussion.pk, "safe_space": discussion.is_safe_space},
+        actor=author,
+        discussion=discussion,
+        reply=None,
+        text=body,
+        safe_space=discussion.is_safe_space,
     )
-    mentioned = _record_mentions(discussion=discussion, reply=None, text=body, author=author)
     notifications.discussion_started(discussion=discussion, mentioned=mentioned)
     return discussion
 
@@ -130,13 +139,9 @@ def discussion_edit(*, discussion, editor, title, body):
     )
     discussion.title, discussion.body, discussion.edited_at = title, body, timezone.now()
     discussion.save(update_fields=["title", "body", "edited_at"])
-    audit_log(
-        actor=editor,
-        action="discussion.edit",
-        target=discussion.community,
-        data={"discussion": discussion.pk},
+    mentioned = _post_recorded(
+        action="discussion.edit", actor=editor, discussion=discussion, reply=None, text=body
     )
-    mentioned = _record_mentions(discussion=discussion, reply=None, text=body, author=editor)
     notifications.tell_mentioned(discussion=discussion, reply=None, people=mentioned)
     return discussion
 
@@ -167,13 +172,9 @@ def reply_add(*, discussion, author, body, quote=None, author_hidden=False):
     )
     discussion.reply_count, discussion.last_activity_at = locked.reply_count + 1, now
     _follow(discussion, author)
-    audit_log(
-        actor=author,
-        action="reply.add",
-        target=discussion.community,
-        data={"discussion": discussion.pk, "reply": reply.pk},
+    mentioned = _post_recorded(
+        action="reply.add", actor=author, discussion=discussion, reply=reply, text=body
     )
-    mentioned = _record_mentions(discussion=discussion, reply=reply, text=body, author=author)
     notifications.replied(reply=reply, mentioned=mentioned)
     return reply
 
@@ -189,13 +190,9 @@ def reply_edit(*, reply, editor, body):
     Revision.objects.create(reply=reply, editor=editor, body=reply.body)
     reply.body, reply.edited_at = body, timezone.now()
     reply.save(update_fields=["body", "edited_at"])
-    audit_log(
-        actor=editor,
-        action="reply.edit",
-        target=discussion.community,
-        data={"discussion": discussion.pk, "reply": reply.pk},
+    mentioned = _post_recorded(
+        action="reply.edit", actor=editor, discussion=discussion, reply=reply, text=body
     )
-    mentioned = _record_mentions(discussion=discussion, reply=reply, text=body, author=editor)
     notifications.tell_mentioned(discussion=discussion, reply=reply, people=mentioned)
     return reply
 
