@@ -4,13 +4,9 @@ the shared moderation path (communities.moderation)."""
 from django.urls import reverse
 
 from communities.moderation.registry import Kind, register
-from communities.selectors import community_leaders
+from communities.moderation.selectors import community_moderators
 from discussions import permissions
 from discussions.models import Discussion, Reply
-
-
-def _leaders(community):
-    return [m.user for m in community_leaders(community=community) if m.user.is_active]
 
 
 def _discussion_title(discussion):
@@ -42,7 +38,7 @@ DISCUSSION = Kind(
     hide_url=lambda d: reverse("discussions:hide", args=[d.pk]),
     can_view=permissions.can_view_discussion,
     can_moderate=permissions.can_moderate,
-    moderators=lambda d: _leaders(d.community),
+    moderators=lambda d: community_moderators(d.community),
     select_related=("community", "author"),
     notice_context=_discussion_notice,
 )
@@ -58,7 +54,7 @@ REPLY = Kind(
     hide_url=lambda r: reverse("discussions:reply_hide", args=[r.discussion_id, r.pk]),
     can_view=permissions.can_view_reply,
     can_moderate=permissions.can_moderate_reply,
-    moderators=lambda r: _leaders(r.discussion.community),
+    moderators=lambda r: community_moderators(r.discussion.community),
     select_related=("discussion__community", "author"),
     notice_context=_reply_notice,
 )

@@ -6,19 +6,15 @@ from django.conf import settings
 from django.urls import reverse
 
 from communities.moderation.registry import Kind, register
-from communities.selectors import community_leaders
+from communities.moderation.selectors import community_moderators
 from knowledge import permissions
 from knowledge.models import Comment, Story
-
-
-def _leaders(community):
-    return [m.user for m in community_leaders(community=community) if m.user.is_active]
 
 
 def _comment_moderators(comment):
     resource = comment.resource
     if resource.community_id:
-        return _leaders(resource.community)
+        return community_moderators(resource.community)
     return [p for p in resource.network.managers.all() if p.is_active]
 
 
@@ -46,7 +42,7 @@ STORY = Kind(
     hide_url=lambda s: reverse("knowledge:story_hide", args=[s.pk]),
     can_view=permissions.can_view_story,
     can_moderate=permissions.can_moderate_story,
-    moderators=lambda s: _leaders(s.community),
+    moderators=lambda s: community_moderators(s.community),
     select_related=("community", "author"),
 )
 

@@ -5,6 +5,13 @@ from collections import defaultdict
 
 from communities.models import Report
 from communities.moderation.registry import KINDS
+from communities.selectors import community_leaders
+
+
+def community_moderators(community):
+    """Who is told of a report on a community's content: its active conveners (a kind's
+    `moderators`)."""
+    return [m.user for m in community_leaders(community=community) if m.user.is_active]
 
 
 def open_reports(*, community, limit=200):
