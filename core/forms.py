@@ -5,10 +5,13 @@ field's label, hint and error message; the bound field adds the design system's 
 to the widgets. One place, so no form can forget the error-summary pattern.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import Form, URLField, widgets
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
+
+from core.uploads import UploadRefused, check_upload
 
 _KINDS = (
     (widgets.RadioSelect, "radios"),
@@ -112,6 +115,17 @@ class DateTimeInput(widgets.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def checked_upload(upload):
+    """For a form's clean_<file field>: the upload when core.uploads accepts it (or when none
+    was given); otherwise its refusal, as the field's error."""
+    if upload:
+        try:
+            check_upload(upload)
+        except UploadRefused as exc:
+            raise ValidationError(exc.messages) from exc
+    return upload
 
 
 class ConfirmForm(Form):

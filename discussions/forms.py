@@ -1,7 +1,7 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from core import uploads as files
+from core.forms import checked_upload
 from core.patient_data import PatientDataGuardMixin
 from discussions.models import Discussion
 
@@ -58,13 +58,7 @@ class DiscussionForm(PatientDataGuardMixin, forms.ModelForm):
         widgets = {"kind": forms.RadioSelect}
 
     def clean_attachment(self):
-        upload = self.cleaned_data.get("attachment")
-        if upload:
-            try:
-                files.check_upload(upload)
-            except files.UploadRefused as exc:
-                raise ValidationError(exc.messages) from exc
-        return upload
+        return checked_upload(self.cleaned_data.get("attachment"))
 
     def clean(self):
         data = super().clean()

@@ -1,12 +1,11 @@
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from taggit.forms import TagField
 
 from core import uploads as files
-from core.forms import DateInput, HttpsURLField, SuggestingInput, suggest
+from core.forms import DateInput, HttpsURLField, SuggestingInput, checked_upload, suggest
 from core.patient_data import PatientDataGuardMixin
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
@@ -15,15 +14,6 @@ from knowledge.permissions import (
     resources_visible_to,
 )
 from knowledge.selectors import SORTS
-
-
-def _checked_upload(upload):
-    if upload:
-        try:
-            files.check_upload(upload)
-        except files.UploadRefused as exc:
-            raise ValidationError(exc.messages) from exc
-    return upload
 
 
 class ResourceForm(PatientDataGuardMixin, forms.ModelForm):
@@ -124,7 +114,7 @@ class ResourceForm(PatientDataGuardMixin, forms.ModelForm):
             self.initial["superseded_by"] = self.instance.superseded_by_id
 
     def clean_upload(self):
-        return _checked_upload(self.cleaned_data.get("upload"))
+        return checked_upload(self.cleaned_data.get("upload"))
 
     def clean(self):
         data = super().clean()
@@ -161,7 +151,7 @@ class VersionForm(forms.Form):
     )
 
     def clean_upload(self):
-        return _checked_upload(self.cleaned_data.get("upload"))
+        return checked_upload(self.cleaned_data.get("upload"))
 
 
 class AdoptionForm(forms.Form):
