@@ -131,10 +131,6 @@ def can_moderate_reply(user, reply):
     return can_moderate(user, reply.discussion)
 
 
-def can_report(user, obj, *, can_view):
-    return user.is_authenticated and not obj.is_hidden and can_view(user, obj)
-
-
 def move_targets(user, discussion):
     """The active communities this person convenes (any, for staff), but its own."""
     targets = Community.objects.active().exclude(pk=discussion.community_id)

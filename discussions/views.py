@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communities.moderation import views as moderation_views
+from communities.moderation.permissions import can_report
 from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied
 from core.http import posted, service_response, stored_file_download
@@ -494,9 +495,7 @@ def attachment(request, pk):
 @rate_limit("report")
 def report(request, pk):
     discussion = permissions.discussion_get(request.user, pk)
-    if not permissions.can_report(
-        request.user, discussion, can_view=permissions.can_view_discussion
-    ):
+    if not can_report(request.user, discussion, can_view=permissions.can_view_discussion):
         raise Http404("No such discussion")
     return moderation_views.report_page(request, discussion, back=discussion.get_absolute_url())
 
@@ -518,7 +517,7 @@ def unhide(request, pk):
 def reply_report(request, pk, reply_pk):
     discussion = permissions.discussion_get(request.user, pk)
     reply = permissions.reply_get(request.user, discussion, reply_pk)
-    if not permissions.can_report(request.user, reply, can_view=permissions.can_view_reply):
+    if not can_report(request.user, reply, can_view=permissions.can_view_reply):
         raise Http404("No such reply")
     return moderation_views.report_page(request, reply, back=reply.get_absolute_url())
 

@@ -14,6 +14,7 @@ Whatever a person may not see answers 404, never 403.
 from django.db.models import Q
 
 from communities.models import Community, Membership, Network
+from communities.moderation.permissions import can_report
 from communities.permissions import (
     active_membership,
     can_manage,
@@ -183,11 +184,6 @@ def can_view_story(user, story):
             story.author_id == user.pk or can_moderate_story(user, story)
         )
     return _item_visible(user, community=story.community, network=None, visibility=story.visibility)
-
-
-def can_report(user, obj, *, can_view):
-    """Any signed-in person who may see it, while it is shown."""
-    return user.is_authenticated and not obj.is_hidden and can_view(user, obj)
 
 
 def can_view_comment(user, comment):
