@@ -202,22 +202,18 @@ def discussion_detail(request, pk):
     return render(request, "discussions/detail.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-def discussion_edit(request, pk):
-    discussion = permissions.discussion_get(request.user, pk)
-    if not permissions.can_edit(request.user, discussion, discussion):
+def _post_edit_page(request, discussion, post, *, form_class, initial, save, **page):
+    """Change the text of `post` (the discussion itself or one of its replies): its author or
+    a convener; `save(data)` calls the service, which keeps the earlier text."""
+    if not permissions.can_edit(request.user, post, discussion):
         raise AccessDenied("Not yours to change")
-    form = forms.DiscussionEditForm(
-        posted(request), initial={"title": discussion.title, "body": discussion.body}
-    )
+    form = form_class(posted(request), initial=initial)
 
     def act(data):
-        services.discussion_edit(
-            discussion=discussion, editor=request.user, title=data["title"], body=data["body"]
-        )
-        audit_patient_data_confirmed(form, actor=request.user, target=discussion)
+        save(data)
+        audit_patient_data_confirmed(form, actor=request.user, target=post)
         messages.success(request, "Your changes are saved.")
-        return redirect(discussion)
+        return redirect(post)
 
     return _service_form_page(
         request,
@@ -225,10 +221,26 @@ def discussion_edit(request, pk):
         act=act,
         community=discussion.community,
         mentions=True,
-        heading="Change the discussion",
         submit="Save the changes",
-        cancel=discussion.get_absolute_url(),
+        cancel=post.get_absolute_url(),
         intro="Members see that it was edited; the conveners can read the earlier text.",
+        **page,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def discussion_edit(request, pk):
+    discussion = permissions.discussion_get(request.user, pk)
+    return _post_edit_page(
+        request,
+        discussion,
+        discussion,
+        form_class=forms.DiscussionEditForm,
+        initial={"title": discussion.title, "body": discussion.body},
+        save=lambda data: services.discussion_edit(
+            discussion=discussion, editor=request.user, title=data["title"], body=data["body"]
+        ),
+        heading="Change the discussion",
     )
 
 
@@ -291,27 +303,15 @@ def _quote(request, discussion):
 def reply_edit(request, pk, reply_pk):
     discussion = permissions.discussion_get(request.user, pk)
     reply = permissions.reply_get(request.user, discussion, reply_pk)
-    if not permissions.can_edit(request.user, reply, discussion):
-        raise AccessDenied("Not yours to change")
-    form = forms.ReplyEditForm(posted(request), initial={"body": reply.body})
-
-    def act(data):
-        services.reply_edit(reply=reply, editor=request.user, body=data["body"])
-        audit_patient_data_confirmed(form, actor=request.user, target=reply)
-        messages.success(request, "Your changes are saved.")
-        return redirect(reply)
-
-    return _service_form_page(
+    return _post_edit_page(
         request,
-        form,
-        act=act,
-        community=discussion.community,
-        mentions=True,
+        discussion,
+        reply,
+        form_class=forms.ReplyEditForm,
+        initial={"body": reply.body},
+        save=lambda data: services.reply_edit(reply=reply, editor=request.user, body=data["body"]),
         heading="Change the reply",
-        submit="Save the changes",
-        cancel=reply.get_absolute_url(),
         caption=discussion.title,
-        intro="Members see that it was edited; the conveners can read the earlier text.",
     )
 
 
