@@ -370,29 +370,40 @@ def follow(request, pk):
     return redirect(discussion)
 
 
+def _convener_switch(request, pk, *, name, service, said):
+    """A convener's on/off button: the POST's `name` is "1" to switch it on; `said` is what
+    is confirmed, (on, off)."""
+    discussion = permissions.discussion_get_moderated(request.user, pk)
+    on = request.POST.get(name) == "1"
+    with _refusal_as_message(request):
+        service(discussion=discussion, actor=request.user, **{name: on})
+        messages.success(request, said[0] if on else said[1])
+    return redirect(discussion)
+
+
 @require_POST
 def pin(request, pk):
-    discussion = permissions.discussion_get_moderated(request.user, pk)
-    pinned = request.POST.get("pinned") == "1"
-    with _refusal_as_message(request):
-        services.discussion_pin(discussion=discussion, actor=request.user, pinned=pinned)
-        messages.success(request, "Pinned to the top of the list." if pinned else "Unpinned.")
-    return redirect(discussion)
+    return _convener_switch(
+        request,
+        pk,
+        name="pinned",
+        service=services.discussion_pin,
+        said=("Pinned to the top of the list.", "Unpinned."),
+    )
 
 
 @require_POST
 def close(request, pk):
-    discussion = permissions.discussion_get_moderated(request.user, pk)
-    closed = request.POST.get("closed") == "1"
-    with _refusal_as_message(request):
-        services.discussion_close(discussion=discussion, actor=request.user, closed=closed)
-        messages.success(
-            request,
-            "The discussion is closed: it takes no new replies."
-            if closed
-            else "The discussion is open for replies again.",
-        )
-    return redirect(discussion)
+    return _convener_switch(
+        request,
+        pk,
+        name="closed",
+        service=services.discussion_close,
+        said=(
+            "The discussion is closed: it takes no new replies.",
+            "The discussion is open for replies again.",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
