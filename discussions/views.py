@@ -68,6 +68,14 @@ def _with_mentions(form, community):
     return form
 
 
+def _post_saved(request, form, post, message):
+    """After a post is written or changed: its patient-data confirmation audited, the
+    message, and the post."""
+    audit_patient_data_confirmed(form, actor=request.user, target=post)
+    messages.success(request, message)
+    return redirect(post)
+
+
 def _archived(request, community, heading):
     return render(
         request, "communities/archived.html", {"community": community, "heading": heading}
@@ -118,9 +126,7 @@ def discussion_create(request, slug):
         discussion = services.discussion_start(
             community=community, author=request.user, **form.service_kwargs()
         )
-        audit_patient_data_confirmed(form, actor=request.user, target=discussion)
-        messages.success(request, "Your discussion has started.")
-        return redirect(discussion)
+        return _post_saved(request, form, discussion, "Your discussion has started.")
 
     return _service_form_page(
         request,
@@ -211,9 +217,7 @@ def _post_edit_page(request, discussion, post, *, form_class, initial, save, **p
 
     def act(data):
         save(data)
-        audit_patient_data_confirmed(form, actor=request.user, target=post)
-        messages.success(request, "Your changes are saved.")
-        return redirect(post)
+        return _post_saved(request, form, post, "Your changes are saved.")
 
     return _service_form_page(
         request,
@@ -264,9 +268,7 @@ def reply_create(request, pk):
             quote=quote,
             author_hidden=data.get("author_hidden", False),
         )
-        audit_patient_data_confirmed(form, actor=request.user, target=reply)
-        messages.success(request, "Your reply has been added.")
-        return redirect(reply)
+        return _post_saved(request, form, reply, "Your reply has been added.")
 
     summary = None
     if quote is not None:
