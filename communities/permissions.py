@@ -28,6 +28,16 @@ def active_membership(user, community):
     return cache[community.pk]
 
 
+def can_post_in(user, community):
+    """Add to a community (a resource, a discussion): its active members, while it is not
+    archived."""
+    return (
+        user.is_authenticated
+        and not community.is_archived
+        and active_membership(user, community) is not None
+    )
+
+
 def communities_visible_to(user):
     """Every community this person may know exists."""
     qs = Community.objects.all()

@@ -13,8 +13,8 @@ from django.http import Http404
 
 from communities.models import Community, Membership
 from communities.permissions import (
-    active_membership,
     can_manage,
+    can_post_in,
     can_see_content,
     communities_managed_by,
     community_get,
@@ -79,15 +79,6 @@ def can_moderate(user, discussion):
 def can_see_hidden_authors(user, community):
     """Who wrote a post whose author hid their name: the conveners and staff."""
     return can_manage(user, community)
-
-
-def can_post_in(user, community):
-    """Start a discussion: active members of a community that is not archived."""
-    return (
-        user.is_authenticated
-        and not community.is_archived
-        and active_membership(user, community) is not None
-    )
 
 
 def can_take_part(user, discussion):

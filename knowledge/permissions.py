@@ -197,15 +197,6 @@ def can_view_comment(user, comment):
     return can_view_resource(user, resource)
 
 
-def can_post_in(user, community):
-    """Active members of a community that is not archived."""
-    return (
-        user.is_authenticated
-        and not community.is_archived
-        and active_membership(user, community) is not None
-    )
-
-
 def communities_to_post_in(user):
     if not user.is_authenticated:
         return Community.objects.none()

@@ -90,7 +90,7 @@ def _library(request, *, community=None, search=False):
             {
                 "is_member": community_permissions.is_member(user, community),
                 "can_manage": community_permissions.can_manage(user, community),
-                "can_post": permissions.can_post_in(user, community),
+                "can_post": community_permissions.can_post_in(user, community),
                 "stories": list(selectors.story_list(user=user, community=community)[:10]),
             }
         )
@@ -458,7 +458,7 @@ def story_create(request, slug):
             "communities/archived.html",
             {"community": community, "heading": "Tell a story of changed practice"},
         )
-    if not permissions.can_post_in(request.user, community):
+    if not community_permissions.can_post_in(request.user, community):
         raise Http404("Members only")
     form = forms.StoryForm(posted(request), user=request.user, community=community)
 
