@@ -268,6 +268,7 @@ class RetentionSweep(models.Model):
         return self.rule
 
 
-# The notification centre's models live beside its code; importing them here registers
-# them with this app.
+# The notification centre's and the inbound mail's models live beside their code;
+# importing them here registers them with this app.
+from accounts.inbound.models import HeldReply  # noqa: E402, F401
 from accounts.notifications.models import Notification, NotificationSetting  # noqa: E402, F401

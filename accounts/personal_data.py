@@ -258,6 +258,14 @@ ACCOUNT = Export(
         ("provider", "uid", "last_login", "date_joined"),
     ),
     Part(
+        "replies_held",
+        "Replies you sent by e-mail that wait for you to check them: where to, the text, "
+        "when it arrived and when it will be deleted.",
+        "accounts.HeldReply",
+        "user",
+        ("handler", "object_id", "text", "created_at", "expires_at"),
+    ),
+    Part(
         "notifications",
         "Your notifications: what happened, where it links, when, and when you read it.",
         "accounts.Notification",
@@ -514,6 +522,7 @@ def account_erase(*, user, actor, remove_contributions=False, audit_hold=False):
             holder.erase(user, remove_contributions=remove_contributions)
     outbox_erase(user=user, name=name, addresses=addresses)
     notifications_erase(user=user, name=name)
+    user.held_replies.all().delete()  # replies by e-mail never posted
     admin_log_erase(name=name)
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()

@@ -303,6 +303,17 @@ EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
 # How long a sender keeps trying to record a message's outcome while the database is
 # unreachable (a restart), before it stops sending.
 EMAIL_DB_RETRY_SECONDS = env.int("EMAIL_DB_RETRY_SECONDS", default=60)
+# E-mail in: replies to reply+<token>@REPLY_DOMAIN (accounts/inbound, docs/deploy.md).
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default=f"reply.{EMAIL_MESSAGE_ID_DOMAIN}")
+INBOUND_TOKEN_DAYS = env.int("INBOUND_TOKEN_DAYS", default=30)
+INBOUND_HELD_DAYS = env.int("INBOUND_HELD_DAYS", default=14)  # held text waits this long
+INBOUND_HOST = env.str("INBOUND_HOST", default="127.0.0.1")
+INBOUND_PORT = env.int("INBOUND_PORT", default=8025)
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
+INBOUND_FOLDER = env.str("INBOUND_FOLDER", default=str(VAR_DIR / "mail" / "inbound"))
+# Mailgun's webhook signing key; without it the webhook refuses everything.
+INBOUND_WEBHOOK_KEY = env.str("INBOUND_WEBHOOK_KEY", default="")
+INBOUND_WEBHOOK_MAX_AGE = env.int("INBOUND_WEBHOOK_MAX_AGE", default=300)
 # People per digest batch (one task, and one record of progress, each).
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=1000)
 

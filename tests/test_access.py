@@ -78,6 +78,8 @@ TABLE = {
     "accounts:notification_open": "recipient_redirect",
     "accounts:notifications_read": "post_only",
     "accounts:notifications_read_all": "post_only",
+    "accounts:held_reply": "writer",
+    "accounts:held_reply_discard": "writer",
     "usersessions_list": "signed_in",
     # --- communities
     "communities:list": "public",
@@ -282,6 +284,8 @@ def expected(rule, role, visibility):
         return 302 if role in ("member", "participant") else 404
     if rule == "recipient_redirect":  # opening one's own notification: the member's
         return 302 if role == "member" else 404
+    if rule == "writer":  # one's own reply by e-mail, held: the member's
+        return 200 if role == "member" else 404
     if rule == "participant":  # a participant's own journal: not even staff read it
         return 200 if role == "participant" else 404
     raise AssertionError(f"unknown rule {rule!r}")
@@ -482,6 +486,18 @@ def _notification_of(person):
     )
 
 
+def _held_reply_of(person):
+    from accounts.inbound.models import HeldReply
+
+    return HeldReply.objects.create(
+        user=person,
+        handler="discussion",
+        object_id=1,
+        text="NHS number 943 476 5919",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+
 def _args_of(network, people, made):
     """The arguments of every URL whose namespace default (Place.url) is not enough."""
     slug, programme = made["community"].slug, made["programme"].slug
@@ -489,6 +505,8 @@ def _args_of(network, people, made):
     return {
         "accounts:unsubscribe": [unsubscribe_token(user=people["member"], preference="digest")],
         "accounts:notification_open": [_notification_of(people["member"]).pk],
+        "accounts:held_reply": [_held_reply_of(people["member"]).pk],
+        "accounts:held_reply_discard": [_held_reply_of(people["member"]).pk],
         "communities:network": [network.slug],
         "communities:person": [people["member"].pk],
         "communities:invitation": [made["invitation"].token],

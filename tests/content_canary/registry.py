@@ -164,6 +164,8 @@ REGISTRY = {
     "accounts.Notification": _fields(
         ["text", "group_title", "url"], lambda r, n: frozenset(r.role(n.recipient_id))
     ),
+    # Held text by e-mail waits for its writer alone (accounts/inbound).
+    "accounts.HeldReply": {"text": lambda r, h: frozenset(r.role(h.user_id))},
     # Topics (django-taggit) of communities and resources: not a model of ours, but a private
     # community's topics are its content all the same.
     "taggit.Tag": {"name": _tag},
@@ -199,6 +201,7 @@ NOT_CONTENT = {
     "accounts.Notification.dedupe": "the event's key (kind and ids), shown to nobody",
     "accounts.Notification.group_key": "the key rows are grouped by (kind and ids)",
     "accounts.NotificationSetting.kind": "a key of the notification registry",
+    "accounts.HeldReply.handler": "a key of the inbound reply handlers",
 }
 
 

@@ -45,6 +45,7 @@ def build(world, visibility):
     _discussions(place)
     _community_life(place)
     _notification(place)
+    _held_reply(place)
     application, shared_entry = _programme(place)
     # Addresses that are no role's: taken before markers replace them.
     emails = {"guest@example.org": INVITEE, "invitee@example.org": INVITEE}
@@ -287,6 +288,24 @@ def _notification(place):
         text=marked(),
         url=f"/communities/{place.community.slug}/",
         channel="off",
+    )
+
+
+def _held_reply(place):
+    """A reply by e-mail the patient-data guard held for the member, as the inbound
+    service stores it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.inbound.models import HeldReply
+
+    HeldReply.objects.create(
+        user=place.people["member"],
+        handler="discussion",
+        object_id=1,
+        text=marked(),
+        expires_at=timezone.now() + timedelta(days=14),
     )
 
 
