@@ -7,10 +7,11 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 
-.PHONY: run test setup lint format migrate seed worker clean lock help var security audit bench
+.PHONY: run test setup lint format migrate seed worker inbound clean lock help var security audit bench
 
 help:
 	@echo "make run    set up if needed, load demo data, serve on http://127.0.0.1:$(PORT) with a Celery worker"
+	@echo "make inbound  receive replies by e-mail: LMTP on 127.0.0.1:8025 and .eml files in var/mail/inbound/"
 	@echo "make test   set up if needed and run the whole test suite"
 	@echo "make lint   ruff (lint and format check)"
 	@echo "make lock   re-resolve requirements*.lock from pyproject.toml"
@@ -33,7 +34,7 @@ build/static/.built: node_modules/.installed scripts/build-frontend.mjs $(wildca
 	npm run --silent build
 
 var:
-	mkdir -p var/mail var/media var/staticfiles var/celery/queue var/celery/processed var/celery/control
+	mkdir -p var/mail/inbound var/media var/staticfiles var/celery/queue var/celery/processed var/celery/control
 
 setup: $(BIN)/.installed node_modules/.installed build/static/.built var
 
@@ -48,16 +49,30 @@ seed: migrate
 run worker: export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # Serves the site and runs a real Celery worker with its embedded scheduler beside it
-# (filesystem broker by default, Redis when REDIS_URL is set). Ctrl+C stops both.
+# (filesystem broker by default, Redis when REDIS_URL is set), and the inbound mail service
+# (replies by e-mail: LMTP on 127.0.0.1:8025, and .eml files dropped into var/mail/inbound/).
+# Ctrl+C stops them all.
 run: seed
 	@echo "E-mails are written to var/mail/ (one .eml file per message)."
+	@echo "Replies: drop an .eml into var/mail/inbound/, or relay to LMTP 127.0.0.1:8025."
 	@$(BIN)/celery -A cop_platform worker --beat --pool=solo --loglevel=INFO --logfile=var/celery.log & \
-	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  worker=$$!; \
+	  $(BIN)/python manage.py mail_inbound >var/inbound.log 2>&1 & lmtp=$$!; \
+	  $(BIN)/python manage.py mail_inbound --folder >var/inbound-folder.log 2>&1 & folder=$$!; \
+	  trap "kill $$worker $$lmtp $$folder 2>/dev/null" EXIT INT TERM; \
 	  echo "Celery worker and scheduler running (log: var/celery.log)"; \
+	  echo "Inbound mail service running (logs: var/inbound.log, var/inbound-folder.log)"; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: setup
 	$(BIN)/celery -A cop_platform worker --beat --pool=solo --loglevel=INFO
+
+# The inbound mail service alone, in the foreground: LMTP on INBOUND_HOST:INBOUND_PORT
+# (127.0.0.1:8025) and the development folder var/mail/inbound/. Ctrl+C stops both.
+inbound: migrate
+	@$(BIN)/python manage.py mail_inbound --folder & folder=$$!; \
+	  trap "kill $$folder 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py mail_inbound
 
 # Browser tests need Debian's chromium, and Java for the HTML checker (vnu-jar) they run on
 # every page. Where either is missing: in CI that is a failure; on a workstation the suite
