@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/settings/sign-ins/remove/", views.sign_in_remove, name="sign_in_remove"),
     path("accounts/sso/existing-account/", views.sso_existing_account, name="sso_existing_account"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("inbound/mailgun/", inbound_views.webhook, name="inbound_webhook"),
     path("accounts/replies/<int:pk>/", inbound_views.held_reply, name="held_reply"),
     path(
         "accounts/replies/<int:pk>/discard/",

@@ -401,6 +401,7 @@ RATE_LIMITS = {
     "upload": env.str("RATE_LIMIT_UPLOAD", default="30/h"),
     "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
     "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
+    "inbound": env.str("RATE_LIMIT_INBOUND", default="120/m"),
 }
 RATELIMIT_VIEW = "core.ratelimits.rate_limited"
 # The header a trusted proxy sets with the client's address (for the audit log and the limits).

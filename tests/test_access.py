@@ -78,6 +78,7 @@ TABLE = {
     "accounts:notification_open": "recipient_redirect",
     "accounts:notifications_read": "post_only",
     "accounts:notifications_read_all": "post_only",
+    "accounts:inbound_webhook": "webhook",
     "accounts:held_reply": "writer",
     "accounts:held_reply_discard": "writer",
     "usersessions_list": "signed_in",
@@ -250,6 +251,8 @@ def expected(rule, role, visibility):
         return 200 if visibility == "public" else 404
     if rule == "member_404":  # open without signing in: nothing to sign in for, nothing to see
         return 200 if role in MEMBERS_AND_STAFF else 404
+    if rule == "webhook":  # a provider's POST, signed; nothing to GET, for anyone
+        return 405
     if role == "anonymous":
         return 302
     if rule == "signed_in":
