@@ -42,12 +42,14 @@ def notify(
     url,
     actor=None,
     email_context=None,
+    reply_to=None,
 ) -> int:
     """Tell these people about one event (`dedupe` names it: "reply:42"). Inactive people
     and the actor are skipped. Each person is told once per event, however often and however
     concurrently this is called: the rows go in with one insert that leaves out those that
     exist (a unique constraint), and only the rows this call stored are e-mailed. Returns how
-    many it stored."""
+    many it stored. `reply_to(person)`, if given, is the address their e-mail's replies
+    go to."""
     kind_obj = kind_get(kind)
     people = {u.pk: u for u in recipients if u.is_active and (actor is None or u.pk != actor.pk)}
     if not people:
@@ -82,11 +84,11 @@ def notify(
     )
     _forget_unread(stored)
     if kind_obj.email_template:
-        _email_at_once(kind_obj, dedupe, people, channels, stored, rows, email_context)
+        _email_at_once(kind_obj, dedupe, people, channels, stored, rows, email_context, reply_to)
     return len(stored)
 
 
-def _email_at_once(kind, dedupe, people, channels, stored, rows, email_context):
+def _email_at_once(kind, dedupe, people, channels, stored, rows, email_context, reply_to):
     """One e-mail to each newly told person whose channel for the kind is "immediate",
     through the outbox, whose purpose (one per event) never lets it go twice."""
     by_recipient = {row.recipient_id: row for row in rows}
@@ -106,6 +108,7 @@ def _email_at_once(kind, dedupe, people, channels, stored, rows, email_context):
             purpose=f"{PREFERENCE_PREFIX}{dedupe}",
             template=kind.email_template,
             preference=kind_preference(kind.key),
+            reply_to=reply_to,
         )
 
 

@@ -56,8 +56,10 @@ def email_queue(
     preference=None,
     transactional=False,
     attachments=None,
+    reply_to=None,
 ):
-    """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once.
+    """Render templates/emails/<template>.{subject.txt,txt,html} and queue it once (with a
+    Reply-To header when `reply_to` names an address).
 
     Returns the delivery row, or None when the recipient has switched the preference off
     or the account is inactive. Raises MissingPreference when a message that is not
@@ -69,6 +71,7 @@ def email_queue(
         context=context,
         preference=preference,
         transactional=transactional,
+        reply_to=reply_to,
     )
     if message is None:
         return None
@@ -83,7 +86,7 @@ def email_queue(
 
 
 def email_queue_many(
-    *, messages, purpose, template, preference, attachments=(), deliver_here=False
+    *, messages, purpose, template, preference, attachments=(), deliver_here=False, reply_to=None
 ):
     """Queue one message per (recipient, context) in `messages` with a fixed number of
     queries, whatever their number: one insert, one read back. Rows that exist already
@@ -92,7 +95,9 @@ def email_queue_many(
     They are sent on commit by tasks, a batch each; or, with deliver_here (a caller that is
     itself one batch of a larger job running in a worker), here, EMAIL_BATCH_SIZE to a
     connection, from the messages as rendered (not read back), while the other workers
-    build the next batches. Whatever is not sent stays for the sweep."""
+    build the next batches. Whatever is not sent stays for the sweep.
+
+    `reply_to(recipient)`, when given, is the address each person's reply goes to."""
     preferences_url = preferences_page_url()
     rendered = (
         (
@@ -104,6 +109,7 @@ def email_queue_many(
                 preference=preference,
                 transactional=False,
                 preferences_url=preferences_url,
+                reply_to=reply_to(recipient) if reply_to else None,
             ),
         )
         for recipient, context in messages
@@ -392,7 +398,10 @@ def _message_id(delivery):
 
 def _message(delivery, connection):
     # Date with a real offset: Django's own header says "-0000" (RFC 5322: zone unknown).
+    # Auto-Submitted tells other machines not to answer (an out-of-office would otherwise
+    # reply to a reply address, and the inbound service drops such answers too).
     headers = {
+        "Auto-Submitted": "auto-generated",
         **delivery.headers,
         "Message-ID": _message_id(delivery),
         "Date": format_datetime(timezone.now().astimezone(UTC)),

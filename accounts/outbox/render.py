@@ -20,10 +20,20 @@ from accounts.outbox.preferences import (
 )
 
 
-def render_one(*, recipient, template, context, preference, transactional, preferences_url=None):
+def render_one(
+    *,
+    recipient,
+    template,
+    context,
+    preference,
+    transactional,
+    preferences_url=None,
+    reply_to=None,
+):
     """The rendered message for one person ({subject, text, html, headers}), or None when
     they should not get it. Raises MissingPreference when a message that is not
-    transactional names no preference the outbox knows."""
+    transactional names no preference the outbox knows. `reply_to` is the address their
+    reply goes to (a personal reply address: accounts.inbound)."""
     chosen = preference_of(preference, transactional=transactional)
     if not _wants(recipient, chosen, transactional=transactional):
         return None
@@ -38,7 +48,7 @@ def render_one(*, recipient, template, context, preference, transactional, prefe
             preference=chosen,
             preferences_url=preferences_url,
         )
-    return _as_message(*parts, unsubscribe=url)
+    return _as_message(*parts, unsubscribe=url, reply_to=reply_to)
 
 
 def _wants(recipient, preference, *, transactional):
@@ -69,12 +79,15 @@ def _draw(template, context, *, recipient, unsubscribe_url, preference, preferen
     )
 
 
-def _as_message(subject, text, html, *, unsubscribe):
+def _as_message(subject, text, html, *, unsubscribe, reply_to=None):
+    headers = unsubscribe_headers(unsubscribe)
+    if reply_to:
+        headers["Reply-To"] = reply_to
     return {
         "subject": " ".join(subject.split())[:255],
         "text": text,
         "html": html,
-        "headers": unsubscribe_headers(unsubscribe),
+        "headers": headers,
     }
 
 
