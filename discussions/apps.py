@@ -48,3 +48,6 @@ class DiscussionsConfig(AppConfig):
         from discussions.notifications import register_kinds as register_notification_kinds
 
         register_notification_kinds()
+        from discussions import inbound
+
+        inbound.register()

@@ -8,6 +8,9 @@ notifications carry no title, body or name: "A new reply in a discussion you fol
 in.
 """
 
+from functools import partial
+
+from accounts.inbound.tokens import reply_address
 from accounts.notifications.registry import NotificationKind, register
 from accounts.notifications.services import notify
 from communities.models import Membership
@@ -72,7 +75,13 @@ def _send(discussion, *, people, kind, dedupe, text, url, actor):
         # The centre may show who acted: never in a safe space.
         actor=None if discussion.is_safe_space else actor,
         email_context=_email_context(discussion),
+        # Each person's e-mail can be answered: the reply is posted as them (discussions.inbound).
+        reply_to=partial(_reply_address, object_id=discussion.pk),
     )
+
+
+def _reply_address(person, *, object_id):
+    return reply_address(user=person, handler="discussion", object_id=object_id)
 
 
 def _actor_name(post, discussion):
