@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.inbound.models import HeldReply
-from accounts.inbound.services import held_replies_expire
+from accounts.inbound.services import held_replies_expire, receive
 from core.models import AuditEntry
 from tests.accounts import inbound_mail
 from tests.conftest import error_summary, field_error, soup
@@ -84,6 +84,12 @@ def test_expired_held_text_is_missing_and_swept(user_client, held):
     HeldReply.objects.filter(pk=held.pk).update(expires_at=timezone.now())
     assert user_client.get(held.get_absolute_url()).status_code == 404
     assert held_replies_expire() == 1
+    assert not HeldReply.objects.exists()
+
+
+def test_the_next_mail_in_sweeps_expired_held_text(held):
+    HeldReply.objects.filter(pk=held.pk).update(expires_at=timezone.now())
+    receive(b"From: a@example.com\r\n\r\nHello", recipients=["a@example.com"])
     assert not HeldReply.objects.exists()
 
 
