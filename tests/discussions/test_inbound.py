@@ -62,6 +62,9 @@ def test_discussion_e_mails_carry_a_reply_to_that_round_trips(place, answered):
         answered.pk,
     )
     assert len(address.split("@")[0]) <= 64
+    delivery = EmailDelivery.objects.filter(recipient=place.author).latest("pk")
+    assert "To answer, reply to this e-mail" in delivery.body_text
+    assert "To answer, reply to this e-mail" in delivery.body_html
 
 
 @pytest.mark.django_db
