@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import EmailDelivery, Notification, RetentionSweep
+from accounts.models import EmailDelivery, HeldReply, Notification, RetentionSweep
 from accounts.personal_data import SIGN_IN_REFUSALS
 from core.models import AuditEntry
 from core.queue import RETRY_TRANSIENT, enqueue_on_commit
@@ -202,5 +202,26 @@ register_rule(
         "Notifications in the notification centre that were read (unread ones stay).",
         _read_notifications_due,
         _read_notifications_clear,
+    )
+)
+
+
+# A reply by e-mail held for its writer to check expires INBOUND_HELD_DAYS after it came (its
+# page answers 404 from then): the sweep deletes it, text and all.
+def _held_replies_due(cutoff):
+    return HeldReply.objects.filter(created_at__lt=cutoff)
+
+
+def _held_replies_clear(pks):
+    return HeldReply.objects.filter(pk__in=pks).delete()[0]
+
+
+register_rule(
+    Rule(
+        "held_replies",
+        "Replies by e-mail held for their writer to check (patient details suspected), once "
+        "they expired unchecked.",
+        _held_replies_due,
+        _held_replies_clear,
     )
 )

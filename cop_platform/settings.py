@@ -265,6 +265,8 @@ PERSONAL_DATA_RETENTION_DAYS = {
     "expired_invitations": env.int("RETENTION_EXPIRED_INVITATIONS_DAYS", default=90),
     "meeting_guests": env.int("RETENTION_MEETING_GUESTS_DAYS", default=365),
     "read_notifications": env.int("RETENTION_READ_NOTIFICATIONS_DAYS", default=180),
+    # Replies by e-mail held for the person to check: they expire (and go) after this.
+    "held_replies": env.int("INBOUND_HELD_DAYS", default=14),
 }
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
@@ -306,7 +308,7 @@ EMAIL_DB_RETRY_SECONDS = env.int("EMAIL_DB_RETRY_SECONDS", default=60)
 # E-mail in: replies to reply+<token>@REPLY_DOMAIN (accounts/inbound, docs/deploy.md).
 REPLY_DOMAIN = env.str("REPLY_DOMAIN", default=f"reply.{EMAIL_MESSAGE_ID_DOMAIN}")
 INBOUND_TOKEN_DAYS = env.int("INBOUND_TOKEN_DAYS", default=30)
-INBOUND_HELD_DAYS = env.int("INBOUND_HELD_DAYS", default=14)  # held text waits this long
+INBOUND_HELD_DAYS = PERSONAL_DATA_RETENTION_DAYS["held_replies"]  # held text waits this long
 INBOUND_HOST = env.str("INBOUND_HOST", default="127.0.0.1")
 INBOUND_PORT = env.int("INBOUND_PORT", default=8025)
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)

@@ -45,9 +45,6 @@ def receive(raw_bytes, *, recipients, return_path=None):
     """Handle one message for each of its recipients that is a reply address of ours;
     returns an Outcome per recipient. `return_path` is the envelope sender when the
     transport knows it ("" for a bounce's null sender)."""
-    # Held text past its time goes as mail comes in: one indexed statement, and nothing
-    # expired outlives the next reply (its page answers 404 from the moment it expires).
-    held_replies_expire()
     if len(raw_bytes) > settings.INBOUND_MAX_BYTES:
         return [_dropped("too_large", size=len(raw_bytes))]
     tokens = [token_of_address(address) for address in recipients]
@@ -175,8 +172,3 @@ def held_reply_post(*, held, text):
 def held_reply_discard(*, held):
     audit_log(actor=held.user, action="inbound.discarded", data={"held": held.pk})
     held.delete()
-
-
-def held_replies_expire():
-    """Delete held text whose time has passed (receive() calls it for every message)."""
-    return HeldReply.objects.filter(expires_at__lte=timezone.now()).delete()[0]

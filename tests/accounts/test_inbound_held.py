@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.inbound.models import HeldReply
-from accounts.inbound.services import held_replies_expire, receive
+from accounts.retention import retention_apply
 from core.models import AuditEntry
 from tests.accounts import inbound_mail
 from tests.conftest import error_summary, field_error, soup
@@ -80,17 +80,21 @@ def test_another_persons_held_text_is_missing(client, held):
     assert client.post(held.get_absolute_url(), {"body": "x"}).status_code == 404
 
 
-def test_expired_held_text_is_missing_and_swept(user_client, held):
-    HeldReply.objects.filter(pk=held.pk).update(expires_at=timezone.now())
+def test_expired_held_text_is_missing_and_swept(user_client, held, settings):
+    days = settings.PERSONAL_DATA_RETENTION_DAYS["held_replies"]
+    assert days == settings.INBOUND_HELD_DAYS
+    fresh = HeldReply.objects.create(
+        user=held.user,
+        handler=held.handler,
+        object_id=held.object_id,
+        text="Still to check",
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    gone = timezone.now() - timedelta(days=days, minutes=1)
+    HeldReply.objects.filter(pk=held.pk).update(created_at=gone, expires_at=timezone.now())
     assert user_client.get(held.get_absolute_url()).status_code == 404
-    assert held_replies_expire() == 1
-    assert not HeldReply.objects.exists()
-
-
-def test_the_next_mail_in_sweeps_expired_held_text(held):
-    HeldReply.objects.filter(pk=held.pk).update(expires_at=timezone.now())
-    receive(b"From: a@example.com\r\n\r\nHello", recipients=["a@example.com"])
-    assert not HeldReply.objects.exists()
+    assert retention_apply()["held_replies"] == 1
+    assert list(HeldReply.objects.all()) == [fresh]
 
 
 def test_discarding_asks_first_then_deletes(user_client, held, notes):
