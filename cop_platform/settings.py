@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "knowledge",
     "discussions",
     "conveners",
+    "evaluation",
     "dashboard",
     # Demo and scale data, with published passwords: development only, never in production.
     *([] if PRODUCTION else ["devdata"]),

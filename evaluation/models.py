@@ -1,0 +1,2 @@
+"""Evaluation's records: each part of the app keeps its models in its own module, imported
+here so that Django finds them."""
