@@ -110,3 +110,21 @@ def holdings_phrase(counts, *, chosen_only=False):
     if not parts:
         return ""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# Actions beside a person (the member list, needs and offers, a member's and a profile
+# page): function(viewer, person, community) -> (label, url) or None. `community` is the
+# one the page is in, where both are members (None where that is not known). Called for
+# each person of a page: it may not query the database.
+PERSON_ACTIONS: list = []
+
+
+def register_person_action(function):
+    if function not in PERSON_ACTIONS:
+        PERSON_ACTIONS.append(function)
+
+
+def person_actions(viewer, person, community=None):
+    """[(label, url)] of the actions offered to `viewer` beside `person`."""
+    found = (f(viewer, person, community) for f in PERSON_ACTIONS)
+    return [action for action in found if action]
