@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "meetings",
     "knowledge",
     "discussions",
+    "messages.apps.MemberMessagesConfig",
     "conveners",
     "evaluation",
     "dashboard",
@@ -405,6 +406,7 @@ RATE_LIMITS = {
     "search": env.str("RATE_LIMIT_SEARCH", default="60/m"),
     "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
     "inbound": env.str("RATE_LIMIT_INBOUND", default="120/m"),
+    "message": env.str("RATE_LIMIT_MESSAGE", default="60/h"),
 }
 RATELIMIT_VIEW = "core.ratelimits.rate_limited"
 # The header a trusted proxy sets with the client's address (for the audit log and the limits).

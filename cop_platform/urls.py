@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("discussions.urls")),
+    path("", include("messages.urls")),
     path("", include("conveners.urls")),
     path("", include("dashboard.urls")),
     path("accounts/", include("allauth.urls")),

@@ -202,6 +202,20 @@ TABLE = {
     "conveners:journal_entry": "participant",
     "conveners:shared_journal": "network_manager",
     "conveners:sponsor": "token",
+    # --- private messages: the member's conversation with the convener (reported by the
+    # member, so that staff have a report to read); starting and blocking point at a third
+    # member of the community.
+    "member_messages:inbox": "signed_in",
+    "member_messages:settings": "signed_in",
+    "member_messages:start": "member_only",
+    "member_messages:conversation": "member_only",
+    "member_messages:mute": "post_only",
+    "member_messages:report": "member_only",
+    "member_messages:block": "member_only",
+    "member_messages:unblock": "post_only",
+    "member_messages:reports": "staff_only",
+    "member_messages:report_detail": "staff_only",
+    "member_messages:report_close": "post_only",
     # --- dashboard
     "dashboard:programme": "any_manager",
     "dashboard:export_communities": "any_manager",
@@ -289,6 +303,8 @@ def expected(rule, role, visibility):
         return 302 if role == "member" else 404
     if rule == "writer":  # one's own reply by e-mail, held: the member's
         return 200 if role == "member" else 404
+    if rule == "staff_only":  # reported private conversations
+        return 200 if role == "staff" else 404
     if rule == "participant":  # a participant's own journal: not even staff read it
         return 200 if role == "participant" else 404
     raise AssertionError(f"unknown rule {rule!r}")
@@ -538,6 +554,7 @@ def _args_of(network, people, made):
         "knowledge:story_unhide": [made["hidden_story"].pk],
         "communities:report_dismiss": [slug, made["report"].pk],
         **_discussion_args(made),
+        **_message_args(made),
         "conveners:sponsor": [convener_services.sponsor_token(made["application"])],
         "conveners:review": [programme, made["application"].pk],
         "conveners:completion": [programme, made["participation"].pk],
@@ -560,6 +577,38 @@ def _discussion_args(made):
     }
 
 
+def _messages_in(community, people):
+    """The member writes to the convener, who answers; the member reports the conversation.
+    A third member of the community, whom either may contact."""
+    from messages import services as message_services
+
+    member, convener = people["member"], people["convener"]
+    first = message_services.message_send(sender=member, recipient=convener, body="Hello")
+    message_services.message_send(sender=convener, recipient=member, body="Hello to you")
+    report = message_services.conversation_report(
+        conversation=first.conversation, reporter=member, reason="Testing the report."
+    )
+    return {
+        "conversation": first.conversation,
+        "conversation_report": report,
+        "correspondent": MembershipFactory(community=community).user,
+    }
+
+
+def _message_args(made):
+    conversation, person = made["conversation"].pk, made["correspondent"].pk
+    return {
+        "member_messages:start": [person],
+        "member_messages:conversation": [conversation],
+        "member_messages:mute": [conversation],
+        "member_messages:report": [conversation],
+        "member_messages:block": [person],
+        "member_messages:unblock": [person],
+        "member_messages:report_detail": [made["conversation_report"].pk],
+        "member_messages:report_close": [made["conversation_report"].pk],
+    }
+
+
 def place_in(world, visibility):
     network, people = world
     made = _community_in(network, people, visibility)
@@ -567,6 +616,7 @@ def place_in(world, visibility):
     made |= _library_in(made["community"], people)
     made |= _discussions_in(made["community"], people)
     made |= _programme_of(people)
+    made |= _messages_in(made["community"], people)
     return Place(
         visibility=visibility,
         network=network,

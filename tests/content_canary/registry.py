@@ -52,6 +52,16 @@ def _report(r, report):
     return readers | (r.leaders(report.community) if report.community else frozenset({"staff"}))
 
 
+def _message(r, m):
+    # The two people of the conversation; staff only once one of them reported it.
+    conversation = m.conversation
+    readers = r.roles(conversation.participants.values_list("user_id", flat=True))
+    readers |= r.role(m.sender_id)
+    if conversation.reports.exists():
+        readers |= {"staff"}
+    return frozenset(readers)
+
+
 def _action(r, a):
     minutes = getattr(a.meeting, "minutes", None)
     return r.minutes(minutes) if minutes else r.meeting_leaders(a.meeting)
@@ -160,6 +170,12 @@ REGISTRY = {
     ),
     "conveners.Review": {"note": lambda r, v: r.managers(v.application.programme.network)},
     "conveners.JournalEntry": _fields(["title", "body"], _journal),
+    # Private messages: never shown anywhere but the conversation (and the download).
+    "member_messages.Message": {"body": _message},
+    # A report of a conversation: who wrote it, and staff.
+    "member_messages.ConversationReport": {
+        "reason": lambda r, report: frozenset(r.role(report.reporter_id) | {"staff"})
+    },
     # A notification is its recipient's alone: the centre and the bell show only one's own.
     "accounts.Notification": _fields(
         ["text", "group_title", "url"], lambda r, n: frozenset(r.role(n.recipient_id))

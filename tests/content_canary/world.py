@@ -46,6 +46,7 @@ def build(world, visibility):
     _community_life(place)
     _notification(place)
     _held_reply(place)
+    _messages(place)
     application, shared_entry = _programme(place)
     # Addresses that are no role's: taken before markers replace them.
     emails = {"guest@example.org": INVITEE, "invitee@example.org": INVITEE}
@@ -307,6 +308,23 @@ def _held_reply(place):
         text=marked(),
         expires_at=timezone.now() + timedelta(days=14),
     )
+
+
+def _messages(place):
+    """More of the reported conversation between the member and the convener, and a
+    conversation nobody reported between the convener and a member who is no role: staff
+    may read neither's text but through the report. Sent through the service, so that the
+    e-mails carry the markers too."""
+    from messages import services
+    from tests.factories import MembershipFactory
+
+    people = place.people
+    convener, member = people["convener"], people["member"]
+    services.message_send(sender=member, recipient=convener, body=marked())
+    services.message_send(sender=convener, recipient=member, body=marked())
+    other = MembershipFactory(community=place.community).user
+    services.message_send(sender=convener, recipient=other, body=marked())
+    services.message_send(sender=other, recipient=convener, body=marked())
 
 
 def _programme(place):

@@ -1,0 +1,36 @@
+from django import forms
+
+from core.patient_data import PatientDataGuardMixin
+
+MAX_LENGTH = 5000
+
+
+class MessageForm(PatientDataGuardMixin, forms.Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Only the two of you can read it. Do not include patient-identifiable details.",
+        error_messages={"required": "Write your message"},
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The site's staff read this and the conversation, not the other person.",
+        error_messages={"required": "Say what is wrong: the site's staff will read it"},
+    )
+
+
+class ContactPreferenceForm(forms.Form):
+    met_only = forms.BooleanField(
+        label="Only people I have met in a meeting can start a conversation with me",
+        required=False,
+        help_text=(
+            "Met means you were both recorded as attending the same meeting. Conversations "
+            "you already have carry on."
+        ),
+    )

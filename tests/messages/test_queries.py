@@ -1,0 +1,38 @@
+"""The inbox and a conversation read a fixed number of queries, whatever their size."""
+
+import pytest
+from django.urls import reverse
+
+from messages import services
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+INBOX_QUERIES = 4
+CONVERSATION_QUERIES = 15
+
+
+@pytest.mark.parametrize("people", [2, 12])
+def test_the_inbox(client, django_assert_max_num_queries, community, alice, people):
+    for _ in range(people):
+        other = MembershipFactory(community=community).user
+        services.message_send(sender=alice, recipient=other, body="Hello")
+        services.message_send(sender=other, recipient=alice, body="Hello back")
+    client.force_login(alice)
+    with django_assert_max_num_queries(INBOX_QUERIES):
+        response = client.get(reverse("member_messages:inbox"))
+    assert response.status_code == 200
+    assert response.content.decode().count("(unread)") == people
+
+
+@pytest.mark.parametrize("messages", [3, 30])
+def test_a_conversation(client, django_assert_max_num_queries, alice, bob, messages):
+    for n in range(messages):
+        sender, recipient = (alice, bob) if n % 2 else (bob, alice)
+        message = services.message_send(sender=sender, recipient=recipient, body=f"Note {n}")
+    client.force_login(alice)
+    url = reverse("member_messages:conversation", args=[message.conversation_id])
+    with django_assert_max_num_queries(CONVERSATION_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert f"Note {messages - 1}" in response.content.decode()
