@@ -5,10 +5,12 @@ import json
 import zipfile
 
 import pytest
+from django.urls import reverse
 
 from accounts.personal_data import FORMER_MEMBER, account_erase, export_archive
 from messages import services
 from messages.models import Block, ContactPreference, ConversationReport, Message, Participant
+from tests.conftest import soup
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +50,19 @@ def test_erasure_removes_ones_own_messages_and_leaves_the_other_persons(alice, b
     assert bobs.other.name == FORMER_MEMBER
     with pytest.raises(services.MessageRefused):
         services.message_send(sender=bob, recipient=alice, body="Hello?")
+
+
+def test_the_other_person_reads_a_former_member_after_erasure(client, alice, bob):
+    message = services.message_send(sender=alice, recipient=bob, body="Alice's words")
+    services.message_send(sender=bob, recipient=alice, body="Bob's words")
+    account_erase(user=alice, actor=alice)
+    client.force_login(bob)
+    page = client.get(reverse("member_messages:conversation", args=[message.conversation_id]))
+    assert page.status_code == 200
+    main = soup(page).find("main")
+    assert main.h1.get_text(strip=True) == f"Messages with {FORMER_MEMBER}"
+    assert "Alice's words" not in main.get_text()
+    assert "Bob's words" in main.get_text()
+    assert main.find("textarea") is None
+    inbox = soup(client.get(reverse("member_messages:inbox"))).find("main").get_text()
+    assert FORMER_MEMBER in inbox and "Alice Archer" not in inbox
