@@ -27,3 +27,6 @@ class MemberMessagesConfig(AppConfig):
             name="messages", export=personal_data.export, erase=personal_data.erase
         )
         register_person_action(person_action)
+        from messages import inbound
+
+        inbound.register()

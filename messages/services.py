@@ -2,12 +2,14 @@
 reading, muting, blocking, the contact preference and reports."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.inbound.tokens import reply_address
 from accounts.notifications.services import notification_mark_read, notify
 from core.services import audit_log
 from messages import permissions
@@ -37,6 +39,14 @@ class MessageRefused(ValidationError):
 
 def group_key(conversation):
     return f"conversation:{conversation.pk}"
+
+
+def conversation_url(conversation):
+    return reverse("member_messages:conversation", args=[conversation.pk])
+
+
+def _reply_address(person, *, conversation_id):
+    return reply_address(user=person, handler="message", object_id=conversation_id)
 
 
 def _check_new_account(sender, now):
@@ -110,9 +120,11 @@ def _notify(message, conversation, sender, recipient):
         group_key=group_key(conversation),
         group_title=f"Messages with {sender.name}",
         text=f"{sender.name} sent you a message",
-        url=reverse("member_messages:conversation", args=[conversation.pk]),
+        url=conversation_url(conversation),
         actor=sender,
         email_context={"sender_name": sender.name, "message_body": message.body},
+        # The e-mail can be answered: the reply is sent as its writer (messages.inbound).
+        reply_to=partial(_reply_address, conversation_id=conversation.pk),
     )
 
 
