@@ -1,13 +1,19 @@
-"""Private messages in Chromium: a member writes to the author of an offer from its card,
-the author answers on the site, both read the conversation; once blocked, the first member
-cannot write. axe-core and the HTML checker on each page."""
+"""Private messages in Chromium: a member writes to the author of an offer from its card;
+the author answers from the e-mail, through the inbound mail server on loopback (as the
+site's mail server would relay it), and both read the conversation; once blocked, the first
+member cannot write. axe-core and the HTML checker on each page."""
 
 import re
+import smtplib
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
+from accounts.inbound.server import InboundController
 from communities.models import Membership
+from tests.accounts.inbound_mail import outlook, reply_mail
+from tests.accounts.test_inbound_server import free_port
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
@@ -16,7 +22,29 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.eager_tasks,  # the author answers the e-mail the message sent
 ]
+
+
+@pytest.fixture
+def inbound():
+    """`manage.py mail_inbound`'s LMTP server, on a free loopback port."""
+    controller = InboundController(hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def _answer_by_e_mail(inbound, author, text):
+    """The author's mail program answers the message's e-mail (Outlook's shape, the
+    original quoted below), relayed by LMTP to its Reply-To."""
+    (sent,) = [m for m in mail.outbox if m.to == [author.email]]
+    assert "Could I adapt your falls leaflet" in sent.body
+    address = sent.extra_headers["Reply-To"]
+    answer = reply_mail(sender=author.email, to=address, text=outlook(text))
+    with smtplib.LMTP("127.0.0.1", inbound.port, timeout=10) as client:
+        refused = client.sendmail(author.email, [address], answer.as_bytes())
+    assert refused == {}
 
 
 def _signed_in(page, email):
@@ -24,7 +52,7 @@ def _signed_in(page, email):
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def test_a_member_contacts_the_author_of_an_offer(page):
+def test_a_member_contacts_the_author_of_an_offer(page, inbound):
     community = CommunityFactory(name="Falls prevention")
     asker = UserFactory(name="Ada Example")
     author = UserFactory(name="Ben Example")
@@ -47,16 +75,16 @@ def test_a_member_contacts_the_author_of_an_offer(page):
     assert_accessible(page)
     sign_out(page)
 
+    _answer_by_e_mail(inbound, author, "Yes, please do: I will send the editable copy.")
+
     _signed_in(page, author.email)
     page.goto("/messages/")
     assert_accessible(page)
-    page.get_by_role("link", name="Ada Example (unread)").click()
-    expect(page.locator("main")).to_contain_text("Could I adapt your falls leaflet")
-    page.get_by_label("Message").fill("Yes, please do: I will send the editable copy.")
-    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_role("link", name="Ada Example").click()
     thread = page.locator("main ol")
     expect(thread).to_contain_text("Could I adapt your falls leaflet")
-    expect(thread).to_contain_text("Yes, please do")
+    expect(thread).to_contain_text("Yes, please do: I will send the editable copy.")
+    expect(thread).not_to_contain_text("From: Communities of Practice")  # the quote is gone
     assert_accessible(page)
     page.get_by_role("link", name="Block Ada Example").click()
     assert_accessible(page)
