@@ -171,6 +171,10 @@ def test_a_report_lets_staff_read_the_conversation_and_each_reading_is_audited(c
     client.force_login(staff)
     assert "Something unkind" not in client.get(reverse("member_messages:reports")).content.decode()
     client.force_login(bob)
+    inbox = soup(client.get(reverse("member_messages:inbox")))
+    assert inbox.find("a", string="Reported conversations") is None
+    header = inbox.find("header")
+    assert header.find("a", string="Messages")["href"] == reverse("member_messages:inbox")
     report_url = reverse("member_messages:report", args=[message.conversation_id])
     assert client.get(report_url).status_code == 200
     assert client.post(report_url, {"reason": "Unkind words"}).status_code == 302
@@ -180,6 +184,10 @@ def test_a_report_lets_staff_read_the_conversation_and_each_reading_is_audited(c
     assert client.get(reverse("member_messages:reports")).status_code == 404
     assert client.get(detail).status_code == 404
     client.force_login(staff)
+    inbox = soup(client.get(reverse("member_messages:inbox")))
+    assert inbox.find("a", string="Reported conversations")["href"] == reverse(
+        "member_messages:reports"
+    )
     listing = soup(client.get(reverse("member_messages:reports")))
     assert "Bob Baker" in listing.find("main").get_text()
     for _ in range(2):
