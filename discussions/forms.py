@@ -139,3 +139,12 @@ class ListFilterForm(forms.Form):
         required=False,
         choices=[("", "All discussions"), ("unanswered", "Unanswered questions")],
     )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search discussions",
+        help_text="Words from a title, a question or a reply",
+        required=False,
+        max_length=200,
+    )

@@ -70,7 +70,8 @@ class Discussion(Moderated):
     last_activity_at = models.DateTimeField(default=timezone.now)
     reply_count = models.PositiveIntegerField(default=0)
     edited_at = models.DateTimeField(null=True, blank=True)
-    # Filled by a PostgreSQL search (not yet): empty until then.
+    # Title (A) and text (B), kept by services.search_vectors_update on PostgreSQL (GIN
+    # index); empty on SQLite, which searches the columns (discussions/search.py).
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -105,6 +106,8 @@ class Reply(Moderated):
     helpful_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # The text (B), as the discussion's: see Discussion.search_vector.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -51,6 +51,16 @@ def discussions_visible_to(user):
     return shown.filter(community__in=_member_communities(user))
 
 
+def discussions_searchable_by(user):
+    """The discussions whose words search may show this person: those they may see (never
+    a hidden one), a safe-space one only to active members of its community. Staff who
+    are not members find none of those: a safe space never leaves its community."""
+    visible = discussions_visible_to(user)
+    if not user.is_authenticated:
+        return visible
+    return visible.filter(Q(is_safe_space=False) | Q(community__in=_member_communities(user)))
+
+
 def discussion_pages_visible_to(user):
     """Every discussion whose page this person may open (can_view_discussion's twin): those
     they may see, and hidden ones to their author (while a member), the conveners, staff."""

@@ -7,6 +7,7 @@ from django.db.models import F
 from accounts.personal_data import Export, Part
 from core.uploads import delete_file_on_commit
 from discussions.models import Discussion, Follow, Helpful, Mention, Reply, Revision
+from discussions.services import search_vectors_update
 
 FORMER = "A former member"
 
@@ -111,11 +112,17 @@ def _unname_mentions(user):
     """Other people's posts keep mentioning them, without the name that was typed."""
     pattern = re.compile(rf"@\[[^\[\]\n]{{1,150}}\]\({user.pk}\)")
     marker = f"]({user.pk})"
+    changed = {}
     for model in (Discussion, Reply, Revision):
         for post in model.objects.filter(body__contains=marker).only("pk", "body"):
             body = pattern.sub(f"@[{FORMER}]({user.pk})", post.body)
             if body != post.body:
                 model.objects.filter(pk=post.pk).update(body=body)
+                changed.setdefault(model, []).append(post.pk)
+    # The name typed is in the stored search vectors too: they are written afresh.
+    search_vectors_update(
+        discussion_ids=changed.get(Discussion, []), reply_ids=changed.get(Reply, [])
+    )
 
 
 def erase(user, *, remove_contributions):

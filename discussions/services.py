@@ -5,8 +5,9 @@ where an action matters, and telling people through discussions.notifications.
 An archived community takes nothing new (communities.services.community_writable).
 """
 
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,6 +31,24 @@ from discussions.models import (
 
 class DiscussionError(ValidationError):
     """A rule of discussions said no; the message says why and what to do."""
+
+
+def search_vectors_update(*, discussion_ids=(), reply_ids=()):
+    """Recompute the stored search vectors (a discussion's title A and text B, a reply's
+    text B) after their text changed. Whether a post is found is decided when searching
+    (hidden, safe space, who may see it: discussions/search.py), so hiding, showing again
+    and moving change no vector."""
+    if connection.vendor != "postgresql":
+        return  # SQLite searches the columns directly
+    if discussion_ids:
+        Discussion.objects.filter(pk__in=discussion_ids).update(
+            search_vector=SearchVector("title", weight="A", config="english")
+            + SearchVector("body", weight="B", config="english")
+        )
+    if reply_ids:
+        Reply.objects.filter(pk__in=reply_ids).update(
+            search_vector=SearchVector("body", weight="B", config="english")
+        )
 
 
 def _require(condition, message):
@@ -110,6 +129,7 @@ def discussion_start(
             discussion.save()
     else:
         discussion.save()
+    search_vectors_update(discussion_ids=[discussion.pk])
     _follow(discussion, author)
     mentioned = _post_recorded(
         action="discussion.start",
@@ -139,6 +159,7 @@ def discussion_edit(*, discussion, editor, title, body):
     )
     discussion.title, discussion.body, discussion.edited_at = title, body, timezone.now()
     discussion.save(update_fields=["title", "body", "edited_at"])
+    search_vectors_update(discussion_ids=[discussion.pk])
     mentioned = _post_recorded(
         action="discussion.edit", actor=editor, discussion=discussion, reply=None, text=body
     )
@@ -166,6 +187,7 @@ def reply_add(*, discussion, author, body, quote=None, author_hidden=False):
         quote=quote,
         author_hidden=bool(discussion.is_safe_space and author_hidden),
     )
+    search_vectors_update(reply_ids=[reply.pk])
     now = timezone.now()
     Discussion.objects.filter(pk=discussion.pk).update(
         reply_count=F("reply_count") + 1, last_activity_at=now
@@ -190,6 +212,7 @@ def reply_edit(*, reply, editor, body):
     Revision.objects.create(reply=reply, editor=editor, body=reply.body)
     reply.body, reply.edited_at = body, timezone.now()
     reply.save(update_fields=["body", "edited_at"])
+    search_vectors_update(reply_ids=[reply.pk])
     mentioned = _post_recorded(
         action="reply.edit", actor=editor, discussion=discussion, reply=reply, text=body
     )

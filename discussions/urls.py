@@ -5,6 +5,7 @@ from discussions import views
 app_name = "discussions"
 
 urlpatterns = [
+    path("discussions/search/", views.discussion_search, name="search"),
     path("communities/<slug:slug>/discussions/", views.discussion_list, name="list"),
     path("communities/<slug:slug>/discussions/new/", views.discussion_create, name="create"),
     path("communities/<slug:slug>/discussions/people/", views.people, name="people"),

@@ -17,8 +17,8 @@ from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied
 from core.http import posted, service_response, stored_file_download
 from core.patient_data import audit_patient_data_confirmed
-from core.ratelimits import rate_limit
-from discussions import forms, permissions, selectors, services
+from core.ratelimits import has_query, rate_limit
+from discussions import forms, permissions, search, selectors, services
 
 
 def _crumbs(community):
@@ -79,6 +79,33 @@ def _post_saved(request, form, post, message):
 def _archived(request, community, heading):
     return render(
         request, "communities/archived.html", {"community": community, "heading": heading}
+    )
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@require_GET
+@rate_limit("search", method="GET", when=has_query)
+def discussion_search(request):
+    """Discussions and replies of the person's communities matching the words (see
+    discussions/search.py for what may be found)."""
+    form = forms.SearchForm(request.GET or None)
+    q = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
+    page = search.search_page(user=request.user, q=q, number=request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "discussions/search.html",
+        {
+            "form": form,
+            "q": q,
+            "page": page,
+            "results": page.object_list if page else [],
+            "max_results": search.MAX_RESULTS,
+            "query": query.urlencode(),
+        },
     )
 
 

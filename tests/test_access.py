@@ -161,6 +161,7 @@ TABLE = {
     "knowledge:story_unhide": "manage",
     "knowledge:story_create": "member_only",
     # --- discussions (members' content: the member started the discussion and wrote the reply)
+    "discussions:search": "signed_in",
     "discussions:list": "member",
     "discussions:create": "member_only",
     "discussions:people": "member",

@@ -1,0 +1,203 @@
+"""Search of discussions and replies: what each person finds (never a hidden post, a safe
+space only inside its community), the vectors the services keep, snippets, the cap and
+constant query counts. Runs on SQLite and PostgreSQL (the vectors are checked where they
+exist)."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.urls import reverse
+
+from communities.moderation.services import content_hide, content_unhide
+from discussions import search, services
+from discussions.models import Discussion, Reply
+from tests.conftest import soup
+from tests.discussions.conftest import place_of
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("discussions:search")
+
+
+def start(place, **kwargs):
+    fields = {
+        "community": place.community,
+        "author": place.author,
+        "kind": Discussion.Kind.QUESTION,
+        "title": "Covert medication in care homes",
+        "body": "How do you review it with the pharmacist?",
+    } | kwargs
+    return services.discussion_start(**fields)
+
+
+def found(client, person, q):
+    """(titles, links, page text) of the results `person` gets for `q`."""
+    client.force_login(person)
+    response = client.get(URL, {"q": q})
+    assert response.status_code == 200
+    page = soup(response)
+    links = [a["href"] for a in page.select(".app-discussion-results h2 a")]
+    titles = [a.get_text() for a in page.select(".app-discussion-results h2 a")]
+    return titles, links, " ".join(page.get_text(" ").split())
+
+
+def test_a_member_finds_a_discussion_and_a_reply_with_snippets(client, place):
+    asked = start(place, body="Is **crushing** tablets ever safe?")
+    reply = services.reply_add(
+        discussion=start(place, title="Night rounds", body="Who checks?"),
+        author=place.member,
+        body="We use a zebrafinch checklist for every round.",
+    )
+    titles, links, text = found(client, place.member, "crushing")
+    assert titles == ["Covert medication in care homes"]
+    assert links == [asked.get_absolute_url()]
+    page = soup(client.get(URL, {"q": "crushing"}))
+    marks = [m.get_text().lower() for m in page.select(".app-snippet mark")]
+    assert marks == ["crushing"]
+    assert "**" not in page.select_one(".app-snippet").get_text()  # Markdown's marks go
+    assert "1 result for" in page.select_one("[role=status]").get_text()
+    titles, links, text = found(client, place.member, "zebrafinch")
+    # A reply matching shows its discussion, its own words, and links to the reply.
+    assert titles == ["Night rounds"]
+    assert links == [f"{reply.discussion.get_absolute_url()}#reply-{reply.pk}"]
+    assert "zebrafinch checklist" in text and "A reply" in text
+
+
+def test_title_matches_come_first_and_no_names_are_shown(client, place):
+    start(place, title="Other question", body="Sepsis screening on wards")
+    start(place, title="Sepsis screening tool", body="Which one?")
+    titles, _, text = found(client, place.member, "sepsis")
+    assert titles == ["Sepsis screening tool", "Other question"]
+    assert place.author.name not in text
+
+
+def test_outsiders_programme_managers_and_the_signed_out_find_nothing(client, place):
+    start(place, title="Zebrafinch protocol", body="Zebrafinch text")
+    manager = UserFactory()
+    place.community.network.managers.add(manager)
+    for person in (place.outsider, manager):
+        titles, _, text = found(client, person, "zebrafinch")
+        assert titles == [] and "No discussion matches" in text
+        assert "Zebrafinch protocol" not in text
+    client.logout()
+    assert client.get(URL, {"q": "zebrafinch"}).status_code == 302  # signing in first
+
+
+def test_a_safe_space_is_found_only_by_its_members(client, place):
+    start(
+        place,
+        kind=Discussion.Kind.NEAR_MISS,
+        title="Wrong patient near miss",
+        body="The zebrafinch label was on the wrong bag.",
+        is_safe_space=True,
+        author_hidden=True,
+    )
+    titles, _, text = found(client, place.member, "zebrafinch")
+    assert titles == ["Wrong patient near miss"]
+    assert "zebrafinch label" in text.lower() and "Safe space" in text
+    assert place.author.name not in text  # the hidden name stays hidden
+    # Staff see every discussion's page, but a safe space's words (its snippet, its title)
+    # never show outside its community: not in search.
+    other = MembershipFactory(community=CommunityFactory()).user
+    for person in (place.staff, place.outsider, other):
+        titles, _, text = found(client, person, "zebrafinch")
+        assert titles == [], person.name
+        assert "zebrafinch label" not in text.lower() and "Wrong patient" not in text
+
+
+def test_hidden_discussions_and_replies_are_never_found(client, place):
+    hidden = start(place, title="Zebrafinch question", body="Text.")
+    shown = start(place, title="Another question", body="Text.")
+    reply = services.reply_add(discussion=shown, author=place.member, body="A zebrafinch reply")
+    content_hide(target=hidden, actor=place.convener, reason="Off topic")
+    content_hide(target=reply, actor=place.convener, reason="Off topic")
+    for person in (place.member, place.author, place.convener, place.staff):
+        assert found(client, person, "zebrafinch")[0] == [], person.name
+    content_unhide(target=reply, actor=place.convener)
+    assert found(client, place.member, "zebrafinch")[0] == ["Another question"]
+    # The replies of a hidden discussion go with it.
+    content_hide(target=shown, actor=place.convener, reason="Off topic")
+    assert found(client, place.member, "zebrafinch")[0] == []
+
+
+def _vector(model, pk):
+    return model.objects.filter(pk=pk).values_list("search_vector", flat=True).get()
+
+
+def test_the_services_keep_what_is_found_up_to_date(client, place):
+    discussion = start(place, title="Zebrafinch", body="Old wording")
+    reply = services.reply_add(discussion=discussion, author=place.member, body="First draft")
+    if connection.vendor == "postgresql":
+        assert "zebrafinch" in _vector(Discussion, discussion.pk)
+        assert "first" in _vector(Reply, reply.pk)
+    else:  # SQLite searches the columns: the vector stays empty
+        assert _vector(Discussion, discussion.pk) is None
+    services.discussion_edit(
+        discussion=discussion, editor=place.author, title="Hummingbird", body="New wording"
+    )
+    services.reply_edit(reply=reply, editor=place.member, body="Second kestrel version")
+    assert found(client, place.member, "zebrafinch")[0] == []
+    assert found(client, place.member, "hummingbird")[0] == ["Hummingbird"]
+    assert found(client, place.member, "first")[0] == []
+    _, links, _ = found(client, place.member, "kestrel")
+    assert links == [reply.get_absolute_url()]
+
+
+def test_a_search_without_words_asks_for_some(client, place):
+    client.force_login(place.member)
+    page = soup(client.get(URL))
+    assert "Type a few words" in page.get_text()
+    assert search.search_page(user=place.member, q=" - ") is None
+
+
+def test_the_library_search_links_to_the_discussions_search(client, place):
+    client.force_login(place.member)
+    page = soup(client.get(reverse("knowledge:search"), {"q": "covert meds"}))
+    link = page.select_one(".app-discussion-search-link")
+    assert link["href"] == f"{URL}?q=covert%20meds"
+    client.logout()
+    page = soup(client.get(reverse("knowledge:search"), {"q": "covert meds"}))
+    assert page.select_one(".app-discussion-search-link") is None
+
+
+def _many(place, n, word="sepsis"):
+    rows = Discussion.objects.bulk_create(
+        Discussion(
+            community=place.community, author=place.author, title=f"{word} {i}", body="Text."
+        )
+        for i in range(n)
+    )
+    services.search_vectors_update(discussion_ids=[d.pk for d in rows])
+
+
+def test_more_than_a_thousand_matches_are_capped(client):
+    place = place_of()
+    _many(place, search.SEARCH_CANDIDATES + 5)
+    client.force_login(place.member)
+    page = soup(client.get(URL, {"q": "sepsis", "page": 999}))
+    status = page.select_one("[role=status]").get_text()
+    assert status.startswith(f"More than {search.MAX_RESULTS} results")
+    assert len(page.select(".app-discussion-results h2 a")) == search.PAGE_SIZE
+    result = search.search_page(user=place.member, q="sepsis")
+    assert result.paginator.num_pages == search.MAX_PAGES
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_a_search_page_costs_the_same_whatever_the_matches(
+    client, django_assert_max_num_queries, n
+):
+    place = place_of()
+    _many(place, n)
+    for discussion in Discussion.objects.all()[:n]:
+        services.reply_add(discussion=discussion, author=place.member, body="sepsis again")
+    client.force_login(place.member)
+    # Session and user, the rate limit's, then: count, page, its discussions, its replies.
+    with django_assert_max_num_queries(7):
+        response = client.get(URL, {"q": "sepsis"})
+    assert response.status_code == 200
+    assert len(soup(response).select(".app-discussion-results h2 a")) == min(2 * n, 20)
+
+
+def test_search_ignores_anonymous_people():
+    assert search.search_page(user=AnonymousUser(), q="sepsis").paginator.count == 0
