@@ -33,7 +33,7 @@ from accounts.outbox.delivery import TRANSIENT_DB_ERRORS, email_queue_many, work
 from communities.models import Membership
 from core.queue import RETRY_TRANSIENT, publish
 from dashboard.models import DigestBatch, DigestRun
-from dashboard.updates import updates_for
+from dashboard.updates import replies_label, updates_for
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +85,19 @@ _MEETING_HTML = (
 _MEETING_TEXT = "- New meeting: {title}, {starts}: {link}\n"
 _ITEM_HTML = '<li>{label}: <a href="{link}" style="color:#005eb8;">{title}</a></li>'
 _ITEM_TEXT = "- {label}: {title}: {link}\n"
-_LABELS = {"minutes": "Minutes", "resource": "Resource", "story": "Story"}
+_ACTIVE_HTML = '<li>Active: {replies} in <a href="{link}" style="color:#005eb8;">{title}</a></li>'
+_ACTIVE_TEXT = "- Active: {replies} in {title}: {link}\n"
+_LABELS = {
+    "minutes": "Minutes",
+    "discussion": "New discussion",
+    "resource": "Resource",
+    "story": "Story",
+}
 _LINK_NAMES = {
     "meeting": "meetings:detail",
     "minutes": "meetings:detail",
+    "discussion": "discussions:detail",
+    "active": "discussions:detail",
     "resource": "knowledge:resource",
     "story": "knowledge:story",
 }
@@ -153,6 +162,9 @@ def _prepare_item(item, links, days):
     if item.kind == "meeting":
         item.starts_label = parts["starts"] = _starts_label(item.starts_at, days)
         html, text = _MEETING_HTML, _MEETING_TEXT
+    elif item.kind == "active":
+        parts["replies"] = replies_label(item.replies)
+        html, text = _ACTIVE_HTML, _ACTIVE_TEXT
     else:
         parts["label"] = _LABELS[item.kind]
         html, text = _ITEM_HTML, _ITEM_TEXT

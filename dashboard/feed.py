@@ -12,16 +12,20 @@ The order, for both (dashboard.attention holds the first part and the subject's 
 
 Never in it: communities that are archived (their memberships may still be active after a
 merge), resources superseded by another or hidden by a convener, stories hidden by a
-moderator."""
+moderator, discussions and replies hidden by a convener, and any safe-space discussion (it
+never leaves its community: discussions.selectors.feed_discussions). Of a discussion, only
+its title is carried, never its text."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from communities.models import Community, Membership
+from discussions.selectors import feed_discussions, feed_replies
 from knowledge.models import Resource, Story
 from meetings.models import Meeting, Minutes
 
@@ -35,7 +39,9 @@ GROUP_SHOWN = 3
 # the batch. Each carries what the home page and the digest show of it, and the community
 # as the one Community instance the batch loaded. `rank` orders the kinds inside a group
 # and, for the digest's subject, across groups: minutes first (decisions and actions were
-# made), then meetings to come (a place can still be taken), then resources, then stories.
+# made), then meetings to come (a place can still be taken), then new discussions and
+# discussions with new replies (a question waits for the members' answers: taking part
+# before reading), then resources, then stories.
 
 
 @dataclass(eq=False)
@@ -77,15 +83,37 @@ class _FeedShared:
 
 
 @dataclass(eq=False)
+class FeedDiscussion(_FeedShared):
+    """A discussion started in the period: its title only."""
+
+    kind: ClassVar[str] = "discussion"
+    rank: ClassVar[int] = 2
+
+
+@dataclass(eq=False)
+class FeedActive:
+    """A discussion started before the person's period with replies since: its title, how
+    many replies are new and when the last came."""
+
+    pk: int
+    community: Community
+    title: str
+    replies: int
+    created_at: datetime  # of its newest reply
+    kind: ClassVar[str] = "active"
+    rank: ClassVar[int] = 3
+
+
+@dataclass(eq=False)
 class FeedResource(_FeedShared):
     kind: ClassVar[str] = "resource"
-    rank: ClassVar[int] = 2
+    rank: ClassVar[int] = 4
 
 
 @dataclass(eq=False)
 class FeedStory(_FeedShared):
     kind: ClassVar[str] = "story"
-    rank: ClassVar[int] = 3
+    rank: ClassVar[int] = 5
 
 
 @dataclass(eq=False)
@@ -99,6 +127,9 @@ class FeedGroup:
     minutes: int = 0
     resources: int = 0
     stories: int = 0
+    discussions: int = 0  # started in the period
+    active: int = 0  # discussions of before with new replies
+    replies: int = 0  # new replies in those
     members: int = 0
     items: list = field(default_factory=list)
     total: int = 0
@@ -129,9 +160,12 @@ def feed_for(users, *, since_by_user, until):
     minutes = _minutes(places, **period)
     resources = _resources(places, **period)
     stories = _stories(places, **period)
+    discussions, replied = _discussions(places, **period)
     # The count of new members is on the home page alone: a batch does not read it.
     joined = _joined(places.ids, earliest=earliest) if len(users) == 1 else {}
-    news = _News([*minutes, *meetings, *resources, *stories], joined=joined)
+    news = _News(
+        [*minutes, *meetings, *discussions, *resources, *stories], joined=joined, replied=replied
+    )
     result = {}
     for user in users:
         mine = [news.of(c, since_by_user[user.pk]) for c in places.communities_of[user.pk]]
@@ -252,6 +286,40 @@ def _stories(places, *, earliest, until):
     ]
 
 
+def _discussions(places, *, earliest, until):
+    """The discussions of the period, as feeds may carry them (never hidden, never in a safe
+    space): those started in it, newest first, as FeedDiscussion; and those with replies
+    in it, as {community_id: [(discussion, [reply times, oldest first]), ...]} for _News to
+    count each person's new replies. Two queries, whatever the number of people."""
+    started, active = [], {}
+    replies = feed_replies(community_ids=places.ids).filter(
+        created_at__gt=earliest, created_at__lte=until
+    )
+    rows = (
+        feed_discussions(community_ids=places.ids)
+        .filter(created_at__lte=until)
+        .filter(Q(created_at__gt=earliest) | Q(pk__in=replies.values("discussion_id")))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "community_id", "title", "created_at")
+    )
+    for pk, community_id, title, created_at in rows:
+        item = FeedDiscussion(pk, places.communities[community_id], title, created_at)
+        active[pk] = (item, [])
+        if created_at > earliest:
+            started.append(item)
+    if active:
+        for discussion_id, created_at in replies.order_by("created_at", "pk").values_list(
+            "discussion_id", "created_at"
+        ):
+            if discussion_id in active:
+                active[discussion_id][1].append(created_at)
+    replied = defaultdict(list)
+    for item, times in active.values():
+        if times:
+            replied[item.community.pk].append((item, times))
+    return started, replied
+
+
 def _joined(community_ids, *, earliest):
     """{community_id: members who joined since `earliest`}."""
     return dict(
@@ -270,8 +338,9 @@ class _News:
     community of the batch). A community's group for a moment is built once and shared by
     everyone whose period starts then (most of a batch)."""
 
-    def __init__(self, items, *, joined):
+    def __init__(self, items, *, joined, replied):
         self.joined = joined
+        self.replied = replied
         self.news_in = defaultdict(list)
         for item in items:
             self.news_in[_community_of(item).pk].append(item)
@@ -283,14 +352,30 @@ class _News:
             group = self.groups[key] = FeedGroup(
                 community, members=self.joined.get(community.pk, 0)
             )
-            for item in self.news_in.get(community.pk, ()):
-                if _when(item) > since:
-                    counted = _COUNTED[item.kind]
-                    setattr(group, counted, getattr(group, counted) + 1)
-                    group.total += 1
-                    if len(group.items) < GROUP_SHOWN:
-                        group.items.append(item)
+            items = [i for i in self.news_in.get(community.pk, ()) if _when(i) > since]
+            items += self._active(community.pk, since)
+            for item in sorted(items, key=lambda i: i.rank):  # stable: each kind's order kept
+                counted = _COUNTED[item.kind]
+                setattr(group, counted, getattr(group, counted) + 1)
+                group.total += 1
+                if len(group.items) < GROUP_SHOWN:
+                    group.items.append(item)
+            group.replies = sum(i.replies for i in items if i.kind == "active")
         return self.groups[key]
+
+    def _active(self, community_id, since):
+        """The community's discussions started by `since` with replies after it, the most
+        new replies first (then the latest)."""
+        active = []
+        for discussion, times in self.replied.get(community_id, ()):
+            new = len(times) - bisect_right(times, since)
+            if new and discussion.created_at <= since:
+                active.append(
+                    FeedActive(
+                        discussion.pk, discussion.community, discussion.title, new, times[-1]
+                    )
+                )
+        return sorted(active, key=lambda a: (-a.replies, -a.created_at.timestamp(), -a.pk))
 
 
 _COUNTED = {
@@ -298,6 +383,8 @@ _COUNTED = {
     "minutes": "minutes",
     "resource": "resources",
     "story": "stories",
+    "discussion": "discussions",
+    "active": "active",
 }
 
 

@@ -17,13 +17,18 @@ priority, the earliest first within each:
   5. a meeting they are waiting on      "On the waiting list: Falls huddle, Thursday 14:00"
   6. new minutes                        "Minutes published: Falls review"
   7. a new meeting                      "New meeting: Falls huddle, Thu 10 Dec"
-  8. a new resource                     "New resource: Sepsis toolkit"
-  9. a new story                        "New story: How we cut falls"
+  8. a new discussion                   "New discussion: Covert medication in care homes"
+  9. a discussion with new replies      "Active: 5 new replies in Covert medication in…"
+ 10. a new resource                     "New resource: Sepsis toolkit"
+ 11. a new story                        "New story: How we cut falls"
 and then counts the rest ("— and 6 more updates"). What waits on the person's own work or
 decision comes before what they may read; among what is new, decisions made (minutes) and
-places still to take (meetings) come before reading (resources, stories). Discourse's
+places still to take (meetings) come before conversations that wait on the members' answers
+(a question asked, then one being answered), and those before reading (resources,
+stories). Minutes stay first: they carry the action points the person may own. Discourse's
 digest names the site and date instead; a subject that says what is inside is the reason
-to open it."""
+to open it. A discussion is named by its title alone, and never one in a safe space
+(dashboard.feed)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -254,8 +259,20 @@ def headline(feed, *, today):
     if item.kind == "meeting":
         day = dateformat.format(timezone.localtime(item.starts_at), "D j M")
         return f"New meeting: {_cut(item.title)}, {day}"
-    label = {"minutes": "Minutes published", "resource": "New resource", "story": "New story"}
+    if item.kind == "active":
+        return f"Active: {replies_label(item.replies)} in {_cut(item.title)}"
+    label = {
+        "minutes": "Minutes published",
+        "discussion": "New discussion",
+        "resource": "New resource",
+        "story": "New story",
+    }
     return f"{label[item.kind]}: {_cut(item.title)}"
+
+
+def replies_label(count):
+    """ "1 new reply", "5 new replies"."""
+    return f"{count} new repl{'y' if count == 1 else 'ies'}"
 
 
 def _cut(text):

@@ -2,7 +2,7 @@
 discussion's thread, the people a mention may name, the feeds' discussions."""
 
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from communities.models import Membership
 from core.markdown import render_markdown
@@ -14,6 +14,7 @@ from discussions.models import (
     Follow,
     GroundRules,
     Helpful,
+    Reply,
     Revision,
 )
 
@@ -21,10 +22,27 @@ PAGE_SIZE = 20
 SUGGESTIONS = 10
 
 
+# What may leave a discussion's community pages: shown, and never a safe space.
+_FOR_FEEDS = Q(is_hidden=False, is_safe_space=False)
+
+
 def discussions_for_feeds(user):
     """What feeds, digests, exports and search outside a community may carry: discussions
     this person may see, never a safe-space one."""
-    return permissions.discussions_visible_to(user).filter(is_safe_space=False)
+    return permissions.discussions_visible_to(user).filter(_FOR_FEEDS)
+
+
+def feed_discussions(*, community_ids):
+    """discussions_for_feeds for many people at once (a digest's batch): the discussions of
+    these communities that feeds may carry. The caller gives each person only those of the
+    communities they are an active member of, as discussions_visible_to has it."""
+    return Discussion.objects.filter(_FOR_FEEDS, community__in=community_ids)
+
+
+def feed_replies(*, community_ids):
+    """The replies shown in feed_discussions(community_ids): none hidden."""
+    shown = feed_discussions(community_ids=community_ids)
+    return Reply.objects.filter(is_hidden=False, discussion__in=shown.values("pk"))
 
 
 def byline(post, *, reveal, reader_id=None):

@@ -15,8 +15,10 @@ from tests.conftest import soup
 from tests.factories import (
     ActionItemFactory,
     CommunityFactory,
+    DiscussionFactory,
     MeetingFactory,
     MembershipFactory,
+    ReplyFactory,
     UserFactory,
 )
 
@@ -138,6 +140,13 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
         )
         if i % 3 == 0:
             MembershipFactory(community=community, status="requested", requested_at=timezone.now())
+    # Discussions: one started in the period, one of before with a new reply per person.
+    DiscussionFactory(community=community, author=people[0])
+    older = DiscussionFactory(
+        community=community, author=people[0], created_at=timezone.now() - timedelta(days=30)
+    )
+    for person in people:
+        ReplyFactory(discussion=older, author=person)
     with (
         django_capture_on_commit_callbacks(execute=False),
         CaptureQueriesContext(connection) as queries,
@@ -146,10 +155,10 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
     statements = [q["sql"] for q in queries]
     inserts = [s for s in statements if s.startswith("INSERT")]
     # Reads are fixed: what was sent, the people's communities, meetings, minutes, resources,
-    # stories, the new ids; and what needs them: action points, places, join requests; and
-    # the notifications waiting for the digest. The messages go in one bulk insert (SQLite
-    # splits it by its limit on query parameters).
-    assert len(statements) - len(inserts) == 14
+    # stories, discussions, their replies, the new ids; and what needs them: action points,
+    # places, join requests; and the notifications waiting for the digest. The messages go
+    # in one bulk insert (SQLite splits it by its limit on query parameters).
+    assert len(statements) - len(inserts) == 16
     assert 1 <= len(inserts) <= (1 if connection.vendor == "postgresql" else 2)
 
 

@@ -11,10 +11,12 @@ from dashboard.selectors import upcoming_meetings
 from tests.conftest import soup
 from tests.factories import (
     CommunityFactory,
+    DiscussionFactory,
     MeetingFactory,
     MembershipFactory,
     NetworkFactory,
     RegistrationFactory,
+    ReplyFactory,
     UserFactory,
 )
 
@@ -127,6 +129,7 @@ def test_the_home_page_says_when_nothing_is_coming(client):
 def test_the_home_page_query_count_does_not_grow(client, django_assert_max_num_queries, size):
     person = UserFactory()
     network = NetworkFactory()
+    discussions = []
     for i in range(size):
         community = CommunityFactory(network=network)
         MembershipFactory(community=community, user=person, role="convener" if i % 2 else "member")
@@ -135,12 +138,20 @@ def test_the_home_page_query_count_does_not_grow(client, django_assert_max_num_q
             meeting(f"M{i} {days}", starts_in=timedelta(days=days), community=community)
         event = meeting(f"Event {i}", starts_in=timedelta(days=2 + i), network=network)
         RegistrationFactory(meeting=event, user=person, status="registered")
+        discussions.append(
+            DiscussionFactory(community=community, created_at=timezone.now() - timedelta(days=9))
+        )
     client.force_login(person)
     client.get("/")
-    with django_assert_max_num_queries(19):
+    for older in discussions:  # since the last visit: a new discussion, and a reply
+        DiscussionFactory(community=older.community)
+        ReplyFactory(discussion=older)
+    # The discussions and their replies are two queries, whatever their number.
+    with django_assert_max_num_queries(21):
         response = client.get("/")
     assert response.status_code == 200
     assert len(soup(response).select(".app-home-meetings li")) == min(8, 3 * size)
+    assert "New discussion" in soup(response).select_one(".app-home-new").get_text()
 
 
 def test_the_index_behind_the_upcoming_meetings_exists():
