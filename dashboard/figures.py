@@ -253,8 +253,11 @@ def trends(ids, *, months=12, now=None):
     """Per month over the last 12 months: new members, meetings held, attendance,
     resources shared, adoptions."""
     now = now or timezone.now()
-    start = (now - timedelta(days=31 * (months - 1))).replace(
-        day=1, hour=0, minute=0, second=0, microsecond=0
+    # The first day of the month `months - 1` before this one: the months end with this one
+    # (31 days a month back from early in a month landed in the month before the first).
+    back = now.year * 12 + now.month - 1 - (months - 1)
+    start = now.replace(
+        year=back // 12, month=back % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
     )
 
     def per_month(qs, field, value="pk", count=True):

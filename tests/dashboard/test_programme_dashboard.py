@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -491,3 +491,11 @@ def test_an_unknown_export_shows_the_page(client, network):
     assert response.status_code == 200
     names = [a.get_text() for a in soup(response).select(".app-dashboard-table tbody th a")]
     assert names == ["Alpha"]
+
+
+@pytest.mark.parametrize("day", [1, 6, 31])
+def test_the_trends_end_with_this_month(day):
+    now = datetime(2026, 12, day, 9, 0, tzinfo=UTC)
+    months = [month for month, _ in figures.trends([], now=now)[0]["points"]]
+    assert months[0] == datetime(2026, 1, 1).date()
+    assert months[-1] == datetime(2026, 12, 1).date() and len(months) == 12
