@@ -18,6 +18,7 @@ COMMUNITY_COLUMNS = [
     "Action points done",
     "Resources",
     "Adoptions elsewhere",
+    "Unanswered questions",
     "Last activity",
     *figures.FLAGS.values(),
 ]
@@ -43,6 +44,7 @@ def communities(dashboard):
             r["actions_done"],
             r["resources"],
             r["adoptions_elsewhere"],
+            r["unanswered_questions"],
             r["last_activity"].date().isoformat() if r["last_activity"] else "",
             *("yes" if r["flags"][k] else "" for k in figures.FLAGS),
         ]

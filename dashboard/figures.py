@@ -3,7 +3,9 @@ grouped queries whatever the number of communities. One function per table, used
 page and by its CSV export, so a figure has the same value everywhere.
 
 Only aggregates and community metadata: no private content (no resource titles, no names
-from member lists) leaves here, except resource titles the viewer may see anyway.
+from member lists, no discussion titles) leaves here, except resource titles the viewer
+may see anyway. Discussions are counted, never named: a safe-space discussion is counted
+like any other (a count says nothing of what was written), a hidden one not at all.
 """
 
 from collections import Counter, defaultdict
@@ -11,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from communities.selectors import community_figures
 from conveners.models import Application, LeadershipProgramme
 from conveners.selectors import meetings_convened_counts, selection
 from core.queries import filtered
+from discussions.models import Discussion
 from knowledge.models import Adoption, Resource
 from meetings.models import ActionItem, Meeting, MeetingGuest, Registration
 
@@ -36,7 +39,10 @@ FLAGS = {
     "attendance_falling": "Attendance falling over the last three meetings",
     "requests_waiting": "Join requests waiting more than 14 days",
     "reviews_due": "Resources past their review date",
+    "question_unanswered": "A question unanswered for 14 days or more",
 }
+# A question waiting this long for an answer flags its community.
+UNANSWERED_FOR = timedelta(days=14)
 
 
 # --- the cache's generations ----------------------------------------------------------------------
@@ -160,6 +166,12 @@ def _table_reads(ids, *, now):
         .annotate(n=Count("pk"))
         .values_list("resource_community", "n")
     )
+    unanswered = {
+        r["community"]: r
+        for r in unanswered_questions(Discussion.objects.filter(community__in=ids))
+        .values("community")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+    }
     return {
         "figures": figures,
         "members": members,
@@ -167,12 +179,22 @@ def _table_reads(ids, *, now):
         "actions": actions,
         "resources": resources,
         "adoptions": adoptions,
+        "unanswered": unanswered,
     }
+
+
+def unanswered_questions(discussions):
+    """Open questions that no reply answers yet: shown (not hidden by a convener), not
+    closed, no answer chosen (as the community's "unanswered questions" list has it)."""
+    return discussions.filter(
+        kind=Discussion.Kind.QUESTION, is_hidden=False, is_closed=False, answer__isnull=True
+    )
 
 
 def _community_row(c, reads, *, now):
     m, a = reads["members"].get(c.pk, {}), reads["actions"].get(c.pk, {})
     r = reads["resources"].get(c.pk, {})
+    questions = reads["unanswered"].get(c.pk, {})
     meetings = reads["meetings"].get(c.pk, [])
     recent = [x for x in meetings if x["ends_at"] >= now - timedelta(days=90)]
     capacity = sum(x["capacity"] for x in recent if x["capacity"])
@@ -195,6 +217,7 @@ def _community_row(c, reads, *, now):
         "attendance_falling": len(last3) == 3 and last3[2] > last3[1] > last3[0],
         "requests_waiting": bool(m.get("old_requests")),
         "reviews_due": bool(r.get("reviews_due")),
+        "question_unanswered": bool(questions) and questions["oldest"] <= now - UNANSWERED_FOR,
     }
     return {
         "community": c,
@@ -213,6 +236,7 @@ def _community_row(c, reads, *, now):
         "actions_done": f"{a.get('done', 0)} of {a.get('total', 0)}",
         "resources": r.get("count", 0),
         "adoptions_elsewhere": reads["adoptions"].get(c.pk, 0),
+        "unanswered_questions": questions.get("count", 0),
         "last_activity": last_activity,
         "flags": flags,
         "flag_count": sum(flags.values()),
@@ -251,7 +275,7 @@ def headline(rows, communities_qs, *, since):
 
 def trends(ids, *, months=12, now=None):
     """Per month over the last 12 months: new members, meetings held, attendance,
-    resources shared, adoptions."""
+    discussions started (not hidden), resources shared, adoptions."""
     now = now or timezone.now()
     # The first day of the month `months - 1` before this one: the months end with this one
     # (31 days a month back from early in a month landed in the month before the first).
@@ -291,6 +315,9 @@ def trends(ids, *, months=12, now=None):
                 MeetingGuest.objects.filter(meeting__community__in=ids, user__isnull=True),
                 "meeting__starts_at",
             )
+        ),
+        "Discussions started": per_month(
+            Discussion.objects.filter(community__in=ids, is_hidden=False), "created_at"
         ),
         "Resources shared": per_month(
             Resource.objects.filter(community__in=ids, status="published"), "created_at"

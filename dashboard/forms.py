@@ -14,6 +14,7 @@ SORTS = [
     ("attendance_falling", "Attendance falling"),
     ("requests_waiting", "Join requests waiting"),
     ("reviews_due", "Resources past review"),
+    ("question_unanswered", "Questions unanswered for 14 days"),
     ("last_activity", "Last activity"),
 ]
 

@@ -7,6 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from communities.models import Community, CommunityRegion, Membership, Network
 from communities.services import figures_refreshed
 from dashboard.figures import figures_changed
+from discussions.models import Discussion
 from knowledge.models import Adoption, Resource
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
@@ -44,6 +45,9 @@ NETWORKS_FED = {
     Minutes: lambda minutes: _meeting_networks(minutes.meeting_id),
     Resource: lambda resource: [resource.network_id, *_community_networks(resource.community_id)],
     Adoption: _adoption_networks,
+    # Discussions per month, and unanswered questions (an answer chosen, a closing, a hiding
+    # are saves of the discussion).
+    Discussion: lambda discussion: _community_networks(discussion.community_id),
 }
 
 

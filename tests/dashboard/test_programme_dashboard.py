@@ -358,7 +358,7 @@ def test_dates_are_drawn_in_the_viewers_time_zone(client, network):
         row = soup(client.get(reverse("dashboard:programme"))).select_one(
             ".app-dashboard-table tbody tr"
         )
-        return row.select("td")[11].get_text()
+        return row.select("td")[12].get_text()  # after the unanswered questions
 
     in_london = last_activity()
     manager.timezone = "Pacific/Auckland"
