@@ -57,6 +57,7 @@ def build(world, visibility):
     knowledge_services.search_vector_update(
         resource_ids=list(Resource.objects.values_list("pk", flat=True))
     )
+    _discussion_vectors()
     # The sponsor's link signs the sponsor's address, which now holds a marker.
     application.refresh_from_db()
     place.args["conveners:sponsor"] = [_sponsor_token(application)]
@@ -226,9 +227,21 @@ def _library(place):
         )
 
 
+def _discussion_vectors():
+    """The markers in discussions' text, searchable as the services would have made them."""
+    from discussions.models import Discussion, Reply
+    from discussions.services import search_vectors_update
+
+    search_vectors_update(
+        discussion_ids=list(Discussion.objects.values_list("pk", flat=True)),
+        reply_ids=list(Reply.objects.values_list("pk", flat=True)),
+    )
+
+
 def _discussions(place):
     """A safe-space discussion whose author hid their name, with a reply quoting another;
-    an edited reply; a hidden reply by the member (who is told why); the ground rules."""
+    an edited reply; a hidden reply by the member (who is told why); the ground rules; and
+    a question outside the safe space with a reply (in feeds, digests and search)."""
     from communities.moderation.services import content_hide
     from discussions import services
 
@@ -251,6 +264,10 @@ def _discussions(place):
     hidden = services.reply_add(discussion=safe, author=member, body=marked())
     content_hide(target=hidden, actor=convener, reason=marked())
     services.ground_rules_save(community=community, actor=convener, text=marked())
+    question = services.discussion_start(
+        community=community, author=member, kind="question", title=marked(), body=marked()
+    )
+    services.reply_add(discussion=question, author=convener, body=marked())
 
 
 def _community_life(place):
@@ -426,6 +443,7 @@ def targets(place, *, meetings, extra):
         ("communities:list", path("communities:list", query="?q=canary"), True),
         ("knowledge:library", path("knowledge:library", query="?q=canary"), True),
         ("knowledge:search", path("knowledge:search", query="?q=canary"), True),
+        ("discussions:search", path("discussions:search", query="?q=canary"), True),
         (
             "knowledge:community_library",
             path("knowledge:community_library", slug, query="?q=canary"),
