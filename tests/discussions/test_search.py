@@ -201,3 +201,35 @@ def test_a_search_page_costs_the_same_whatever_the_matches(
 
 def test_search_ignores_anonymous_people():
     assert search.search_page(user=AnonymousUser(), q="sepsis").paginator.count == 0
+
+
+def test_search_uses_the_gin_indexes_on_postgresql_and_the_fallback_on_sqlite():
+    place = place_of()
+    rows = [
+        Discussion(
+            community=place.community,
+            author=place.author,
+            title=f"Routine question {i}",
+            body=f"Ordinary text number {i} about medicines.",
+        )
+        for i in range(5_000)
+    ]
+    rows[1234].title = "Anticholinergic burden in care homes"
+    made = Discussion.objects.bulk_create(rows, batch_size=1000)
+    services.search_vectors_update(discussion_ids=[d.pk for d in made])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE discussions_discussion")
+            cursor.execute("ANALYZE discussions_reply")
+    page = search.search_page(user=place.member, q="anticholinergic")
+    assert [r.discussion.title for r in page.object_list] == [
+        "Anticholinergic burden in care homes"
+    ]
+    matches = search._matches(place.member, "anticholinergic")
+    plan, sql = matches.explain(), str(matches.query)
+    if connection.vendor == "postgresql":
+        assert "discussions_discussion_search_gin" in plan, plan
+        assert "ts_rank" in sql
+    else:
+        assert "search_vector" not in sql and "LIKE" in sql
+        assert "_search_gin" not in plan
