@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.notifications.models import Channel, Notification
 from communities.models import Community, Membership
 from discussions.models import Discussion, Follow, Helpful, Mention, Reply
+from discussions.services import search_vectors_update
 
 
 def _mention(person):
@@ -89,6 +90,11 @@ def seed_discussions(*, now):
     _near_miss(convener, demo, now)
     _idea_and_comments(member, demo, now)
     _unanswered(demo, now)
+    # Written directly, so their search vectors are too (PostgreSQL; nothing on SQLite).
+    search_vectors_update(
+        discussion_ids=list(Discussion.objects.values_list("pk", flat=True)),
+        reply_ids=list(Reply.objects.values_list("pk", flat=True)),
+    )
 
 
 def _covert_medication(member, demo, now):
