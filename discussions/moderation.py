@@ -3,6 +3,7 @@ the shared moderation path (communities.moderation)."""
 
 from django.urls import reverse
 
+from accounts.notifications.services import notifications_withdraw
 from communities.moderation.registry import Kind, register
 from communities.moderation.selectors import community_moderators
 from discussions import permissions
@@ -27,6 +28,15 @@ def _reply_notice(reply):
     return {"title": "Reply in a safe-space discussion"} if reply.discussion.is_safe_space else {}
 
 
+# Hidden, it is named in nobody's notifications any more (nor in the next digest's).
+def _discussion_hidden(discussion):
+    notifications_withdraw(group_key=f"discussion:{discussion.pk}")
+
+
+def _reply_hidden(reply):
+    notifications_withdraw(dedupes=[f"reply:{reply.pk}", f"mention:reply-{reply.pk}"])
+
+
 DISCUSSION = Kind(
     key="discussion",
     label="discussion",
@@ -41,6 +51,7 @@ DISCUSSION = Kind(
     moderators=lambda d: community_moderators(d.community),
     select_related=("community", "author"),
     notice_context=_discussion_notice,
+    on_hide=_discussion_hidden,
 )
 
 REPLY = Kind(
@@ -57,6 +68,7 @@ REPLY = Kind(
     moderators=lambda r: community_moderators(r.discussion.community),
     select_related=("discussion__community", "author"),
     notice_context=_reply_notice,
+    on_hide=_reply_hidden,
 )
 
 

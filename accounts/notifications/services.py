@@ -128,6 +128,22 @@ def notification_mark_read(*, user, notifications=None, group_key=None):
 
 
 @transaction.atomic
+@transaction.atomic
+def notifications_withdraw(*, group_key=None, dedupes=()):
+    """Take back the notifications about something no longer shown (a hidden discussion:
+    its whole group; a hidden reply: its events), so that neither the centre nor the next
+    digest names it. E-mails already sent stay sent. Returns how many went."""
+    about = Notification.objects.none()
+    if group_key:
+        about = about | Notification.objects.filter(group_key=group_key)
+    if dedupes:
+        about = about | Notification.objects.filter(dedupe__in=list(dedupes))
+    people = set(about.filter(read_at__isnull=True).values_list("recipient_id", flat=True))
+    withdrawn = Notification.objects.filter(pk__in=about.values("pk")).delete()[0]
+    _forget_unread(people)
+    return withdrawn
+
+
 def notification_settings_update(*, user, actor, channels):
     """Save this person's channel for each kind given ({kind key: channel})."""
     for key, channel in channels.items():

@@ -30,6 +30,9 @@ class Kind:
     # its title out of them (a safe-space discussion's).
     notice_template: str = "content_hidden"
     notice_context: Callable[[Any], dict] = field(default=lambda obj: {})
+    # What else goes when it is hidden (inside the same transaction), e.g. the
+    # notifications that name it.
+    on_hide: Callable[[Any], None] = field(default=lambda obj: None)
 
 
 KINDS: dict[str, Kind] = {}

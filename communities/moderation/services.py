@@ -117,6 +117,7 @@ def content_hide(*, target, actor, reason):
     target.hidden_at = timezone.now()
     target.save(update_fields=["is_hidden", "hidden_reason", "hidden_by", "hidden_at"])
     resolved = _resolve_open(kind, target, actor=actor, outcome=Report.Outcome.HIDDEN)
+    kind.on_hide(target)
     entry = _audit(actor, f"{kind.key}.hide", kind, target, reports=resolved)
     author = kind.author(target)
     # Only someone who may still see it hears about it (an author who left the community

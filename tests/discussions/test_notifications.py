@@ -105,6 +105,24 @@ def test_a_safe_space_says_nothing_of_what_was_written(place, django_capture_on_
         assert "Ada Example" not in text and "Ben Sample" not in text
 
 
+def test_hiding_takes_back_the_notifications_that_name_it(place):
+    from communities.moderation.services import content_hide
+
+    discussion = start(place, body=f"Ask @[Ben]({place.member.pk})")
+    kept = services.reply_add(discussion=discussion, author=place.member, body="Monthly.")
+    hidden = services.reply_add(
+        discussion=discussion, author=place.convener, body=f"@[Ben]({place.member.pk}) yes"
+    )
+    about_hidden = Notification.objects.filter(dedupe__endswith=f"reply-{hidden.pk}")
+    assert about_hidden.exists() and Notification.objects.filter(dedupe=f"reply:{kept.pk}")
+    content_hide(target=hidden, actor=place.convener, reason="Names a resident.")
+    assert not about_hidden.exists()
+    assert not Notification.objects.filter(dedupe=f"reply:{hidden.pk}").exists()
+    assert Notification.objects.filter(dedupe=f"reply:{kept.pk}").exists()
+    content_hide(target=discussion, actor=place.convener, reason="Off topic.")
+    assert not Notification.objects.filter(group_key=f"discussion:{discussion.pk}").exists()
+
+
 def test_notification_kinds_are_registered():
     from accounts.notifications.registry import KINDS
 
