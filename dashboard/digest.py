@@ -16,6 +16,7 @@ as dashboard.tasks.* (their module of before), the names queued tasks and the pe
 schedule use."""
 
 import logging
+import re
 from datetime import timedelta
 
 from celery import shared_task
@@ -27,6 +28,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.inbound.tokens import reply_address
 from accounts.models import EmailDelivery, Notification, User, by_zone
 from accounts.notifications.registry import DIGEST
 from accounts.outbox.delivery import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
@@ -85,8 +87,22 @@ _MEETING_HTML = (
 _MEETING_TEXT = "- New meeting: {title}, {starts}: {link}\n"
 _ITEM_HTML = '<li>{label}: <a href="{link}" style="color:#005eb8;">{title}</a></li>'
 _ITEM_TEXT = "- {label}: {title}: {link}\n"
-_ACTIVE_HTML = '<li>Active: {replies} in <a href="{link}" style="color:#005eb8;">{title}</a></li>'
-_ACTIVE_TEXT = "- Active: {replies} in {title}: {link}\n"
+_ACTIVE_HTML = (
+    '<li>Active: {replies} in <a href="{link}" style="color:#005eb8;">{title}</a>{reply_html}</li>'
+)
+_ACTIVE_TEXT = "- Active: {replies} in {title}: {link}\n{reply_text}"
+_DISCUSSION_HTML = (
+    '<li>{label}: <a href="{link}" style="color:#005eb8;">{title}</a>{reply_html}</li>'
+)
+_DISCUSSION_TEXT = "- {label}: {title}: {link}\n{reply_text}"
+# A discussion's line carries the reader's own reply address, which only they may use: the
+# shared line holds a mark in its place, and each person's lines get their address (_lines).
+_REPLY_MARK = re.compile("\ue010(\\d+)\ue011")
+_REPLY_HTML = ' (<a href="mailto:\ue010{pk}\ue011" style="color:#005eb8;">reply by e-mail</a>)'
+_REPLY_TEXT = "  Reply by e-mail to \ue010{pk}\ue011\n"
+_NO_MARKS = str.maketrans("", "", "\ue010\ue011")
+# The notifications that can be answered by e-mail: their group's prefix → the handler.
+_ANSWERABLE = {"discussion": "discussion", "conversation": "message"}
 _LABELS = {
     "minutes": "Minutes",
     "discussion": "New discussion",
@@ -158,18 +174,32 @@ def _prepare_groups(feeds):
 def _prepare_item(item, links, days):
     shown = item.meeting if item.kind == "minutes" else item
     item.link = links[item.kind](shown.pk)
-    parts = {"link": item.link, "title": shown.title}
+    # (without the characters that mark where a reply address goes)
+    parts = {"link": item.link, "title": shown.title.translate(_NO_MARKS)}
     if item.kind == "meeting":
         item.starts_label = parts["starts"] = _starts_label(item.starts_at, days)
         html, text = _MEETING_HTML, _MEETING_TEXT
     elif item.kind == "active":
         parts["replies"] = replies_label(item.replies)
+        parts |= _reply_parts(shown.pk)
         html, text = _ACTIVE_HTML, _ACTIVE_TEXT
+    elif item.kind == "discussion":
+        parts["label"] = _LABELS[item.kind]
+        parts |= _reply_parts(shown.pk)
+        html, text = _DISCUSSION_HTML, _DISCUSSION_TEXT
     else:
         parts["label"] = _LABELS[item.kind]
         html, text = _ITEM_HTML, _ITEM_TEXT
     item.digest_html = format_html(html, **parts)
     item.digest_text = text.format(**parts)
+
+
+def _reply_parts(pk):
+    return {
+        # A number in fixed markup.
+        "reply_html": mark_safe(_REPLY_HTML.format(pk=pk)),  # noqa: S308  # nosec B308, B703
+        "reply_text": _REPLY_TEXT.format(pk=pk),
+    }
 
 
 def _day_label(since, days):
@@ -181,12 +211,22 @@ def _day_label(since, days):
     return days[day]
 
 
-def _lines(feed):
+def _lines(feed, user):
     """One person's news, as the lines of its groups (the templates print them as they
-    are): {"html_lines": ..., "text_lines": ...}."""
+    are), each discussion's with their own reply address: {"html_lines", "text_lines"}."""
+    addresses = {}
+
+    def address(match):
+        pk = int(match.group(1))
+        if pk not in addresses:
+            addresses[pk] = reply_address(user=user, handler="discussion", object_id=pk)
+        return addresses[pk]
+
+    html = "".join(group.digest_html for group in feed["groups"])
+    text = "\n".join(group.digest_text for group in feed["groups"])
     return {
-        "html_lines": _joined_html(group.digest_html for group in feed["groups"]),
-        "text_lines": "\n".join(group.digest_text for group in feed["groups"]),
+        "html_lines": _joined_html([_REPLY_MARK.sub(address, html)]),
+        "text_lines": _REPLY_MARK.sub(address, text),
     }
 
 
@@ -221,9 +261,14 @@ def waiting_notifications(user_ids):
     return waiting
 
 
-def _notifications_part(rows, feed):
-    """The digest's "Notifications" section of one person, and its subject when the feed
-    has no headline of its own."""
+def _notifications_part(rows, feed, user):
+    """The digest's "Notifications" section of one person (a discussion's or a
+    conversation's with their reply address), and its subject when the feed has no
+    headline of its own."""
+    for row in rows[:NOTIFICATIONS_SHOWN]:
+        prefix, _, pk = row.group_key.partition(":")
+        if prefix in _ANSWERABLE and pk.isdigit():
+            row.reply_to = reply_address(user=user, handler=_ANSWERABLE[prefix], object_id=int(pk))
     part = {
         "notifications": rows[:NOTIFICATIONS_SHOWN],
         "notifications_more": max(len(rows) - NOTIFICATIONS_SHOWN, 0),
@@ -271,13 +316,13 @@ def digest_messages(users, *, frequency, now):
                     user,
                     {
                         "feed": feeds[user.pk],
-                        **_lines(feeds[user.pk]),
+                        **_lines(feeds[user.pk], user),
                         "subject_line": subject_line(feeds[user.pk]),
                         "since": since[user.pk],
                         "since_label": _day_label(since[user.pk], days),
                         "frequency": frequency,
                         "home_url": home_url,
-                        **_notifications_part(waiting.get(user.pk, []), feeds[user.pk]),
+                        **_notifications_part(waiting.get(user.pk, []), feeds[user.pk], user),
                     },
                 )
                 for user in people

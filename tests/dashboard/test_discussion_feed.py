@@ -121,6 +121,38 @@ def test_the_digest_carries_them_and_nothing_from_a_safe_space(
     assert message.subject == "New discussion: Night-time covert medication — and 1 more update"
 
 
+def test_each_reader_answers_a_discussion_from_the_digest_with_their_own_address(
+    discussed, mailoutbox, django_capture_on_commit_callbacks
+):
+    import re
+
+    from accounts.inbound.tokens import token_of_address, token_read
+
+    colleague = MembershipFactory(community=discussed.community, user__name="Cy Colleague").user
+    User = type(colleague)
+    User.objects.filter(pk=colleague.pk).update(digest_frequency="weekly")
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        digest_send(frequency="weekly")
+    expected = {
+        d.pk
+        for d in Discussion.objects.filter(
+            title__in=["Night-time covert medication", "Deprescribing statins"]
+        )
+    }
+    for reader in (discussed.member, colleague):
+        message = next(m for m in mailoutbox if m.to == [reader.email])
+        found = re.findall(r"Reply by e-mail to (\S+)", message.body)
+        html = re.findall(r'href="mailto:([^"]+)"', message.alternatives[0][0])
+        news = [a for a in found if token_read(token_of_address(a)).handler == "discussion"]
+        tokens = [token_read(token_of_address(address)) for address in news]
+        assert {t.user_id for t in tokens} == {reader.pk}
+        assert {t.object_id for t in tokens} >= expected
+        assert set(news) <= set(html)
+
+
 def test_a_safe_space_alone_brings_no_news():
     place = place_of()
     safe = start(place, "Wrong bag near miss", at=BEFORE, is_safe_space=True)
