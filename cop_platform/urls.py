@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("messages.urls")),
     path("", include("conveners.urls")),
     path("", include("dashboard.urls")),
+    path("", include("evaluation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -223,6 +223,11 @@ TABLE = {
     "dashboard:export_trends": "any_manager",
     "dashboard:export_spread": "any_manager",
     "dashboard:export_programmes": "any_manager",
+    # --- evaluation: the network map (programme managers of the network, and staff)
+    "evaluation:network_maps": "any_manager",
+    "evaluation:network_map": "network_manager",
+    "evaluation:network_map_graphml": "network_manager",
+    "evaluation:network_map_csv": "network_manager",
 }
 
 MEMBERS = {"member", "convener"}
@@ -540,6 +545,9 @@ def _args_of(network, people, made):
         "meetings:schedule_series": [slug],
         "meetings:record_past": [slug],
         "meetings:schedule_network_event": [network.slug],
+        "evaluation:network_map": [network.slug],
+        "evaluation:network_map_graphml": [network.slug],
+        "evaluation:network_map_csv": [network.slug],
         "meetings:action_done": [made["action"].pk],
         "meetings:guest_remove": [meeting.pk, made["guest"].pk],
         "meetings:personal_feed": [made["feed"].token],

@@ -1,0 +1,91 @@
+"""The map drawn as an accessible SVG, on the server: communities on a circle in name order
+(the same picture for the same figures, whatever the order of the rows), edges as lines
+(shared members solid, shared organisations dashed) and adoptions as arrows on a curve. The
+SVG has a title and a description; every node and edge has its own title; the page puts the
+same figures in a table beside it."""
+
+import math
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from evaluation.network import graph
+
+WIDTH, HEIGHT = 720, 600
+CX, CY, RADIUS = WIDTH / 2, HEIGHT / 2, 200
+STYLE = {
+    graph.PEOPLE: 'stroke="#005eb8" fill="none"',
+    graph.ORGANISATIONS: 'stroke="#4c6272" stroke-dasharray="6 4" fill="none"',
+    graph.ADOPTIONS: 'stroke="#007f3b" fill="none" marker-end="url(#map-arrow)"',
+}
+LABEL_CHARS = 26
+
+
+def positions(nodes):
+    """Each node's place: evenly on a circle, the first at the top, clockwise."""
+    count = max(len(nodes), 1)
+    return {
+        node.id: (
+            CX + RADIUS * math.sin(2 * math.pi * i / count),
+            CY - RADIUS * math.cos(2 * math.pi * i / count),
+        )
+        for i, node in enumerate(nodes)
+    }
+
+
+def svg(snapshot, *, title, description):
+    place = positions(snapshot.nodes)
+    names = {node.id: node.name for node in snapshot.nodes}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
+        ' aria-labelledby="map-title map-desc" class="app-network-map" focusable="false">',
+        f'<title id="map-title">{escape(title)}</title>',
+        f'<desc id="map-desc">{escape(description)}</desc>',
+        '<defs><marker id="map-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7"'
+        ' markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"'
+        ' fill="#007f3b"/></marker></defs>',
+    ]
+    parts += [_edge(edge, place, names) for edge in snapshot.edges]
+    parts += [_node(node, place[node.id]) for node in snapshot.nodes]
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (every piece of text above is escaped)
+
+
+def _edge(edge, place, names):
+    (x1, y1), (x2, y2) = place[edge.source], place[edge.target]
+    width = 1 + min(edge.weight, 8)
+    label = (
+        f"{names[edge.source]} – {names[edge.target]}: "
+        f"{graph.KIND_LABELS[edge.kind].lower()} {edge.weight}"
+    )
+    if edge.directed:
+        # A curve bent to the side, so that an adoption does not hide the line of shared
+        # members between the same two communities; stop short of the node for the arrow.
+        mx, my = (x1 + x2) / 2 + (y2 - y1) * 0.15, (y1 + y2) / 2 - (x2 - x1) * 0.15
+        dx, dy = x2 - mx, y2 - my
+        length = math.hypot(dx, dy) or 1
+        ex, ey = x2 - dx / length * 14, y2 - dy / length * 14
+        shape = f'<path d="M{x1:.1f} {y1:.1f}Q{mx:.1f} {my:.1f} {ex:.1f} {ey:.1f}"'
+    else:
+        shape = f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"'
+    return (
+        f"<g><title>{escape(label)}</title>{shape} {STYLE[edge.kind]}"
+        f' stroke-width="{width}" stroke-opacity="0.7"/></g>'
+    )
+
+
+def _node(node, point):
+    x, y = point
+    r = 6 + min(math.sqrt(node.members) * 2, 18)
+    name = node.name if len(node.name) <= LABEL_CHARS else node.name[: LABEL_CHARS - 1] + "…"
+    anchor = "middle" if abs(x - CX) < 1 else ("start" if x > CX else "end")
+    lx = x + (r + 4 if anchor == "start" else -(r + 4) if anchor == "end" else 0)
+    ly = y + (4 if anchor != "middle" else (-(r + 6) if y < CY else r + 14))
+    private = " (private)" if node.private else ""
+    return (
+        f"<g><title>{escape(node.name)}{private}: {node.members} active members</title>"
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{"#ffffff" if node.private else "#d8dde0"}"'
+        f' stroke="#212b32" stroke-width="2"/>'
+        f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" font-size="13"'
+        f' fill="#212b32">{escape(name)}</text></g>'
+    )

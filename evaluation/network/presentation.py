@@ -1,0 +1,104 @@
+"""The map as the page shows it: the figures then and now, the edges that changed, and the
+spanners, named or counted (selectors.NetworkMap decided which names the viewer may see)."""
+
+from django.utils.formats import date_format
+
+from evaluation.network import drawing, graph
+
+SHOWN_SPANNERS = 25  # the top of each list; the rest are counted
+
+
+def summary(found):
+    then, now = found.then, found.now
+    rows = [
+        ("Communities", len(then.nodes), len(now.nodes)),
+        (
+            "Active memberships",
+            sum(n.members for n in then.nodes),
+            sum(n.members for n in now.nodes),
+        ),
+    ]
+    rows += [
+        (f"Links: {graph.KIND_LABELS[k].lower()}", then.count(k), now.count(k)) for k in graph.KINDS
+    ]
+    rows += [
+        (
+            "People who alone link communities",
+            len(then.spanners_of("person")),
+            len(now.spanners_of("person")),
+        ),
+        (
+            "Organisations that alone link communities",
+            len(then.spanners_of("organisation")),
+            len(now.spanners_of("organisation")),
+        ),
+    ]
+    return rows
+
+
+def change_rows(found):
+    names = found.names
+    return [
+        {
+            "source": names[c.source],
+            "target": names[c.target],
+            "kind": graph.KIND_LABELS[c.kind],
+            "directed": c.kind == graph.ADOPTIONS,
+            "then": c.then,
+            "now": c.now,
+            "state": c.state,
+        }
+        for c in graph.changes(found.then, found.now)
+    ]
+
+
+def spanner_list(found, snapshot, kind):
+    """The named spanners of one kind (the first SHOWN_SPANNERS), how many more are named, and
+    how many the viewer may not know."""
+    named, hidden = [], 0
+    for spanner in snapshot.spanners_of(kind):
+        name = found.name_of(spanner)
+        if not name:
+            hidden += 1
+            continue
+        named.append(
+            {
+                "name": name,
+                "communities": len(spanner.communities),
+                "pairs_alone": spanner.pairs_alone,
+                "community_names": sorted(found.names[i] for i in spanner.communities),
+            }
+        )
+    return {
+        "named": named[:SHOWN_SPANNERS],
+        "more": max(len(named) - SHOWN_SPANNERS, 0),
+        "hidden": hidden,
+    }
+
+
+def context(found):
+    now, then = found.now, found.then
+    description = (
+        f"{len(now.nodes)} communities; {now.count(graph.PEOPLE)} pairs share members, "
+        f"{now.count(graph.ORGANISATIONS)} share organisations, {now.count(graph.ADOPTIONS)} "
+        "adoption links. The table beside the map gives every figure."
+    )
+    return {
+        "network": found.network,
+        "then_date": date_format(found.then_at, "j F Y"),
+        "svg": drawing.svg(now, title=f"Map of {found.network.name} now", description=description),
+        "svg_then": drawing.svg(
+            then,
+            title=f"Map of {found.network.name} a year ago",
+            description=f"{len(then.nodes)} communities a year ago; the table gives every figure.",
+        ),
+        "nodes": now.nodes,
+        "summary": summary(found),
+        "changes": change_rows(found),
+        "added": sum(1 for c in graph.changes(then, now) if c.state == "added"),
+        "lost": sum(1 for c in graph.changes(then, now) if c.state == "lost"),
+        "people_now": spanner_list(found, now, "person"),
+        "people_then": spanner_list(found, then, "person"),
+        "organisations_now": spanner_list(found, now, "organisation"),
+        "organisations_then": spanner_list(found, then, "organisation"),
+    }

@@ -1,0 +1,45 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+
+from core.access import AccessDenied
+from core.http import table_download
+from evaluation.network import exports, presentation, selectors
+
+
+def network_maps(request):
+    """The networks whose map the viewer may open: a programme manager's own, every one for
+    staff. Nobody else has any (404, as for a missing page)."""
+    networks = selectors.network_list(viewer=request.user)
+    if not networks:
+        raise AccessDenied("Programme managers only")
+    return render(request, "evaluation/network/list.html", {"networks": networks})
+
+
+def network_map(request, slug):
+    network = selectors.network_get(viewer=request.user, slug=slug)
+    found = selectors.network_map(network=network, viewer=request.user)
+    return render(request, "evaluation/network/map.html", presentation.context(found))
+
+
+def network_map_graphml(request, slug):
+    network = selectors.network_get(viewer=request.user, slug=slug)
+    found = selectors.network_map(network=network, viewer=request.user)
+    response = HttpResponse(
+        exports.graphml(found.now, network_name=network.slug),
+        content_type="application/graphml+xml; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{slugify(network.slug)}-map.graphml"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def network_map_csv(request, slug):
+    network = selectors.network_get(viewer=request.user, slug=slug)
+    found = selectors.network_map(network=network, viewer=request.user)
+    return table_download(
+        name=f"{slugify(network.slug)}-map-edges",
+        header=exports.CSV_HEADER,
+        rows=exports.edge_rows(found.now),
+        fmt="csv",
+    )

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("", include("evaluation.network.urls")),
+]
