@@ -41,8 +41,8 @@ def svg(snapshot, *, title, description):
         ' aria-labelledby="map-title map-desc" class="app-network-map" focusable="false">',
         f'<title id="map-title">{escape(title)}</title>',
         f'<desc id="map-desc">{escape(description)}</desc>',
-        '<defs><marker id="map-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7"'
-        ' markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"'
+        '<defs><marker id="map-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10"'
+        ' markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"'
         ' fill="#007f3b"/></marker></defs>',
     ]
     parts += [_edge(edge, place, names) for edge in snapshot.edges]
@@ -67,6 +67,12 @@ def _edge(edge, place, names):
         ex, ey = x2 - dx / length * 14, y2 - dy / length * 14
         shape = f'<path d="M{x1:.1f} {y1:.1f}Q{mx:.1f} {my:.1f} {ex:.1f} {ey:.1f}"'
     else:
+        # Shared members a little to one side, shared organisations to the other, so that
+        # neither hides the other between the same two communities.
+        length = math.hypot(x2 - x1, y2 - y1) or 1
+        side = 3 if edge.kind == graph.PEOPLE else -3
+        ox, oy = -(y2 - y1) / length * side, (x2 - x1) / length * side
+        x1, y1, x2, y2 = x1 + ox, y1 + oy, x2 + ox, y2 + oy
         shape = f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"'
     return (
         f"<g><title>{escape(label)}</title>{shape} {STYLE[edge.kind]}"
