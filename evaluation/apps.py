@@ -7,3 +7,9 @@ class EvaluationConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "evaluation"
+
+    def ready(self):
+        from accounts.personal_data import register
+        from evaluation.value import personal_data as value_personal_data
+
+        register(name="evaluation_value", export=value_personal_data.export)

@@ -1,2 +1,4 @@
 """Evaluation's records: each part of the app keeps its models in its own module, imported
 here so that Django finds them."""
+
+from evaluation.value.models import ValueTag  # noqa: F401

@@ -4,4 +4,5 @@ app_name = "evaluation"
 
 urlpatterns = [
     path("", include("evaluation.network.urls")),
+    path("", include("evaluation.value.urls")),
 ]

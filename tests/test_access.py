@@ -228,6 +228,17 @@ TABLE = {
     "evaluation:network_map": "network_manager",
     "evaluation:network_map_graphml": "network_manager",
     "evaluation:network_map_csv": "network_manager",
+    # --- evaluation: value tags (the story is public) and the evidence gap
+    "evaluation:value_index": "signed_in",
+    "evaluation:value_story_tag": "manage",
+    "evaluation:value_tag_edit": "manage",
+    "evaluation:value_tag_remove": "manage",
+    "evaluation:value_entry": "shared_entry",
+    "evaluation:value_entry_tag": "shared_entry",
+    "evaluation:value_community": "manage",
+    "evaluation:value_community_export": "manage",
+    "evaluation:value_network": "network_manager",
+    "evaluation:value_network_export": "network_manager",
 }
 
 MEMBERS = {"member", "convener"}
@@ -311,6 +322,8 @@ def expected(rule, role, visibility):
         return 200 if role == "member" else 404
     if rule == "staff_only":  # reported private conversations
         return 200 if role == "staff" else 404
+    if rule == "shared_entry":  # a journal entry shared with the managers: its value tags
+        return 200 if role in ("participant", "manager", "staff") else 404
     if rule == "participant":  # a participant's own journal: not even staff read it
         return 200 if role == "participant" else 404
     raise AssertionError(f"unknown rule {rule!r}")
@@ -568,6 +581,29 @@ def _args_of(network, people, made):
         "conveners:review": [programme, made["application"].pk],
         "conveners:completion": [programme, made["participation"].pk],
         "conveners:journal_entry": [programme, made["entry"].pk],
+        **_value_args(network, people, made),
+    }
+
+
+def _value_args(network, people, made):
+    """A value tag on the public story, and an entry the participant shared."""
+    from evaluation.value.services import value_tag_save
+
+    tag = value_tag_save(actor=people["convener"], story=made["story"], cycle="applied")
+    shared = convener_services.journal_add(
+        application=made["participation"], title="Shared thoughts", body="For the managers"
+    )
+    convener_services.journal_share(entry=shared, shared=True)
+    return {
+        "evaluation:value_story_tag": [made["story"].pk],
+        "evaluation:value_tag_edit": [tag.pk],
+        "evaluation:value_tag_remove": [tag.pk],
+        "evaluation:value_entry": [shared.pk],
+        "evaluation:value_entry_tag": [shared.pk],
+        "evaluation:value_community": [made["community"].slug],
+        "evaluation:value_community_export": [made["community"].slug],
+        "evaluation:value_network": [network.slug],
+        "evaluation:value_network_export": [network.slug],
     }
 
 

@@ -74,6 +74,11 @@ def _journal(r, e):
     return readers
 
 
+def _value_tag(r, t):
+    # A value tag's evidence keeps the audience of what it is about: the story or the entry.
+    return _story(r, t.story) if t.story_id else _journal(r, t.journal_entry)
+
+
 def _own_membership(r, m):
     return r.leaders(m.community) | r.role(m.user_id)
 
@@ -176,6 +181,7 @@ REGISTRY = {
     "member_messages.ConversationReport": {
         "reason": lambda r, report: frozenset(r.role(report.reporter_id) | {"staff"})
     },
+    "evaluation.ValueTag": _fields(["figure_unit", "url", "quote", "quote_by"], _value_tag),
     # A notification is its recipient's alone: the centre and the bell show only one's own.
     "accounts.Notification": _fields(
         ["text", "group_title", "url"], lambda r, n: frozenset(r.role(n.recipient_id))

@@ -48,6 +48,7 @@ def build(world, visibility):
     _held_reply(place)
     _messages(place)
     application, shared_entry = _programme(place)
+    _value_tags(place, shared_entry)
     # Addresses that are no role's: taken before markers replace them.
     emails = {"guest@example.org": INVITEE, "invitee@example.org": INVITEE}
     emails[application.sponsor_email.lower()] = SPONSOR
@@ -366,6 +367,33 @@ def _programme(place):
     return application, shared
 
 
+def _value_tags(place, shared_entry):
+    """Value tags with evidence on a members-only story and on the shared journal entry:
+    the network's evidence gap counts them, never quotes them."""
+    from evaluation.value.services import value_tag_save
+    from knowledge.models import Story
+
+    story = Story.objects.filter(community=place.community, visibility="members").first()
+    people = place.people
+    value_tag_save(
+        actor=people["convener"],
+        story=story,
+        cycle="realised",
+        evidence_kind="quote",
+        quote="It changed our ward rounds.",
+        quote_by="A ward pharmacist",
+    )
+    value_tag_save(
+        actor=people["participant"],
+        journal_entry=shared_entry,
+        cycle="potential",
+        evidence_kind="figure",
+        figure=3,
+        figure_unit="new contacts",
+    )
+    return story
+
+
 def _discussion_targets(place, path):
     """Every discussion of the community, each edited reply's history, the list of
     unanswered questions: the access table's rules hold for them all (members' content)."""
@@ -440,6 +468,7 @@ def targets(place, *, meetings, extra):
     found += [
         ("communities:charter_version", path("communities:charter_version", slug, 2), True),
         ("conveners:journal_entry", path("conveners:journal_entry", programme, extra.pk), True),
+        ("evaluation:value_entry", path("evaluation:value_entry", extra.pk), True),
         ("communities:list", path("communities:list", query="?q=canary"), True),
         ("knowledge:library", path("knowledge:library", query="?q=canary"), True),
         ("knowledge:search", path("knowledge:search", query="?q=canary"), True),

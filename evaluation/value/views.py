@@ -1,0 +1,230 @@
+"""Tagging stories with the value they show, and the evidence gap of a community or network."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from communities.permissions import communities_managed_by, community_get_managed
+from core.forms import ConfirmForm
+from core.http import posted, service_form_page, table_download
+from core.patient_data import audit_patient_data_confirmed
+from evaluation.value import forms, permissions, selectors, services
+
+TAG_INTRO = (
+    "Choose the value-creation cycle this shows and the evidence it cites. A story can claim "
+    "several cycles, one tag each."
+)
+
+
+def _entry_back(user, entry):
+    programme = entry.application.programme
+    if entry.application.applicant_id == user.pk:
+        return reverse("conveners:participant", args=[programme.slug])
+    return reverse("conveners:shared_journal", args=[programme.slug])
+
+
+def _subject_of(tag):
+    if tag.story_id:
+        story = tag.story
+        return story.title, story.get_absolute_url(), story.community.network_id, story.community
+    entry = tag.journal_entry
+    back = reverse("evaluation:value_entry", args=[entry.pk])
+    return entry.title, back, entry.application.programme.network_id, None
+
+
+def _tag_page(request, form, *, subject, back, act, heading, submit):
+    def saved(data):
+        tag = act(data)
+        audit_patient_data_confirmed(form, actor=request.user, target=tag)
+        messages.success(request, "The value tag has been saved.")
+        return redirect(back)
+
+    return service_form_page(
+        request,
+        form,
+        act=saved,
+        heading=heading,
+        submit=submit,
+        cancel=back,
+        caption=subject,
+        intro=TAG_INTRO,
+    )
+
+
+def _evidence(data):
+    return {name: data.get(name) for name in ("evidence_kind", *services.EVIDENCE_FIELDS)}
+
+
+@require_http_methods(["GET", "POST"])
+def story_tag_new(request, pk):
+    story = permissions.story_get_taggable(request.user, pk)
+    form = forms.ValueTagForm(
+        posted(request),
+        user=request.user,
+        network=story.community.network_id,
+        community=story.community,
+    )
+    return _tag_page(
+        request,
+        form,
+        subject=story.title,
+        back=story.get_absolute_url(),
+        act=lambda data: services.value_tag_save(
+            actor=request.user, story=story, cycle=data["cycle"], **_evidence(data)
+        ),
+        heading="Tag the value this story shows",
+        submit="Save the tag",
+    )
+
+
+@require_GET
+def entry_value(request, pk):
+    entry = permissions.entry_get_taggable(request.user, pk)
+    return render(
+        request,
+        "evaluation/value/entry.html",
+        {
+            "entry": entry,
+            "tags": selectors.entry_tags(entry=entry),
+            "back": _entry_back(request.user, entry),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def entry_tag_new(request, pk):
+    entry = permissions.entry_get_taggable(request.user, pk)
+    form = forms.ValueTagForm(
+        posted(request), user=request.user, network=entry.application.programme.network_id
+    )
+    return _tag_page(
+        request,
+        form,
+        subject=entry.title,
+        back=reverse("evaluation:value_entry", args=[entry.pk]),
+        act=lambda data: services.value_tag_save(
+            actor=request.user, journal_entry=entry, cycle=data["cycle"], **_evidence(data)
+        ),
+        heading="Tag the value this journal entry shows",
+        submit="Save the tag",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tag_edit(request, pk):
+    tag = permissions.tag_get_editable(request.user, pk)
+    subject, back, network, community = _subject_of(tag)
+    form = forms.ValueTagForm.for_tag(
+        posted(request), tag=tag, user=request.user, network=network, community=community
+    )
+    return _tag_page(
+        request,
+        form,
+        subject=subject,
+        back=back,
+        act=lambda data: services.value_tag_save(
+            actor=request.user, tag=tag, cycle=data["cycle"], **_evidence(data)
+        ),
+        heading="Change the value tag",
+        submit="Save the change",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tag_remove(request, pk):
+    tag = permissions.tag_get_editable(request.user, pk)
+    subject, back, _network, _community = _subject_of(tag)
+    form = ConfirmForm(posted(request))
+
+    def act(data):
+        services.value_tag_remove(tag=tag, actor=request.user)
+        messages.success(request, "The value tag has been removed.")
+        return redirect(back)
+
+    return service_form_page(
+        request,
+        form,
+        act=act,
+        heading=f"Remove the tag “{tag.get_cycle_display()}”?",
+        submit="Remove the tag",
+        cancel=back,
+        caption=subject,
+        intro="The story stays; only this claim and its evidence are removed.",
+        warning=True,
+    )
+
+
+@require_GET
+def value_index(request):
+    """Where a convener or a programme manager finds the gaps they may read."""
+    return render(
+        request,
+        "evaluation/value/index.html",
+        {
+            "networks": permissions.networks_gap_visible_to(request.user).order_by("name"),
+            "communities": communities_managed_by(request.user).distinct().order_by("name"),
+        },
+    )
+
+
+def _gap_page(request, *, gap, title, caption, export, per_community):
+    return render(
+        request,
+        "evaluation/value/gap.html",
+        {
+            "gap": gap,
+            "title": title,
+            "caption": caption,
+            "export": export,
+            "per_community": per_community,
+        },
+    )
+
+
+@require_GET
+def community_gap(request, slug):
+    community = community_get_managed(request.user, slug)
+    return _gap_page(
+        request,
+        gap=selectors.community_gap(community=community),
+        title="Evidence of the value created",
+        caption=community.name,
+        export=reverse("evaluation:value_community_export", args=[slug]),
+        per_community=False,
+    )
+
+
+@require_GET
+def community_gap_export(request, slug):
+    community = community_get_managed(request.user, slug)
+    gap = selectors.community_gap(community=community)
+    return table_download(
+        name=f"value-{community.slug}",
+        header=selectors.CSV_HEADER,
+        rows=selectors.gap_csv_rows(gap=gap, name=community.name),
+    )
+
+
+@require_GET
+def network_gap(request, slug):
+    network = permissions.network_get_for_gap(request.user, slug)
+    return _gap_page(
+        request,
+        gap=selectors.network_gap(network=network),
+        title="Evidence of the value created across the network",
+        caption=network.name,
+        export=reverse("evaluation:value_network_export", args=[slug]),
+        per_community=True,
+    )
+
+
+@require_GET
+def network_gap_export(request, slug):
+    network = permissions.network_get_for_gap(request.user, slug)
+    gap = selectors.network_gap(network=network)
+    return table_download(
+        name=f"value-{network.slug}",
+        header=selectors.CSV_HEADER,
+        rows=selectors.gap_csv_rows(gap=gap, name=network.name),
+    )
