@@ -12,17 +12,19 @@ removed again without touching anything else:
 
 Speed comes from planning in memory and writing each table with one bulk statement:
 PostgreSQL's COPY through psycopg 3, or executemany on SQLite (loader.py). One planner a
-domain plans and writes its tables: people.py, communities.py, meetings.py, knowledge.py;
-seeder.py runs them in order; words.py holds the invented vocabulary.
+domain plans and writes its tables: people.py, communities.py, meetings.py, knowledge.py,
+discussions.py; seeder.py runs them in order; words.py holds the invented vocabulary.
 
 Rows bypass the services. What the owning apps keep is then filled in by their own code:
 the stored figures and members' names (communities.services.community_copies_rebuild),
 the weighted search vector (knowledge.services.search_vector_update), each adoption's copy
 of its resource's community (AdoptionQuerySet.resource_community_copy); the field lists
 come from the apps' own definitions. What the planners keep themselves: the denormalised
-counters (Resource.adoption_count, useful_count), registration capacity and the waiting
-list (in the order people came, which is the meetings app's order), one active convener
-per community, and unique keys.
+counters (Resource.adoption_count, useful_count; a discussion's reply_count and last
+activity, a reply's helpful_count), registration capacity and the waiting list (in the
+order people came, which is the meetings app's order), one active convener per community,
+and unique keys. Also a PostgreSQL rule: no query on the connection while a COPY runs
+(it would wait forever), so what a planner reads it reads before its writes.
 """
 
 from devdata.scale.counts import EMAIL_DOMAIN, SCALE_PASSWORD, SLUG_PREFIX, Counts

@@ -27,6 +27,8 @@ class Counts:
     registrations: int = 600_000
     resources: int = 100_000
     adoptions: int = 50_000
+    discussions: int = 40_000
+    replies: int = 400_000
 
     # Below these the data set would miss a feature (a second network, a private community).
     MINIMUMS = {
@@ -38,6 +40,8 @@ class Counts:
         "registrations": 100,
         "resources": 30,
         "adoptions": 10,
+        "discussions": 12,
+        "replies": 400,
     }
 
     @classmethod
@@ -64,6 +68,12 @@ STORIES_PER_COMMUNITY = 4
 PAST_DAYS, FUTURE_DAYS = 365, 90  # meetings: the past year and the next three months
 USER_HISTORY_DAYS = 730  # people joined over two years
 COMMUNITY_AGE_DAYS = (60, 790)  # the youngest community is two months old, the oldest 26
+# Discussions: the thread the benchmark opens (in the largest community) has this many
+# replies at least; shares of replies that mention someone, and of replies marked helpful.
+BIG_THREAD_REPLIES = 300
+MENTION_SHARE = 0.05
+HELPFUL_SHARE = 0.25
+NOTIFIED_DAYS = 7  # the notifications of the last week of replies are written
 
 
 def zipf_cum_weights(n, exponent=1.0, offset=1.0):

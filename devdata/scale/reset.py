@@ -7,9 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, transaction
 from taggit.models import TaggedItem
 
-from accounts.models import User
+from accounts.models import Notification, User
 from communities.models import Community, Membership, Network
 from devdata.scale.counts import EMAIL_DOMAIN, SLUG_PREFIX
+from discussions.models import Discussion, Follow, Helpful, Mention, Reply, Revision
 from knowledge.models import Adoption, Comment, Resource, Story, UsefulMark
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
@@ -35,9 +36,18 @@ def scale_reset(using=DEFAULT_DB_ALIAS, log=None):
     meetings = Meeting.objects.using(using).filter(
         community__in=communities
     ) | Meeting.objects.using(using).filter(network__in=networks)
+    discussions = Discussion.objects.using(using).filter(community__in=communities)
+    replies = Reply.objects.using(using).filter(discussion__in=discussions)
     # The big tables first, leaves before what they point at, so that the cascades of
     # the last deletes have little left to collect.
     steps = [
+        ("notifications", Notification.objects.using(using).filter(recipient__in=users)),
+        ("helpful marks", Helpful.objects.using(using).filter(reply__in=replies)),
+        ("mentions", Mention.objects.using(using).filter(discussion__in=discussions)),
+        ("follows", Follow.objects.using(using).filter(discussion__in=discussions)),
+        ("revisions", _revisions(using, discussions, replies)),
+        ("replies", replies),
+        ("discussions", discussions),
         ("tags", _tagged_items(using, resources, communities)),
         ("registrations", Registration.objects.using(using).filter(meeting__in=meetings)),
         ("action items", ActionItem.objects.using(using).filter(meeting__in=meetings)),
@@ -56,6 +66,9 @@ def scale_reset(using=DEFAULT_DB_ALIAS, log=None):
     ]
     total = 0
     with transaction.atomic(using=using):
+        # Links between posts first, so that deleting the posts sets nothing to null.
+        discussions.update(answer=None)
+        replies.update(quote=None)
         for name, queryset in steps:
             started = time.monotonic()
             deleted, _ = queryset.delete()
@@ -71,3 +84,8 @@ def _tagged_items(using, resources, communities):
     ) | TaggedItem.objects.using(using).filter(
         content_type=types.get_for_model(Community), object_id__in=communities.values("pk")
     )
+
+
+def _revisions(using, discussions, replies):
+    rows = Revision.objects.using(using)
+    return rows.filter(discussion__in=discussions) | rows.filter(reply__in=replies)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from devdata.scale.communities import CommunitiesPlanner
 from devdata.scale.counts import EMAIL_DOMAIN
+from devdata.scale.discussions import DiscussionsPlanner
 from devdata.scale.knowledge import KnowledgePlanner
 from devdata.scale.loader import Loader
 from devdata.scale.meetings import MeetingsPlanner
@@ -16,11 +17,14 @@ from devdata.scale.people import PeoplePlanner
 from devdata.scale.words import Words
 
 
-class ScaleSeeder(PeoplePlanner, CommunitiesPlanner, MeetingsPlanner, KnowledgePlanner):
+class ScaleSeeder(
+    PeoplePlanner, CommunitiesPlanner, MeetingsPlanner, KnowledgePlanner, DiscussionsPlanner
+):
     """Plans the data set in memory (ids, who is where, when) and writes it table by table.
 
-    Each planner (people, communities, meetings, knowledge) plans and writes its domain's
-    tables, in the order of `_steps`; what they share is on the seeder (the plan).
+    Each planner (people, communities, meetings, knowledge, discussions) plans and writes
+    its domain's tables, in the order of `_steps`; what they share is on the seeder (the
+    plan).
 
     `log(stage, counts, seconds)` is called once per stage.
     """
@@ -68,6 +72,9 @@ class ScaleSeeder(PeoplePlanner, CommunitiesPlanner, MeetingsPlanner, KnowledgeP
             self.resources,
             self.library_activity,
             self.search_vectors,
+            self.discussions,
+            self.discussion_activity,
+            self.discussion_notifications,
             self.community_copies,
         ]
         for step in steps:
@@ -167,6 +174,11 @@ class ScaleSeeder(PeoplePlanner, CommunitiesPlanner, MeetingsPlanner, KnowledgeP
                 f"member of {len(self.user_communities[keen])} communities": self._email(keen),
             },
             "calendar_token": self.feed_tokens.get(convener),
+            "long_thread": (
+                None
+                if self.big_thread is None
+                else (self.disc_first + self.big_thread, self.d_replies[self.big_thread])
+            ),
         }
 
     @staticmethod

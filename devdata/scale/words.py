@@ -284,3 +284,48 @@ class Words(dict):
             value = rng.choice(WORD_LISTS[key])
         self[key] = value
         return value
+
+
+# Discussions: titles by kind, opening posts and replies.
+DISCUSSION_TITLES = {
+    "question": [
+        "How do you handle {topic} at {moment}?",
+        "Does anyone have a protocol for {topic} in {setting}?",
+        "Who reviews {topic} for people in {setting}?",
+        "What helped {audience} {verb} {outcome}?",
+        "{Topic} and {topic2}: how do you share the work?",
+    ],
+    "idea": [
+        "Idea: a shared checklist for {topic} at {moment}",
+        "Could we pair {audience} with {audience2} on {topic}?",
+        "A monthly huddle on {topic} across {setting}",
+    ],
+    "near-miss": [
+        "Near miss: {topic} at {moment}",
+        "What we learnt from a near miss with {topic}",
+        "A near miss in {setting} involving {topic2}",
+    ],
+    "comments": [
+        "Comments please: our draft on {topic}",
+        "Draft {topic} guidance for {setting}: your views",
+    ],
+}
+DISCUSSION_BODY_TEMPLATES = [
+    "We are reviewing how {audience} in {setting} deal with {topic} at {moment}.",
+    "Last month we had {n} cases of {outcome} linked to {topic}.",
+    "I would like to hear how other teams {verb} {outcome}.",
+    "Our current approach relies on {audience} noticing {topic2} early.",
+    "Families have asked us to explain {topic} more clearly at {moment}.",
+    "Nothing here names a person: we are looking at the system around {topic}.",
+]
+REPLY_TEMPLATES = [
+    "We had the same problem in {setting}; a checklist at {moment} helped.",
+    "Our {audience} review {topic} every {m} weeks and it cut {outcome}.",
+    "Have you asked the pharmacist to look at {topic2} as well?",
+    "Thank you, this is really useful for our work on {topic}.",
+    "We tried that and it took {n} months before {audience} felt confident.",
+    "In {setting} we agreed who owns {topic} at {moment}, which made the difference.",
+    "I can share our audit of {topic} if that would help.",
+    "The national guidance on {topic} covers this in its second section.",
+    "We found {outcome} went down once {audience2} were involved.",
+]

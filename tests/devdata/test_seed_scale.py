@@ -12,9 +12,10 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
 from communities.models import Community, Membership, Network
 from devdata.scale import EMAIL_DOMAIN, SCALE_PASSWORD, SLUG_PREFIX, Counts, scale_reset
+from discussions.models import Discussion, Reply
 from knowledge.models import Adoption, Resource, UsefulMark
 from knowledge.selectors import resource_list
 from meetings.models import CalendarFeed, Meeting, Registration
@@ -176,6 +177,8 @@ def test_refuses_a_second_run_and_reset_removes_only_scale_data():
     assert not User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).exists()
     assert not Community.objects.filter(slug__startswith=SLUG_PREFIX).exists()
     assert not Registration.objects.exists()
+    assert not Discussion.objects.exists() and not Reply.objects.exists()
+    assert not Notification.objects.exists()
     assert Membership.objects.filter(user=other).count() == 1
 
 

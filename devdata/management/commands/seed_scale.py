@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.urls import reverse
 
 from devdata.scale import (
     EMAIL_DOMAIN,
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Fill a dedicated database with a large, invented data set for measuring the platform: "
         "at scale 1.0, 20 networks, 500 communities, 100,000 people, 300,000 memberships, "
-        "30,000 meetings, 600,000 registrations, 100,000 resources and 50,000 adoptions. "
+        "30,000 meetings, 600,000 registrations, 100,000 resources, 50,000 adoptions, "
+        "40,000 discussions and 400,000 replies. "
         f"Every person signs in as user<N>@{EMAIL_DOMAIN} with the password {SCALE_PASSWORD}."
     )
 
@@ -90,6 +92,12 @@ class Command(BaseCommand):
         for role, email in result["accounts"].items():
             if email:
                 self.stdout.write(f"  {email:<32} {role}")
+        if result["long_thread"]:
+            pk, replies = result["long_thread"]
+            url = reverse("discussions:detail", args=[pk])
+            self.stdout.write(
+                f"Longest discussion of the largest community: {url} ({replies} replies)"
+            )
         if result["calendar_token"]:
             self.stdout.write(
                 f"Calendar feed of the largest community's convener: "
