@@ -10,8 +10,9 @@ What it does, in order (BENCHMARKS.md explains the method and the targets):
 3. Picks the subjects from the data: the largest community by active members, one of its
    members (the one in most communities), the next meeting of that community, the largest
    network and one of its programme managers, the member's personal calendar feed, a common
-   and a rare word of the library. Signs the member and the manager in by writing sessions
-   with the configured session engine.
+   and a rare word of the library, the community's discussion with most replies, and the
+   person with most notifications. Signs the member, the manager and that person in by
+   writing sessions with the configured session engine.
 4. Runs every page in-process once through django.test.Client to count its queries, then a
    few dozen times to time it alone (no concurrency: the "server time" of one request).
 5. Starts gunicorn (DJANGO_ENV=production, BENCHMARK_FLOOR=1, 2 x cores + 1 sync workers) and

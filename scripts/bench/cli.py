@@ -89,6 +89,7 @@ def run_pages(args, env, procs, work, copy_url, results):
     cookies = {
         "member": sign_in(subjects["member"]),
         "manager": sign_in(subjects["manager"]),
+        "notified": sign_in(subjects["notified"]["user"]),
         "searchers": [sign_in(user) for user in subjects["searchers"]],
     }
     results["subjects"] = {
@@ -97,6 +98,8 @@ def run_pages(args, env, procs, work, copy_url, results):
         "network": subjects["network"].slug,
         "manager": f"user {subjects['manager'].pk}",
         "meeting": subjects["meeting"].pk,
+        "discussion": subjects["discussion"].pk,
+        "notified": f"user {subjects['notified']['user'].pk}",
         **{f"word_{k}": v for k, v in subjects["words"].items()},
     }
     log(f"subjects: {results['subjects']}")

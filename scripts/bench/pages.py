@@ -20,6 +20,7 @@ def build_pages(subjects, cookies):
     # Each page is requested as one person (a list of one session), or anonymously (None); the
     # library search, limited to RATE_LIMITS["search"] per person, as many members in turn.
     member, manager, searchers = [cookies["member"]], [cookies["manager"]], cookies["searchers"]
+    discussion, notified = s["discussion"], s["notified"]
     common, rare = words["common"], words["rare"]
     return [
         page("floor", "floor (anonymous)", "/bench/floor/", None),
@@ -65,6 +66,27 @@ def build_pages(subjects, cookies):
             f"/dashboard/?network={s['network'].slug}",
             manager,
             FIVE,
+        ),
+        page(
+            "discussion_list",
+            "largest community's discussions",
+            f"/communities/{community.slug}/discussions/",
+            member,
+            THREE,
+        ),
+        page(
+            "discussion",
+            f"its longest discussion ({discussion.reply_count:,} replies)",
+            f"/discussions/{discussion.pk}/",
+            member,
+            THREE,
+        ),
+        page(
+            "notifications",
+            f"notifications page ({notified['n']:,} notifications in {notified['groups']:,} groups)",
+            "/notifications/",
+            [cookies["notified"]],
+            THREE,
         ),
         page(
             "calendar",

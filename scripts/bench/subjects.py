@@ -1,6 +1,7 @@
 """What the pages are measured on, chosen from the data: the largest community, a typical
 member of it, a meeting, the largest network and its programme manager, a common and a rare
-word of the library; and the sessions of the people the pages are requested as."""
+word of the library, the longest discussion of the largest community and the person with
+most notifications; and the sessions of the people the pages are requested as."""
 
 import sys
 import time
@@ -18,6 +19,9 @@ def data_sizes():
         "meetings": "meetings_meeting",
         "registrations": "meetings_registration",
         "resources": "knowledge_resource",
+        "discussions": "discussions_discussion",
+        "replies": "discussions_reply",
+        "notifications": "accounts_notification",
     }
     sizes = {}
     with connection.cursor() as cursor:
@@ -170,6 +174,46 @@ def meeting_of(community, member):
     return meeting
 
 
+def longest_discussion(community):
+    """The shown discussion of `community` with most replies: the longest page of replies
+    a member of it opens."""
+    from discussions.models import Discussion
+
+    discussion = (
+        Discussion.objects.filter(community=community, is_hidden=False)
+        .order_by("-reply_count", "pk")
+        .first()
+    )
+    if discussion is None:
+        sys.exit(
+            f"{community} has no discussion: seed the database again "
+            "(manage.py seed_scale --reset), which now writes them."
+        )
+    return discussion
+
+
+def most_notified():
+    """The active person with most notifications: {"user", "n": how many, "groups": how
+    many groups they make on the notifications page}."""
+    from django.db.models import Count
+
+    from accounts.models import Notification, User
+
+    row = (
+        Notification.objects.filter(recipient__is_active=True)
+        .values("recipient")
+        .annotate(n=Count("pk"), groups=Count("group_key", distinct=True))
+        .order_by("-n", "recipient")
+        .first()
+    )
+    if row is None:
+        sys.exit(
+            "Nobody has notifications: seed the database again "
+            "(manage.py seed_scale --reset), which now writes them."
+        )
+    return {"user": User.objects.get(pk=row["recipient"]), "n": row["n"], "groups": row["groups"]}
+
+
 def pick_subjects(args):
     from allauth.mfa.models import Authenticator
 
@@ -200,6 +244,8 @@ def pick_subjects(args):
     )
     words = library_words(args.common_word, args.rare_word)
     return {
+        "discussion": longest_discussion(community),
+        "notified": most_notified(),
         "community": community,
         "community_members": community.n,
         "member": member,
