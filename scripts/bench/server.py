@@ -64,6 +64,21 @@ def access_log_times(path, start, end):
     return times, statuses
 
 
+def wait_quiet(access, quiet_s, deadline=120):
+    """Wait until gunicorn has logged no request for quiet_s seconds (within deadline): a
+    wrk run that stops leaves its requests in gunicorn's queue, and a slow page's backlog
+    would otherwise be served during the next run, which would see none of its own."""
+    end = time.monotonic() + deadline
+    size, changed = access.stat().st_size, time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        now = access.stat().st_size
+        if now != size:
+            size, changed = now, time.monotonic()
+        elif time.monotonic() - changed >= quiet_s:
+            return
+
+
 def floor_order(pages):
     """The floor first, between every two pages and last."""
     floor = pages[0]
@@ -118,7 +133,8 @@ def load_page(args, env, procs, page, var, copy_url):
             warmed, _ = access_log_times(access, warm_from, access.stat().st_size)
             if len(warmed) >= 2 * args.workers or time.monotonic() > warm_end:
                 break
-        time.sleep(0.5)
+        # The gaps between a slow page's responses are up to one request's server time.
+        wait_quiet(access, max(0.5, 1.5 * max(warmed, default=0) / 1000))
         start = access.stat().st_size
         page["wrk"] = run_wrk(args, port, page, args.duration)
         time.sleep(0.5)
