@@ -17,7 +17,8 @@ discussions.py; seeder.py runs them in order; words.py holds the invented vocabu
 
 Rows bypass the services. What the owning apps keep is then filled in by their own code:
 the stored figures and members' names (communities.services.community_copies_rebuild),
-the weighted search vector (knowledge.services.search_vector_update), each adoption's copy
+the weighted search vectors (knowledge.services.search_vector_update,
+discussions.services.search_vectors_update), each adoption's copy
 of its resource's community (AdoptionQuerySet.resource_community_copy); the field lists
 come from the apps' own definitions. What the planners keep themselves: the denormalised
 counters (Resource.adoption_count, useful_count; a discussion's reply_count and last

@@ -6,8 +6,8 @@ the discussion's community who had joined by then, as the discussions app requir
 its services keep is kept the same way here: reply_count counts the replies,
 last_activity_at is the latest reply's time (or the discussion's own), helpful_count counts
 the marks, the author and every replier follow, a name is hidden only in a safe space, the
-answer is a reply of its own question that is shown. The search vector is left empty: the
-discussions app does not fill it yet.
+answer is a reply of its own question that is shown. The search vectors are filled by the
+discussions app's own function (services.search_vectors_update), once, in bulk.
 
 Notifications are stored for the replies of the last NOTIFIED_DAYS, to the people
 discussions.notifications tells (the mentioned, the author, the followers but the muted and
@@ -31,9 +31,10 @@ from devdata.scale.counts import (
     USER_HISTORY_DAYS,
     apportion,
 )
-from devdata.scale.loader import as_utc
+from devdata.scale.loader import as_utc, search_indexes_rebuilt
 from devdata.scale.words import DISCUSSION_BODY_TEMPLATES, DISCUSSION_TITLES, REPLY_TEMPLATES
 from discussions.models import Discussion, Follow, Helpful, Mention, Reply
+from discussions.services import search_vectors_update
 
 DISCUSSION_COLUMNS = [
     "id",
@@ -294,6 +295,24 @@ class DiscussionsPlanner:
                 as_utc(min(ts + DAY / 4, self.now - 60)) if hidden else None,
                 as_utc(ts),
             )
+
+    def discussion_search_vectors(self):
+        """The search vectors of every discussion and reply, filled by the discussions app's
+        own function, their GIN indexes built again after (loader.search_indexes_rebuilt)."""
+        started = time.monotonic()
+        if self.connection.vendor != "postgresql":
+            self._stage("discussion search", started)  # SQLite searches the columns directly
+            return
+        with search_indexes_rebuilt(self.connection, [Discussion, Reply]) as rebuilt:
+            search_vectors_update(
+                discussion_ids=Discussion.objects.using(self.using)
+                .filter(pk__gte=self.disc_first)
+                .values("pk"),
+                reply_ids=Reply.objects.using(self.using)
+                .filter(pk__gte=self.reply_first)
+                .values("pk"),
+            )
+        self._stage("discussion search", started, search_indexes_rebuilt=rebuilt)
 
     # --- what hangs off the replies ----------------------------------------------------------
 

@@ -25,7 +25,7 @@ from devdata.scale.counts import (
     apportion,
     zipf_cum_weights,
 )
-from devdata.scale.loader import as_utc
+from devdata.scale.loader import as_utc, search_indexes_rebuilt
 from devdata.scale.words import (
     BODY_TEMPLATES,
     KIND_NOUNS,
@@ -374,33 +374,16 @@ class KnowledgePlanner:
         return story_rows, links
 
     def search_vectors(self):
-        """The weighted search vector, filled in one UPDATE by the service's own function.
-
-        The GIN index on it is kept with fastupdate off (knowledge migration 0002), so
-        keeping it up to date row by row would cost twice the UPDATE itself: it is dropped
-        and built again in one pass, from its own stored definition.
-        """
+        """The weighted search vector, filled in one UPDATE by the service's own function,
+        its GIN index built again after (loader.search_indexes_rebuilt)."""
         started = time.monotonic()
         if self.connection.vendor != "postgresql":
             self._stage("search vectors", started)  # SQLite searches the columns directly
             return
-        table = Resource._meta.db_table
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE schemaname = current_schema() AND tablename = %s AND indexdef ILIKE %s",
-                [table, "%USING gin%search_vector%"],
+        with search_indexes_rebuilt(self.connection, [Resource]) as rebuilt:
+            search_vector_update(
+                resource_ids=Resource.objects.using(self.using)
+                .filter(pk__gte=self.res_first)
+                .values("pk")
             )
-            indexes = cursor.fetchall()
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")
-        search_vector_update(
-            resource_ids=Resource.objects.using(self.using)
-            .filter(pk__gte=self.res_first)
-            .values("pk")
-        )
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for _, definition in indexes:
-                cursor.execute(definition)
-        self._stage("search vectors", started, search_indexes_rebuilt=len(indexes))
+        self._stage("search vectors", started, search_indexes_rebuilt=rebuilt)

@@ -75,6 +75,7 @@ class ScaleSeeder(
             self.discussions,
             self.discussion_activity,
             self.discussion_notifications,
+            self.discussion_search_vectors,
             self.community_copies,
         ]
         for step in steps:

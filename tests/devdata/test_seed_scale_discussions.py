@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -17,6 +18,7 @@ from devdata.scale.counts import BIG_THREAD_REPLIES
 from discussions import permissions, services
 from discussions.mentions import mentioned_ids
 from discussions.models import Discussion, Follow, Helpful, Mention, Reply
+from discussions.search import search_page
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +152,20 @@ def test_notifications_are_those_the_discussions_app_sends(seeded):
                 sample.text,
                 sample.channel,
             )
+
+
+def test_the_search_vectors_are_the_discussions_apps_and_find_posts(seeded):
+    discussions = dict(Discussion.objects.values_list("pk", "search_vector"))
+    replies = dict(Reply.objects.values_list("pk", "search_vector"))
+    services.search_vectors_update(discussion_ids=list(discussions), reply_ids=list(replies))
+    assert dict(Discussion.objects.values_list("pk", "search_vector")) == discussions
+    assert dict(Reply.objects.values_list("pk", "search_vector")) == replies
+    if connection.vendor == "postgresql":
+        assert None not in discussions.values() and None not in replies.values()
+    thread = Discussion.objects.order_by("-reply_count").first()
+    member = thread.community.memberships.filter(status="active", role="member").first().user
+    found = search_page(user=member, q="pharmacist")
+    assert found.paginator.count > 0
 
 
 def test_the_benchmarked_pages_render(client, seeded):
