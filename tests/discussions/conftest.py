@@ -3,6 +3,8 @@ from dataclasses import dataclass
 import pytest
 
 from communities.models import Community, Membership
+from discussions import services
+from discussions.models import Discussion
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 
@@ -31,6 +33,18 @@ def place_of(visibility="listed"):
         outsider=UserFactory(name="Dan Outside"),
         staff=UserFactory(name="Eve Staff", is_staff=True),
     )
+
+
+def start(place, **kwargs):
+    """A question started in `place` by its author, through the service; kwargs override."""
+    fields = {
+        "community": place.community,
+        "author": place.author,
+        "kind": Discussion.Kind.QUESTION,
+        "title": "Covert medication in care homes",
+        "body": "How do you review it?",
+    } | kwargs
+    return services.discussion_start(**fields)
 
 
 @pytest.fixture

@@ -13,23 +13,12 @@ from accounts.inbound.tokens import token_of_address, token_read
 from accounts.models import EmailDelivery
 from communities.models import Membership
 from discussions import services
-from discussions.models import Discussion, Reply
+from discussions.models import Reply
 from tests.accounts import inbound_mail as shapes
 from tests.accounts.inbound_mail import reply_mail
-from tests.discussions.conftest import place_of
+from tests.discussions.conftest import place_of, start
 
 ANSWER = "We review it monthly with the GP and the pharmacist."
-
-
-def start(place, **kwargs):
-    fields = {
-        "community": place.community,
-        "author": place.author,
-        "kind": Discussion.Kind.QUESTION,
-        "title": "Covert medication in care homes",
-        "body": "How do you review it?",
-    } | kwargs
-    return services.discussion_start(**fields)
 
 
 def reply_address_in_email(person):

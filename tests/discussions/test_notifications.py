@@ -5,7 +5,7 @@ import pytest
 from accounts.models import EmailDelivery, Notification
 from discussions import services
 from discussions.models import Discussion
-from tests.discussions.conftest import place_of
+from tests.discussions.conftest import place_of, start
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,17 +16,6 @@ def told(kind=None, **filters):
     if kind:
         rows = rows.filter(kind=kind)
     return sorted(rows.values_list("recipient__name", flat=True))
-
-
-def start(place, **kwargs):
-    fields = {
-        "community": place.community,
-        "author": place.author,
-        "kind": Discussion.Kind.QUESTION,
-        "title": "Covert medication in care homes",
-        "body": "How do you review it?",
-    } | kwargs
-    return services.discussion_start(**fields)
 
 
 def test_a_new_discussion_tells_the_other_members_and_the_mentioned_once(place):

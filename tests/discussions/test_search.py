@@ -13,6 +13,7 @@ from discussions import search, services
 from discussions.models import Discussion, Reply
 from tests.conftest import soup
 from tests.discussions.conftest import place_of
+from tests.discussions.conftest import start as start_discussion
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +22,7 @@ URL = reverse("discussions:search")
 
 
 def start(place, **kwargs):
-    fields = {
-        "community": place.community,
-        "author": place.author,
-        "kind": Discussion.Kind.QUESTION,
-        "title": "Covert medication in care homes",
-        "body": "How do you review it with the pharmacist?",
-    } | kwargs
-    return services.discussion_start(**fields)
+    return start_discussion(place, **{"body": "How do you review it with the pharmacist?"} | kwargs)
 
 
 def found(client, person, q):

@@ -8,21 +8,10 @@ from core.models import AuditEntry
 from discussions import selectors, services
 from discussions.models import Discussion, Follow, Helpful, Mention, Revision
 from discussions.services import DiscussionError
-from tests.discussions.conftest import place_of
+from tests.discussions.conftest import place_of, start
 from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def start(place, **kwargs):
-    fields = {
-        "community": place.community,
-        "author": place.author,
-        "kind": Discussion.Kind.QUESTION,
-        "title": "Covert medication in care homes",
-        "body": "How do you review it?",
-    } | kwargs
-    return services.discussion_start(**fields)
 
 
 def test_a_member_starts_a_discussion_and_follows_it(place):

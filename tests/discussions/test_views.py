@@ -8,7 +8,7 @@ from core.models import AuditEntry
 from discussions import services
 from discussions.models import Discussion, Reply
 from tests.conftest import error_summary, field_error, soup
-from tests.discussions.conftest import place_of
+from tests.discussions.conftest import place_of, start
 from tests.factories import CommunityFactory, DiscussionFactory, MembershipFactory, ReplyFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,17 +16,6 @@ pytestmark = pytest.mark.django_db
 
 def text(response):
     return " ".join(soup(response).get_text(" ").split())
-
-
-def start(place, **kwargs):
-    fields = {
-        "community": place.community,
-        "author": place.author,
-        "kind": Discussion.Kind.QUESTION,
-        "title": "Covert medication in care homes",
-        "body": "How do you review it?",
-    } | kwargs
-    return services.discussion_start(**fields)
 
 
 @pytest.mark.parametrize("visibility", ["public", "listed", "private"])
