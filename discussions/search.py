@@ -16,53 +16,30 @@ discussion with the reply's words and a link to the reply. Nothing is said of au
 result carries no name, so a name hidden in a safe space cannot leak through it.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.core.paginator import Paginator
-from django.db import connection
+from django.contrib.postgres.search import SearchRank
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
-from django.utils.functional import cached_property
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
+from core.search import (
+    PAGE_SIZE,
+    SEARCH_CANDIDATES,
+    BoundedPaginator,
+    headline_html,
+    postgres,
+    search_headline,
+    websearch_query,
+    window_html,
+    words_of,
+)
 from discussions.mentions import post_text
 from discussions.models import Discussion, Reply
 from discussions.permissions import discussions_searchable_by
 
-PAGE_SIZE = 20
-MAX_PAGES = 50  # as the library: never an OFFSET deeper than 1,000 rows
-MAX_RESULTS = PAGE_SIZE * MAX_PAGES
-# Each kind ranks at most this many matches, the newest: one more than the pages can show,
-# so that a page can say "more than 1,000".
-SEARCH_CANDIDATES = MAX_RESULTS + 1
 # Private-use characters mark the matched words in PostgreSQL's headline. Not those of
 # discussions.mentions (post_text removes them): these survive it.
-_START, _STOP = "\ue002", "\ue003"
-_WORD = re.compile(r"[\w'-]+", re.UNICODE)
-_FRAGMENT_MARKS = re.compile(r"(?:(?<=\s)|^)#{1,6}(?=\s)|\*\*|__")
-
-
-class BoundedPaginator(Paginator):
-    """A paginator that never offers a page beyond MAX_PAGES."""
-
-    @cached_property
-    def num_pages(self):
-        return min(super().num_pages, MAX_PAGES)
-
-
-def words_of(q):
-    return [w for w in _WORD.findall(q or "") if len(w) > 1][:10]
-
-
-def _postgres():
-    return connection.vendor == "postgresql"
-
-
-def _query(q):
-    return SearchQuery(q, config="english", search_type="websearch")
+MARKERS = ("\ue002", "\ue003")
 
 
 @dataclass(eq=False)
@@ -96,8 +73,8 @@ def _matches(user, q):
     searchable = discussions_searchable_by(user)
     replies = Reply.objects.filter(is_hidden=False, discussion__in=searchable.values("pk"))
     no_reply = Value(None, output_field=IntegerField())
-    if _postgres():
-        query = _query(q)
+    if postgres():
+        query = websearch_query(q)
         # The newest candidates of each kind, ranked: a word in most posts would otherwise
         # rank most of the table (no page deeper than that is offered anyway).
         newest = searchable.filter(search_vector=query).order_by("-created_at", "-pk")
@@ -140,19 +117,9 @@ def search_page(*, user, q, number=None):
 
 
 def _with_headline(qs, q, field):
-    if not _postgres():
+    if not postgres():
         return qs
-    headline = SearchHeadline(
-        field,
-        _query(q),
-        config="english",
-        start_sel=_START,
-        stop_sel=_STOP,
-        max_words=35,
-        min_words=15,
-        max_fragments=2,
-    )
-    return qs.annotate(headline=headline)
+    return qs.annotate(headline=search_headline(field, websearch_query(q), markers=MARKERS))
 
 
 def _results(rows, q):
@@ -176,21 +143,9 @@ def _results(rows, q):
 
 def snippet(post, words):
     """Safe HTML: the headline (PostgreSQL) or a window of the text, matches in <mark>."""
-    headline = getattr(post, "headline", None)
-    if headline:
+    quoted = getattr(post, "headline", None)
+    if quoted:
         # The headline quotes the stored text: its marks and mentions' syntax go, the match
         # markers stay.
-        text = escape(_FRAGMENT_MARKS.sub("", post_text(headline)))
-        text = text.replace(_START, "<mark>").replace(_STOP, "</mark>")
-        return mark_safe(text)  # noqa: S308  # nosec B308, B703  # escaped; only our <mark> added
-    text = post_text(post.body).replace(_START, "").replace(_STOP, "")
-    lowered = text.lower()
-    positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
-    start = max(0, min(positions) - 80) if positions else 0
-    window = text[start : start + 240]
-    prefix = "… " if start else ""
-    suffix = " …" if start + 240 < len(text) else ""
-    html = escape(window)
-    for word in sorted(words, key=len, reverse=True):
-        html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.IGNORECASE)
-    return mark_safe(prefix + html + suffix)  # noqa: S308  # nosec B308, B703  # escaped; only <mark> added
+        return headline_html(post_text(quoted), markers=MARKERS)
+    return window_html(post_text(post.body), words, markers=MARKERS)

@@ -18,6 +18,7 @@ from core.access import AccessDenied
 from core.http import posted, service_response, stored_file_download
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import has_query, rate_limit
+from core.search import MAX_RESULTS
 from discussions import forms, permissions, search, selectors, services
 
 
@@ -103,7 +104,7 @@ def discussion_search(request):
             "q": q,
             "page": page,
             "results": page.object_list if page else [],
-            "max_results": search.MAX_RESULTS,
+            "max_results": MAX_RESULTS,
             "query": query.urlencode(),
         },
     )

@@ -11,12 +11,9 @@ counted and cut to the page by one query over the candidates' ids, dates and ran
 the twenty rows shown are read whole (with their headlines).
 """
 
-import re
-
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.core.paginator import Paginator
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import (
     Case,
@@ -34,14 +31,23 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from taggit.models import TaggedItem
 
 from communities.models import Community, Network
 from communities.permissions import communities_visible_to
 from core.markdown import markdown_to_text
+from core.search import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    SEARCH_CANDIDATES,
+    BoundedPaginator,
+    headline_html,
+    postgres,
+    search_headline,
+    websearch_query,
+    window_html,
+    words_of,
+)
 from knowledge.models import Adoption, Comment, Resource, ResourceVersion
 from knowledge.permissions import (
     OPEN_COMMUNITY,
@@ -51,11 +57,6 @@ from knowledge.permissions import (
     stories_visible_to,
 )
 
-PAGE_SIZE = 20
-MAX_PAGES = 50  # bounded offset: never an OFFSET deeper than 1,000 rows
-# A search ranks at most this many matches, the newest: one more than the pages can show, so
-# that the page can say "more than 1,000".
-SEARCH_CANDIDATES = PAGE_SIZE * MAX_PAGES + 1
 SORTS = {
     "relevance": "Best match",
     "newest": "Newest",
@@ -64,27 +65,11 @@ SORTS = {
 }
 # Private-use characters mark the matched words in PostgreSQL's headline; they cannot be
 # typed into a form field meaningfully, and are stripped from the text anyway.
-_START, _STOP = "\ue000", "\ue001"
-_WORD = re.compile(r"[\w'-]+", re.UNICODE)
-# What Markdown leaves of a mark cut in half by a fragment's edge: a heading's hashes, an
-# emphasis with one side only.
-_FRAGMENT_MARKS = re.compile(r"(?:(?<=\s)|^)#{1,6}(?=\s)|\*\*|__")
-
-
-class BoundedPaginator(Paginator):
-    """A paginator that never offers a page beyond MAX_PAGES."""
-
-    @cached_property
-    def num_pages(self):
-        return min(super().num_pages, MAX_PAGES)
+MARKERS = ("\ue000", "\ue001")
 
 
 def page_of(queryset, number):
     return BoundedPaginator(queryset, PAGE_SIZE).get_page(number)
-
-
-def words_of(q):
-    return [w for w in _WORD.findall(q or "") if len(w) > 1][:10]
 
 
 def _list_shape(qs):
@@ -96,15 +81,11 @@ def _list_shape(qs):
     )
 
 
-def _postgres():
-    return connection.vendor == "postgresql"
-
-
 def ranked_at_most(*, q, sort):
     """How many matches a search with these words and this sort can show when it ranked
     only the newest SEARCH_CANDIDATES (see resource_list), or None when it ranks them all
     (no words, another sort, or the SQLite fallback). A count above it means "more than"."""
-    if words_of(q) and sort == "relevance" and _postgres():
+    if words_of(q) and sort == "relevance" and postgres():
         return SEARCH_CANDIDATES - 1
     return None
 
@@ -147,22 +128,10 @@ def _sort_for(words, sort):
     return sort
 
 
-def _search_query(q):
-    return SearchQuery(q, config="english", search_type="websearch")
-
-
 def _headline(query):
-    return SearchHeadline(
-        # A blank line between them, so that the body's first heading still reads as one.
-        Concat("summary", Value("\n\n"), "body", output_field=TextField()),
-        query,
-        config="english",
-        start_sel=_START,
-        stop_sel=_STOP,
-        max_words=35,
-        min_words=15,
-        max_fragments=2,
-    )
+    # A blank line between them, so that the body's first heading still reads as one.
+    text = Concat("summary", Value("\n\n"), "body", output_field=TextField())
+    return search_headline(text, query, markers=MARKERS)
 
 
 def resource_list(*, user, q="", sort="", **filters):
@@ -179,8 +148,8 @@ def _matches(*, q, sort, **filters):
     sort = _sort_for(words, sort)
     if not words:
         return qs.order_by(*_order(sort, searching=False)), sort
-    if _postgres():
-        query = _search_query(q)
+    if postgres():
+        query = websearch_query(q)
         qs = qs.filter(search_vector=query)
         if ranked_at_most(q=q, sort=sort):
             # Ranking reads every match's vector: for a word in most of the library that is
@@ -217,7 +186,7 @@ def resource_page(*, user, number=None, q="", sort="", **filters):
     filters = {"user": user, **filters}
     sort = _sort_for(words_of(q), sort)
     if ranked_at_most(q=q, sort=sort):
-        query = _search_query(q)
+        query = websearch_query(q)
         candidates = (
             _filtered(**filters)
             .filter(search_vector=query)
@@ -358,7 +327,7 @@ def _order(sort, *, searching):
         return [F("rank").desc(), F("created_at").desc(), F("pk").desc()]
     column = {"adopted": "adoption_count", "useful": "useful_count"}.get(sort, "created_at")
     key = F(column)
-    if searching and _postgres():
+    if searching and postgres():
         # Wrapped so that the planner cannot walk a b-tree index in ORDER BY ... LIMIT
         # (filtering each row against the query) instead of using the GIN index.
         key = _unindexed(key, interval=column == "created_at")
@@ -368,24 +337,12 @@ def _order(sort, *, searching):
 
 def snippet(resource, words):
     """Safe HTML: the headline (PostgreSQL) or a window of the text, matches in <mark>."""
-    headline = getattr(resource, "headline", None)
-    if headline:
+    quoted = getattr(resource, "headline", None)
+    if quoted:
         # The headline quotes the stored Markdown: its marks go, the match markers stay.
-        text = escape(_FRAGMENT_MARKS.sub("", markdown_to_text(headline)))
-        text = text.replace(_START, "<mark>").replace(_STOP, "</mark>")
-        return mark_safe(text)  # noqa: S308  # nosec B308, B703  # escaped; only our <mark> added
+        return headline_html(markdown_to_text(quoted), markers=MARKERS)
     text = f"{markdown_to_text(resource.summary)} {markdown_to_text(resource.body)}"
-    text = text.replace(_START, "").replace(_STOP, "")
-    lowered = text.lower()
-    positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
-    start = max(0, min(positions) - 80) if positions else 0
-    window = text[start : start + 240]
-    prefix = "… " if start else ""
-    suffix = " …" if start + 240 < len(text) else ""
-    html = escape(window)
-    for word in sorted(words, key=len, reverse=True):
-        html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.IGNORECASE)
-    return mark_safe(prefix + html + suffix)  # noqa: S308  # nosec B308, B703  # escaped; only <mark> added
+    return window_html(text, words, markers=MARKERS)
 
 
 def with_snippets(resources, q):
