@@ -1,5 +1,6 @@
 from django import forms
 
+from communities.moderation.forms import reason_field
 from core.patient_data import PatientDataGuardMixin
 
 MAX_LENGTH = 5000
@@ -16,12 +17,10 @@ class MessageForm(PatientDataGuardMixin, forms.Form):
 
 
 class ReportForm(forms.Form):
-    reason = forms.CharField(
+    reason = reason_field(
         label="What is wrong?",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The site's staff read this and the conversation, not the other person.",
-        error_messages={"required": "Say what is wrong: the site's staff will read it"},
+        required_message="Say what is wrong: the site's staff will read it",
     )
 
 

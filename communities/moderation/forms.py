@@ -1,21 +1,30 @@
 from django import forms
 
 
-class ReportForm(forms.Form):
-    reason = forms.CharField(
-        label="What is wrong with it?",
+def reason_field(*, label, help_text, required_message, rows=4):
+    """The reason asked of whoever reports or hides something: up to 1,000 characters, and
+    the help text says who will read it."""
+    return forms.CharField(
+        label=label,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+        error_messages={"required": required_message},
+    )
+
+
+class ReportForm(forms.Form):
+    reason = reason_field(
+        label="What is wrong with it?",
         help_text="The community's conveners read this, not the author.",
-        error_messages={"required": "Say what is wrong: the conveners will read it"},
+        required_message="Say what is wrong: the conveners will read it",
     )
 
 
 class HideForm(forms.Form):
-    reason = forms.CharField(
+    reason = reason_field(
         label="Reason",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The author will see it on the page and receive it by e-mail.",
-        error_messages={"required": "Give a reason: the author will see it"},
+        required_message="Give a reason: the author will see it",
+        rows=3,
     )
