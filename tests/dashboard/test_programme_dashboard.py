@@ -28,14 +28,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def network():
-    n = NetworkFactory()
-    n.manager = UserFactory()
-    n.managers.add(n.manager)
-    return n
-
-
 def healthy(network, **fields):
     community = CommunityFactory(network=network, **fields)
     MembershipFactory(community=community, role="convener")

@@ -22,14 +22,6 @@ from tests.factories import DiscussionFactory, MembershipFactory, NetworkFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def network():
-    n = NetworkFactory()
-    n.manager = UserFactory()
-    n.managers.add(n.manager)
-    return n
-
-
 def ask(community, *, days_ago, **fields):
     return DiscussionFactory(
         community=community, created_at=timezone.now() - timedelta(days=days_ago), **fields
