@@ -19,20 +19,27 @@ def parsed(message):
     return BytesParser(policy=policy.default).parsebytes(message.message().as_bytes())
 
 
-def test_a_message_carries_its_reply_to_and_auto_submitted(user, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    address = reply_address(user=user, handler="discussion", object_id=5)
+def delivered_headers(user, *, purpose, body, **extra):
+    """Queue one notice for `user`, deliver it, and read back the headers of what was sent."""
     delivery = email_queue(
         recipient=user,
-        purpose="notice:1",
+        purpose=purpose,
         template="test_notice",
-        context={"body": "the agenda is ready."},
+        context={"body": body},
         preference="meeting_reminders",
-        reply_to=address,
+        **extra,
     )
     email_deliver(delivery_id=delivery.pk)
     [sent] = mail.outbox
-    headers = parsed(sent)
+    return parsed(sent)
+
+
+def test_a_message_carries_its_reply_to_and_auto_submitted(user, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    address = reply_address(user=user, handler="discussion", object_id=5)
+    headers = delivered_headers(
+        user, purpose="notice:1", body="the agenda is ready.", reply_to=address
+    )
     assert headers["Reply-To"] == address
     assert headers["Auto-Submitted"] == "auto-generated"
     assert token_read(token_of_address(headers["Reply-To"])).object_id == 5
@@ -40,15 +47,7 @@ def test_a_message_carries_its_reply_to_and_auto_submitted(user, settings):
 
 def test_a_message_without_reply_to_still_says_auto_submitted(user, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    delivery = email_queue(
-        recipient=user,
-        purpose="notice:2",
-        template="test_notice",
-        context={"body": "x"},
-        preference="meeting_reminders",
-    )
-    email_deliver(delivery_id=delivery.pk)
-    headers = parsed(mail.outbox[0])
+    headers = delivered_headers(user, purpose="notice:2", body="x")
     assert "Reply-To" not in headers
     # Were it to come back (a forwarding loop), the inbound service would drop it.
     assert drop_reason(headers, sender=user.email) == "auto_submitted"
