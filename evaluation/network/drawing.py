@@ -16,7 +16,7 @@ CX, CY, RADIUS = WIDTH / 2, HEIGHT / 2, 200
 STYLE = {
     graph.PEOPLE: 'stroke="#005eb8" fill="none"',
     graph.ORGANISATIONS: 'stroke="#4c6272" stroke-dasharray="6 4" fill="none"',
-    graph.ADOPTIONS: 'stroke="#007f3b" fill="none" marker-end="url(#map-arrow)"',
+    graph.ADOPTIONS: 'stroke="#007f3b" fill="none" marker-end="url(#{key}-arrow)"',
 }
 LABEL_CHARS = 26
 
@@ -33,25 +33,26 @@ def positions(nodes):
     }
 
 
-def svg(snapshot, *, title, description):
+def svg(snapshot, *, title, description, key="map"):
+    """The map; `key` starts the ids inside it, so that two maps can share a page."""
     place = positions(snapshot.nodes)
     names = {node.id: node.name for node in snapshot.nodes}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
-        ' aria-labelledby="map-title map-desc" class="app-network-map" focusable="false">',
-        f'<title id="map-title">{escape(title)}</title>',
-        f'<desc id="map-desc">{escape(description)}</desc>',
-        '<defs><marker id="map-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10"'
+        f' aria-labelledby="{key}-title {key}-desc" class="app-network-map" focusable="false">',
+        f'<title id="{key}-title">{escape(title)}</title>',
+        f'<desc id="{key}-desc">{escape(description)}</desc>',
+        f'<defs><marker id="{key}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10"'
         ' markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"'
         ' fill="#007f3b"/></marker></defs>',
     ]
-    parts += [_edge(edge, place, names) for edge in snapshot.edges]
+    parts += [_edge(edge, place, names, key) for edge in snapshot.edges]
     parts += [_node(node, place[node.id]) for node in snapshot.nodes]
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every piece of text above is escaped)
 
 
-def _edge(edge, place, names):
+def _edge(edge, place, names, key):
     (x1, y1), (x2, y2) = place[edge.source], place[edge.target]
     width = 1 + min(edge.weight, 8)
     label = (
@@ -75,7 +76,7 @@ def _edge(edge, place, names):
         x1, y1, x2, y2 = x1 + ox, y1 + oy, x2 + ox, y2 + oy
         shape = f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"'
     return (
-        f"<g><title>{escape(label)}</title>{shape} {STYLE[edge.kind]}"
+        f"<g><title>{escape(label)}</title>{shape} {STYLE[edge.kind].format(key=key)}"
         f' stroke-width="{width}" stroke-opacity="0.7"/></g>'
     )
 

@@ -90,6 +90,7 @@ def context(found):
         "svg_then": drawing.svg(
             then,
             title=f"Map of {found.network.name} a year ago",
+            key="map-then",
             description=f"{len(then.nodes)} communities a year ago; the table gives every figure.",
         ),
         "nodes": now.nodes,
