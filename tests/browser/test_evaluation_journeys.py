@@ -45,3 +45,15 @@ def test_a_manager_reads_the_map_of_their_network(page):
     expect(page.locator("main")).to_contain_text("Bea Bridge")
     expect(page.get_by_role("link", name="GraphML")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_manager_finds_where_evidence_of_value_is_missing(page):
+    _a_network_whose_communities_share_a_member()
+    sign_in(page, "mo@example.org")
+    page.goto("/dashboard/")
+    page.get_by_role("link", name="the evidence gap of each network").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Evidence of the value created")
+    assert_accessible(page)
+    page.get_by_role("link", name="North Coast Collaborative").click()
+    expect(page.locator("main")).to_contain_text("No evidence yet")
+    assert_accessible(page)
