@@ -82,7 +82,7 @@ def test_each_line_reads_as_the_loops_over_each_group_printed_it(everything_new)
     since = now - timedelta(days=7)
     feeds = updates_for([person], since_by_user={person.pk: since}, now=now)
     _prepare_groups(feeds.values())
-    context = {"feed": feeds[person.pk], **_lines(feeds[person.pk])}
+    context = {"feed": feeds[person.pk], **_lines(feeds[person.pk], person)}
     html = str(context["html_lines"])
     text = context["text_lines"]
     assert html == engines["django"].from_string(LOOPS_HTML).render(context)

@@ -220,9 +220,10 @@ def test_the_home_page_shows_a_series_once_with_its_next_date(client, monthly):
     )
 
 
-# The home page reads as many with one series as with four (two of them for the series, and
-# three for what needs the person: their action points, join requests and bookings).
-QUERIES = 20
+# The home page reads as many with one series as with four (two of them for the series,
+# three for what needs the person: their action points, join requests and bookings, and
+# the discussions new and active in their communities).
+QUERIES = 21
 
 
 @pytest.mark.parametrize("size", [1, 4])
