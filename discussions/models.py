@@ -118,7 +118,7 @@ class Reply(Moderated):
         return f"Reply to {self.discussion}"
 
     def get_absolute_url(self):
-        return reverse("discussions:detail", args=[self.discussion_id]) + f"#reply-{self.pk}"
+        return reverse("discussions:reply_link", args=[self.discussion_id, self.pk])
 
 
 class Revision(models.Model):

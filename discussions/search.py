@@ -21,6 +21,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchRank
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from django.urls import reverse
 
 from core.search import (
     PAGE_SIZE,
@@ -54,8 +55,9 @@ class Result:
 
     @property
     def url(self):
-        url = self.discussion.get_absolute_url()
-        return f"{url}#reply-{self.reply_pk}" if self.reply_pk else url
+        if self.reply_pk:
+            return reverse("discussions:reply_link", args=[self.discussion.pk, self.reply_pk])
+        return self.discussion.get_absolute_url()
 
 
 def _columns(qs, *, discussion, reply, rank):

@@ -19,6 +19,7 @@ from discussions.models import (
 )
 
 PAGE_SIZE = 20
+REPLIES_PER_PAGE = 50
 SUGGESTIONS = 10
 
 
@@ -110,16 +111,18 @@ def _answer_first(discussion):
     )
 
 
-def thread(*, discussion, user):
-    """Everything a discussion's page shows, with a fixed number of queries: its replies
-    (the answer first), quoted replies, helpful marks of this reader, their follow, the
-    names mentions resolve to, bylines as this reader may see them."""
+def thread(*, discussion, user, number=None):
+    """Everything a discussion's page shows, with a fixed number of queries: one page of its
+    replies (the answer first), quoted replies, helpful marks of this reader, their follow,
+    the names mentions resolve to, bylines as this reader may see them."""
     moderator = permissions.can_moderate(user, discussion)
-    replies = list(
+    rows = (
         discussion.replies.select_related("author", "quote", "quote__author")
         .annotate(answer_rank=_answer_first(discussion))
         .order_by("answer_rank", "created_at", "pk")
     )
+    page = Paginator(rows, REPLIES_PER_PAGE).get_page(number)
+    replies = list(page.object_list)
     names = _mention_names(discussion, [discussion.body] + [r.body for r in replies])
     marked = set(
         Helpful.objects.filter(reply__discussion=discussion, user=user).values_list(
@@ -138,12 +141,31 @@ def thread(*, discussion, user):
     revealed = any(p.byline_for_conveners for p in [discussion, *replies])
     return {
         "replies": replies,
+        "page": page,
         "body_html": render_post(discussion.body, names),
         "follow": follow,
         "moderator": moderator,
         "reveals_hidden_authors": revealed,
         "ground_rules": ground_rules_html(discussion.community) if discussion.is_safe_space else "",
     }
+
+
+def reply_page_number(reply):
+    """The page of its discussion's thread that shows this reply (as thread orders them:
+    the answer first, then oldest first), in one count query."""
+    discussion = reply.discussion
+    if reply.pk == discussion.answer_id:
+        return 1
+    before = (
+        discussion.replies.filter(
+            Q(created_at__lt=reply.created_at) | Q(created_at=reply.created_at, pk__lt=reply.pk)
+        )
+        .exclude(pk=discussion.answer_id)
+        .count()
+    )
+    if discussion.answer_id is not None:
+        before += 1
+    return before // REPLIES_PER_PAGE + 1
 
 
 def _quoted(quote, *, names, reveal):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("discussions/<int:pk>/report/", views.report, name="report"),
     path("discussions/<int:pk>/hide/", views.hide, name="hide"),
     path("discussions/<int:pk>/show/", views.unhide, name="unhide"),
+    path("discussions/<int:pk>/replies/<int:reply_pk>/", views.reply_link, name="reply_link"),
     path("discussions/<int:pk>/replies/<int:reply_pk>/edit/", views.reply_edit, name="reply_edit"),
     path(
         "discussions/<int:pk>/replies/<int:reply_pk>/history/",

@@ -214,7 +214,7 @@ def discussion_detail(request, pk):
     user = request.user
     discussion = permissions.discussion_get(user, pk)
     community = discussion.community
-    context = selectors.thread(discussion=discussion, user=user)
+    context = selectors.thread(discussion=discussion, user=user, number=request.GET.get("page"))
     if context["reveals_hidden_authors"]:
         services.anonymous_authors_viewed(discussion=discussion, viewer=user)
     can_reply = permissions.can_reply(user, discussion)
@@ -234,6 +234,15 @@ def discussion_detail(request, pk):
         "can_manage": context["moderator"],
     }
     return render(request, "discussions/detail.html", context)
+
+
+@require_GET
+def reply_link(request, pk, reply_pk):
+    """Where a link to one reply lands: the page of the thread that shows it, at the reply."""
+    discussion = permissions.discussion_get(request.user, pk)
+    reply = permissions.reply_get(request.user, discussion, reply_pk)
+    number = selectors.reply_page_number(reply)
+    return redirect(f"{discussion.get_absolute_url()}?page={number}#reply-{reply.pk}")
 
 
 def _post_edit_page(request, discussion, post, *, form_class, initial, save, **page):

@@ -178,6 +178,7 @@ TABLE = {
     "discussions:report": "member",
     "discussions:hide": "manage",
     "discussions:unhide": "manage",
+    "discussions:reply_link": "member_redirect",  # to the page of the thread showing it
     "discussions:reply_edit": "owner",
     "discussions:reply_history": "manage",
     "discussions:helpful": "post_only",
@@ -296,7 +297,7 @@ def expected(rule, role, visibility):
         return 200 if role in MEMBERS_AND_STAFF else 404
     if rule == "member_only":  # about one's own membership: staff are not members
         return 200 if role in MEMBERS else 404
-    if rule == "member_redirect":  # not registered: back to the meeting
+    if rule == "member_redirect":  # not registered: back to the meeting; a reply: its page
         return 302 if role in MEMBERS_AND_STAFF else 404
     if rule == "manage":  # conveners of the community (and staff)
         return 200 if role in ("convener", "staff") else 404
@@ -613,6 +614,7 @@ def _discussion_args(made):
     by_discussion = ["detail", "edit", "history", "attachment", "reply", "follow", "pin"]
     by_discussion += ["close", "move", "report", "hide"]
     by_reply = ["reply_edit", "reply_history", "helpful", "answer", "reply_report", "reply_hide"]
+    by_reply += ["reply_link"]
     return {
         **{f"discussions:{name}": [slug] for name in ("list", "create", "people", "ground_rules")},
         **{f"discussions:{name}": [pk] for name in by_discussion},

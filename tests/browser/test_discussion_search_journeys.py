@@ -57,7 +57,9 @@ def test_find_a_reply_from_the_library_search(page):
     expect(page.locator(".app-snippet mark")).to_have_text("crushing")
     assert_accessible(page)
     page.get_by_role("link", name="Reviewing covert medication").click()
-    expect(page).to_have_url(re.compile(rf"/discussions/{reply.discussion_id}/#reply-{reply.pk}$"))
+    expect(page).to_have_url(
+        re.compile(rf"/discussions/{reply.discussion_id}/\?page=1#reply-{reply.pk}$")
+    )
     expect(page.locator(f"#reply-{reply.pk}")).to_contain_text("crushing plan")
 
     page.goto("/discussions/search/?q=nothing+like+this")

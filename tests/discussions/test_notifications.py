@@ -50,7 +50,7 @@ def test_a_reply_tells_the_author_and_followers_once_each(
     assert Notification.objects.get(recipient=follower).url == reply.get_absolute_url()
     mail = EmailDelivery.objects.get(recipient=follower)
     assert "Covert medication in care homes" in mail.body_text
-    assert f"/discussions/{discussion.pk}/#reply-{reply.pk}" in mail.body_text
+    assert f"/discussions/{discussion.pk}/replies/{reply.pk}/" in mail.body_text
 
 
 def test_a_follower_who_left_the_community_is_not_told(place):

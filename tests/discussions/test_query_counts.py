@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from discussions import services
+from discussions import selectors, services
 from discussions.models import Discussion, Reply
 from tests.factories import MembershipFactory, UserFactory
 
@@ -103,10 +103,13 @@ def test_the_list_runs_the_same_queries_however_many_discussions(client, place, 
     assert queries(client, place, url) == small
 
 
-def test_a_discussion_runs_the_same_queries_however_many_replies(client, place):
+@pytest.mark.parametrize("query", ["", "?page=2"])
+def test_a_discussion_runs_the_same_queries_however_many_replies(client, place, monkeypatch, query):
+    monkeypatch.setattr(selectors, "REPLIES_PER_PAGE", 3)  # both sizes run onto pages
     discussion = safe_space_question(place)
+    url = discussion.get_absolute_url() + query
     add_replies(place, discussion, 0, SMALL)
-    small = queries(client, place, discussion.get_absolute_url())
+    small = queries(client, place, url)
     add_replies(place, discussion, SMALL, LARGE)
     assert discussion.replies.count() == LARGE
-    assert queries(client, place, discussion.get_absolute_url()) == small
+    assert queries(client, place, url) == small

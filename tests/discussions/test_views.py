@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from communities.models import Community, Membership
 from core.models import AuditEntry
-from discussions import services
+from discussions import selectors, services
 from discussions.models import Discussion, Reply
 from tests.conftest import error_summary, field_error, soup
 from tests.discussions.conftest import place_of, start
@@ -114,7 +114,9 @@ def test_replying_quoting_and_the_closed_notice(client, place):
     assert reply.quote == first
     page = soup(client.get(discussion.get_absolute_url()))
     quote = page.find(id=f"reply-{reply.pk}").select_one("blockquote")
-    assert quote.find("a")["href"] == f"#reply-{first.pk}"
+    assert quote.find("a")["href"] == reverse(
+        "discussions:reply_link", args=[discussion.pk, first.pk]
+    )
     assert "Every month." in quote.get_text()
     services.discussion_close(discussion=discussion, actor=place.convener, closed=True)
     response = client.get(discussion.get_absolute_url())
@@ -369,7 +371,7 @@ def test_the_list_takes_the_same_queries_at_any_size(
         assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("size", [5, 30])
+@pytest.mark.parametrize("size", [5, 60])  # 60: onto a second page of replies
 def test_a_discussion_takes_the_same_queries_at_any_size(
     client, place, size, django_assert_max_num_queries
 ):
@@ -381,7 +383,7 @@ def test_a_discussion_takes_the_same_queries_at_any_size(
         reply.quote = replies[0]
         reply.save()
     client.force_login(place.convener)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # one of them counts the replies, for the pages
         assert client.get(discussion.get_absolute_url()).status_code == 200
 
 
@@ -393,3 +395,48 @@ def test_the_history_of_a_hidden_name_is_audited_too(client, place):
     assert AuditEntry.objects.filter(
         action="discussion.anonymous_author_viewed", actor=place.convener
     ).exists()
+
+
+def test_long_threads_come_in_pages_and_links_land_on_the_reply(client, place, monkeypatch):
+    monkeypatch.setattr(selectors, "REPLIES_PER_PAGE", 3)
+    discussion = start(place)
+    replies = [
+        services.reply_add(discussion=discussion, author=place.member, body=f"Reply {i}.")
+        for i in range(7)
+    ]
+    services.answer_mark(discussion=discussion, reply=replies[5], actor=place.author)
+    client.force_login(place.author)
+    first = soup(client.get(discussion.get_absolute_url()))
+    assert [a["id"] for a in first.select("article")] == [
+        f"reply-{r.pk}" for r in (replies[5], replies[0], replies[1])
+    ]
+    assert first.select_one(".nhsuk-pagination__link--next")["href"] == "?page=2"
+    last = soup(client.get(discussion.get_absolute_url() + "?page=3"))
+    assert [a["id"] for a in last.select("article")] == [f"reply-{replies[6].pk}"]
+    assert last.select_one("article")["aria-label"] == "Reply 7"
+    for reply, number in [(replies[5], 1), (replies[0], 1), (replies[2], 2), (replies[6], 3)]:
+        response = client.get(reply.get_absolute_url())
+        assert response.status_code == 302
+        assert (
+            response["Location"] == f"/discussions/{discussion.pk}/?page={number}#reply-{reply.pk}"
+        )
+    response = client.post(
+        reverse("discussions:reply", args=[discussion.pk]), {"body": "The eighth."}, follow=True
+    )
+    newest = Reply.objects.get(body="The eighth.")
+    url, status = response.redirect_chain[-1]
+    assert url == f"/discussions/{discussion.pk}/?page=3#reply-{newest.pk}"
+    assert soup(response).find(id=f"reply-{newest.pk}") is not None
+
+
+def test_a_link_to_a_reply_is_not_found_by_those_who_may_not_see_it(client, place):
+    discussion = start(place)
+    reply = services.reply_add(discussion=discussion, author=place.member, body="Monthly.")
+    other = start(place, title="Another")
+    client.force_login(place.outsider)
+    assert client.get(reply.get_absolute_url()).status_code == 404
+    client.force_login(place.member)
+    wrong = reverse("discussions:reply_link", args=[other.pk, reply.pk])
+    assert client.get(wrong).status_code == 404
+    Discussion.objects.filter(pk=discussion.pk).update(is_hidden=True)
+    assert client.get(reply.get_absolute_url()).status_code == 404
