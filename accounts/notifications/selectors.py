@@ -2,12 +2,14 @@
 (cached: the bell on every page), and their notifications grouped for the page."""
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 
 from accounts.notifications.models import Notification, NotificationSetting
 from accounts.notifications.registry import KINDS, kind_get
 
 UNREAD_CACHE_SECONDS = 300
+ROWS_PER_GROUP = 5
 
 
 def channels_for(*, users, kind):
@@ -68,25 +70,40 @@ def notification_get(*, user, pk):
 
 def notification_groups(*, user):
     """This person's groups of notifications, the one with the newest row first: dicts of
-    group_key, latest (when its newest row came) and unread (how many are unread). A
-    queryset, so the page can paginate it by groups."""
+    group_key, latest (when its newest row came), unread (how many are unread) and total
+    (how many in all). A queryset, so the page can paginate it by groups."""
     return (
         Notification.objects.filter(recipient=user)
         .values("group_key")
-        .annotate(latest=Max("created_at"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+        .annotate(
+            latest=Max("created_at"),
+            unread=Count("pk", filter=Q(read_at__isnull=True)),
+            total=Count("pk"),
+        )
         .order_by("-latest", "group_key")
     )
 
 
 def notification_groups_filled(*, user, groups):
-    """The groups given (from notification_groups), each with its rows, newest first, and
-    its title (its newest row's), read in one query."""
+    """The groups given (from notification_groups), each with its newest rows (at most
+    ROWS_PER_GROUP, newest first), how many more it holds, and its title (its newest row's),
+    read in one query."""
     groups = [dict(group) for group in groups]
     by_key = {group["group_key"]: group for group in groups}
     for group in groups:
         group["rows"] = []
-    rows = Notification.objects.filter(recipient=user, group_key__in=list(by_key)).order_by(
-        "-created_at", "-pk"
+        group["more"] = group["total"] - min(group["total"], ROWS_PER_GROUP)
+    rows = (
+        Notification.objects.filter(recipient=user, group_key__in=list(by_key))
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("group_key")],
+                order_by=[F("created_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(place__lte=ROWS_PER_GROUP)
+        .order_by("-created_at", "-pk")
     )
     for row in rows:
         group = by_key[row.group_key]

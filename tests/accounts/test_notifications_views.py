@@ -81,9 +81,25 @@ def test_the_page_costs_the_same_with_more_data(user_client, user, django_assert
     stored(user, n=1)
     load()
     for g in range(30):
-        for n in range(4):
+        for n in range(8):  # more than a group shows
             stored(user, group=f"g:{g}", title=f"T{g}", n=n)
     load()
+    assert "and 3 more" in soup(user_client.get(PAGE)).get_text()
+
+
+def test_a_long_group_shows_its_newest_five_and_how_many_more(user_client, user):
+    rows = [
+        stored(user, group="discussion:1", title="Falls", n=n, minutes_ago=99 - n) for n in range(9)
+    ]
+    stored(user, group="discussion:2", title="Sepsis", n=1, minutes_ago=200)
+    sections = soup(user_client.get(PAGE)).select("main section")
+    falls = [li.a.get_text(" ", strip=True) for li in sections[0].select("li")]
+    assert falls == [f"Reply {n} in Falls (unread)" for n in range(8, 3, -1)]
+    more = sections[0].select_one("p a")
+    assert more.get_text(" ", strip=True) == "and 4 more: go to the newest about Falls"
+    assert more["href"] == reverse("accounts:notification_open", args=[rows[-1].pk])
+    assert "more" not in sections[1].get_text()
+    assert user_client.get(more["href"])["Location"] == rows[-1].url
 
 
 def test_mark_one_a_group_and_all_read_then_come_back(user_client, user):
