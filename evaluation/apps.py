@@ -13,3 +13,6 @@ class EvaluationConfig(AppConfig):
         from evaluation.value import personal_data as value_personal_data
 
         register(name="evaluation_value", export=value_personal_data.export)
+        from evaluation.surveys import setup
+
+        setup.ready()

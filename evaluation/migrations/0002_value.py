@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("conveners", "0001_initial"),
+        ("evaluation", "0001_surveys"),
         ("knowledge", "0005_story_moderation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
