@@ -5,4 +5,5 @@ app_name = "evaluation"
 urlpatterns = [
     path("", include("evaluation.network.urls")),
     path("", include("evaluation.value.urls")),
+    path("", include("evaluation.surveys.urls")),
 ]

@@ -1,0 +1,250 @@
+"""Thin views over surveys: the survey fetched through what the person may see (404
+otherwise), a form, one service."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from core.access import get_visible_or_404
+from core.forms import ConfirmForm
+from core.http import posted, service_form_page, service_response, table_download
+from core.patient_data import audit_patient_data_confirmed
+from evaluation.surveys import forms, permissions, selectors, services
+from evaluation.surveys.models import Question, Survey
+
+
+def _owned(request, pk):
+    return get_visible_or_404(permissions.surveys_owned_by(request.user), pk=pk)
+
+
+def _crumbs(survey=None):
+    crumbs = [("Home", reverse("home")), ("Surveys", reverse("evaluation:survey_list"))]
+    if survey is not None:
+        crumbs.append((survey.title, reverse("evaluation:survey_detail", args=[survey.pk])))
+    return crumbs
+
+
+def survey_list(request):
+    owned = Paginator(selectors.surveys_owned(user=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "evaluation/surveys/list.html",
+        {
+            "page": owned,
+            "owned": owned.object_list,
+            "for_you": selectors.surveys_for_you(user=request.user)[:50],
+            "can_build": permissions.networks_buildable_by(request.user).exists(),
+        },
+    )
+
+
+def survey_create(request):
+    if not permissions.networks_buildable_by(request.user).exists():
+        raise Http404("No network to survey")
+    form = forms.SurveyForm(posted(request), user=request.user, initial={"template": "custom"})
+
+    def act(data):
+        network = data["whole_network"] or data["communities"][0].network
+        survey = services.survey_create(
+            actor=request.user,
+            network=network,
+            title=data["title"],
+            intro=data["intro"],
+            anonymous=data["anonymous"],
+            communities=list(data["communities"] or []),
+            whole_network=bool(data["whole_network"]),
+            template=data["template"],
+            baseline=data["baseline"],
+        )
+        messages.success(request, "Survey created: add or check its questions, then open it.")
+        return redirect("evaluation:survey_detail", survey.pk)
+
+    return service_form_page(
+        request,
+        form,
+        act=act,
+        heading="Build a survey",
+        submit="Create the survey",
+        cancel=reverse("evaluation:survey_list"),
+        crumbs=_crumbs(),
+    )
+
+
+def survey_detail(request, pk):
+    survey = _owned(request, pk)
+    return render(
+        request,
+        "evaluation/surveys/detail.html",
+        {
+            "survey": selectors.survey_detail(survey=survey),
+            "questions": survey.questions.all(),
+            "audience": survey.communities.order_by("name"),
+            "invited": survey.respondents.count(),
+            "answered": survey.respondents.filter(done=True).count(),
+            "crumbs": _crumbs(),
+        },
+    )
+
+
+def question_add(request, pk):
+    survey = _owned(request, pk)
+    if survey.status != Survey.Status.DRAFT:
+        raise Http404("The survey is open")
+    form = forms.QuestionForm(posted(request), initial={"required": True})
+
+    def act(data):
+        services.question_add(survey=survey, **data)
+        messages.success(request, "Question added.")
+        return redirect("evaluation:survey_detail", survey.pk)
+
+    return service_form_page(
+        request,
+        form,
+        act=act,
+        heading="Add a question",
+        caption=survey.title,
+        submit="Add the question",
+        cancel=reverse("evaluation:survey_detail", args=[survey.pk]),
+        crumbs=_crumbs(survey),
+    )
+
+
+def question_delete(request, pk, question_pk):
+    survey = _owned(request, pk)
+    question = get_visible_or_404(
+        Question.objects.filter(survey=survey, survey__status=Survey.Status.DRAFT), pk=question_pk
+    )
+    return _confirm(
+        request,
+        survey,
+        act=lambda: services.question_delete(question=question),
+        done="Question removed.",
+        heading="Remove this question?",
+        intro=question.text,
+        submit="Remove the question",
+    )
+
+
+def _confirm(request, survey, *, act, done, heading, submit, intro=""):
+    """A confirmation page whose POST calls `act()` and goes back to the survey."""
+    form = ConfirmForm(posted(request))
+
+    def on_post(_data):
+        act()
+        messages.success(request, done)
+        return redirect("evaluation:survey_detail", survey.pk)
+
+    return service_form_page(
+        request,
+        form,
+        act=on_post,
+        heading=heading,
+        caption=survey.title,
+        intro=intro,
+        submit=submit,
+        cancel=reverse("evaluation:survey_detail", args=[survey.pk]),
+        crumbs=_crumbs(survey),
+    )
+
+
+def survey_open(request, pk):
+    survey = _owned(request, pk)
+    members = len(services.audience_members(survey))
+    return _confirm(
+        request,
+        survey,
+        act=lambda: services.survey_open(actor=request.user, survey=survey),
+        done="The survey is open: the invitations are on their way.",
+        heading="Open the survey?",
+        intro=f"{members} people will be invited. The questions cannot change once it is open.",
+        submit="Open and send the invitations",
+    )
+
+
+def survey_remind(request, pk):
+    survey = _owned(request, pk)
+    waiting = survey.respondents.filter(done=False).count()
+    return _confirm(
+        request,
+        survey,
+        act=lambda: services.survey_remind(actor=request.user, survey=survey),
+        done="The reminder is on its way.",
+        heading="Send a reminder?",
+        intro=f"{waiting} people have not answered yet. Each gets one reminder, once only.",
+        submit="Send the reminder",
+    )
+
+
+def survey_close(request, pk):
+    survey = _owned(request, pk)
+    return _confirm(
+        request,
+        survey,
+        act=lambda: services.survey_close(actor=request.user, survey=survey),
+        done="The survey is closed.",
+        heading="Close the survey?",
+        intro="Nobody can answer it once it is closed.",
+        submit="Close the survey",
+    )
+
+
+def survey_answer(request, pk):
+    survey = get_visible_or_404(permissions.surveys_for(request.user), pk=pk)
+    respondent = selectors.respondent_of(survey=survey, user=request.user)
+    if respondent.done:
+        return render(request, "evaluation/surveys/answered.html", {"survey": survey})
+    questions = list(survey.questions.all())
+    finishing = request.method == "POST" and "draft" not in request.POST
+    form = forms.answers_form(
+        questions,
+        finishing=finishing,
+        data=posted(request),
+        initial=forms.initial_from(respondent.draft, questions),
+    )
+
+    def act(_data):
+        if finishing:
+            services.response_submit(survey=survey, user=request.user, answers=form.answers())
+            audit_patient_data_confirmed(form, actor=request.user, target=survey)
+            return redirect("evaluation:survey_answer", survey.pk)
+        services.draft_save(survey=survey, user=request.user, answers=form.answers())
+        messages.success(request, "Your answers are saved: come back to finish them.")
+        return redirect("evaluation:survey_list")
+
+    response = service_response(request, form, act)
+    if response is not None:
+        return response
+    return render(
+        request,
+        "evaluation/surveys/answer.html",
+        {"survey": survey, "form": form, "crumbs": _crumbs()},
+    )
+
+
+def survey_results(request, pk):
+    survey = _owned(request, pk)
+    return render(
+        request,
+        "evaluation/surveys/results.html",
+        {
+            "survey": survey,
+            "results": selectors.results(survey=survey),
+            "crumbs": _crumbs(survey),
+        },
+    )
+
+
+def survey_export(request, pk, fmt):
+    survey = _owned(request, pk)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("No such format")
+    return table_download(
+        name=f"survey-{survey.pk}-results",
+        header=selectors.EXPORT_HEADER,
+        rows=selectors.export_rows(survey=survey),
+        fmt=fmt,
+    )
