@@ -240,6 +240,18 @@ TABLE = {
     "evaluation:value_community_export": "manage",
     "evaluation:value_network": "network_manager",
     "evaluation:value_network_export": "network_manager",
+    # --- evaluation: surveys (the manager's, to the community; one being built, one open)
+    "evaluation:survey_list": "signed_in",
+    "evaluation:survey_create": "survey_builder",
+    "evaluation:survey_detail": "network_manager",
+    "evaluation:survey_question_add": "network_manager",
+    "evaluation:survey_question_delete": "network_manager",
+    "evaluation:survey_open": "network_manager",
+    "evaluation:survey_remind": "network_manager",
+    "evaluation:survey_close": "network_manager",
+    "evaluation:survey_answer": "member_only",
+    "evaluation:survey_results": "network_manager",
+    "evaluation:survey_export": "network_manager",
 }
 
 MEMBERS = {"member", "convener"}
@@ -311,6 +323,8 @@ def expected(rule, role, visibility):
         return 200 if role in ("manager", "staff") else 404
     if rule == "any_manager":  # programme managers of any network (and staff)
         return 200 if role in ("manager", "other_manager", "staff") else 404
+    if rule == "survey_builder":  # managers, and conveners, of any network
+        return 200 if role in ("manager", "other_manager", "convener", "other_convener") else 404
     if rule == "post_only":
         return 405
     if rule == "applicant":  # one's own application: the member's, the participant's
@@ -578,6 +592,7 @@ def _args_of(network, people, made):
         "communities:report_dismiss": [slug, made["report"].pk],
         **_discussion_args(made),
         **_message_args(made),
+        **_survey_args(network, people, made),
         "conveners:sponsor": [convener_services.sponsor_token(made["application"])],
         "conveners:review": [programme, made["application"].pk],
         "conveners:completion": [programme, made["participation"].pk],
@@ -605,6 +620,32 @@ def _value_args(network, people, made):
         "evaluation:value_community_export": [made["community"].slug],
         "evaluation:value_network": [network.slug],
         "evaluation:value_network_export": [network.slug],
+    }
+
+
+def _survey_args(network, people, made):
+    from evaluation.surveys import services as survey_services
+
+    def built(title):
+        return survey_services.survey_create(
+            actor=people["manager"],
+            network=network,
+            title=title,
+            communities=[made["community"]],
+            template="evaluation",
+        )
+
+    draft, survey = built("Being built"), built("Open")
+    survey_services.survey_open(actor=people["manager"], survey=survey)
+    question = draft.questions.first()
+    return {
+        **{f"evaluation:{name}": [draft.pk] for name in ("survey_question_add", "survey_open")},
+        "evaluation:survey_question_delete": [draft.pk, question.pk],
+        **{
+            f"evaluation:survey_{name}": [survey.pk]
+            for name in ("detail", "remind", "close", "answer", "results")
+        },
+        "evaluation:survey_export": [survey.pk, "csv"],
     }
 
 

@@ -92,6 +92,17 @@ def _tag(r, tag):
     return frozenset(readers)
 
 
+def _survey_owners(r, survey):
+    owners = r.role(survey.created_by_id) | {"staff"}
+    return frozenset(owners | (r.managers(survey.network) if survey.network_owned else set()))
+
+
+def _survey(r, survey):
+    """Its title, introduction and questions: its owners, and the people asked to answer."""
+    asked = r.roles(survey.respondents.values_list("user_id", flat=True))
+    return _survey_owners(r, survey) | asked
+
+
 def _fields(names, audience):
     return dict.fromkeys(names, audience)
 
@@ -182,6 +193,12 @@ REGISTRY = {
         "reason": lambda r, report: frozenset(r.role(report.reporter_id) | {"staff"})
     },
     "evaluation.ValueTag": _fields(["figure_unit", "url", "quote", "quote_by"], _value_tag),
+    # A survey: its owners and its audience; the answers, its owners alone.
+    "evaluation.Survey": _fields(["title", "intro"], _survey),
+    "evaluation.Question": _fields(
+        ["text", "help_text", "low_label", "high_label"], lambda r, q: _survey(r, q.survey)
+    ),
+    "evaluation.Answer": {"text": lambda r, a: _survey_owners(r, a.response.survey)},
     # A notification is its recipient's alone: the centre and the bell show only one's own.
     "accounts.Notification": _fields(
         ["text", "group_title", "url"], lambda r, n: frozenset(r.role(n.recipient_id))
@@ -224,6 +241,7 @@ NOT_CONTENT = {
     "accounts.Notification.group_key": "the key rows are grouped by (kind and ids)",
     "accounts.NotificationSetting.kind": "a key of the notification registry",
     "accounts.HeldReply.handler": "a key of the inbound reply handlers",
+    "evaluation.Question.key": "the key matching a baseline's question to its follow-up's",
 }
 
 

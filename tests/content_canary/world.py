@@ -47,6 +47,7 @@ def build(world, visibility):
     _notification(place)
     _held_reply(place)
     _messages(place)
+    _survey_answers(place)
     application, shared_entry = _programme(place)
     _value_tags(place, shared_entry)
     # Addresses that are no role's: taken before markers replace them.
@@ -308,6 +309,19 @@ def _notification(place):
         url=f"/communities/{place.community.slug}/",
         channel="off",
     )
+
+
+def _survey_answers(place):
+    """The member's named answers to the open survey of the place (tests/test_access.py)."""
+    from evaluation.surveys import services
+    from evaluation.surveys.models import Survey
+
+    survey = Survey.objects.get(pk=place.args["evaluation:survey_answer"][0])
+    answers = {
+        q.pk: {"value": 3} if q.kind == "scale" else {"text": marked()}
+        for q in survey.questions.all()
+    }
+    services.response_submit(survey=survey, user=place.people["member"], answers=answers)
 
 
 def _held_reply(place):
