@@ -4,18 +4,18 @@ keep a draft, submit. Keyword-only, each in one transaction."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.notifications.services import notify
 from communities.models import Community, Membership
 from core.queue import enqueue_on_commit
 from core.services import audit_log
 from evaluation.surveys import permissions, question_sets
+from evaluation.surveys.invitations import (  # noqa: F401 (the tasks' work, kept here too)
+    invitations_send,
+    reminders_send,
+)
 from evaluation.surveys.models import Answer, Question, Respondent, Response, Survey
-
-KIND = "survey"
+from evaluation.surveys.tasks import send_invitations_task, send_reminders_task
 
 
 def _audience(*, actor, network, communities, whole_network):
@@ -173,8 +173,6 @@ def survey_open(*, actor, survey):
     survey.status, survey.opened_at = Survey.Status.OPEN, timezone.now()
     survey.save(update_fields=["status", "opened_at"])
     audit_log(actor=actor, action="survey.open", target=survey, data={"audience": len(members)})
-    from evaluation.surveys.tasks import send_invitations_task
-
     enqueue_on_commit(send_invitations_task, survey.pk)
     return survey
 
@@ -183,36 +181,6 @@ def survey_open(*, actor, survey):
 def survey_close(*, actor, survey):
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
     audit_log(actor=actor, action="survey.close", target=survey)
-
-
-def _tell(survey, respondents, *, dedupe, text):
-    people = User.objects.filter(pk__in=respondents.values("user_id"))
-    return notify(
-        recipients=list(people),
-        kind=KIND,
-        dedupe=dedupe,
-        group_key=f"survey:{survey.pk}",
-        group_title=survey.title,
-        text=text,
-        url=reverse("evaluation:survey_answer", args=[survey.pk]),
-    )
-
-
-@transaction.atomic
-def invitations_send(*, survey):
-    """Invite every respondent, each exactly once (the centre's dedupe key), however often
-    it runs. Returns how many were told now."""
-    survey = Survey.objects.get(pk=survey.pk)
-    if survey.status != Survey.Status.OPEN:
-        return 0
-    told = _tell(
-        survey,
-        survey.respondents.all(),
-        dedupe=f"survey:{survey.pk}:invite",
-        text=f"Please answer the survey: {survey.title}",
-    )
-    survey.respondents.filter(invited_at__isnull=True).update(invited_at=timezone.now())
-    return told
 
 
 @transaction.atomic
@@ -226,23 +194,8 @@ def survey_remind(*, actor, survey):
     survey.reminded_at = timezone.now()
     survey.save(update_fields=["reminded_at"])
     audit_log(actor=actor, action="survey.remind", target=survey)
-    from evaluation.surveys.tasks import send_reminders_task
-
     enqueue_on_commit(send_reminders_task, survey.pk)
     return survey
-
-
-@transaction.atomic
-def reminders_send(*, survey):
-    survey = Survey.objects.get(pk=survey.pk)
-    if survey.status != Survey.Status.OPEN:
-        return 0
-    return _tell(
-        survey,
-        survey.respondents.filter(done=False),
-        dedupe=f"survey:{survey.pk}:reminder",
-        text=f"A reminder: your answers to {survey.title} are still welcome",
-    )
 
 
 def _respondent(survey, user):

@@ -1,8 +1,8 @@
 from celery import shared_task
 
 from core.queue import RETRY_TRANSIENT
+from evaluation.surveys.invitations import invitations_send, reminders_send
 from evaluation.surveys.models import Survey
-from evaluation.surveys.services import invitations_send, reminders_send
 
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY_TRANSIENT)
