@@ -245,3 +245,36 @@ def test_the_results_take_the_same_queries_whatever_the_number_of_answers(
     client.force_login(place["manager"])
     with django_assert_num_queries(few):
         assert client.get(url).status_code == 200
+
+
+def test_a_reminder_is_sent_once_after_confirmation(client, place, published_tasks):
+    survey = open_survey(place)
+    client.force_login(place["manager"])
+    detail = reverse("evaluation:survey_detail", args=[survey.pk])
+    assert soup(client.get(detail)).find("a", string="Send reminder")
+    url = reverse("evaluation:survey_remind", args=[survey.pk])
+    assert "4 people have not answered yet" in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    assert Survey.objects.get().reminded_at is not None
+    page = soup(client.get(detail))
+    assert not page.find("a", string="Send reminder")
+    response = client.post(url)
+    assert response.status_code == 200
+    assert error_summary(soup(response)) == ["A reminder has already been sent"]
+
+
+def test_a_convener_removes_a_question_after_confirmation(client, place):
+    survey = services.survey_create(
+        actor=place["convener"],
+        network=place["network"],
+        title="Ours",
+        communities=[place["community"]],
+        template="baseline",
+    )
+    question = survey.questions.first()
+    client.force_login(place["convener"])
+    url = reverse("evaluation:survey_question_delete", args=[survey.pk, question.pk])
+    assert question.text in client.get(url).content.decode()
+    assert survey.questions.count() == 3
+    assert client.post(url).status_code == 302
+    assert survey.questions.count() == 2
