@@ -107,7 +107,7 @@ lint: setup
 # Static security checks, offline: bandit (every finding fixed or justified in place with
 # `# nosec`) and shellcheck.
 security: setup
-	$(BIN)/bandit -c pyproject.toml -r accounts communities conveners cop_platform core dashboard devdata knowledge meetings -q
+	$(BIN)/bandit -c pyproject.toml -r accounts communities conveners cop_platform core dashboard devdata discussions evaluation knowledge meetings messages -q
 	shellcheck -x scripts/*.sh .ci/run
 
 # Known vulnerabilities in the locked packages. Needs the PyPI JSON API (pip-audit) and the npm

@@ -3,7 +3,8 @@ with their name, whether private and their active members; edges with kind and w
 CSV edge list (source, target, kind, weight). Community names are metadata a programme
 manager may see; no person is named in either file."""
 
-from xml.etree import ElementTree as ET
+# Only to write GraphML: nothing here parses XML from outside.
+from xml.etree import ElementTree as ET  # nosec B405
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 KEYS = [  # (id, for, name, type)
