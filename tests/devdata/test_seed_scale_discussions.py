@@ -127,11 +127,22 @@ def test_notifications_are_those_the_discussions_app_sends(seeded):
     assert rows.filter(read_at__isnull=True).exists() and rows.filter(read_at__isnull=False)
     # Nobody is told of their own reply; a safe space names nobody and no title.
     assert not rows.filter(actor=F("recipient")).exists()
-    safe = rows.filter(group_title__startswith="A discussion in ")
-    assert safe.exists() and not safe.filter(actor__isnull=False).exists()
-    # A new reply through the service tells the same kind of people in the same words.
+    safe_keys = [
+        f"discussion:{pk}"
+        for pk in Discussion.objects.filter(is_safe_space=True).values_list("pk", flat=True)
+    ]
+    safe = rows.filter(group_key__in=safe_keys)
+    assert not safe.filter(actor__isnull=False).exists()
+    assert not safe.exclude(group_title__startswith="A discussion in ").exists()
+    assert not rows.exclude(group_key__in=safe_keys).filter(
+        group_title__startswith="A discussion in "
+    )
+    # A new reply through the service tells the same kind of people in the same words (a
+    # safe space's too, when this small world's last week has a reply in one: how many do
+    # depends on the order the database hands rows to the planner).
     followed = rows.filter(kind="followed_reply")
-    for sample in (followed.exclude(pk__in=safe).first(), followed.filter(pk__in=safe).first()):
+    samples = [followed.exclude(pk__in=safe).first(), followed.filter(pk__in=safe).first()]
+    for sample in filter(None, samples):
         discussion = Discussion.objects.get(pk=sample.group_key.split(":")[1])
         assert discussion.is_safe_space is (sample.group_title.startswith("A discussion in "))
         Discussion.objects.filter(pk=discussion.pk).update(is_closed=False)
