@@ -20,7 +20,6 @@ def build_pages(subjects, cookies):
     # Each page is requested as one person (a list of one session), or anonymously (None); the
     # library search, limited to RATE_LIMITS["search"] per person, as many members in turn.
     member, manager, searchers = [cookies["member"]], [cookies["manager"]], cookies["searchers"]
-    discussion, notified = s["discussion"], s["notified"]
     common, rare = words["common"], words["rare"]
     return [
         page("floor", "floor (anonymous)", "/bench/floor/", None),
@@ -67,6 +66,31 @@ def build_pages(subjects, cookies):
             manager,
             FIVE,
         ),
+        *_discussion_pages(s, cookies, member),
+        page(
+            "calendar",
+            "personal calendar feed (.ics)",
+            f"/calendar/{s['feed_token']}.ics",
+            None,
+            THREE,
+        ),
+    ]
+
+
+def only_pages(pages, keys):
+    """The floor and the pages named in `keys` (comma-separated), or every page."""
+    wanted = {key.strip() for key in keys.split(",") if key.strip()}
+    unknown = wanted - {page["key"] for page in pages}
+    if unknown:
+        sys.exit(f"No such page: {', '.join(sorted(unknown))}")
+    return [page for page in pages if not wanted or page["key"] in wanted | {"floor"}]
+
+
+def _discussion_pages(s, cookies, member):
+    """The discussions' pages: the largest community's list, its longest thread, and the
+    notifications page of the person with the most notifications."""
+    community, discussion, notified = s["community"], s["discussion"], s["notified"]
+    return [
         page(
             "discussion_list",
             "largest community's discussions",
@@ -88,20 +112,4 @@ def build_pages(subjects, cookies):
             [cookies["notified"]],
             THREE,
         ),
-        page(
-            "calendar",
-            "personal calendar feed (.ics)",
-            f"/calendar/{s['feed_token']}.ics",
-            None,
-            THREE,
-        ),
     ]
-
-
-def only_pages(pages, keys):
-    """The floor and the pages named in `keys` (comma-separated), or every page."""
-    wanted = {key.strip() for key in keys.split(",") if key.strip()}
-    unknown = wanted - {page["key"] for page in pages}
-    if unknown:
-        sys.exit(f"No such page: {', '.join(sorted(unknown))}")
-    return [page for page in pages if not wanted or page["key"] in wanted | {"floor"}]
