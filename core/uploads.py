@@ -110,7 +110,7 @@ def max_archive_entries():
     return getattr(settings, "RESOURCE_MAX_ARCHIVE_ENTRIES", DEFAULT_MAX_ARCHIVE_ENTRIES)
 
 
-def _megabytes(size):
+def megabytes(size):
     return f"{size / (1024 * 1024):g} MB"
 
 
@@ -176,7 +176,7 @@ def _check_archive(archive, archive_bytes):
     limit = max_unpacked_bytes()
     if sum(member.file_size for member in members) > limit:
         raise UploadRefused(
-            f"The selected file unpacks to more than {_megabytes(limit)}, which is more than "
+            f"The selected file unpacks to more than {megabytes(limit)}, which is more than "
             "we accept. Make it smaller (for example, compress its pictures) or split it "
             "into smaller documents",
             code="archive_size",
@@ -270,21 +270,22 @@ def upload_scanner():
     return scanner
 
 
-def check_upload(upload):
+def check_upload(upload, *, max_bytes=None):
     """Check size and content of an uploaded file; return a CheckedFile or raise UploadRefused.
 
     Nothing is stored here: callers store only what passed. The virus scan runs last, so the
-    scanner only ever sees files of a type we accept.
+    scanner only ever sees files of a type we accept. `max_bytes`: a lower limit than the
+    site's (max_upload_bytes), for files that are not documents of the library.
     """
-    limit = max_upload_bytes()
+    limit = min(max_bytes or max_upload_bytes(), max_upload_bytes())
     size = upload.size
     if size is None or size > limit:
-        raise UploadRefused(f"The selected file must be smaller than {_megabytes(limit)}", "size")
+        raise UploadRefused(f"The selected file must be smaller than {megabytes(limit)}", "size")
     if size == 0:
         raise UploadRefused("The selected file is empty", code="empty")
     data = _read_all(upload)
     if len(data) > limit:
-        raise UploadRefused(f"The selected file must be smaller than {_megabytes(limit)}", "size")
+        raise UploadRefused(f"The selected file must be smaller than {megabytes(limit)}", "size")
     kind = detect(data, upload.name or "")
     scanner = upload_scanner()
     if scanner is not None:
@@ -340,13 +341,13 @@ def download_name(name, extension):
     return f"{safe}.{extension}"
 
 
-def store(upload, *, folder, storage=None):
+def store(upload, *, folder, storage=None, max_bytes=None):
     """Check the upload, then save its bytes as <folder>/<random hex>.<detected extension>.
 
     Returns (stored name, CheckedFile). The stored name says nothing of the person's file
     name, so no one can choose or guess where a file lands; show and offer checked.name.
     """
-    checked = check_upload(upload)
+    checked = check_upload(upload, max_bytes=max_bytes)
     upload.seek(0)
     storage = storage or default_storage
     stored = storage.save(f"{folder}/{uuid.uuid4().hex}.{checked.extension}", upload)
@@ -354,12 +355,12 @@ def store(upload, *, folder, storage=None):
 
 
 @contextmanager
-def stored_upload(upload, *, folder, storage=None):
+def stored_upload(upload, *, folder, storage=None, max_bytes=None):
     """store() around the transaction that records the file: if the block raises, no row
     names the file and it is deleted again. (A transaction around the block that rolls back
     later, after the block succeeded, leaves it stored but named by nothing.)"""
     storage = storage or default_storage
-    stored, checked = store(upload, folder=folder, storage=storage)
+    stored, checked = store(upload, folder=folder, storage=storage, max_bytes=max_bytes)
     try:
         yield stored, checked
     except BaseException:
