@@ -1,6 +1,7 @@
 from django import forms
 
 from core import uploads as files
+from core.attachments import AttachmentsField
 from core.forms import checked_upload
 from core.patient_data import PatientDataGuardMixin
 from discussions.models import Discussion
@@ -93,6 +94,7 @@ class DiscussionEditForm(PatientDataGuardMixin, forms.Form):
 
 class ReplyForm(PatientDataGuardMixin, forms.Form):
     body = _body("Your reply", "Write your reply", rows=5)
+    attachments = AttachmentsField()
     author_hidden = forms.BooleanField(
         label="Don't show my name to members",
         required=False,

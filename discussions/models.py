@@ -1,5 +1,6 @@
-"""Conversation between meetings: discussions, their replies, who follows them, who found a
-reply helpful, who was mentioned, each edit's previous text, and a community's ground rules.
+"""Conversation between meetings: discussions, their replies and the files attached to them,
+who follows them, who found a reply helpful, who was mentioned, each edit's previous text,
+and a community's ground rules.
 
 A discussion belongs to one community and is for its members (and staff) only. A safe-space
 discussion ("learning from harm") never leaves its community: every consumer outside the
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community
+from core.attachments import Attachment
 
 DEFAULT_GROUND_RULES = """\
 This is a safe space for learning from harm and near misses.
@@ -119,6 +121,19 @@ class Reply(Moderated):
 
     def get_absolute_url(self):
         return reverse("discussions:reply_link", args=[self.discussion_id, self.pk])
+
+
+class ReplyAttachment(Attachment):
+    """A file attached to a reply: for whoever may read the reply, and gone when the reply
+    is hidden or erased."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="attachments")
+
+    def get_absolute_url(self):
+        # `reply` comes with the rows when they are prefetched with their reply.
+        return reverse(
+            "discussions:reply_attachment", args=[self.reply.discussion_id, self.reply_id, self.pk]
+        )
 
 
 class Revision(models.Model):

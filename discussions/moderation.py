@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.notifications.services import notifications_withdraw
 from communities.moderation.registry import Kind, register
 from communities.moderation.selectors import community_moderators
+from core.attachments import attachments_delete
 from discussions import permissions
 from discussions.models import Discussion, Reply
 
@@ -28,13 +29,25 @@ def _reply_notice(reply):
     return {"title": "Reply in a safe-space discussion"} if reply.discussion.is_safe_space else {}
 
 
-# Hidden, it is named in nobody's notifications any more (nor in the next digest's).
+# Hidden, it is named in nobody's notifications any more (nor in the next digest's); a
+# hidden reply's files are deleted.
 def _discussion_hidden(discussion):
     notifications_withdraw(group_key=f"discussion:{discussion.pk}")
 
 
+def _reply_hide_note(reply):
+    count = reply.attachments.count()
+    if not count:
+        return ""
+    files = "Its attached file is" if count == 1 else f"Its {count} attached files are"
+    return f"{files} deleted, and not brought back if the reply is shown again."
+
+
 def _reply_hidden(reply):
     notifications_withdraw(dedupes=[f"reply:{reply.pk}", f"mention:reply-{reply.pk}"])
+    # Its files go for good once the hiding commits (a convener hides what should not be
+    # there: a file with a patient's details must not wait on a server to be shown again).
+    attachments_delete(reply.attachments.all())
 
 
 DISCUSSION = Kind(
@@ -69,6 +82,7 @@ REPLY = Kind(
     select_related=("discussion__community", "author"),
     notice_context=_reply_notice,
     on_hide=_reply_hidden,
+    hide_note=_reply_hide_note,
 )
 
 

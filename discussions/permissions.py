@@ -4,6 +4,8 @@ Discussions are a community's members' content (DESIGN.md): its active members a
 see them, everyone else gets a 404 as for a missing page, whatever the community's
 visibility. A hidden discussion stays open to its author (who reads why), the community's
 conveners and staff; a hidden reply is shown to members as a line saying it was hidden.
+A reply's files are downloaded by whoever may read the reply, while it is shown (hiding it
+deletes them).
 Conveners (and co-conveners) and staff see who wrote a post whose author chose not to show
 their name to members. An archived community is read-only.
 """
@@ -20,7 +22,7 @@ from communities.permissions import (
     community_get,
 )
 from core.access import allowed_or_denied, get_visible_or_404
-from discussions.models import Discussion, Reply
+from discussions.models import Discussion, Reply, ReplyAttachment
 
 
 def _member_communities(user):
@@ -126,6 +128,19 @@ def can_view_reply(user, reply):
     if reply.is_hidden:
         return reply.author_id == user.pk or can_moderate(user, discussion)
     return True
+
+
+def reply_attachments_visible_to(user):
+    """The files of the shown replies of the discussions this person may open
+    (can_download_reply_attachment's twin)."""
+    return ReplyAttachment.objects.filter(
+        reply__is_hidden=False, reply__discussion__in=discussion_pages_visible_to(user)
+    )
+
+
+def can_download_reply_attachment(user, attachment):
+    reply = attachment.reply
+    return not reply.is_hidden and can_view_discussion(user, reply.discussion)
 
 
 def can_moderate_reply(user, reply):

@@ -5,8 +5,17 @@ import re
 from django.db.models import F
 
 from accounts.personal_data import Export, Part
+from core.attachments import attachments_delete
 from core.uploads import delete_file_on_commit
-from discussions.models import Discussion, Follow, Helpful, Mention, Reply, Revision
+from discussions.models import (
+    Discussion,
+    Follow,
+    Helpful,
+    Mention,
+    Reply,
+    ReplyAttachment,
+    Revision,
+)
 from discussions.services import search_vectors_update
 
 FORMER = "A former member"
@@ -46,6 +55,21 @@ export = Export(
             "hidden_reason",
             "created_at",
             "edited_at",
+        ),
+    ),
+    Part(
+        "reply_attachments",
+        "Files you attached to your replies: their names, sizes and discussions (the files "
+        "are in files/discussions/).",
+        "discussions.ReplyAttachment",
+        "reply__author",
+        (
+            "reply__discussion__title",
+            "reply_id",
+            "original_name",
+            "content_type",
+            "size",
+            "created_at",
         ),
     ),
     Part(
@@ -101,10 +125,14 @@ export = Export(
 
 
 def files(user):
-    """Documents attached to discussions you started."""
-    return [
+    """Documents attached to discussions you started, and files attached to your replies."""
+    documents = [
         (f"discussion-{d.pk}-{d.attachment_name}", d.attachment.name)
         for d in Discussion.objects.filter(author=user).exclude(attachment="")
+    ]
+    return documents + [
+        (f"reply-{a.reply_id}-{a.pk}-{a.original_name}", a.file.name)
+        for a in ReplyAttachment.objects.filter(reply__author=user).order_by("pk")
     ]
 
 
@@ -130,6 +158,9 @@ def erase(user, *, remove_contributions):
     Follow.objects.filter(user=user).delete()
     Mention.objects.filter(user=user).delete()
     _unname_mentions(user)
+    # The files they attached to replies go with the account, whatever else is kept: a
+    # file's name and contents are often about its sender; the reply's words stay.
+    attachments_delete(ReplyAttachment.objects.filter(reply__author=user))
     if not remove_contributions:
         return  # their posts stay, attributed to "A former member" once the account goes
     for reply_id in Helpful.objects.filter(user=user).values_list("reply_id", flat=True):
@@ -137,6 +168,8 @@ def erase(user, *, remove_contributions):
     Helpful.objects.filter(user=user).delete()
     for discussion in Discussion.objects.filter(author=user).exclude(attachment=""):
         delete_file_on_commit(discussion.attachment.storage, discussion.attachment.name)
+    # Their discussions go with every reply in them, and the replies' files.
+    attachments_delete(ReplyAttachment.objects.filter(reply__discussion__author=user))
     # Their replies go; a discussion's count of replies follows.
     for discussion_id in Reply.objects.filter(author=user).values_list("discussion_id", flat=True):
         Discussion.objects.filter(pk=discussion_id).update(reply_count=F("reply_count") - 1)

@@ -113,11 +113,13 @@ def _answer_first(discussion):
 
 def thread(*, discussion, user, number=None):
     """Everything a discussion's page shows, with a fixed number of queries: one page of its
-    replies (the answer first), quoted replies, helpful marks of this reader, their follow,
-    the names mentions resolve to, bylines as this reader may see them."""
+    replies (the answer first) and their files, quoted replies, helpful marks of this
+    reader, their follow, the names mentions resolve to, bylines as this reader may see
+    them."""
     moderator = permissions.can_moderate(user, discussion)
     rows = (
         discussion.replies.select_related("author", "quote", "quote__author")
+        .prefetch_related("attachments")
         .annotate(answer_rank=_answer_first(discussion))
         .order_by("answer_rank", "created_at", "pk")
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from communities.models import Membership
 from communities.services import community_writable
+from core.attachments import attachments_stored
 from core.models import AuditEntry
 from core.services import audit_log
 from core.uploads import stored_upload
@@ -25,6 +26,7 @@ from discussions.models import (
     Helpful,
     Mention,
     Reply,
+    ReplyAttachment,
     Revision,
 )
 
@@ -167,8 +169,23 @@ def discussion_edit(*, discussion, editor, title, body):
     return discussion
 
 
+def reply_add(*, discussion, author, body, quote=None, author_hidden=False, files=()):
+    """Reply, with `files` attached (core.attachments: each checked, up to three). The
+    files are checked and stored first, under random names (no file work while the
+    discussion's row is locked); if the reply is refused, they are deleted again."""
+    with attachments_stored(files, folder="replies") as stored:
+        return _reply_add(
+            discussion=discussion,
+            author=author,
+            body=body,
+            quote=quote,
+            author_hidden=author_hidden,
+            stored=stored,
+        )
+
+
 @transaction.atomic
-def reply_add(*, discussion, author, body, quote=None, author_hidden=False):
+def _reply_add(*, discussion, author, body, quote, author_hidden, stored):
     community_writable(discussion.community)
     # Locked: the count and the closing are read and changed by one reply at a time.
     locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
@@ -187,6 +204,7 @@ def reply_add(*, discussion, author, body, quote=None, author_hidden=False):
         quote=quote,
         author_hidden=bool(discussion.is_safe_space and author_hidden),
     )
+    ReplyAttachment.objects.bulk_create(ReplyAttachment.rows(stored, reply=reply))
     search_vectors_update(reply_ids=[reply.pk])
     now = timezone.now()
     Discussion.objects.filter(pk=discussion.pk).update(
@@ -194,8 +212,9 @@ def reply_add(*, discussion, author, body, quote=None, author_hidden=False):
     )
     discussion.reply_count, discussion.last_activity_at = locked.reply_count + 1, now
     _follow(discussion, author)
+    files = {"files": len(stored)} if stored else {}
     mentioned = _post_recorded(
-        action="reply.add", actor=author, discussion=discussion, reply=reply, text=body
+        action="reply.add", actor=author, discussion=discussion, reply=reply, text=body, **files
     )
     notifications.replied(reply=reply, mentioned=mentioned)
     return reply

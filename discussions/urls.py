@@ -33,6 +33,11 @@ urlpatterns = [
         views.reply_history,
         name="reply_history",
     ),
+    path(
+        "discussions/<int:pk>/replies/<int:reply_pk>/files/<int:file_pk>/",
+        views.reply_attachment,
+        name="reply_attachment",
+    ),
     path("discussions/<int:pk>/replies/<int:reply_pk>/helpful/", views.helpful, name="helpful"),
     path("discussions/<int:pk>/replies/<int:reply_pk>/answer/", views.answer, name="answer"),
     path(

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communities.moderation import views as moderation_views
 from communities.moderation.permissions import can_report
 from communities.permissions import can_manage, community_get_managed, is_member
-from core.access import AccessDenied
+from core.access import AccessDenied, get_visible_or_404
+from core.attachments import attachment_download, has_files
 from core.http import posted, service_response, stored_file_download
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import has_query, rate_limit
@@ -286,6 +287,7 @@ def discussion_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("upload", when=has_files)
 def reply_create(request, pk):
     """The reply form on its own page: with a quoted reply (?quote=), or after an error."""
     discussion = permissions.discussion_get(request.user, pk)
@@ -295,7 +297,9 @@ def reply_create(request, pk):
             return redirect(discussion)
         raise AccessDenied("Members only")
     quote = _quote(request, discussion)
-    form = forms.ReplyForm(posted(request), safe_space=discussion.is_safe_space)
+    form = forms.ReplyForm(
+        posted(request), request.FILES or None, safe_space=discussion.is_safe_space
+    )
 
     def act(data):
         reply = services.reply_add(
@@ -304,6 +308,7 @@ def reply_create(request, pk):
             body=data["body"],
             quote=quote,
             author_hidden=data.get("author_hidden", False),
+            files=data["attachments"],
         )
         return _post_saved(request, form, reply, "Your reply has been added.")
 
@@ -536,6 +541,14 @@ def attachment(request, pk):
         filename=discussion.attachment_name,
         content_type=discussion.attachment_type,
     )
+
+
+@require_GET
+def reply_attachment(request, pk, reply_pk, file_pk):
+    """A file of a reply, for whoever may read the reply (a hidden one's files are gone)."""
+    visible = permissions.reply_attachments_visible_to(request.user)
+    lookup = {"reply__discussion": pk, "reply": reply_pk, "pk": file_pk}
+    return attachment_download(get_visible_or_404(visible, **lookup))
 
 
 # --- moderation, through the shared path ---------------------------------------------------

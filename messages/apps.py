@@ -24,7 +24,10 @@ class MemberMessagesConfig(AppConfig):
             )
         )
         register_personal_data(
-            name="messages", export=personal_data.export, erase=personal_data.erase
+            name="messages",
+            export=personal_data.export,
+            files=personal_data.files,
+            erase=personal_data.erase,
         )
         register_person_action(person_action)
         from messages import inbound

@@ -1,6 +1,7 @@
 from django import forms
 
 from communities.moderation.forms import reason_field
+from core.attachments import AttachmentsField
 from core.patient_data import PatientDataGuardMixin
 
 MAX_LENGTH = 5000
@@ -14,6 +15,7 @@ class MessageForm(PatientDataGuardMixin, forms.Form):
         help_text="Only the two of you can read it. Do not include patient-identifiable details.",
         error_messages={"required": "Write your message"},
     )
+    attachments = AttachmentsField()
 
 
 class ReportForm(forms.Form):

@@ -1,10 +1,13 @@
 """Conversations between two people. Each has one Participant row per person (their
 unread flag, their mute, who the other person is), so that an inbox is one index range of
-one's own rows; the text is in Message."""
+one's own rows; the text is in Message, and its files in MessageAttachment."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
+
+from core.attachments import Attachment
 
 
 class Conversation(models.Model):
@@ -63,6 +66,16 @@ class Message(models.Model):
 
     def __str__(self):
         return f"Message {self.pk} in conversation {self.conversation_id}"
+
+
+class MessageAttachment(Attachment):
+    """A file sent with a message: for the conversation's two people only."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+
+    def get_absolute_url(self):
+        # `message` comes with the rows when they are prefetched with their message.
+        return reverse("member_messages:attachment", args=[self.message.conversation_id, self.pk])
 
 
 class Block(models.Model):

@@ -9,6 +9,8 @@ question beside its queryset form.
   attending the same meeting as them (an existing conversation goes on; they can block).
 - A conversation is read by its two participants only. Staff read a conversation through
   a report of it (views.report_detail, audited), never through these rules.
+- The files of a conversation's messages are downloaded by its two participants only:
+  staff reading a report see their names, never the files.
 """
 
 from django.contrib.auth import get_user_model
@@ -16,7 +18,13 @@ from django.db.models import Exists, OuterRef, Q
 
 from communities.models import Community, Membership
 from meetings.models import Registration
-from messages.models import Block, ContactPreference, Conversation, ConversationReport
+from messages.models import (
+    Block,
+    ContactPreference,
+    Conversation,
+    ConversationReport,
+    MessageAttachment,
+)
 
 REFUSED = "You cannot send messages to this person."
 
@@ -87,6 +95,17 @@ def conversations_visible_to(user):
 
 def can_view_conversation(user, conversation):
     return user.is_authenticated and conversation.participants.filter(user=user).exists()
+
+
+def attachments_visible_to(user):
+    """The files of this person's conversations (can_download_attachment's twin)."""
+    return MessageAttachment.objects.filter(
+        message__conversation__in=conversations_visible_to(user)
+    )
+
+
+def can_download_attachment(user, attachment):
+    return can_view_conversation(user, attachment.message.conversation)
 
 
 def reports_visible_to(user):

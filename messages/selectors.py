@@ -27,10 +27,12 @@ def participant_with(*, user, other):
 
 
 def message_list(*, conversation):
-    """The thread, oldest first (the newest at the bottom, where one replies)."""
+    """The thread, oldest first (the newest at the bottom, where one replies), each message
+    with its files."""
     return (
         Message.objects.filter(conversation=conversation)
         .select_related("sender")
+        .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.inbound.tokens import reply_address
 from accounts.notifications.services import notification_mark_read, notify
+from core.attachments import attachments_stored
 from core.services import audit_log
 from messages import permissions
 from messages.models import (
@@ -19,6 +20,7 @@ from messages.models import (
     Conversation,
     ConversationReport,
     Message,
+    MessageAttachment,
     Participant,
 )
 
@@ -70,10 +72,19 @@ def _conversation_start(sender, recipient, now):
     return conversation
 
 
-@transaction.atomic
-def message_send(*, sender, recipient, body):
+def message_send(*, sender, recipient, body, files=()):
     """Send `body` from `sender` to `recipient`, in their conversation (started now if they
-    have none). Raises MessageRefused when they may not be in contact."""
+    have none), with `files` attached (core.attachments: each checked, up to three). Raises
+    MessageRefused when they may not be in contact.
+
+    The files are checked and stored first, under random names (no file work while the
+    sender's row is locked); if the message is refused, they are deleted again."""
+    with attachments_stored(files, folder="messages") as stored:
+        return _message_send(sender=sender, recipient=recipient, body=body, stored=stored)
+
+
+@transaction.atomic
+def _message_send(*, sender, recipient, body, stored):
     now = timezone.now()
     if not permissions.may_contact(sender, recipient):
         raise MessageRefused({"body": permissions.REFUSED})
@@ -96,6 +107,7 @@ def message_send(*, sender, recipient, body):
     else:
         conversation = mine.conversation
     message = Message.objects.create(conversation=conversation, sender=sender, body=body)
+    files = MessageAttachment.objects.bulk_create(MessageAttachment.rows(stored, message=message))
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     Participant.objects.filter(conversation=conversation, user=sender).update(
         last_message_at=message.created_at, unread=False
@@ -103,14 +115,14 @@ def message_send(*, sender, recipient, body):
     Participant.objects.filter(conversation=conversation, user=recipient).update(
         last_message_at=message.created_at, unread=True
     )
-    _notify(message, conversation, sender, recipient)
+    _notify(message, conversation, sender, recipient, files)
     return message
 
 
-def _notify(message, conversation, sender, recipient):
+def _notify(message, conversation, sender, recipient, files):
     """The recipient hears of it unless they muted the conversation. The notification's
-    text names the sender only; the e-mail carries the message, which is the recipient's
-    to read."""
+    text names the sender only; the e-mail carries the message and the names of its files
+    (which are downloaded on the site), the recipient's to read."""
     if Participant.objects.filter(conversation=conversation, user=recipient, muted=True).exists():
         return
     notify(
@@ -122,7 +134,11 @@ def _notify(message, conversation, sender, recipient):
         text=f"{sender.name} sent you a message",
         url=conversation_url(conversation),
         actor=sender,
-        email_context={"sender_name": sender.name, "message_body": message.body},
+        email_context={
+            "sender_name": sender.name,
+            "message_body": message.body,
+            "attachments": [(f.original_name, f.size) for f in files],
+        },
         # The e-mail can be answered: the reply is sent as its writer (messages.inbound).
         reply_to=partial(_reply_address, conversation_id=conversation.pk),
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("messages/settings/", views.settings_page, name="settings"),
     path("messages/to/<int:person_pk>/", views.start, name="start"),
     path("messages/<int:pk>/", views.conversation, name="conversation"),
+    path("messages/<int:pk>/files/<int:file_pk>/", views.attachment, name="attachment"),
     path("messages/<int:pk>/mute/", views.mute, name="mute"),
     path("messages/<int:pk>/report/", views.report, name="report"),
     path("messages/people/<int:person_pk>/block/", views.block, name="block"),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import get_visible_or_404
+from core.attachments import attachment_download, has_files
 from core.forms import ConfirmForm
 from core.http import posted, service_form_page, service_response
 from core.patient_data import audit_patient_data_confirmed
@@ -46,8 +47,22 @@ def _sent(request, form, message):
     return redirect(f"{url}#latest")
 
 
+def _message_form(request):
+    return forms.MessageForm(posted(request), request.FILES or None)
+
+
+def _send(request, form, *, sender, recipient):
+    """Send the form's message (and its files), then go to it."""
+    data = form.cleaned_data
+    message = services.message_send(
+        sender=sender, recipient=recipient, body=data["body"], files=data["attachments"]
+    )
+    return _sent(request, form, message)
+
+
 @require_http_methods(["GET", "POST"])
 @rate_limit("message")
+@rate_limit("upload", when=has_files)
 def start(request, person_pk):
     """The first message to someone; if they already have a conversation, it is there."""
     person = _person(request, person_pk)
@@ -59,11 +74,10 @@ def start(request, person_pk):
         return render(
             request, "member_messages/refused.html", {"person": person, "refusal": refusal}
         )
-    form = forms.MessageForm(posted(request))
+    form = _message_form(request)
 
     def act(data):
-        message = services.message_send(sender=request.user, recipient=person, body=data["body"])
-        return _sent(request, form, message)
+        return _send(request, form, sender=request.user, recipient=person)
 
     return service_form_page(
         request,
@@ -78,6 +92,7 @@ def start(request, person_pk):
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("message")
+@rate_limit("upload", when=has_files)
 def conversation(request, pk):
     user = request.user
     found = get_visible_or_404(permissions.conversations_visible_to(user), pk=pk)
@@ -87,16 +102,10 @@ def conversation(request, pk):
         refusal = permissions.REFUSED
     else:
         refusal = permissions.send_refusal(sender=user, recipient=other, starting=False)
-    form = forms.MessageForm(posted(request)) if refusal is None else None
+    form = _message_form(request) if refusal is None else None
     if form is not None:
         response = service_response(
-            request,
-            form,
-            lambda data: _sent(
-                request,
-                form,
-                services.message_send(sender=user, recipient=other, body=data["body"]),
-            ),
+            request, form, lambda data: _send(request, form, sender=user, recipient=other)
         )
         if response is not None:
             return response
@@ -112,6 +121,14 @@ def conversation(request, pk):
         "blocked": selectors.blocked_list(user=user).filter(blocked=other).exists(),
     }
     return render(request, "member_messages/conversation.html", context)
+
+
+@require_GET
+def attachment(request, pk, file_pk):
+    """A file of a message: for the conversation's two people only (staff reading a report
+    see its name, not the file)."""
+    visible = permissions.attachments_visible_to(request.user)
+    return attachment_download(get_visible_or_404(visible, message__conversation=pk, pk=file_pk))
 
 
 @require_POST

@@ -186,6 +186,7 @@ TABLE = {
     "discussions:reply_report": "member",
     "discussions:reply_hide": "manage",
     "discussions:reply_unhide": "manage",
+    "discussions:reply_attachment": "member",  # a file of the member's reply
     # --- conveners: the leadership programme of the network (the member has applied)
     "conveners:list": "signed_in",
     "conveners:create": "any_manager",
@@ -211,6 +212,7 @@ TABLE = {
     "member_messages:settings": "signed_in",
     "member_messages:start": "member_only",
     "member_messages:conversation": "member_only",
+    "member_messages:attachment": "member_only",  # a file of the member's first message
     "member_messages:mute": "post_only",
     "member_messages:report": "member_only",
     "member_messages:block": "member_only",
@@ -472,7 +474,8 @@ def _library_in(community, people):
 
 def _discussions_in(community, people):
     """The member's request for comments on a document, edited once, with the member's
-    reply and a reply a convener hid after a report; a discussion a convener hid."""
+    reply (and its file) and a reply a convener hid after a report; a discussion a convener
+    hid."""
     from discussions import services as discussion_services
 
     member, convener = people["member"], people["convener"]
@@ -487,7 +490,12 @@ def _discussions_in(community, people):
     discussion_services.discussion_edit(
         discussion=discussion, editor=member, title="Draft protocol v2", body="Comments, please."
     )
-    reply = discussion_services.reply_add(discussion=discussion, author=member, body="Page 2.")
+    reply = discussion_services.reply_add(
+        discussion=discussion,
+        author=member,
+        body="Page 2.",
+        files=[SimpleUploadedFile("page-2.pdf", MINIMAL_PDF)],
+    )
     hidden_reply = discussion_services.reply_add(
         discussion=discussion, author=convener, body="Off topic."
     )
@@ -662,22 +670,29 @@ def _discussion_args(made):
         **{f"discussions:{name}": [pk, reply] for name in by_reply},
         "discussions:reply_unhide": [pk, hidden],
         "discussions:unhide": [made["hidden_discussion"].pk],
+        "discussions:reply_attachment": [pk, reply, made["reply"].attachments.get().pk],
     }
 
 
 def _messages_in(community, people):
-    """The member writes to the convener, who answers; the member reports the conversation.
-    A third member of the community, whom either may contact."""
+    """The member writes to the convener, with a file, and the convener answers; the member
+    reports the conversation. A third member of the community, whom either may contact."""
     from messages import services as message_services
 
     member, convener = people["member"], people["convener"]
-    first = message_services.message_send(sender=member, recipient=convener, body="Hello")
+    first = message_services.message_send(
+        sender=member,
+        recipient=convener,
+        body="Hello",
+        files=[SimpleUploadedFile("leaflet.pdf", MINIMAL_PDF)],
+    )
     message_services.message_send(sender=convener, recipient=member, body="Hello to you")
     report = message_services.conversation_report(
         conversation=first.conversation, reporter=member, reason="Testing the report."
     )
     return {
         "conversation": first.conversation,
+        "message_file": first.attachments.get(),
         "conversation_report": report,
         "correspondent": MembershipFactory(community=community).user,
     }
@@ -688,6 +703,7 @@ def _message_args(made):
     return {
         "member_messages:start": [person],
         "member_messages:conversation": [conversation],
+        "member_messages:attachment": [conversation, made["message_file"].pk],
         "member_messages:mute": [conversation],
         "member_messages:report": [conversation],
         "member_messages:block": [person],

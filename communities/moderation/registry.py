@@ -31,8 +31,10 @@ class Kind:
     notice_template: str = "content_hidden"
     notice_context: Callable[[Any], dict] = field(default=lambda obj: {})
     # What else goes when it is hidden (inside the same transaction), e.g. the
-    # notifications that name it.
+    # notifications that name it; and what the confirmation page says of it beforehand
+    # (files that are deleted for good), or "".
     on_hide: Callable[[Any], None] = field(default=lambda obj: None)
+    hide_note: Callable[[Any], str] = field(default=lambda obj: "")
 
 
 KINDS: dict[str, Kind] = {}

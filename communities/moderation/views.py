@@ -63,8 +63,8 @@ def hide_page(request, target, *, back):
         intro=(
             f"The {kind.label} disappears for everyone except its author, the conveners and "
             "staff, who see it marked “Hidden by a convener” with your reason. The author "
-            "is also told by e-mail. Open reports about it are closed."
-        ),
+            f"is also told by e-mail. Open reports about it are closed. {kind.hide_note(target)}"
+        ).strip(),
     )
 
 

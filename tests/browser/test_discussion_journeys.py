@@ -5,8 +5,8 @@ every page.
   the keyboard; the colleague follows the mention e-mail's link and replies; the asker
   follows the reply e-mail's link and marks the reply as the answer.
 - A near miss in a safe space: another member sees "A member", the convener sees who wrote
-  it; the convener hides a colleague's reply with a reason, the replier is told why by
-  e-mail, the others see it hidden, and the convener shows it again.
+  it; the convener hides a colleague's reply (and so deletes its file) with a reason, the
+  replier is told why by e-mail, the others see it hidden, and the convener shows it again.
 - An NHS number is caught before a discussion is posted, and nothing typed is lost.
 - A member who muted a discussion hears nothing of a new reply; a follower does.
 """
@@ -19,11 +19,11 @@ from accounts.notifications.models import Notification
 from communities.models import Community, Membership
 from core.models import AuditEntry
 from discussions import services
-from discussions.models import Discussion, Reply
+from discussions.models import Discussion, Reply, ReplyAttachment
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import link_in, sign_in
 from tests.browser.test_community_journeys import sign_out
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, UserFactory
 
 # eager_tasks: the notification e-mails are sent by tasks, and the journeys read them.
 pytestmark = [
@@ -204,8 +204,12 @@ def _bethan_sees_a_member_and_replies(page):
     expect(page.locator("main")).not_to_contain_text("Asha Example")
     assert_accessible(page)
     page.get_by_label("Your reply").fill("Check the chart against the MAR sheet every round.")
+    page.get_by_label("Attach files (optional)").set_input_files(
+        files=[{"name": "chart.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}]
+    )
     page.get_by_role("button", name="Add your reply").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Your reply has been added")
+    expect(page.get_by_role("link", name="chart.pdf")).to_be_visible()
     sign_out(page)
 
 
@@ -214,9 +218,11 @@ def _the_convener_sees_who_and_hides_the_reply(page):
     _open(page, NEAR_MISS)
     expect(page.locator("main")).to_contain_text("Started by Asha Example")
     expect(page.locator("main")).to_contain_text("shown to conveners only")
+    expect(page.locator(".app-attachments")).to_contain_text("chart.pdf")
     assert_accessible(page)
     page.get_by_role("link", name="Hide reply 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hide this reply?")
+    expect(page.locator("main")).to_contain_text("Its attached file is deleted")
     assert_accessible(page)
     page.get_by_role("button", name="Hide the reply").click()  # no reason yet: refused
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Give a reason")
@@ -228,6 +234,8 @@ def _the_convener_sees_who_and_hides_the_reply(page):
     )
     expect(page.locator(".app-hidden-reason")).to_contain_text(f"Hidden by a convener: {REASON}")
     expect(page.get_by_role("link", name="Show again reply 1")).to_be_visible()
+    expect(page.locator(".app-attachments")).to_have_count(0)
+    assert not ReplyAttachment.objects.exists()
     assert_accessible(page)
     sign_out(page)
 

@@ -1,7 +1,8 @@
 """Private messages in Chromium: a member writes to the author of an offer from its card;
 the author answers from the e-mail, through the inbound mail server on loopback (as the
 site's mail server would relay it), and both read the conversation; once blocked, the first
-member cannot write. axe-core and the HTML checker on each page."""
+member cannot write. A file sent with a message: a disguised one is refused by name, the
+real one downloaded by the other member. axe-core and the HTML checker on each page."""
 
 import re
 import smtplib
@@ -17,7 +18,7 @@ from tests.accounts.test_inbound_server import free_port
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -101,3 +102,48 @@ def test_a_member_contacts_the_author_of_an_offer(page, inbound):
     expect(page.locator("main")).to_contain_text("You cannot send messages to this person.")
     expect(page.get_by_label("Message")).to_have_count(0)
     assert_accessible(page)
+
+
+def test_a_member_sends_a_file_and_the_other_downloads_it(page, tmp_path):
+    """Ada attaches a web page disguised as a PDF: it is named next to the field, her text
+    stays; with the real leaflet chosen again from the keyboard, the message goes, and Ben
+    downloads the leaflet under its own name."""
+    community = CommunityFactory(name="Falls prevention")
+    asker, author = UserFactory(name="Ada Example"), UserFactory(name="Ben Example")
+    for person in (asker, author):
+        MembershipFactory(community=community, user=person)
+    fake, leaflet = tmp_path / "leaflet.pdf", tmp_path / "falls leaflet.pdf"
+    fake.write_bytes(b"<!DOCTYPE html><html><body>Not a leaflet</body></html>")
+    leaflet.write_bytes(MINIMAL_PDF)
+
+    _signed_in(page, asker.email)
+    page.goto(f"/messages/to/{author.pk}/")
+    page.get_by_label("Message").fill("Here is our falls leaflet.")
+    page.get_by_label("Attach files (optional)").set_input_files(str(fake))
+    page.get_by_role("button", name="Send the message").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("“leaflet.pdf” cannot be attached")
+    expect(page.get_by_label("Message")).to_have_value("Here is our falls leaflet.")
+    assert_accessible(page)
+    page.get_by_label("Attach files (optional)").focus()
+    page.get_by_label("Attach files (optional)").set_input_files(str(leaflet))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send the message")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Messages with Ben Example")
+    expect(page.locator(".app-attachments")).to_contain_text("falls_leaflet.pdf")
+    assert_accessible(page)
+    sign_out(page)
+
+    _signed_in(page, author.email)
+    page.goto("/messages/")
+    page.get_by_role("link", name="Ada Example (unread)").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="falls_leaflet.pdf").click()
+    assert download.value.suggested_filename == "falls_leaflet.pdf"
+    assert _bytes_of(download.value) == MINIMAL_PDF
+    assert_accessible(page)
+
+
+def _bytes_of(download):
+    with open(download.path(), "rb") as handle:
+        return handle.read()

@@ -174,6 +174,8 @@ REGISTRY = {
         ["title", "body", "attachment_name", "hidden_reason"], _discussion
     ),
     "discussions.Reply": _fields(["body", "hidden_reason"], _reply),
+    # A reply's file (its name, on the page and in the download's header): the reply's readers.
+    "discussions.ReplyAttachment": {"original_name": lambda r, a: _reply(r, a.reply)},
     "discussions.Revision": _fields(["title", "body"], _revision),
     "discussions.GroundRules": {"text": lambda r, g: r.members(g.community)},
     "conveners.LeadershipProgramme": _fields(
@@ -188,6 +190,8 @@ REGISTRY = {
     "conveners.JournalEntry": _fields(["title", "body"], _journal),
     # Private messages: never shown anywhere but the conversation (and the download).
     "member_messages.Message": {"body": _message},
+    # A message's file: its name is read where the message is (staff see it in a report).
+    "member_messages.MessageAttachment": {"original_name": lambda r, a: _message(r, a.message)},
     # A report of a conversation: who wrote it, and staff.
     "member_messages.ConversationReport": {
         "reason": lambda r, report: frozenset(r.role(report.reporter_id) | {"staff"})
@@ -235,6 +239,8 @@ NOT_CONTENT = {
     "meetings.CalendarFeed.token": "the feed's key, shown only to its owner",
     "knowledge.ResourceVersion.content_type": "a file's media type",
     "discussions.Discussion.attachment_type": "a file's media type",
+    "discussions.ReplyAttachment.content_type": "a file's media type",
+    "member_messages.MessageAttachment.content_type": "a file's media type",
     "conveners.LeadershipProgramme.slug": "an address",
     "accounts.Notification.kind": "a key of the notification registry",
     "accounts.Notification.dedupe": "the event's key (kind and ids), shown to nobody",

@@ -240,10 +240,20 @@ def _discussion_vectors():
     )
 
 
+def _files():
+    """A file whose name holds a marker, as a person uploads it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import MINIMAL_PDF
+
+    return [SimpleUploadedFile(f"{marked()}.pdf", MINIMAL_PDF)]
+
+
 def _discussions(place):
     """A safe-space discussion whose author hid their name, with a reply quoting another;
     an edited reply; a hidden reply by the member (who is told why); the ground rules; and
-    a question outside the safe space with a reply (in feeds, digests and search)."""
+    a question outside the safe space with a reply (in feeds, digests and search). Replies
+    of each carry a file; the hidden one's goes when it is hidden."""
     from communities.moderation.services import content_hide
     from discussions import services
 
@@ -258,18 +268,18 @@ def _discussions(place):
         is_safe_space=True,
         author_hidden=True,
     )
-    first = services.reply_add(discussion=safe, author=convener, body=marked())
+    first = services.reply_add(discussion=safe, author=convener, body=marked(), files=_files())
     quoting = services.reply_add(
         discussion=safe, author=member, body=marked(), quote=first, author_hidden=True
     )
     services.reply_edit(reply=quoting, editor=member, body=marked())
-    hidden = services.reply_add(discussion=safe, author=member, body=marked())
+    hidden = services.reply_add(discussion=safe, author=member, body=marked(), files=_files())
     content_hide(target=hidden, actor=convener, reason=marked())
     services.ground_rules_save(community=community, actor=convener, text=marked())
     question = services.discussion_start(
         community=community, author=member, kind="question", title=marked(), body=marked()
     )
-    services.reply_add(discussion=question, author=convener, body=marked())
+    services.reply_add(discussion=question, author=convener, body=marked(), files=_files())
 
 
 def _community_life(place):
@@ -346,16 +356,16 @@ def _messages(place):
     """More of the reported conversation between the member and the convener, and a
     conversation nobody reported between the convener and a member who is no role: staff
     may read neither's text but through the report. Sent through the service, so that the
-    e-mails carry the markers too."""
+    e-mails carry the markers too; a message of each carries a file."""
     from messages import services
     from tests.factories import MembershipFactory
 
     people = place.people
     convener, member = people["convener"], people["member"]
-    services.message_send(sender=member, recipient=convener, body=marked())
+    services.message_send(sender=member, recipient=convener, body=marked(), files=_files())
     services.message_send(sender=convener, recipient=member, body=marked())
     other = MembershipFactory(community=place.community).user
-    services.message_send(sender=convener, recipient=other, body=marked())
+    services.message_send(sender=convener, recipient=other, body=marked(), files=_files())
     services.message_send(sender=other, recipient=convener, body=marked())
 
 
@@ -406,6 +416,32 @@ def _value_tags(place, shared_entry):
         figure_unit="new contacts",
     )
     return story
+
+
+def _file_targets(place, path):
+    """Every file of the community's replies (the access table's rule holds: members'
+    content) and of the world's conversations (the rule holds for the place's own)."""
+    from discussions.models import ReplyAttachment
+    from messages.models import MessageAttachment
+
+    found = [
+        (
+            "discussions:reply_attachment",
+            path("discussions:reply_attachment", a.reply.discussion_id, a.reply_id, a.pk),
+            not a.reply.discussion.is_hidden,
+        )
+        for a in ReplyAttachment.objects.filter(reply__discussion__community=place.community)
+    ]
+    own = place.args["member_messages:conversation"][0]
+    found += [
+        (
+            "member_messages:attachment",
+            path("member_messages:attachment", a.message.conversation_id, a.pk),
+            a.message.conversation_id == own,
+        )
+        for a in MessageAttachment.objects.select_related("message")
+    ]
+    return found
 
 
 def _discussion_targets(place, path):
@@ -478,6 +514,7 @@ def targets(place, *, meetings, extra):
     ):
         found.append(("knowledge:story", path("knowledge:story", story.pk), False))
     found += _discussion_targets(place, path)
+    found += _file_targets(place, path)
     slug, programme = community.slug, place.programme.slug
     found += [
         ("communities:charter_version", path("communities:charter_version", slug, 2), True),

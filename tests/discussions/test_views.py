@@ -6,7 +6,7 @@ from django.urls import reverse
 from communities.models import Community, Membership
 from core.models import AuditEntry
 from discussions import selectors, services
-from discussions.models import Discussion, Reply
+from discussions.models import Discussion, Reply, ReplyAttachment
 from tests.conftest import error_summary, field_error, soup
 from tests.discussions.conftest import place_of, start
 from tests.factories import CommunityFactory, DiscussionFactory, MembershipFactory, ReplyFactory
@@ -382,9 +382,16 @@ def test_a_discussion_takes_the_same_queries_at_any_size(
     for reply in replies[1:]:
         reply.quote = replies[0]
         reply.save()
+    for reply in replies[::4]:  # every fourth with a file
+        ReplyAttachment.objects.create(
+            reply=reply, file="replies/x.pdf", original_name="x.pdf", content_type="", size=1
+        )
     client.force_login(place.convener)
-    with django_assert_max_num_queries(13):  # one of them counts the replies, for the pages
-        assert client.get(discussion.get_absolute_url()).status_code == 200
+    # One counts the replies, for the pages; one loads the page's files.
+    with django_assert_max_num_queries(14):
+        response = client.get(discussion.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.decode().count(">x.pdf</a>") == len(replies[:50:4])
 
 
 def test_the_history_of_a_hidden_name_is_audited_too(client, place):
