@@ -1,8 +1,10 @@
 """Replies by e-mail to a private message (accounts.inbound): registered from apps.py
 ready(). The token names the conversation; a reply is sent, as a message from its writer,
-only while they may still write to the other person (a shared community, no block)."""
+only while they may still write to the other person (a shared community, no block), with the
+files of the e-mail that the checker accepts."""
 
 from accounts.inbound.registry import ReplyHandler, register_handler
+from core.attachments import MAX_FILES
 from messages import permissions, services
 from messages.models import Participant
 
@@ -25,13 +27,17 @@ def may_reply(user, object_id):
     )
 
 
-def post(user, object_id, text):
+def post(user, object_id, text, files=()):
     other = _other(user, object_id)
     if other is None:
         raise services.MessageRefused(permissions.REFUSED)
-    message = services.message_send(sender=user, recipient=other, body=text)
+    message = services.message_send(sender=user, recipient=other, body=text, files=files)
     return services.conversation_url(message.conversation)
 
 
 def register():
-    register_handler(ReplyHandler(key=KEY, may_reply=may_reply, post=post, label="a conversation"))
+    register_handler(
+        ReplyHandler(
+            key=KEY, may_reply=may_reply, post=post, label="a conversation", max_files=MAX_FILES
+        )
+    )

@@ -6,6 +6,9 @@ The quoted text goes with mail-parser-reply (it knows the header lines that Outl
 Gmail, Apple Mail and others put above a quoted message, in several languages); what it
 leaves is handled here: lines quoted with ">" and the RFC 3676 signature line "-- ".
 An HTML-only message is turned to text first, its blockquotes quoted with ">".
+
+The attached files come with their bytes, as the mail program named them; whether they
+are kept is the checker's business (core.attachments), not the parser's.
 """
 
 import re
@@ -16,6 +19,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from mailparser_reply import EmailReplyParser
 
 LANGUAGES = ["en", "de", "fr", "nl", "es", "it", "pl", "sv", "da"]
@@ -23,11 +27,23 @@ _BULK = {"bulk", "junk", "list", "auto_reply"}
 _DAEMONS = ("mailer-daemon", "postmaster")
 
 
+@dataclass(frozen=True)
+class MailFile:
+    """A file attached to the e-mail: the name its mail program gave it, and its bytes."""
+
+    name: str
+    data: bytes
+
+    def upload(self):
+        """The file as a form's upload, for the checker and the storage."""
+        return SimpleUploadedFile(self.name, self.data)
+
+
 @dataclass
 class Mail:
     sender: str  # the From address, lower case
     text: str  # the new text, stripped
-    attachments: list = field(default_factory=list)  # file names
+    attachments: list = field(default_factory=list)  # MailFile of each attached file
     drop: str = ""  # why it is not a person's reply, if it is not
 
 
@@ -42,10 +58,18 @@ def mail_parse(raw, *, return_path=None):
     return Mail(
         sender=sender,
         text=reply_text(_body_text(message)),
-        attachments=[part.get_filename() or "(unnamed)" for part in message.iter_attachments()]
+        attachments=[_file(part) for part in message.iter_attachments()]
         if message.is_multipart()
         else [],
     )
+
+
+def _file(part):
+    """An attached part as a MailFile. A forwarded e-mail (message/rfc822) is kept as the
+    message it is; any other part is decoded from its transfer encoding."""
+    if part.get_content_type() == "message/rfc822":
+        return MailFile(part.get_filename() or "forwarded.eml", part.get_content().as_bytes())
+    return MailFile(part.get_filename() or "unnamed", part.get_payload(decode=True) or b"")
 
 
 def drop_reason(message, *, sender, return_path=None):

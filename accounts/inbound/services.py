@@ -3,7 +3,10 @@ posts it, holds it, or drops it with a reason; the held-text flow posts or disca
 the patient-identifiable data guard stopped.
 
 Nothing that cannot be used is stored: a dropped message is logged with its reason (never
-its text) and forgotten.
+its text) and forgotten. The files of a posted reply go through the site's checker
+(core.attachments), up to the handler's max_files: those it accepts are attached, and each
+refused one is named, with why, in the audit entry and in a short e-mail to its sender. A
+held reply keeps no files: its writer attaches them on the page where they post it.
 """
 
 import logging
@@ -22,6 +25,7 @@ from accounts.inbound.registry import handler_get
 from accounts.inbound.tokens import BadToken, token_of_address, token_read
 from accounts.models import User
 from accounts.outbox.delivery import email_queue
+from core.attachments import Refusal, attachments_sort
 from core.patient_data import find_patient_identifiers
 from core.services import audit_log
 
@@ -83,36 +87,74 @@ def _receive_one(mail, token_text):
         return _dropped("no_access", user=user.pk, handler=handler.key, object=token.object_id)
     if not mail.text:
         return _dropped("empty", user=user.pk)
+    # Checked before the transaction: reading, and scanning, the files takes time.
+    files, refused = attachments_sort(
+        [f.upload() for f in mail.attachments], limit=handler.max_files
+    )
     try:
-        return _take(user=user, handler=handler, object_id=token.object_id, mail=mail)
+        return _take(
+            user=user,
+            handler=handler,
+            object_id=token.object_id,
+            text=mail.text,
+            files=files,
+            refused=refused,
+        )
     except ValidationError as exc:
         return _dropped("refused", user=user.pk, message=exc.messages[0][:100])
 
 
 @transaction.atomic
-def _take(*, user, handler, object_id, mail):
+def _take(*, user, handler, object_id, text, files, refused):
     data = {"handler": handler.key, "object": object_id}
-    if mail.attachments:
-        # Replies by e-mail take no files: they are left out, and the record says so.
-        audit_log(
-            actor=user,
-            action="inbound.attachments_ignored",
-            data={**data, "count": len(mail.attachments)},
-        )
-    findings = find_patient_identifiers(mail.text)
+    findings = find_patient_identifiers(text)
     if findings:
+        # The files wait nowhere: the page where the held text waits takes them again.
+        refused = [Refusal.of(upload, HELD_FILE, "held") for upload in files] + refused
+        _refusals_audited(user=user, data=data, refused=refused)
         held = held_reply_hold(
-            user=user, handler=handler, object_id=object_id, text=mail.text, findings=findings
+            user=user,
+            handler=handler,
+            object_id=object_id,
+            text=text,
+            findings=findings,
+            refused=refused,
         )
         return Outcome("held", url=held.get_absolute_url())
-    url = handler.post(user, object_id, mail.text)
-    audit_log(actor=user, action="inbound.posted", data=data)
+    url = handler.post(user, object_id, text, files)
+    audit_log(actor=user, action="inbound.posted", data=data | {"files": len(files)})
+    entry = _refusals_audited(user=user, data=data, refused=refused)
+    if entry is not None:
+        email_queue(
+            recipient=user,
+            purpose=f"inbound.attachments_refused:{entry.pk}",
+            template="inbound_attachments_refused",
+            context={"what": handler.label, "url": settings.SITE_URL + url, "refused": refused},
+            transactional=True,
+        )
     return Outcome("posted", url=url)
 
 
-def held_reply_hold(*, user, handler, object_id, text, findings):
+HELD_FILE = "Not kept while your reply waits: attach it again on the page where you post it"
+
+
+def _refusals_audited(*, user, data, refused):
+    """The audit entry naming each file that was not attached, and why (None if none was
+    refused)."""
+    if not refused:
+        return None
+    return audit_log(
+        actor=user,
+        action="inbound.attachments_refused",
+        data=data
+        | {"refused": [{"name": r.name, "code": r.code, "reason": r.reason} for r in refused]},
+    )
+
+
+def held_reply_hold(*, user, handler, object_id, text, findings, refused=()):
     """Keep text the guard stopped, and write to its writer with a link to the page where
-    they edit it or confirm it is not about a real patient."""
+    they edit it or confirm it is not about a real patient (and the files of the e-mail
+    that were not kept, `refused`: core.attachments.Refusal)."""
     held = HeldReply.objects.create(
         user=user,
         handler=handler.key,
@@ -138,6 +180,7 @@ def held_reply_hold(*, user, handler, object_id, text, findings):
             "held_url": settings.SITE_URL + held.get_absolute_url(),
             "what": handler.label,
             "expires_at": held.expires_at,
+            "refused": refused,
         },
         transactional=True,
     )
@@ -149,20 +192,28 @@ class HeldReplyError(ValidationError):
 
 
 @transaction.atomic
-def held_reply_post(*, held, text):
+def held_reply_post(*, held, text, files=()):
     """Post the (possibly edited) held text through its handler as its writer, who must
-    still be allowed to reply; the held row goes. Returns the posted reply's address."""
+    still be allowed to reply, with the files they attached on the page; the held row
+    goes. Returns the posted reply's address."""
     held = HeldReply.objects.select_for_update().get(pk=held.pk)
     handler = handler_get(held.handler)
     if held.is_expired or handler is None:
         raise HeldReplyError("This reply has expired. Reply on the site instead.")
     if not handler.may_reply(held.user, held.object_id):
         raise HeldReplyError("You can no longer reply there.")
-    url = handler.post(held.user, held.object_id, text)
+    if files and not handler.max_files:
+        raise HeldReplyError({"attachments": "Files cannot be attached here"})
+    url = handler.post(held.user, held.object_id, text, files)
     audit_log(
         actor=held.user,
         action="inbound.posted",
-        data={"handler": held.handler, "object": held.object_id, "held": held.pk},
+        data={
+            "handler": held.handler,
+            "object": held.object_id,
+            "held": held.pk,
+            "files": len(files),
+        },
     )
     held.delete()
     return url

@@ -21,7 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.inbound import services
 from accounts.inbound.forms import DiscardForm, HeldReplyForm
 from accounts.inbound.models import HeldReply
+from accounts.inbound.registry import handler_get
 from core.access import get_visible_or_404
+from core.attachments import has_files
 from core.http import add_service_errors, posted
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
@@ -72,13 +74,24 @@ def _held(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("upload", when=has_files)
 def held_reply(request, pk):
     held = _held(request, pk)
-    form = HeldReplyForm(posted(request), initial={"body": held.text})
+    handler = handler_get(held.handler)
+    form = HeldReplyForm(
+        posted(request),
+        request.FILES or None,
+        initial={"body": held.text},
+        takes_files=bool(handler and handler.max_files),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             audit_patient_data_confirmed(form, actor=request.user, target=held)
-            url = services.held_reply_post(held=held, text=form.cleaned_data["body"])
+            url = services.held_reply_post(
+                held=held,
+                text=form.cleaned_data["body"],
+                files=form.cleaned_data.get("attachments", []),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

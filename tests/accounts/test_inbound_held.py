@@ -1,6 +1,7 @@
 """Held text: the page where the writer edits it or confirms it is not about a real
 patient, and it is posted through its handler."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -105,3 +106,17 @@ def test_discarding_asks_first_then_deletes(user_client, held, notes):
     assert user_client.post(url).status_code == 302
     assert not HeldReply.objects.exists()
     assert notes.posted == []
+
+
+def test_the_page_offers_files_only_where_the_reply_takes_them(user_client, held, notes):
+    from accounts.inbound.registry import HANDLERS
+
+    def form():
+        page = soup(user_client.get(held.get_absolute_url()))
+        return page.find("textarea", attrs={"name": "body"}).find_parent("form")
+
+    assert form().find("input", attrs={"type": "file"}) is None
+    assert not form().has_attr("enctype")
+    HANDLERS["note"] = dataclasses.replace(HANDLERS["note"], max_files=3)
+    assert form().find("input", attrs={"type": "file", "name": "attachments"}).has_attr("multiple")
+    assert form()["enctype"] == "multipart/form-data"

@@ -7,8 +7,10 @@ import pytest
 from django.core import mail as django_mail
 
 from accounts.inbound.models import HeldReply
+from accounts.inbound.parsing import mail_parse
 from accounts.inbound.services import receive
 from accounts.inbound.tokens import reply_address
+from accounts.models import EmailDelivery
 from core.models import AuditEntry
 from tests.accounts import inbound_mail as shapes
 from tests.accounts.inbound_mail import reply_mail
@@ -52,11 +54,29 @@ def test_the_plain_part_of_an_alternative_is_read(ann, notes):
     assert notes.posted[0][2] == ANSWER
 
 
-def test_attachments_are_ignored_and_recorded(ann, notes):
-    [outcome] = send(ann, ANSWER, attachment=b"%PDF-1.4 test")
+def test_files_for_a_handler_that_takes_none_are_refused_and_the_sender_told(ann, notes):
+    [outcome] = send(ann, ANSWER, files=[shapes.GOOD_PDF])
     assert outcome.status == "posted"
-    entry = AuditEntry.objects.get(action="inbound.attachments_ignored")
-    assert entry.data["count"] == 1
+    assert notes.posted == [(ann.pk, 1, ANSWER)] and notes.files == []
+    entry = AuditEntry.objects.get(action="inbound.attachments_refused")
+    assert entry.data["refused"] == [
+        {"name": "protocol.pdf", "code": "count", "reason": "Files cannot be attached here"}
+    ]
+    [told] = EmailDelivery.objects.filter(purpose__startswith="inbound.attachments_refused")
+    assert told.recipient == ann
+    assert "protocol.pdf: Files cannot be attached here" in told.body_text
+
+
+def test_the_parser_keeps_each_file_with_its_bytes(ann):
+    forwarded = reply_mail(sender="bob@example.org", to=ann.email, text="The original")
+    message = reply_mail(sender=ann.email, to="x@example.org", text=ANSWER, files=[shapes.GOOD_PDF])
+    message.add_attachment(forwarded)  # a forwarded e-mail, as message/rfc822
+    mail = mail_parse(message.as_bytes())
+    assert mail.text == ANSWER
+    pdf, original = mail.attachments
+    assert (pdf.name, pdf.data) == ("protocol.pdf", shapes.GOOD_PDF[1])
+    assert original.name == "forwarded.eml" and b"The original" in original.data
+    assert pdf.upload().size == len(shapes.GOOD_PDF[1])
 
 
 @pytest.mark.parametrize(
