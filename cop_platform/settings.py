@@ -314,6 +314,8 @@ INBOUND_HELD_DAYS = PERSONAL_DATA_RETENTION_DAYS["held_replies"]  # held text wa
 INBOUND_HOST = env.str("INBOUND_HOST", default="127.0.0.1")
 INBOUND_PORT = env.int("INBOUND_PORT", default=8025)
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest file a message or a reply may carry, on the site or by e-mail (core.attachments).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 INBOUND_FOLDER = env.str("INBOUND_FOLDER", default=str(VAR_DIR / "mail" / "inbound"))
 # Mailgun's webhook signing key; without it the webhook refuses everything.
 INBOUND_WEBHOOK_KEY = env.str("INBOUND_WEBHOOK_KEY", default="")

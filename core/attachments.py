@@ -32,13 +32,12 @@ from core.uploads import (
 )
 
 MAX_FILES = 3
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # What the file picker offers first; whatever is chosen is still checked by its content.
 ACCEPT = ",".join(sorted({f".{kind}" for kind in CONTENT_TYPES} | {".jpeg"}))
 
 
 def max_bytes():
-    return getattr(settings, "ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.ATTACHMENT_MAX_BYTES
 
 
 def hint():
