@@ -15,7 +15,7 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from core.markdown import markdown_to_text, render_markdown
+from core.markdown import markdown_to_text, render_markdown_many
 
 MENTION = re.compile(r"@\[([^\[\]\n]{1,150})\]\((\d{1,12})\)")
 # Placeholders that survive Markdown and the sanitiser: private-use characters, removed
@@ -41,11 +41,19 @@ def _parts(text, names):
     return MENTION.sub(swap, clean), shown
 
 
-def render_post(text, names):
-    """Sanitised HTML of a post; `names` maps the ids that resolve to the person's name."""
-    source, shown = _parts(text, names)
-    html = str(render_markdown(source))
+def render_posts(texts, names):
+    """Sanitised HTML of each post, in order; `names` maps the ids that resolve to the
+    person's name. The Markdown goes through the cache in one round trip: the
+    cached HTML holds placeholders, never a name, so a renamed or erased person's name is
+    read afresh on every page."""
+    parts = [_parts(text, names) for text in texts]
+    htmls = render_markdown_many([source for source, _shown in parts])
+    return [
+        _with_names(str(html), shown) for html, (_source, shown) in zip(htmls, parts, strict=True)
+    ]
 
+
+def _with_names(html, shown):
     def back(match):
         name, label = shown[int(match.group(1))]
         if name is None:

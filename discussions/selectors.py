@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from communities.models import Membership
 from core.markdown import render_markdown
 from discussions import permissions
-from discussions.mentions import mentioned_ids, post_text, render_post
+from discussions.mentions import mentioned_ids, post_text, render_posts
 from discussions.models import (
     DEFAULT_GROUND_RULES,
     Discussion,
@@ -132,9 +132,13 @@ def thread(*, discussion, user, number=None):
         )
     )
     for reply in replies:
-        reply.discussion = discussion
         reply.readable = not reply.is_hidden or moderator or reply.author_id == user.pk
-        reply.html = render_post(reply.body, names) if reply.readable else ""
+    body_html, *htmls = render_posts(
+        [discussion.body] + [r.body if r.readable else "" for r in replies], names
+    )
+    for reply, html in zip(replies, htmls, strict=True):
+        reply.discussion = discussion
+        reply.html = html if reply.readable else ""
         reply.is_answer = reply.pk == discussion.answer_id
         reply.marked_helpful = reply.pk in marked
         reply.quoted = _quoted(reply.quote, names=names, reveal=moderator)
@@ -144,7 +148,7 @@ def thread(*, discussion, user, number=None):
     return {
         "replies": replies,
         "page": page,
-        "body_html": render_post(discussion.body, names),
+        "body_html": body_html,
         "follow": follow,
         "moderator": moderator,
         "reveals_hidden_authors": revealed,
