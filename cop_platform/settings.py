@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # With read replicas: keeps a person who has just written reading from the primary.
+    "core.replicas.ReplicaLagMiddleware",
     # Every response to a signed-in person: Cache-Control private, no-store (runs last on the
     # way out, so it sees what every view and middleware below set).
     "core.middleware.SignedInNoStoreMiddleware",
@@ -152,6 +154,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas: PostgreSQL streaming replicas of the primary, comma-separated URLs written
+# like DATABASE_URL. The heavy reads go to them and nothing else does; a person who has just
+# written reads from the primary (core/replicas.py; docs/deploy.md, "Scaling out"). Under the
+# tests each mirrors the primary. None: no router, no middleware, nothing changes.
+DATABASE_REPLICAS = []
+for _url in [u.strip() for u in env.list("DATABASE_REPLICA_URLS", default=[]) if u.strip()]:
+    _replica = environ.Env.db_url_config(_url)
+    if not DATABASES["default"]["ENGINE"] == _replica["ENGINE"] == "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS names PostgreSQL replicas of a PostgreSQL DATABASE_URL."
+        )
+    _replica.update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},
+    )
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    _alias = f"replica_{len(DATABASE_REPLICAS)}"
+    DATABASES[_alias] = _replica
+    DATABASE_REPLICAS.append(_alias)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+# After a write, the person reads from the primary for this long (seconds): longer than the
+# replicas ever lag behind (watch pg_stat_replication's replay_lag).
+REPLICA_LAG_SECONDS = env.int("REPLICA_LAG_SECONDS", default=10)
+# How long a background job waits for a replica to catch up before reading from the primary.
+REPLICA_WAIT_SECONDS = env.float("REPLICA_WAIT_SECONDS", default=5.0)
+# A replica that cannot be reached is left out for this long (seconds), per process.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 
 # --- Cache, broker and Celery ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

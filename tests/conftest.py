@@ -137,6 +137,10 @@ def _test_settings(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(caches["default"], "key_prefix", f"test-{uuid.uuid4().hex}")
     # Cached dashboard figures of their own too (ids repeat from one run to the next).
     settings.FIGURES_CACHE_PREFIX = f"figures-{uuid.uuid4().hex}"
+    # One test database: replicas named by DATABASE_REPLICA_URLS only mirror it (TEST MIRROR,
+    # no test database made on them) and nothing reads from them (tests/core/test_replicas.py
+    # names its own).
+    settings.DATABASE_REPLICAS = []
 
 
 # Everyone the access tests ask about, and the world they live in: a network with its
