@@ -34,6 +34,7 @@ from accounts.notifications.registry import DIGEST
 from accounts.outbox.delivery import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from communities.models import Membership
 from core.queue import RETRY_TRANSIENT, publish
+from core.replicas import replica_reads
 from dashboard.models import DigestBatch, DigestRun
 from dashboard.updates import replies_label, updates_for
 
@@ -307,7 +308,7 @@ def digest_messages(users, *, frequency, now):
     # have one).
     messages = []
     for zone, people in by_zone(todo).items():
-        with timezone.override(zone):
+        with timezone.override(zone), replica_reads(caught_up=True):
             feeds = updates_for(people, since_by_user=since, now=now)
             _prepare_groups(feeds.values())
             days = {}

@@ -3,6 +3,7 @@ workbook (core.http.table_download). Each reads the same figures as the page
 (dashboard.selectors.ProgrammeFigures), so a figure has the same value in both."""
 
 from core.http import table_download
+from core.replicas import replica_reads
 from dashboard import figures
 
 COMMUNITY_COLUMNS = [
@@ -98,6 +99,7 @@ TABLES = {
 }
 
 
+@replica_reads()
 def download(table, dashboard, *, fmt):
     """One of TABLES as a file named after it."""
     header, rows = TABLES[table](dashboard)

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from communities.models import Community, Invitation, Membership
 from conveners.models import Application
 from conveners.selectors import meetings_convened
+from core.replicas import replica_reads
 from dashboard import figures
 from dashboard.updates import updates_for
 from meetings.models import ActionItem, Meeting, Registration, SeriesRegistration
@@ -245,7 +246,8 @@ class ProgrammeFigures:
         key = figures_key(name, network_ids=network_ids, parts=(self.ids, *parts))
         value = cache.get(key)
         if value is None:
-            value = compute()
+            with replica_reads():  # the heavy reads: from a replica, if there are any
+                value = compute()
             cache.set(key, value, getattr(settings, "FIGURES_CACHE_SECONDS", 600))
         return value
 

@@ -23,6 +23,7 @@ from django.contrib.postgres.search import SearchRank
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 from django.urls import reverse
 
+from core.replicas import replica_reads
 from core.search import (
     PAGE_SIZE,
     SEARCH_CANDIDATES,
@@ -107,6 +108,7 @@ def _matches(user, q):
     )
 
 
+@replica_reads()
 def search_page(*, user, q, number=None):
     """Page `number` of the matches of `q` this person may be shown, as Results (in a fixed
     number of queries: the count, the page, its discussions, its replies), or None when `q`

@@ -36,6 +36,7 @@ from taggit.models import TaggedItem
 from communities.models import Community, Network
 from communities.permissions import communities_visible_to
 from core.markdown import markdown_to_text
+from core.replicas import replica_reads
 from core.search import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -175,6 +176,7 @@ def _matches(*, q, sort, **filters):
     return qs.order_by(*_order(sort, searching=True)), sort
 
 
+@replica_reads()
 def resource_page(*, user, number=None, q="", sort="", **filters):
     """Page `number` of resource_list as the library shows it: (page, sort). Each resource
     on the page carries `community_name`, `network_name`, `topic_names` and, searching,
