@@ -20,9 +20,12 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+import requests
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+
+from tests.conftest import ROOT
 
 
 class Sink:
@@ -71,6 +74,44 @@ def celery_worker(*options):
         "--without-gossip",
         "--loglevel=INFO",
     ]
+
+
+def gunicorn(port, *, workers):
+    """The command of gunicorn serving the site on 127.0.0.1:`port`."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cop_platform.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "60",
+        "--no-control-socket",  # no socket in the home folder, shared by all
+    ]
+
+
+def start_logged(command, log, env):
+    """Start `command` in the project's folder, its output in the file `log`, in a process
+    group of its own (stop_group stops whatever it starts)."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def read_log(path):
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def web_ready(base_url):
+    """Whether the site at base_url answers its health check."""
+    try:
+        return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def wait_for(predicate, seconds=60):

@@ -9,8 +9,6 @@ outbox. Once Redis is back the sweep sends each of those messages, exactly once.
 
 import re
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -21,16 +19,19 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from accounts.models import EmailDelivery
 from communities.models import Community, Membership
-from tests.conftest import ROOT
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
 from tests.integration.conftest import (
     PrivateRedis,
     celery_worker,
     child_env,
     free_port,
+    gunicorn,
+    read_log,
     redis_binary,
+    start_logged,
     stop_group,
     wait_for,
+    web_ready,
 )
 
 pytestmark = [
@@ -44,10 +45,6 @@ PAGE_SECONDS = 10
 DRAIN_SECONDS = 150
 # The worker's beat runs the e-mail sweep this often (60 s in production).
 SWEEP_SECONDS = 2
-
-
-def _log(path):
-    return path.read_text(errors="replace") if path.exists() else ""
 
 
 @pytest.fixture
@@ -81,59 +78,27 @@ def services(redis_server, smtp_sink, tmp_path):
     procs = []  # (process, the signal that stops it)
     try:
         # gunicorn stops at once on SIGINT; Celery shuts down warm on SIGTERM.
-        procs.append((_start(_gunicorn(web_port), web_log, env), signal.SIGINT))
-        procs.append((_start(_worker(tmp_path), worker_log, env), signal.SIGTERM))
+        procs.append((start_logged(gunicorn(web_port, workers=2), web_log, env), signal.SIGINT))
+        procs.append((start_logged(_worker(tmp_path), worker_log, env), signal.SIGTERM))
         _wait_until_ready(base_url, web_log, worker_log)
         yield {"url": base_url, "web": procs[0][0], "worker": procs[1][0]}
     finally:
         for proc, stop_signal in reversed(procs):
             stop_group(proc, stop_signal)
-        print("--- gunicorn\n" + _log(web_log))
-        print("--- celery worker\n" + _log(worker_log))
-
-
-def _gunicorn(web_port):
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "cop_platform.wsgi",
-        "--bind",
-        f"127.0.0.1:{web_port}",
-        "--workers",
-        "2",
-        "--timeout",
-        "60",
-        "--no-control-socket",  # no socket in the home folder, shared by all
-    ]
+        print("--- gunicorn\n" + read_log(web_log))
+        print("--- celery worker\n" + read_log(worker_log))
 
 
 def _worker(tmp_path):
     return celery_worker("--beat", "--schedule", str(tmp_path / "beat-schedule"), "--pool=solo")
 
 
-def _start(command, log, env):
-    with log.open("w") as out:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # one group: the beat goes with the worker
-        )
-
-
 def _wait_until_ready(base_url, web_log, worker_log):
-    def web_ready():
-        try:
-            return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    assert wait_for(web_ready, 60), f"gunicorn did not start:\n{_log(web_log)}"
-    assert wait_for(lambda: "ready." in _log(worker_log), 60), (
-        f"the worker did not start:\n{_log(worker_log)}"
+    assert wait_for(lambda: web_ready(base_url), 60), (
+        f"gunicorn did not start:\n{read_log(web_log)}"
+    )
+    assert wait_for(lambda: "ready." in read_log(worker_log), 60), (
+        f"the worker did not start:\n{read_log(worker_log)}"
     )
 
 
