@@ -217,8 +217,9 @@ def redis_binary():
 
 class PrivatePostgres:
     """A PostgreSQL cluster of its own (initdb in a temporary folder, a free port, trust
-    authentication on loopback) that a test may restart, leaving the machine's server alone.
-    Run as the postgres user when the tests run as root (initdb refuses root)."""
+    authentication on loopback, replication connections included) that a test may restart,
+    leaving the machine's server alone. Run as the postgres user when the tests run as root
+    (initdb refuses root)."""
 
     def __init__(self):
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -234,6 +235,13 @@ class PrivatePostgres:
         self.port = free_port()
         if as_root:
             shutil.chown(self.folder, "postgres", "postgres")
+        try:
+            self._create()
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def _create(self):
         self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "--no-sync")
 
     def _run(self, program, *args):
@@ -282,3 +290,32 @@ class PrivatePostgres:
     def log(self):
         path = self.folder / "log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+class PrivateReplica(PrivatePostgres):
+    """A streaming replica of a PrivatePostgres: `pg_basebackup -R` of it into a folder of
+    its own, started on a port of its own (hot standby: it answers reads)."""
+
+    def __init__(self, primary):
+        self.primary = primary
+        super().__init__()
+
+    def _create(self):
+        # -R writes standby.signal and the primary's address; -X stream copies the log
+        # written while the backup runs.
+        self._run(
+            "pg_basebackup",
+            *("-h", "127.0.0.1", "-p", self.primary.port, "-U", "postgres"),
+            *("-D", self.data, "-R", "-X", "stream", "-c", "fast", "--no-sync"),
+        )
+
+    def replay(self, database, *, paused):
+        """Pause or resume the replay of the primary's log, and wait until it is so: the
+        replica goes on receiving the log, and answers reads as of where it stopped."""
+        action = "pg_wal_replay_pause" if paused else "pg_wal_replay_resume"
+        self.query(database, f"SELECT {action}()")
+        state = "paused" if paused else "not paused"
+        assert wait_for(
+            lambda: self.query(database, "SELECT pg_get_wal_replay_pause_state()")[0][0] == state,
+            10,
+        ), f"the replica's replay is not {state}"
