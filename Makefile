@@ -7,7 +7,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 
-.PHONY: run test setup lint format migrate seed worker inbound clean lock help var security audit bench
+.PHONY: run test setup lint format migrate seed worker inbound clean lock help var security audit bench bench-peer
 
 help:
 	@echo "make run    set up if needed, load demo data, serve on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   ruff (lint and format check)"
 	@echo "make lock   re-resolve requirements*.lock from pyproject.toml"
 	@echo "make bench  measure the key pages, the digest and the reminders on PostgreSQL (BENCHMARKS.md)"
+	@echo "make bench-peer  the same pages beside a peer's (Indico, installed under var/peer/) (BENCHMARKS.md)"
 	@echo "make security  bandit on the application code, shellcheck on the scripts"
 	@echo "make audit  known vulnerabilities in the locked Python and npm packages (needs the advisory services)"
 
@@ -99,6 +100,14 @@ test: setup
 bench: setup
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
+
+# Our pages beside a peer's, Indico, on the same machine, PostgreSQL and Redis (BENCHMARKS.md,
+# "Against a peer"). The peer is installed from the package registry into var/peer/venv, never
+# into .venv, and its database, indico_peer, is filled once from ours. BENCH_PEER_ARGS passes
+# options, e.g. BENCH_PEER_ARGS="--rounds 1 --pairs meeting_anonymous". Not part of `make test`.
+bench-peer: setup
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+	$(BIN)/python scripts/bench/peer/run.py --python $(PYTHON) $(BENCH_PEER_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

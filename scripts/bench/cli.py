@@ -137,6 +137,20 @@ def run_all(args, env, procs, work, copy_url, sink_port, results):
             results["reminders"] = run_reminders(args, env, procs, sink_port, work)
 
 
+def clean_up(args, procs, copy):
+    """Stop what the run started, close this process's connections, drop the copy (unless
+    it is to be kept)."""
+    procs.stop_all()
+    if common.DJANGO_READY:
+        from django.db import connections
+
+        connections.close_all()
+    if args.keep_copy:
+        log(f"kept the copy: {with_db(args.database_url, copy)}")
+    else:
+        drop_database(args.database_url, copy)
+
+
 def main():
     args = parse_args()
     if not shutil.which("wrk"):
@@ -164,15 +178,7 @@ def main():
         run_all(args, env, procs, work, copy_url, sink_port, results)
         completed = True
     finally:
-        procs.stop_all()
-        if common.DJANGO_READY:
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep_copy:
-            log(f"kept the copy: {copy_url}")
-        else:
-            drop_database(args.database_url, copy)
+        clean_up(args, procs, copy)
         if not completed:
             results["interrupted"] = {
                 "at": datetime.now().astimezone().isoformat(),

@@ -6,6 +6,20 @@ from . import __doc__ as OVERVIEW
 from .common import CORES, env_default
 
 
+def add_load_options(p):
+    """wrk's load on each page and gunicorn's workers (`make bench-peer` takes them too)."""
+    p.add_argument("--duration", type=int, default=env_default("BENCH_DURATION", 10, int))
+    p.add_argument("--warmup", type=int, default=env_default("BENCH_WARMUP", 3, int))
+    p.add_argument("--concurrency", type=int, default=env_default("BENCH_CONCURRENCY", 8, int))
+    p.add_argument("--threads", type=int, default=0, help="wrk threads (default: min(cores, c))")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=env_default("BENCH_WORKERS", 2 * CORES + 1, int),
+        help="gunicorn sync workers (default 2 x cores + 1)",
+    )
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=OVERVIEW, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
@@ -21,16 +35,7 @@ def parse_args():
     )
     p.add_argument("--copy-name", default=env_default("BENCH_COPY_NAME", ""))
     p.add_argument("--keep-copy", action="store_true", help="leave the copy for inspection")
-    p.add_argument("--duration", type=int, default=env_default("BENCH_DURATION", 10, int))
-    p.add_argument("--warmup", type=int, default=env_default("BENCH_WARMUP", 3, int))
-    p.add_argument("--concurrency", type=int, default=env_default("BENCH_CONCURRENCY", 8, int))
-    p.add_argument("--threads", type=int, default=0, help="wrk threads (default: min(cores, c))")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=env_default("BENCH_WORKERS", 2 * CORES + 1, int),
-        help="gunicorn sync workers (default 2 x cores + 1)",
-    )
+    add_load_options(p)
     p.add_argument(
         "--celery-concurrency",
         type=int,
