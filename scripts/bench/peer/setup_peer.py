@@ -95,8 +95,8 @@ def prepare_and_fill(args, peer_dir, env, data_path, fingerprint):
     """The peer's database made and filled from our data (data_path), unless the one there
     was filled from the same data; returns what the filler wrote: the ids of the peer's
     categories and events for ours, and the person to sign in as."""
-    filled_path = peer_dir / "filled.json"
     name = args.peer_database
+    filled_path = peer_dir / f"filled-{name}.json"  # one for each of the peer's databases
     if not args.refill and filled_path.exists() and database_exists(args.database_url, name):
         filled = json.loads(filled_path.read_text())
         if filled.get("fingerprint") == fingerprint:
