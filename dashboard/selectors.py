@@ -162,8 +162,9 @@ def home_context(*, user, now=None):
         "upcoming": upcoming,
         # Through the same rule as "my actions": published minutes of a meeting they may see.
         # Those due soon are already at the top, under what needs them: listed once.
-        "actions": actions_visible_to(user)
-        .filter(owner=user, status=ActionItem.Status.OPEN)
+        "actions": actions_visible_to(
+            user, among=ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN)
+        )
         .exclude(pk__in=[a.pk for a in feed["needs"]["actions"]])
         .select_related("community")
         .only("description", "due_date", "community", "community__name")[:10],

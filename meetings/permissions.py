@@ -158,14 +158,21 @@ def community_meetings_visible(user, community: Community):
     return qs.filter(visibility=Meeting.Visibility.PUBLIC)
 
 
-def actions_visible_to(user):
+def actions_visible_to(user, *, among=None):
     """The action points this person may read: those of published minutes of a meeting they
-    may see, and every one of the communities they convene (drafts included)."""
-    qs = ActionItem.objects.all()
+    may see, and every one of the communities they convene (drafts included).
+
+    `among`, the action points to choose from (one community's, say), also narrows the
+    meetings whose visibility is worked out to theirs: the same answer, without building
+    the set of every meeting of the database the person may see."""
+    qs = ActionItem.objects.all() if among is None else among
     if user.is_authenticated and user.is_staff:
         return qs
     published = Minutes.objects.filter(meeting=OuterRef("meeting"), status=Minutes.Status.PUBLISHED)
-    readable = Exists(published) & Q(meeting__in=meetings_visible_to(user).values("pk"))
+    meetings = meetings_visible_to(user)
+    if among is not None:
+        meetings = meetings.filter(pk__in=among.values("meeting_id"))
+    readable = Exists(published) & Q(meeting__in=meetings.values("pk"))
     if not user.is_authenticated:
         return qs.filter(readable)
     convened = community_permissions.communities_managed_by(user).values("pk")
@@ -174,9 +181,10 @@ def actions_visible_to(user):
 
 def action_get(user, pk):
     """The action point, if this person may read it; 404 otherwise (never 403)."""
-    visible = actions_visible_to(user).select_related("community", "meeting")
+    visible = actions_visible_to(user, among=ActionItem.objects.filter(pk=pk))
+    visible = visible.select_related("community", "meeting")
     return get_visible_or_404(visible, pk=pk)
 
 
 def can_view_action(user, action):
-    return actions_visible_to(user).filter(pk=action.pk).exists()
+    return actions_visible_to(user, among=ActionItem.objects.filter(pk=action.pk)).exists()

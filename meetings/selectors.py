@@ -108,13 +108,12 @@ def open_actions_before(*, meeting, user):
     this person may read."""
     if not meeting.community_id:
         return ActionItem.objects.none()
+    open_here = ActionItem.objects.filter(
+        community_id=meeting.community_id, status=ActionItem.Status.OPEN
+    )
     return (
-        actions_visible_to(user)
-        .filter(
-            community_id=meeting.community_id,
-            status=ActionItem.Status.OPEN,
-            meeting__starts_at__lt=meeting.starts_at,
-        )
+        actions_visible_to(user, among=open_here)
+        .filter(meeting__starts_at__lt=meeting.starts_at)
         .select_related("owner", "meeting")
         .order_by("due_date", "pk")
     )
@@ -184,9 +183,9 @@ def feed_meetings(*, feed):
 def my_open_actions(*, user):
     """The person's open action points, once the minutes that gave them are published (a
     draft is the conveners' until then) and while they may still see that meeting."""
+    mine = ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN)
     return (
-        actions_visible_to(user)
-        .filter(owner=user, status=ActionItem.Status.OPEN)
+        actions_visible_to(user, among=mine)
         .select_related("community", "meeting")
         .order_by("due_date", "pk")
     )

@@ -148,3 +148,41 @@ def test_staff_reach_a_private_community_from_the_dashboard(client, place):
     assert soup(response).select(f'a[href="{link}"]')
     assert "private: figures only" not in response.content.decode()
     assert client.get(link).status_code == 200
+
+
+def test_choosing_among_some_action_points_gives_the_same_answer_as_filtering_all(place):
+    """actions_visible_to(user, among=...) narrows the meetings it works out to those of the
+    action points chosen from: for every person, the same action points as the whole rule
+    filtered afterwards."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from meetings.models import ActionItem
+    from meetings.permissions import actions_visible_to
+
+    community, lead, owner, manager = place
+    other = CommunityFactory(visibility="private")
+    other_lead = MembershipFactory(community=other, role="convener").user
+    for where, by, visibility, publish in [
+        (community, lead, "members", True),
+        (community, lead, "public", True),
+        (community, lead, "public", False),
+        (other, other_lead, "public", True),
+    ]:
+        _minutes(_meeting(where, by, days=-30, visibility=visibility), by, owner, publish=publish)
+    staff = UserFactory(is_staff=True)
+    people = [lead, owner, manager, other_lead, staff, UserFactory(), AnonymousUser()]
+    choices = [
+        ActionItem.objects.filter(community=community, status=ActionItem.Status.OPEN),
+        ActionItem.objects.filter(owner=owner),
+        ActionItem.objects.filter(pk=ActionItem.objects.order_by("pk").last().pk),
+    ]
+    for person in people:
+        for among in choices:
+            whole = set(
+                actions_visible_to(person).filter(pk__in=among).values_list("pk", flat=True)
+            )
+            narrowed = set(actions_visible_to(person, among=among).values_list("pk", flat=True))
+            assert narrowed == whole, (person, among.query)
+    assert set(
+        actions_visible_to(lead, among=choices[0]).values_list("pk", flat=True)
+    )  # not vacuous
