@@ -17,7 +17,7 @@ from accounts.notifications import services as notification_services
 from accounts.outbox.preferences import preference_get, unsubscribe_token_read
 from accounts.personal_data import account_erase, export_archive
 from accounts.sso import SSO_EXISTING_ACCOUNT, sign_in_list, sign_in_offers
-from core.http import posted
+from core.http import form_page, posted
 from core.services import audit_log
 
 
@@ -25,6 +25,13 @@ def _organisation_shown(organisation):
     if organisation is not None and organisation.status == Organisation.Status.PENDING:
         return f"{organisation} (new: listed for others once staff have checked it)"
     return organisation
+
+
+def _account_form_page(request, form, **page):
+    """The one-form page under "Your account" (core.http.form_page): Cancel leads back to it."""
+    overview = reverse("accounts:overview")
+    crumbs = [("Home", reverse("home")), ("Your account", overview)]
+    return form_page(request, form, cancel=overview, crumbs=crumbs, **page)
 
 
 def account_overview(request):
@@ -63,15 +70,13 @@ def profile_edit(request):
         services.user_profile_update(user=request.user, actor=request.user, **form.service_kwargs())
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:overview")
-    return render(
+    return _account_form_page(
         request,
-        "accounts/settings_form.html",
-        {
-            "form": form,
-            "heading": "Edit your profile",
-            "intro": "Members of your communities see your profile. Other signed-in people see only your name and organisation.",
-            "submit_label": "Save profile",
-        },
+        form,
+        heading="Edit your profile",
+        intro="Members of your communities see your profile. Other signed-in people see only "
+        "your name and organisation.",
+        submit="Save profile",
     )
 
 
@@ -95,15 +100,14 @@ def preferences_edit(request):
             )
         messages.success(request, "Your e-mail preferences have been saved.")
         return redirect("accounts:overview")
-    return render(
+    return _account_form_page(
         request,
-        "accounts/preferences.html",
-        {
-            "form": form,
-            "heading": "E-mail preferences",
-            "intro": "Messages about your account (verifying your address, resetting your password) are always sent.",
-            "submit_label": "Save preferences",
-        },
+        form,
+        heading="E-mail preferences",
+        intro="Messages about your account (verifying your address, resetting your password) "
+        "are always sent.",
+        submit="Save preferences",
+        template="accounts/preferences.html",
     )
 
 
@@ -148,16 +152,13 @@ def account_delete(request):
         )
         messages.success(request, "Your account has been closed. We will not e-mail you again.")
         return redirect("home")
-    return render(
+    return _account_form_page(
         request,
-        "accounts/settings_form.html",
-        {
-            "form": form,
-            "heading": "Close your account",
-            "intro": "Your memberships end and e-mails stop at once; your private journal is deleted. "
-            "Download your data first if you want a copy.",
-            "submit_label": "Close my account",
-        },
+        form,
+        heading="Close your account",
+        intro="Your memberships end and e-mails stop at once; your private journal is deleted. "
+        "Download your data first if you want a copy.",
+        submit="Close my account",
     )
 
 

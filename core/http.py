@@ -142,14 +142,17 @@ def form_page(
     warning=False,
     crumbs=None,
     summary=None,
+    template="components/form_page.html",
+    **extra,
 ):
-    """Render the one-form page (templates/components/form_page.html). `summary`: (label,
-    value) pairs shown above the form, for what is being answered (a join request)."""
+    """Render the one-form page (templates/components/form_page.html, or a `template` that
+    extends it, given the `extra` context it takes). `summary`: (label, value) pairs shown
+    above the form, for what is being answered (a join request)."""
     from django.shortcuts import render
 
     return render(
         request,
-        "components/form_page.html",
+        template,
         {
             "form": form,
             "heading": heading,
@@ -160,5 +163,6 @@ def form_page(
             "warning": warning,
             "crumbs": crumbs,
             "summary": summary,
+            **extra,
         },
     )
