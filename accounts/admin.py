@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from accounts.admin_forms import EraseChoiceForm, ExportReleaseForm, OrganisationMergeForm
 from accounts.models import EmailDelivery, Organisation, Profession, RetentionSweep, User
@@ -17,10 +17,22 @@ from core.admin import ReadOnlyAdmin
 from core.services import audit_log
 
 
-def _action_page(model_admin, request, template, *, action, **context):
-    """The page an admin action shows before it acts (templates/admin/accounts/): it posts
-    back to the same `action` with the admin's own context (header, sidebar)."""
-    context = {**context, "action": action, **model_admin.admin_site.each_context(request)}
+def _action_page(
+    model_admin, request, template, *, action, chosen, confirm_name="confirmed", **context
+):
+    """The page an admin action shows before it acts (a template extending
+    templates/admin/accounts/action_confirm.html): it posts back to the same `action`, for
+    the rows `chosen`, with the admin's own context (header, sidebar); Go back leads to the
+    list of those rows."""
+    opts = model_admin.model._meta
+    context = {
+        **context,
+        "action": action,
+        "chosen": chosen,
+        "confirm_name": confirm_name,
+        "back_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        **model_admin.admin_site.each_context(request),
+    }
     return TemplateResponse(request, template, context)
 
 
@@ -100,6 +112,8 @@ class UserAdmin(BaseUserAdmin):
             request,
             "admin/accounts/export_release.html",
             action="download_personal_data",
+            chosen=[user],
+            confirm_name="release",
             person=user,
             form=form,
         )
@@ -114,7 +128,7 @@ class UserAdmin(BaseUserAdmin):
                 request,
                 "admin/accounts/erase_confirm.html",
                 action="erase_accounts",
-                people=queryset,
+                chosen=queryset,
                 form=form,
             )
         for user in queryset:
@@ -171,7 +185,7 @@ class OrganisationAdmin(admin.ModelAdmin):
             request,
             "admin/accounts/organisation_merge.html",
             action="merge_into",
-            merging=merging,
+            chosen=merging,
             form=form,
         )
 
