@@ -84,6 +84,17 @@ def register(*, name, export, files=None, erase=None):
     HOLDERS[name] = Holder(name, export, files, erase)
 
 
+def register_module(name, module):
+    """Register an app's personal_data module: its `export`, and its `files` and `erase`
+    where it has them."""
+    register(
+        name=name,
+        export=module.export,
+        files=getattr(module, "files", None),
+        erase=getattr(module, "erase", None),
+    )
+
+
 def covered_fields():
     """Every (model label, field name) some app's export reads the person's rows by."""
     return {

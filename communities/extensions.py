@@ -86,10 +86,11 @@ class Holding:
 HOLDINGS: list[Holding] = []
 
 
-def register_holding(holding):
-    if all(h.key != holding.key for h in HOLDINGS):
-        HOLDINGS.append(holding)
-        HOLDINGS.sort(key=lambda h: h.order)
+def register_holding(*holdings):
+    for holding in holdings:
+        if all(h.key != holding.key for h in HOLDINGS):
+            HOLDINGS.append(holding)
+    HOLDINGS.sort(key=lambda h: h.order)
 
 
 def holdings_counted(community):

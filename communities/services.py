@@ -289,6 +289,14 @@ community_merging = Signal()
 # receiver returns {key: how many moved}.
 community_splitting = Signal()
 
+
+def register_transfers(app, *, merge, split):
+    """Connect the receivers of `app` (from its AppConfig.ready()) that move what it holds
+    of a community in a merge and in a split (extensions.Holding says what that is)."""
+    community_merging.connect(merge, dispatch_uid=f"{app}-merge")
+    community_splitting.connect(split, dispatch_uid=f"{app}-split")
+
+
 # Strongest last: a merge never leaves anyone with a weaker role than they had.
 ROLE_RANK = [
     Membership.Role.MEMBER,

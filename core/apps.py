@@ -3,7 +3,6 @@ from django.conf import settings
 
 
 class CoreConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
     name = "core"
 
     def ready(self):

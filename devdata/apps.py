@@ -6,6 +6,5 @@ class DevdataConfig(AppConfig):
     only. Installed outside production (settings decide); it may import every app, and no
     app imports it."""
 
-    default_auto_field = "django.db.models.BigAutoField"
     name = "devdata"
     verbose_name = "development data"

@@ -2,52 +2,33 @@ from django.apps import AppConfig
 
 
 class DiscussionsConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
     name = "discussions"
 
     def ready(self):
-        from accounts.personal_data import register
-        from discussions import personal_data
+        from accounts.notifications.registry import register as register_notifications
+        from accounts.personal_data import register_module
+        from communities import extensions
+        from communities.moderation.registry import register as register_moderation
+        from communities.services import register_transfers
+        from discussions import inbound, moderation, notifications, personal_data, receivers
 
-        register(
-            name="discussions",
-            export=personal_data.export,
-            files=personal_data.files,
-            erase=personal_data.erase,
+        register_module("discussions", personal_data)
+        extensions.register_tab(
+            extensions.Tab("discussions", "Discussions", "discussions:list", order=15)
         )
-        from communities.extensions import Tab, register_tab
-
-        register_tab(
-            Tab(
-                key="discussions",
-                label="Discussions",
-                url_name="discussions:list",
-                members_only=True,
-                order=15,
-            )
+        register_transfers(
+            "discussions", merge=receivers.merge_discussions, split=receivers.split_discussions
         )
-        from communities.extensions import Holding, register_holding
-        from communities.services import community_merging, community_splitting
-        from discussions import receivers
-
-        community_merging.connect(receivers.merge_discussions, dispatch_uid="discussions-merge")
-        community_splitting.connect(receivers.split_discussions, dispatch_uid="discussions-split")
-        register_holding(
-            Holding(
-                key="discussions",
-                label="discussions",
-                singular="discussion",
-                count=receivers.discussions_count,
-                choices=receivers.discussions_choices,
+        extensions.register_holding(
+            extensions.Holding(
+                "discussions",
+                "discussions",
+                "discussion",
+                receivers.discussions_count,
+                receivers.discussions_choices,
                 order=25,
             )
         )
-        from discussions.moderation import register_kinds
-
-        register_kinds()
-        from discussions.notifications import register_kinds as register_notification_kinds
-
-        register_notification_kinds()
-        from discussions import inbound
-
+        register_moderation(moderation.DISCUSSION, moderation.REPLY)
+        register_notifications(*notifications.KINDS)
         inbound.register()

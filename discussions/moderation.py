@@ -4,7 +4,7 @@ the shared moderation path (communities.moderation)."""
 from django.urls import reverse
 
 from accounts.notifications.services import notifications_withdraw
-from communities.moderation.registry import Kind, register
+from communities.moderation.registry import Kind
 from communities.moderation.selectors import community_moderators
 from core.attachments import attachments_delete
 from discussions import permissions
@@ -84,8 +84,3 @@ REPLY = Kind(
     on_hide=_reply_hidden,
     hide_note=_reply_hide_note,
 )
-
-
-def register_kinds():
-    register(DISCUSSION)
-    register(REPLY)

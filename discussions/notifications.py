@@ -11,24 +11,19 @@ in.
 from functools import partial
 
 from accounts.inbound.tokens import reply_address
-from accounts.notifications.registry import NotificationKind, register
+from accounts.notifications.registry import NotificationKind
 from accounts.notifications.services import notify
 from communities.models import Membership
 from discussions.models import Follow
 
 KINDS = (
-    # (key, label, e-mail template, default channel)
-    ("mention", "Someone mentions you", "discussion_mention", "immediate"),
-    ("reply_to_mine", "Replies to your discussions", "discussion_reply", "immediate"),
-    ("followed_reply", "New replies in discussions you follow", "discussion_reply", "immediate"),
-    ("new_discussion", "New discussions in your communities", "discussion_new", "digest"),
+    NotificationKind("mention", "Someone mentions you", "discussion_mention"),
+    NotificationKind("reply_to_mine", "Replies to your discussions", "discussion_reply"),
+    NotificationKind("followed_reply", "New replies in discussions you follow", "discussion_reply"),
+    NotificationKind(
+        "new_discussion", "New discussions in your communities", "discussion_new", "digest"
+    ),
 )
-
-
-def register_kinds():
-
-    for key, label, template, default in KINDS:
-        register(NotificationKind(key=key, label=label, email_template=template, default=default))
 
 
 def _notify(**kwargs):

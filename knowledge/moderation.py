@@ -5,7 +5,7 @@ service (knowledge.services.resource_hide), which also keeps them out of search.
 from django.conf import settings
 from django.urls import reverse
 
-from communities.moderation.registry import Kind, register
+from communities.moderation.registry import Kind
 from communities.moderation.selectors import community_moderators
 from knowledge import permissions
 from knowledge.models import Comment, Story
@@ -63,8 +63,3 @@ COMMENT = Kind(
     notice_template="resource_comment_hidden",
     notice_context=_comment_notice,
 )
-
-
-def register_kinds():
-    register(STORY)
-    register(COMMENT)

@@ -37,13 +37,14 @@ class NotificationKind:
 KINDS: dict[str, NotificationKind] = {}
 
 
-def register(kind: NotificationKind) -> None:
-    """Make a kind known (from an AppConfig.ready()). Registering the same kind again is
+def register(*kinds: NotificationKind) -> None:
+    """Make kinds known (from an AppConfig.ready()). Registering the same kind again is
     harmless; another kind under a key already taken is a mistake."""
-    known = KINDS.get(kind.key)
-    if known is not None and known != kind:
-        raise ValueError(f"Another notification kind is registered as {kind.key!r}")
-    KINDS[kind.key] = kind
+    for kind in kinds:
+        known = KINDS.get(kind.key)
+        if known is not None and known != kind:
+            raise ValueError(f"Another notification kind is registered as {kind.key!r}")
+        KINDS[kind.key] = kind
 
 
 def kind_get(key) -> NotificationKind:

@@ -40,8 +40,9 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
-def register(kind):
-    KINDS[kind.key] = kind
+def register(*kinds):
+    for kind in kinds:
+        KINDS[kind.key] = kind
 
 
 def kind_for(obj):
