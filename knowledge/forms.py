@@ -200,14 +200,7 @@ class CommentForm(PatientDataGuardMixin, forms.Form):
 
 
 class StoryForm(PatientDataGuardMixin, forms.ModelForm):
-    guarded_fields = (
-        "title",
-        "what_happened",
-        "new_knowledge",
-        "how_applied",
-        "difference_made",
-        "reframed_success",
-    )
+    guarded_fields = ("title", *Story.CYCLE_FIELDS)
     resources = forms.ModelMultipleChoiceField(
         label="Resources it grew from (optional)",
         queryset=None,
@@ -217,16 +210,7 @@ class StoryForm(PatientDataGuardMixin, forms.ModelForm):
 
     class Meta:
         model = Story
-        fields = [
-            "title",
-            "what_happened",
-            "new_knowledge",
-            "how_applied",
-            "difference_made",
-            "reframed_success",
-            "visibility",
-            "resources",
-        ]
+        fields = ["title", *Story.CYCLE_FIELDS, "visibility", "resources"]
         widgets = {
             "what_happened": forms.Textarea(attrs={"rows": 4}),
             "new_knowledge": forms.Textarea(attrs={"rows": 3}),

@@ -205,6 +205,14 @@ class Story(models.Model):
     """A change in practice told along the value cycle."""
 
     Visibility = Visibility
+    # The steps of the value cycle, in order: each a question the story may answer.
+    CYCLE_FIELDS = (
+        "what_happened",
+        "new_knowledge",
+        "how_applied",
+        "difference_made",
+        "reframed_success",
+    )
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="stories")
     author = models.ForeignKey(
@@ -244,16 +252,9 @@ class Story(models.Model):
 
     def cycle(self):
         """The value cycle's steps that were written, as (question, answer) pairs."""
-        names = [
-            "what_happened",
-            "new_knowledge",
-            "how_applied",
-            "difference_made",
-            "reframed_success",
-        ]
         return [
             (self._meta.get_field(n).verbose_name, getattr(self, n))
-            for n in names
+            for n in self.CYCLE_FIELDS
             if getattr(self, n)
         ]
 

@@ -65,11 +65,7 @@ export = Export(
         (
             "title",
             "community__name",
-            "what_happened",
-            "new_knowledge",
-            "how_applied",
-            "difference_made",
-            "reframed_success",
+            *Story.CYCLE_FIELDS,
             "visibility",
             "is_hidden",
             "hidden_reason",

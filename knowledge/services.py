@@ -37,15 +37,7 @@ RESOURCE_FIELDS = (
     "visibility",
     "review_date",
 )
-STORY_FIELDS = (
-    "title",
-    "what_happened",
-    "new_knowledge",
-    "how_applied",
-    "difference_made",
-    "reframed_success",
-    "visibility",
-)
+STORY_FIELDS = ("title", *Story.CYCLE_FIELDS, "visibility")
 
 
 class KnowledgeError(ValidationError):
