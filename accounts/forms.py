@@ -18,8 +18,45 @@ ORGANISATION_HELP = (
 )
 
 
+EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
+
+
+def _reword(field, label, required, invalid=None):
+    """Our label and error messages on one of allauth's fields, without its placeholder."""
+    field.label = label
+    field.widget.attrs.pop("placeholder", None)
+    field.error_messages["required"] = required
+    if invalid:
+        field.error_messages["invalid"] = invalid
+
+
+# Where a person works, in the order the forms ask it.
+PLACE_FIELDS = ("organisation", "organisation_name", "profession", "region")
+
+
 class OrganisationFieldsMixin:
-    """An organisation chosen from the list, or typed when it is not listed yet."""
+    """What sign-up asks to place a person: their name, an organisation chosen from the
+    list (or typed when it is not listed yet), their profession and region."""
+
+    def _place_fields(self, *, name=None):
+        """The name (`name`: what it starts with), organisation, profession and region."""
+        self.fields["name"] = forms.CharField(
+            label="Full name",
+            max_length=150,
+            initial=name,
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            error_messages={"required": "Enter your full name"},
+        )
+        self._organisation_fields()
+        self.fields["profession"] = forms.ModelChoiceField(
+            queryset=Profession.objects.filter(active=True),
+            empty_label="Choose your profession",
+            error_messages={"required": "Choose your profession"},
+        )
+        self.fields["region"] = forms.ChoiceField(
+            choices=[("", "Choose your region"), *Region.choices],
+            error_messages={"required": "Choose your region"},
+        )
 
     def _organisation_fields(self, *, keep=None):
         # Only confirmed organisations are listed; a typed one waits for staff. `keep`: the
@@ -53,51 +90,14 @@ class OrganisationFieldsMixin:
 class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
     """allauth's sign-up (e-mail, password) with the profile we need to place a person."""
 
-    field_order = [
-        "name",
-        "email",
-        "password1",
-        "password2",
-        "organisation",
-        "organisation_name",
-        "profession",
-        "region",
-    ]
+    field_order = ["name", "email", "password1", "password2", *PLACE_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"] = forms.CharField(
-            label="Full name",
-            max_length=150,
-            widget=forms.TextInput(attrs={"autocomplete": "name"}),
-            error_messages={"required": "Enter your full name"},
-        )
-        self._organisation_fields()
-        self.fields["profession"] = forms.ModelChoiceField(
-            queryset=Profession.objects.filter(active=True),
-            empty_label="Choose your profession",
-            error_messages={"required": "Choose your profession"},
-        )
-        self.fields["region"] = forms.ChoiceField(
-            choices=[("", "Choose your region"), *Region.choices],
-            error_messages={"required": "Choose your region"},
-        )
-        messages = {
-            "email": (
-                "E-mail address",
-                "Enter your e-mail address",
-                "Enter an e-mail address in the correct format, like name@example.org",
-            ),
-            "password1": ("Password", "Enter a password", None),
-            "password2": ("Password again", "Enter the password again", None),
-        }
-        for name, (label, required, invalid) in messages.items():
-            field = self.fields[name]
-            field.label = label
-            field.widget.attrs.pop("placeholder", None)
-            field.error_messages["required"] = required
-            if invalid:
-                field.error_messages["invalid"] = invalid
+        self._place_fields()
+        _reword(self.fields["email"], "E-mail address", "Enter your e-mail address", EMAIL_FORMAT)
+        _reword(self.fields["password1"], "Password", "Enter a password")
+        _reword(self.fields["password2"], "Password again", "Enter the password again")
         self.order_fields(self.field_order)
 
     def try_save(self, request):
@@ -116,7 +116,6 @@ class SignupForm(OrganisationFieldsMixin, allauth_forms.SignupForm):
         return self._clean_organisation(super().clean())
 
 
-EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
 CODE_REQUIRED = "Enter the 6-digit code from your authenticator app"
 
 
@@ -202,16 +201,7 @@ class ProfileForm(OrganisationFieldsMixin, forms.ModelForm):
             "bio": forms.Textarea(attrs={"rows": 5}),
         }
 
-    field_order = [
-        "name",
-        "job_title",
-        "organisation",
-        "organisation_name",
-        "profession",
-        "region",
-        "bio",
-        "timezone",
-    ]
+    field_order = ["name", "job_title", *PLACE_FIELDS, "bio", "timezone"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -334,39 +324,18 @@ class SocialSignupForm(OrganisationFieldsMixin, SocialSignupBase):
     organisation, profession, region), asked once before the account is made. The address
     is the one the provider gave, when it gave one."""
 
-    field_order = ["name", "email", "organisation", "organisation_name", "profession", "region"]
+    field_order = ["name", "email", *PLACE_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"] = forms.CharField(
-            label="Full name",
-            max_length=150,
-            initial=self.sociallogin.user.name,
-            widget=forms.TextInput(attrs={"autocomplete": "name"}),
-            error_messages={"required": "Enter your full name"},
-        )
         email = self.fields["email"]
-        email.label = "E-mail address"
-        email.widget.attrs.pop("placeholder", None)
-        email.error_messages["required"] = "Enter your e-mail address"
-        email.error_messages["invalid"] = (
-            "Enter an e-mail address in the correct format, like name@example.org"
-        )
+        _reword(email, "E-mail address", "Enter your e-mail address", EMAIL_FORMAT)
         if self.initial.get("email"):
             # The provider's address: it cannot be changed here (an address of one's own
             # choosing is what the ordinary sign-up, with its confirmation e-mail, is for).
             email.disabled = True
             email.help_text = "The address your organisation's sign-in gave us."
-        self._organisation_fields()
-        self.fields["profession"] = forms.ModelChoiceField(
-            queryset=Profession.objects.filter(active=True),
-            empty_label="Choose your profession",
-            error_messages={"required": "Choose your profession"},
-        )
-        self.fields["region"] = forms.ChoiceField(
-            choices=[("", "Choose your region"), *Region.choices],
-            error_messages={"required": "Choose your region"},
-        )
+        self._place_fields(name=self.sociallogin.user.name)
         self.order_fields(self.field_order)
 
     # An address the provider did not verify that already has an account gets sign-up's
