@@ -42,6 +42,17 @@ def register_rule(rule):
     RULES[rule.key] = rule
 
 
+def deleting(model):
+    """The `clear` of a rule whose rows go altogether."""
+    return lambda pks: model.objects.filter(pk__in=pks).delete()[0]
+
+
+def updating(model, **values):
+    """The `clear` of a rule that blanks some fields (`values`: what they become); the rows
+    stay."""
+    return lambda pks: model.objects.filter(pk__in=pks).update(**values)
+
+
 def period_days(key):
     return settings.PERSONAL_DATA_RETENTION_DAYS[RULES[key].period or key]
 
@@ -106,12 +117,6 @@ def _outbox_due(cutoff):
     )
 
 
-def _outbox_clear(pks):
-    return EmailDelivery.objects.filter(pk__in=pks).update(
-        subject="", body_text="", body_html="", attachments=[], headers={}
-    )
-
-
 def _addresses_due(cutoff):
     return AuditEntry.objects.filter(created_at__lt=cutoff).filter(
         Q(ip_address__isnull=False) | Q(data__has_key="agent")
@@ -148,17 +153,13 @@ def _failed_sign_ins_due(cutoff):
     return AuditEntry.objects.filter(action__in=SIGN_IN_REFUSALS, created_at__lt=cutoff)
 
 
-def _failed_sign_ins_clear(pks):
-    return AuditEntry.objects.filter(pk__in=pks).delete()[0]
-
-
 register_rule(
     Rule(
         "outbox_text",
         "The text of e-mails in the outbox (subject, body, attachments) once they were sent or "
         "given up on; that a message went, to whom and when stays.",
         _outbox_due,
-        _outbox_clear,
+        updating(EmailDelivery, subject="", body_text="", body_html="", attachments=[], headers={}),
     )
 )
 register_rule(
@@ -183,7 +184,7 @@ register_rule(
         "failed_sign_ins",
         "Records of refused sign-ins (the address typed, or its digest, and when).",
         _failed_sign_ins_due,
-        _failed_sign_ins_clear,
+        deleting(AuditEntry),
     )
 )
 
@@ -192,16 +193,12 @@ def _read_notifications_due(cutoff):
     return Notification.objects.filter(read_at__isnull=False, created_at__lt=cutoff)
 
 
-def _read_notifications_clear(pks):
-    return Notification.objects.filter(pk__in=pks).delete()[0]
-
-
 register_rule(
     Rule(
         "read_notifications",
         "Notifications in the notification centre that were read (unread ones stay).",
         _read_notifications_due,
-        _read_notifications_clear,
+        deleting(Notification),
     )
 )
 
@@ -212,16 +209,12 @@ def _held_replies_due(cutoff):
     return HeldReply.objects.filter(created_at__lt=cutoff)
 
 
-def _held_replies_clear(pks):
-    return HeldReply.objects.filter(pk__in=pks).delete()[0]
-
-
 register_rule(
     Rule(
         "held_replies",
         "Replies by e-mail held for their writer to check (patient details suspected), once "
         "they expired unchecked.",
         _held_replies_due,
-        _held_replies_clear,
+        deleting(HeldReply),
     )
 )

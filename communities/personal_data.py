@@ -1,7 +1,9 @@
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.personal_data import Export, Part, address_q, person_addresses
-from accounts.retention import Rule, register_rule
+from accounts.retention import Rule, register_rule, updating
 from communities.models import Invitation, Membership, Report
 
 
@@ -143,26 +145,20 @@ def _expired_invitations_due(cutoff):
     ).exclude(email__endswith="@erased.example.org")
 
 
-def _expired_invitations_clear(pks):
-    from django.db.models import Value
-    from django.db.models.functions import Cast, Concat
-
-    return Invitation.objects.filter(pk__in=pks).update(
-        email=Concat(
-            Value("erased-invitation-"),
-            Cast("pk", models.CharField()),
-            Value("@erased.example.org"),
-        ),
-        message="",
-    )
-
-
 register_rule(
     Rule(
         "expired_invitations",
         "The address and message of invitations that expired, were declined or withdrawn "
         "(counted from their expiry); that one was sent, by whom and when stays.",
         _expired_invitations_due,
-        _expired_invitations_clear,
+        updating(
+            Invitation,
+            email=Concat(
+                Value("erased-invitation-"),
+                Cast("pk", models.CharField()),
+                Value("@erased.example.org"),
+            ),
+            message="",
+        ),
     )
 )

@@ -1,7 +1,7 @@
 from django.db.models import Q
 
 from accounts.personal_data import Export, Part
-from accounts.retention import Rule, register_rule
+from accounts.retention import Rule, register_rule, updating
 from conveners.models import Application, JournalEntry, Review
 
 
@@ -101,16 +101,12 @@ def _closed_applications_due(cutoff):
     return Application.objects.filter(status__in=CLOSED, updated_at__lt=cutoff).filter(written)
 
 
-def _closed_applications_clear(pks):
-    return Application.objects.filter(pk__in=pks).update(**dict.fromkeys(_WRITTEN, ""))
-
-
 register_rule(
     Rule(
         "declined_applications",
         "What was written in leadership programme applications that were not selected, "
         "declined or withdrawn, and their sponsor's details (counted from the last change).",
         _closed_applications_due,
-        _closed_applications_clear,
+        updating(Application, **dict.fromkeys(_WRITTEN, "")),
     )
 )

@@ -2,7 +2,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.personal_data import Export, Part
-from accounts.retention import Rule, register_rule
+from accounts.retention import Rule, register_rule, updating
 from meetings.models import (
     ActionItem,
     CalendarFeed,
@@ -127,10 +127,6 @@ def _guests_due(cutoff):
     )
 
 
-def _guests_clear(pks):
-    return MeetingGuest.objects.filter(pk__in=pks).update(name="", email="")
-
-
 register_rule(
     Rule(
         "meeting_guests",
@@ -138,6 +134,6 @@ register_rule(
         "(counted from the meeting); the guest still counts in its attendance, with their "
         "organisation.",
         _guests_due,
-        _guests_clear,
+        updating(MeetingGuest, name="", email=""),
     )
 )
