@@ -5,7 +5,7 @@ from accounts.selectors import organisation_choices
 from communities.models import Community
 from conveners.models import Application, LeadershipProgramme, ProgrammeSession
 from conveners.services import APPLICATION_FIELDS
-from core.forms import DateInput, DateTimeInput
+from core.forms import DateInput, DateTimeInput, check_end_after_start
 from core.patient_data import CONFIRM_LABEL, PatientDataGuardMixin
 
 DATE = DateInput()
@@ -123,12 +123,7 @@ class SessionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("starts_at")
-            and cleaned.get("ends_at")
-            and cleaned["ends_at"] <= cleaned["starts_at"]
-        ):
-            self.add_error("ends_at", "The end must be after the start")
+        check_end_after_start(self, cleaned)
         return cleaned
 
 

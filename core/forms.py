@@ -128,6 +128,12 @@ def checked_upload(upload):
     return upload
 
 
+def check_end_after_start(form, cleaned, start="starts_at", end="ends_at"):
+    """For a form's clean(): an end at or before the start is an error next to the end."""
+    if cleaned.get(start) and cleaned.get(end) and cleaned[end] <= cleaned[start]:
+        form.add_error(end, "The end must be after the start")
+
+
 class ConfirmForm(Form):
     """A confirmation with no fields: the POST is the answer."""
 

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from core import uploads
-from core.forms import DateInput, DateTimeInput, HttpsURLField
+from core.forms import DateInput, DateTimeInput, HttpsURLField, check_end_after_start
 from core.patient_data import PatientDataGuardMixin
 from meetings.models import MAX_REMINDER_HOURS, Meeting
 
@@ -74,9 +74,7 @@ class MeetingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The end must be after the start")
+        check_end_after_start(self, cleaned)
         if cleaned.get("format") in (
             Meeting.Format.ONLINE,
             Meeting.Format.HYBRID,
@@ -105,13 +103,7 @@ class PastMeetingForm(forms.ModelForm):
             "agenda": MeetingForm.Meta.help_texts["agenda"],
             "starts_at": "When it started: a date and time that has passed.",
         }
-        widgets = {
-            "starts_at": DATETIME,
-            "ends_at": DATETIME,
-            "agenda": forms.Textarea(attrs={"rows": 4}),
-            "format": forms.RadioSelect,
-            "visibility": forms.RadioSelect,
-        }
+        widgets = {**MeetingForm.Meta.widgets, "agenda": forms.Textarea(attrs={"rows": 4})}
         error_messages = MeetingForm.Meta.error_messages
 
     def __init__(self, *args, members, **kwargs):
@@ -122,9 +114,7 @@ class PastMeetingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The end must be after the start")
+        check_end_after_start(self, cleaned)
         return cleaned
 
     def service_kwargs(self):
@@ -214,12 +204,7 @@ class SeriesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("start_time")
-            and cleaned.get("end_time")
-            and cleaned["end_time"] <= cleaned["start_time"]
-        ):
-            self.add_error("end_time", "The end must be after the start")
+        check_end_after_start(self, cleaned, "start_time", "end_time")
         if (
             cleaned.get("first_date")
             and cleaned.get("until")
