@@ -11,10 +11,8 @@ from communities import extensions, forms, permissions, selectors, services
 from communities.views import managed_unless_archived
 from core.http import add_service_errors, posted
 
-
-def _transformable(request, slug):
-    """A community its conveners (or staff) may still archive, merge or split."""
-    return managed_unless_archived(request, slug, note="This community is already archived.")
+# A community its conveners (or staff) may still archive, merge or split.
+_transformable = managed_unless_archived(note="This community is already archived.")
 
 
 def _counted(n, singular, plural):
@@ -46,11 +44,9 @@ def _two_steps(request, community, form, *, page, confirm, act):
     )
 
 
-def transform(request, slug):
+@_transformable
+def transform(request, community):
     """The three ends of a community (archive, merge, split), each on its own screen."""
-    community, refused = _transformable(request, slug)
-    if refused:
-        return refused
     return render(
         request,
         "communities/transform.html",
@@ -63,10 +59,8 @@ def transform(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-def transform_archive(request, slug):
-    community, refused = _transformable(request, slug)
-    if refused:
-        return refused
+@_transformable
+def transform_archive(request, community):
     figures = selectors.community_summary(community=community)
     holdings = {h.key: n for h, n in extensions.holdings_counted(community)}
     meetings = holdings.get("meetings", 0)
@@ -82,7 +76,7 @@ def transform_archive(request, slug):
     def act(data):
         services.community_archive(community=community, actor=request.user, note=data["note"])
         messages.success(request, f"{community.name} has been archived. Its pages stay findable.")
-        return redirect("communities:detail", slug)
+        return redirect("communities:detail", community.slug)
 
     return _two_steps(
         request,
@@ -100,10 +94,8 @@ def transform_archive(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-def transform_merge(request, slug):
-    community, refused = _transformable(request, slug)
-    if refused:
-        return refused
+@_transformable
+def transform_merge(request, community):
     targets = permissions.merge_targets(request.user, community).order_by("name")
     figures = selectors.community_summary(community=community)
     what = extensions.holdings_phrase({h.key: n for h, n in extensions.holdings_counted(community)})
@@ -161,10 +153,8 @@ def _choosable(holdings):
 
 
 @require_http_methods(["GET", "POST"])
-def transform_split(request, slug):
-    community, refused = _transformable(request, slug)
-    if refused:
-        return refused
+@_transformable
+def transform_split(request, community):
     holdings = [(h, h.choices(community)) for h in extensions.HOLDINGS if h.choices]
     form = forms.SplitForm(
         posted(request),

@@ -1,6 +1,8 @@
 """Thin views: find the community through the permission helpers (404 when it may not be
 known), validate a form, call one service, redirect."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -31,21 +33,27 @@ def _page(request, rows, count=None):
     return paginator.get_page(request.GET.get("page"))
 
 
-def managed_unless_archived(request, slug, *, note):
-    """A community the person manages, and None; or, when it is archived (read-only), the
-    community and a redirect to its page, which says `note`."""
-    community = permissions.community_get_managed(request.user, slug)
-    if community.is_archived:
-        messages.info(request, note)
-        return community, redirect("communities:detail", slug)
-    return community, None
+def managed_unless_archived(*, note):
+    """For a view of a community the person manages: it is called with the community in
+    place of its slug (404 for anyone who does not manage it). An archived community is
+    read-only: instead of the view, a redirect to its page, which says `note`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, slug, *args, **kwargs):
+            community = permissions.community_get_managed(request.user, slug)
+            if community.is_archived:
+                messages.info(request, note)
+                return redirect("communities:detail", slug)
+            return view(request, community, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
-def _editable(request, slug):
-    """A community the person manages and that can still change (archived ones are read-only)."""
-    return managed_unless_archived(
-        request, slug, note="This community is archived: its pages are read-only."
-    )
+# A community the person manages and that can still change.
+_editable = managed_unless_archived(note="This community is archived: its pages are read-only.")
 
 
 def _form_page(request, community, form, *, cancel=None, **kwargs):
@@ -182,10 +190,8 @@ def community_create(request):
 
 
 @require_http_methods(["GET", "POST"])
-def community_edit(request, slug):
-    community, refused = _editable(request, slug)
-    if refused:
-        return refused
+@_editable
+def community_edit(request, community):
     form = forms.CommunityForm(posted(request), instance=community, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.community_update(community=community, actor=request.user, **form.service_kwargs())
@@ -311,10 +317,8 @@ def member_detail(request, slug, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def member_manage(request, slug, pk):
-    community, refused = _editable(request, slug)
-    if refused:
-        return refused
+@_editable
+def member_manage(request, community, pk):
     membership = selectors.member_get(community=community, pk=pk)
     role_form = forms.RoleForm(
         request.POST if "role" in request.POST else None,
@@ -330,12 +334,12 @@ def member_manage(request, slug, pk):
         messages.success(
             request, f"{membership.user.name} is now {membership.get_role_display().lower()}."
         )
-        return redirect("communities:members", slug)
+        return redirect("communities:members", community.slug)
 
     def remove(data):
         services.membership_remove(membership=membership, actor=request.user, reason=data["reason"])
         messages.success(request, f"{membership.user.name} has been removed from the community.")
-        return redirect("communities:members", slug)
+        return redirect("communities:members", community.slug)
 
     form, act = (role_form, change_role) if "role" in request.POST else (remove_form, remove)
     if (response := service_response(request, form, act)) is not None:
@@ -369,17 +373,15 @@ def request_list(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-def request_decide(request, slug, pk):
-    community, refused = _editable(request, slug)
-    if refused:
-        return refused
+@_editable
+def request_decide(request, community, pk):
     membership = selectors.join_request_get(community=community, pk=pk)
     if membership.status != Membership.Status.REQUESTED:
         messages.info(
             request,
             f"This request has already been answered ({membership.get_status_display().lower()}).",
         )
-        return redirect("communities:requests", slug)
+        return redirect("communities:requests", community.slug)
     form = forms.DecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
@@ -393,24 +395,22 @@ def request_decide(request, slug, pk):
             request,
             f"{membership.user.name} has been {'approved' if approve else 'declined'} and told by e-mail.",
         )
-        return redirect("communities:requests", slug)
+        return redirect("communities:requests", community.slug)
     return _form_page(
         request,
         community,
         form,
         heading=f"{membership.user.name} asks to join",
         submit="Send answer",
-        cancel=reverse("communities:requests", args=[slug]),
+        cancel=reverse("communities:requests", args=[community.slug]),
         summary=_join_request_summary(membership),
     )
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("invite")
-def invite(request, slug):
-    community, refused = _editable(request, slug)
-    if refused:
-        return refused
+@_editable
+def invite(request, community):
     form = forms.InviteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         invited, skipped = services.invitation_create(
@@ -423,7 +423,7 @@ def invite(request, slug):
             messages.success(request, f"Invitation sent to {', '.join(i.email for i in invited)}.")
         for email, why in skipped:
             messages.info(request, f"Not sent to {email}: {why}.")
-        return redirect("communities:requests", slug)
+        return redirect("communities:requests", community.slug)
     return _form_page(
         request,
         community,
@@ -544,10 +544,8 @@ def charter_version(request, slug, number):
 
 
 @require_http_methods(["GET", "POST"])
-def charter_edit(request, slug):
-    community, refused = _editable(request, slug)
-    if refused:
-        return refused
+@_editable
+def charter_edit(request, community):
     current = community.charter_versions.first()
     initial = {f: getattr(current, f) for f in forms.CharterForm.Meta.fields} if current else {}
     form = forms.CharterForm(posted(request), initial=initial)
@@ -556,7 +554,7 @@ def charter_edit(request, slug):
             community=community, actor=request.user, **form.cleaned_data
         )
         messages.success(request, f"The charter has been saved as version {version.number}.")
-        return redirect("communities:charter", slug)
+        return redirect("communities:charter", community.slug)
     return _form_page(
         request,
         community,
@@ -568,17 +566,15 @@ def charter_edit(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-def phase_change(request, slug):
-    community, refused = _editable(request, slug)
-    if refused:
-        return refused
+@_editable
+def phase_change(request, community):
 
     def act(data):
         services.phase_change(community=community, actor=request.user, **data)
         messages.success(
             request, f"{community.name} is now in the {community.get_phase_display()} phase."
         )
-        return redirect("communities:detail", slug)
+        return redirect("communities:detail", community.slug)
 
     return _service_form_page(
         request,
