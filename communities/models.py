@@ -362,6 +362,30 @@ class CharterVersion(models.Model):
         return [line.strip() for line in self.priorities.splitlines() if line.strip()]
 
 
+class HideRecord(models.Model):
+    """Why, by whom and when a convener hid a piece of content (communities.moderation)."""
+
+    hidden_reason = models.TextField(blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Moderated(HideRecord):
+    """The four fields the moderation registry (communities.moderation) reads and writes: a
+    hidden item is out of every list; its page stays open to its author, the conveners and
+    staff, with the reason."""
+
+    is_hidden = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
 class Report(models.Model):
     """Someone asked the conveners to look at a piece of content (a story, a comment...).
 

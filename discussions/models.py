@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community
+from communities.models import Community, Moderated
 from core.attachments import Attachment
 
 DEFAULT_GROUND_RULES = """\
@@ -27,20 +27,6 @@ This is a safe space for learning from harm and near misses.
 - What is said here stays in this community: do not copy it elsewhere.
 - Names hidden from members are still known to the conveners, who look after this space.
 """
-
-
-class Moderated(models.Model):
-    """The four fields the moderation registry (communities.moderation) reads and writes."""
-
-    is_hidden = models.BooleanField(default=False)
-    hidden_reason = models.TextField(blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    hidden_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
 
 
 class Discussion(Moderated):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 
 from accounts.models import Organisation
-from communities.models import Community, Network
+from communities.models import Community, HideRecord, Moderated, Network
 
 
 class Visibility(models.TextChoices):
@@ -23,7 +23,7 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", "Public: anyone, signed in or not"
 
 
-class Resource(models.Model):
+class Resource(HideRecord):
     class Kind(models.TextChoices):
         TRAINING = "training", "Training package"
         LEAFLET = "leaflet", "Information leaflet"
@@ -69,12 +69,8 @@ class Resource(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
+    # Hidden by its own service (knowledge.services.resource_hide), which sets the status.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PUBLISHED)
-    hidden_reason = models.TextField(blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    hidden_at = models.DateTimeField(null=True, blank=True)
     topics = TaggableManager(blank=True, help_text="Topics, separated by commas")
     # Counters kept by the services that add adoptions and marks, so lists sort on a column.
     adoption_count = models.PositiveIntegerField(default=0)
@@ -201,7 +197,7 @@ class Adoption(models.Model):
         super().save(*args, **kwargs)
 
 
-class Story(models.Model):
+class Story(Moderated):
     """A change in practice told along the value cycle."""
 
     Visibility = Visibility
@@ -231,14 +227,6 @@ class Story(models.Model):
     )
     resources = models.ManyToManyField(Resource, blank=True, related_name="stories")
     created_at = models.DateTimeField(default=timezone.now)
-    # Moderation (communities.moderation): a hidden story is out of every list; its page
-    # stays open to its author, the conveners and staff, with the reason.
-    is_hidden = models.BooleanField(default=False)
-    hidden_reason = models.TextField(blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -259,18 +247,12 @@ class Story(models.Model):
         ]
 
 
-class Comment(models.Model):
+class Comment(Moderated):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField()
-    is_hidden = models.BooleanField(default=False)
-    hidden_reason = models.TextField(blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    hidden_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
