@@ -1,6 +1,7 @@
 """The audit log's one writer."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.utils.crypto import salted_hmac
 
 from core.access import current_ip
@@ -9,7 +10,10 @@ from core.models import AuditEntry
 
 def audit_log(*, actor, action, target=None, data=None, ip_address=None):
     """One row of the audit log: who, what, on which object, when and from where (the
-    address of the request being handled, unless given)."""
+    address of the request being handled, unless given). An object among `data`'s values
+    is kept as its primary key (None as None)."""
+    if data:
+        data = {k: v.pk if isinstance(v, Model) else v for k, v in data.items()}
     if data and data.get("login"):
         data = _typed_login(data)
     entry = AuditEntry(

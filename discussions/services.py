@@ -296,7 +296,7 @@ def answer_mark(*, discussion, reply, actor):
         actor=actor,
         action="discussion.answer",
         target=discussion.community,
-        data={"discussion": discussion.pk, "reply": reply.pk if reply else None},
+        data={"discussion": discussion, "reply": reply},
     )
     return discussion
 

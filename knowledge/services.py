@@ -129,10 +129,7 @@ def resource_create(
         actor=author,
         action="resource.create",
         target=resource,
-        data={
-            "community": community.pk if community else None,
-            "network": network.pk if network else None,
-        },
+        data={"community": community, "network": network},
     )
     return resource
 
@@ -211,10 +208,7 @@ def adoption_record(*, resource, user, note, organisation_name="", community=Non
         actor=user,
         action="resource.adopt",
         target=resource,
-        data={
-            "organisation": organisation.pk if organisation else None,
-            "community": community.pk if community else None,
-        },
+        data={"organisation": organisation, "community": community},
     )
     return adoption
 

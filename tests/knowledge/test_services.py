@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import EmailDelivery
 from communities.models import Membership
+from core.models import AuditEntry
 from knowledge import services
 from knowledge.models import Resource
 from knowledge.tasks import send_review_reminders_task
@@ -129,6 +130,21 @@ def test_adoption_counts_organisations_and_communities(client, setting):
     overview = soup(client.get(reverse("communities:detail", args=[community.slug])))
     spread = overview.select_one(".app-spread").get_text(" ", strip=True)
     assert "Harbour Lane Surgery" in spread and "Sepsis Hub" in spread
+
+
+def test_the_audit_log_names_the_places_of_a_resource_and_an_adoption_by_key(setting):
+    community, owner, _ = setting
+    resource = create(community, owner)
+    adoption = services.adoption_record(
+        resource=resource,
+        user=UserFactory(),
+        organisation_name="Harbour Lane Surgery",
+        note="We print it for every new resident.",
+    )
+    created = AuditEntry.objects.get(action="resource.create")
+    adopted = AuditEntry.objects.get(action="resource.adopt")
+    assert created.data == {"community": community.pk, "network": None}
+    assert adopted.data == {"organisation": adoption.organisation_id, "community": None}
 
 
 def test_adoption_form_errors(client, setting):
