@@ -156,17 +156,7 @@ def discussion_edit(*, discussion, editor, title, body):
     body = _text(body, "body", "Write what you want to discuss")
     if title == discussion.title and body == discussion.body:
         return discussion
-    Revision.objects.create(
-        discussion=discussion, editor=editor, title=discussion.title, body=discussion.body
-    )
-    discussion.title, discussion.body, discussion.edited_at = title, body, timezone.now()
-    discussion.save(update_fields=["title", "body", "edited_at"])
-    search_vectors_update(discussion_ids=[discussion.pk])
-    mentioned = _post_recorded(
-        action="discussion.edit", actor=editor, discussion=discussion, reply=None, text=body
-    )
-    notifications.tell_mentioned(discussion=discussion, reply=None, people=mentioned)
-    return discussion
+    return _post_edited(discussion, None, editor=editor, title=title, body=body)
 
 
 def reply_add(*, discussion, author, body, quote=None, author_hidden=False, files=()):
@@ -228,15 +218,40 @@ def reply_edit(*, reply, editor, body):
     body = _text(body, "body", "Write your reply")
     if body == reply.body:
         return reply
-    Revision.objects.create(reply=reply, editor=editor, body=reply.body)
-    reply.body, reply.edited_at = body, timezone.now()
-    reply.save(update_fields=["body", "edited_at"])
-    search_vectors_update(reply_ids=[reply.pk])
+    return _post_edited(discussion, reply, editor=editor, body=body)
+
+
+def _post_edited(discussion, reply, *, editor, body, title=None):
+    """The edit of a discussion (reply None; `title` too) or of one of its replies: the
+    earlier text kept as a Revision, the new one saved, searchable and recorded, and who is
+    newly mentioned told. Returns the post."""
+    post = reply or discussion
+    Revision.objects.create(
+        discussion=None if reply else discussion,
+        reply=reply,
+        editor=editor,
+        title="" if reply else discussion.title,
+        body=post.body,
+    )
+    post.body, post.edited_at = body, timezone.now()
+    changed = ["body", "edited_at"]
+    if reply is None:
+        discussion.title = title
+        changed.append("title")
+    post.save(update_fields=changed)
+    if reply is None:
+        search_vectors_update(discussion_ids=[discussion.pk])
+    else:
+        search_vectors_update(reply_ids=[reply.pk])
     mentioned = _post_recorded(
-        action="reply.edit", actor=editor, discussion=discussion, reply=reply, text=body
+        action="reply.edit" if reply else "discussion.edit",
+        actor=editor,
+        discussion=discussion,
+        reply=reply,
+        text=body,
     )
     notifications.tell_mentioned(discussion=discussion, reply=reply, people=mentioned)
-    return reply
+    return post
 
 
 @transaction.atomic
