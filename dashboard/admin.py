@@ -10,6 +10,11 @@ from dashboard.models import DigestBatch, DigestRun
 _BUILT = [DigestBatch.State.BUILT, DigestBatch.State.DELIVERED]
 
 
+def _counted(name, description):
+    """A column of the run list showing one of the counts get_queryset annotates."""
+    return admin.display(description=description)(lambda self, run: getattr(run, name))
+
+
 @admin.register(DigestRun)
 class DigestRunAdmin(admin.ModelAdmin):
     list_display = [
@@ -39,21 +44,10 @@ class DigestRunAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="batches planned")
-    def planned(self, run):
-        return run.planned_count
-
-    @admin.display(description="built")
-    def built(self, run):
-        return run.built_count
-
-    @admin.display(description="delivered")
-    def delivered(self, run):
-        return run.delivered_count
-
-    @admin.display(description="failed")
-    def failed(self, run):
-        return run.failed_count
+    planned = _counted("planned_count", "batches planned")
+    built = _counted("built_count", "built")
+    delivered = _counted("delivered_count", "delivered")
+    failed = _counted("failed_count", "failed")
 
     def has_add_permission(self, request):
         return False
