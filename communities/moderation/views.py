@@ -12,29 +12,38 @@ from communities.models import Report
 from communities.moderation import forms, selectors, services
 from communities.moderation.registry import kind_for
 from core.forms import ConfirmForm
-from core.http import posted, service_form_page
+from core.http import form_page, posted, service_form_page, service_response
+
+
+def _content_page(request, target, form, *, back, act, done, **page):
+    """A page about `target`, a piece of content of a registered kind, shown under its
+    title: a valid POST calls `act(data)` and goes back to `back` saying `done`."""
+
+    def acted(data):
+        act(data)
+        messages.success(request, done)
+        return redirect(back)
+
+    response = service_response(request, form, acted)
+    if response is not None:
+        return response
+    return form_page(request, form, cancel=back, caption=kind_for(target).title(target), **page)
 
 
 def report_page(request, target, *, back):
     """Report `target` with a reason; back to `back` with a confirmation."""
-    kind = kind_for(target)
-
-    def act(data):
-        services.content_report(target=target, reporter=request.user, reason=data["reason"])
-        messages.success(
-            request,
-            f"Thank you: the conveners have been told about this {kind.label} and will look at it.",
-        )
-        return redirect(back)
-
-    return service_form_page(
+    label = kind_for(target).label
+    return _content_page(
         request,
+        target,
         forms.ReportForm(posted(request)),
-        act=act,
-        heading=f"Report this {kind.label}",
+        back=back,
+        act=lambda data: services.content_report(
+            target=target, reporter=request.user, reason=data["reason"]
+        ),
+        done=f"Thank you: the conveners have been told about this {label} and will look at it.",
+        heading=f"Report this {label}",
         submit="Send the report",
-        cancel=back,
-        caption=kind.title(target),
         intro=(
             "Tell the community's conveners what is wrong: patient-identifiable details, "
             "something untrue or unkind, advertising. They decide whether to hide it."
@@ -44,24 +53,21 @@ def report_page(request, target, *, back):
 
 def hide_page(request, target, *, back):
     """The confirmation, with the reason the author will read, before hiding `target`."""
-    kind = kind_for(target)
-
-    def act(data):
-        services.content_hide(target=target, actor=request.user, reason=data["reason"])
-        messages.success(request, f"The {kind.label} is hidden and its author has been told why.")
-        return redirect(back)
-
-    return service_form_page(
+    label = kind_for(target).label
+    return _content_page(
         request,
+        target,
         forms.HideForm(posted(request)),
-        act=act,
-        heading=f"Hide this {kind.label}?",
-        submit=f"Hide the {kind.label}",
-        cancel=back,
-        caption=kind.title(target),
+        back=back,
+        act=lambda data: services.content_hide(
+            target=target, actor=request.user, reason=data["reason"]
+        ),
+        done=f"The {label} is hidden and its author has been told why.",
+        heading=f"Hide this {label}?",
+        submit=f"Hide the {label}",
         warning=True,
         intro=(
-            f"The {kind.label} disappears for everyone except its author, the conveners and "
+            f"The {label} disappears for everyone except its author, the conveners and "
             "staff, who see it marked “Hidden by a convener” with your reason. The author "
             f"is also told by e-mail. Open reports about it are closed. {kind.hide_note(target)}"
         ).strip(),
@@ -69,22 +75,17 @@ def hide_page(request, target, *, back):
 
 
 def unhide_page(request, target, *, back):
-    kind = kind_for(target)
-
-    def act(data):
-        services.content_unhide(target=target, actor=request.user)
-        messages.success(request, f"The {kind.label} is shown again.")
-        return redirect(back)
-
-    return service_form_page(
+    label = kind_for(target).label
+    return _content_page(
         request,
+        target,
         ConfirmForm(posted(request)),
-        act=act,
-        heading=f"Show this {kind.label} again?",
-        submit=f"Show the {kind.label}",
-        cancel=back,
-        caption=kind.title(target),
-        intro=f"Everyone who may see it will see the {kind.label} again, without the reason.",
+        back=back,
+        act=lambda data: services.content_unhide(target=target, actor=request.user),
+        done=f"The {label} is shown again.",
+        heading=f"Show this {label} again?",
+        submit=f"Show the {label}",
+        intro=f"Everyone who may see it will see the {label} again, without the reason.",
     )
 
 
