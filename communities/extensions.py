@@ -83,6 +83,19 @@ class Holding:
     order: int = 100
 
 
+def titled_rows(key, label, singular, rows, *, order=100):
+    """The Holding of rows with a title: `rows(community)` is the queryset of them, in the
+    order a split lists them; a merge moves them all."""
+    return Holding(
+        key,
+        label,
+        singular,
+        count=lambda community: rows(community).count(),
+        choices=lambda community: list(rows(community).values_list("pk", "title")),
+        order=order,
+    )
+
+
 HOLDINGS: list[Holding] = []
 
 

@@ -20,13 +20,8 @@ class DiscussionsConfig(AppConfig):
             "discussions", merge=receivers.merge_discussions, split=receivers.split_discussions
         )
         extensions.register_holding(
-            extensions.Holding(
-                "discussions",
-                "discussions",
-                "discussion",
-                receivers.discussions_count,
-                receivers.discussions_choices,
-                order=25,
+            extensions.titled_rows(
+                "discussions", "discussions", "discussion", receivers.discussions_of, order=25
             )
         )
         register_moderation(moderation.DISCUSSION, moderation.REPLY)

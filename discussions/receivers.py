@@ -22,13 +22,5 @@ def split_discussions(sender, community, new, actor, chosen, **kwargs):
 
 
 # What a merge or a split would move, for the screens that say so before it happens.
-def discussions_count(community):
-    return Discussion.objects.filter(community=community).count()
-
-
-def discussions_choices(community):
-    return list(
-        Discussion.objects.filter(community=community)
-        .order_by("-last_activity_at", "pk")
-        .values_list("pk", "title")
-    )
+def discussions_of(community):
+    return Discussion.objects.filter(community=community).order_by("-last_activity_at", "pk")

@@ -26,12 +26,7 @@ class KnowledgeConfig(AppConfig):
             "knowledge", merge=receivers.merge_library, split=receivers.split_library
         )
         extensions.register_holding(
-            extensions.Holding(
-                "resources",
-                "resources",
-                "resource",
-                receivers.resources_count,
-                receivers.resources_choices,
-                order=20,
+            extensions.titled_rows(
+                "resources", "resources", "resource", receivers.resources_of, order=20
             )
         )

@@ -23,13 +23,5 @@ def split_library(sender, community, new, actor, chosen, **kwargs):
 
 
 # What a merge or a split would move, for the screens that say so before it happens.
-def resources_count(community):
-    return Resource.objects.filter(community=community).count()
-
-
-def resources_choices(community):
-    return list(
-        Resource.objects.filter(community=community)
-        .order_by("title", "pk")
-        .values_list("pk", "title")
-    )
+def resources_of(community):
+    return Resource.objects.filter(community=community).order_by("title", "pk")
