@@ -53,7 +53,8 @@ def report_page(request, target, *, back):
 
 def hide_page(request, target, *, back):
     """The confirmation, with the reason the author will read, before hiding `target`."""
-    label = kind_for(target).label
+    kind = kind_for(target)
+    label = kind.label
     return _content_page(
         request,
         target,
