@@ -441,6 +441,8 @@ RATE_LIMITS = {
     "report": env.str("RATE_LIMIT_REPORT", default="20/h"),
     "inbound": env.str("RATE_LIMIT_INBOUND", default="120/m"),
     "message": env.str("RATE_LIMIT_MESSAGE", default="60/h"),
+    # A report drawn as a PDF on the server (WeasyPrint): seconds of a worker's time each.
+    "pdf": env.str("RATE_LIMIT_PDF", default="10/h"),
 }
 RATELIMIT_VIEW = "core.ratelimits.rate_limited"
 # The header a trusted proxy sets with the client's address (for the audit log and the limits).

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("evaluation.network.urls")),
     path("", include("evaluation.value.urls")),
     path("", include("evaluation.surveys.urls")),
+    path("", include("evaluation.report.urls")),
 ]

@@ -254,6 +254,13 @@ TABLE = {
     "evaluation:survey_answer": "member_only",
     "evaluation:survey_results": "network_manager",
     "evaluation:survey_export": "network_manager",
+    # --- evaluation: the report for funders (the community's conveners, the network's
+    # programme managers, staff: figures only of a private community to its managers)
+    "evaluation:report_index": "report_reader",
+    "evaluation:report_community": "report",
+    "evaluation:report_community_pdf": "report",
+    "evaluation:report_network": "network_manager",
+    "evaluation:report_network_pdf": "network_manager",
 }
 
 MEMBERS = {"member", "convener"}
@@ -327,6 +334,11 @@ def expected(rule, role, visibility):
         return 200 if role in ("manager", "other_manager", "staff") else 404
     if rule == "survey_builder":  # managers, and conveners, of any network
         return 200 if role in ("manager", "other_manager", "convener", "other_convener") else 404
+    if rule == "report":  # a community's report: its conveners, its network's managers, staff
+        return 200 if role in ("convener", "manager", "staff") else 404
+    if rule == "report_reader":  # the list of reports: managers, conveners and staff
+        readers = ("manager", "other_manager", "convener", "other_convener", "staff")
+        return 200 if role in readers else 404
     if rule == "post_only":
         return 405
     if rule == "applicant":  # one's own application: the member's, the participant's
@@ -606,6 +618,17 @@ def _args_of(network, people, made):
         "conveners:completion": [programme, made["participation"].pk],
         "conveners:journal_entry": [programme, made["entry"].pk],
         **_value_args(network, people, made),
+        **_report_args(network, made),
+    }
+
+
+def _report_args(network, made):
+    slug = made["community"].slug
+    return {
+        "evaluation:report_community": [slug],
+        "evaluation:report_community_pdf": [slug],
+        "evaluation:report_network": [network.slug],
+        "evaluation:report_network_pdf": [network.slug],
     }
 
 

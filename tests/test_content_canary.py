@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import ROLES
 from tests.content_canary import registry
+from tests.content_canary.pdf import written_pdf_texts
 from tests.content_canary.readers import INVITEE, SPONSOR
 from tests.content_canary.world import build
 from tests.test_access import TABLE, VISIBILITIES, expected
@@ -92,15 +93,20 @@ def test_every_token_url_names_its_reader():
     assert {n for n, rule in TABLE.items() if rule == "token"} == TOKEN_READERS.keys()
 
 
-def body_text(response):
+def body_text(response, pdf_texts):
+    """The text a response shows. A PDF the platform draws is read as its document's text
+    (tests/content_canary/pdf.py), recorded in `pdf_texts` while it was drawn; an uploaded
+    PDF (a resource, minutes) is read as it is."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    drawn = "\n".join(pdf_texts)
+    pdf_texts.clear()
     if content.startswith(b"PK\x03\x04"):  # a zip: an Excel workbook, an archive
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             content = b"\n".join(archive.read(name) for name in archive.namelist())
     content = content.decode(errors="replace")
     # iCalendar folds long lines (RFC 5545 3.1): a marker may be cut by CRLF and a space.
     content = content.replace("\r\n ", "").replace("\n ", "")
-    return content + response.get("Content-Disposition", "")
+    return content + drawn + response.get("Content-Disposition", "")
 
 
 def report(leaks, markers):
@@ -130,7 +136,7 @@ def test_no_page_shows_a_marker_its_reader_may_not_see(client, canary_world):
     started = time.monotonic()
     markers, place = canary_world.markers, canary_world.place
     readers = {m: marker.readers for m, marker in markers.by_marker.items()}
-    leaks, seen, requests = [], set(), 0
+    leaks, seen, requests, in_pdfs = [], set(), 0, set()
     for role in ROLES:  # one sign-in per role: the GETs change nothing the next role sees
         client.logout()
         if role != "anonymous":
@@ -141,12 +147,14 @@ def test_no_page_shows_a_marker_its_reader_may_not_see(client, canary_world):
             # pointed at objects the rule does not describe, are read by everyone.
             if own and expected(TABLE[name], role, place.visibility) != 200:
                 continue
-            response = client.get(url)
+            with written_pdf_texts() as pdf_texts:
+                response = client.get(url)
             requests += 1
             if response.status_code in (301, 302, 405):
                 continue
             token_reader = TOKEN_READERS.get(name)
-            for marker in markers.find(body_text(response)):
+            in_pdfs.update(markers.find("\n".join(pdf_texts)))
+            for marker in markers.find(body_text(response, pdf_texts)):
                 seen.add(marker)
                 if role not in readers[marker] and token_reader not in readers[marker]:
                     leaks.append((f"GET {url} ({name}, {response.status_code})", role, marker))
@@ -157,9 +165,11 @@ def test_no_page_shows_a_marker_its_reader_may_not_see(client, canary_world):
         f"{place.visibility}: never shown: {', '.join(unseen)}\n"
         f"{place.visibility}: {len(markers.by_marker)} markers, {len(seen)} seen, "
         f"{len(canary_world.targets)} URLs x {len(ROLES)} roles = {requests} requests "
-        f"in {time.monotonic() - started:.1f} s"
+        f"in {time.monotonic() - started:.1f} s; {len(in_pdfs)} markers in the PDFs drawn"
     )
     assert not leaks, report(leaks, markers)
+    # The reports drawn as PDFs were read: they name the community, at least.
+    assert in_pdfs, "no marker in any PDF drawn: is the canary reading their text?"
 
 
 def test_no_email_carries_a_marker_its_recipient_may_not_see(canary_world, world):
