@@ -1,6 +1,7 @@
 """A programme manager evaluates their network in Chromium: from the programme dashboard to
 the map of how its communities hold together, read as a picture and as tables, and its
-downloads for evaluators. axe-core and the HTML checker on each page."""
+downloads for evaluators; the evidence gap; the report for funders, printed and downloaded
+as a PDF. axe-core and the HTML checker on each page."""
 
 import re
 
@@ -30,14 +31,20 @@ def _a_network_whose_communities_share_a_member():
     return network
 
 
-def test_a_manager_reads_the_map_of_their_network(page):
+def _from_the_dashboard(page, *, link, listing):
+    """The manager signs in, follows `link` from the dashboard to the list of networks
+    headed `listing` (checked), and opens their network."""
     _a_network_whose_communities_share_a_member()
     sign_in(page, "mo@example.org")
     page.goto("/dashboard/")
-    page.get_by_role("link", name="the network map").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Network maps")
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(listing)
     assert_accessible(page)
     page.get_by_role("link", name="North Coast Collaborative").click()
+
+
+def test_a_manager_reads_the_map_of_their_network(page):
+    _from_the_dashboard(page, link="the network map", listing="Network maps")
     expect(page.get_by_role("heading", level=1)).to_have_text("Map of North Coast Collaborative")
     expect(page.get_by_role("img", name=re.compile("^Map of North Coast")).first).to_be_visible()
     links = page.get_by_role("heading", name="Links between communities")
@@ -48,12 +55,31 @@ def test_a_manager_reads_the_map_of_their_network(page):
 
 
 def test_a_manager_finds_where_evidence_of_value_is_missing(page):
-    _a_network_whose_communities_share_a_member()
-    sign_in(page, "mo@example.org")
-    page.goto("/dashboard/")
-    page.get_by_role("link", name="the evidence gap of each network").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Evidence of the value created")
-    assert_accessible(page)
-    page.get_by_role("link", name="North Coast Collaborative").click()
+    _from_the_dashboard(
+        page, link="the evidence gap of each network", listing="Evidence of the value created"
+    )
     expect(page.locator("main")).to_contain_text("No evidence yet")
+    assert_accessible(page)
+
+
+def test_a_manager_prints_and_downloads_the_report_of_their_network(page, tmp_path):
+    _from_the_dashboard(page, link="a report of each network and community", listing="Reports")
+    expect(page.get_by_role("heading", level=1)).to_have_text("North Coast Collaborative")
+    expect(page.get_by_role("region", name="Each community in the period")).to_be_visible()
+    assert_accessible(page)
+    # Printed, the page is the report alone: no header, no form, no download link.
+    page.emulate_media(media="print")
+    for chrome in ("header.nhsuk-header", "form.app-report-period", ".app-report-download"):
+        expect(page.locator(chrome)).to_be_hidden()
+    expect(page.get_by_role("heading", name="How the communities hold together")).to_be_visible()
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("^Download this report as a PDF")).click()
+    path = tmp_path / "report.pdf"
+    download.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF-")
+    # A period that ends in the future: said next to the field.
+    page.get_by_label("To", exact=True).fill("2999-01-01")
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.locator("#id_end_error")).to_contain_text("The period cannot end after today")
     assert_accessible(page)

@@ -27,6 +27,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# The communities named in the table (each row also links to the community's report).
+COMMUNITY_LINKS = ".app-dashboard-table tbody th a:not(.app-report-link)"
+
 
 def healthy(network, **fields):
     community = CommunityFactory(network=network, **fields)
@@ -103,7 +106,7 @@ def test_manager_sees_only_their_networks_and_others_get_404(client, network):
     other = healthy(NetworkFactory(), name="Someone else's")
     client.force_login(network.manager)
     page = soup(client.get(reverse("dashboard:programme")))
-    names = [a.get_text() for a in page.select(".app-dashboard-table tbody a")]
+    names = [a.get_text() for a in page.select(COMMUNITY_LINKS)]
     assert names == [mine.name] and other.name not in page.get_text()
     client.force_login(MembershipFactory(community=mine).user)
     assert client.get(reverse("dashboard:programme")).status_code == 404
@@ -266,7 +269,7 @@ def test_a_member_changing_organisation_is_on_the_next_view(client, network):
 
 def table_names(client):
     page = soup(client.get(reverse("dashboard:programme")))
-    return [a.get_text() for a in page.select(".app-dashboard-table tbody th a")]
+    return [a.get_text() for a in page.select(COMMUNITY_LINKS)]
 
 
 def test_the_drawn_table_is_kept_until_its_network_changes(client, network):
@@ -370,7 +373,7 @@ def test_the_order_and_the_filters_are_drawn_apart(client, network):
     url = reverse("dashboard:programme")
     assert table_names(client) == ["Alpha", "Beta"]
     page = soup(client.get(url + "?sort=members"))
-    assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == [
+    assert [a.get_text() for a in page.select(COMMUNITY_LINKS)] == [
         "Beta",
         "Alpha",
     ]
@@ -379,7 +382,7 @@ def test_the_order_and_the_filters_are_drawn_apart(client, network):
         == reverse("dashboard:export_communities") + "?sort=members&format=csv"
     )
     page = soup(client.get(url + "?phase=unite"))
-    assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == ["Alpha"]
+    assert [a.get_text() for a in page.select(COMMUNITY_LINKS)] == ["Alpha"]
 
 
 # --- the filter form -----------------------------------------------------------------------------
@@ -399,7 +402,7 @@ def test_the_network_filter_offers_the_viewers_networks_by_slug(client, network)
         key=lambda o: (o[0] != "", o[1]),
     )
     assert page.select_one("select#id_network option[selected]")["value"] == other.slug
-    assert [a.get_text() for a in page.select(".app-dashboard-table tbody th a")] == ["Gamma"]
+    assert [a.get_text() for a in page.select(COMMUNITY_LINKS)] == ["Gamma"]
 
 
 def test_the_network_filter_form_cleans_to_the_network_and_refuses_others(network):
@@ -481,7 +484,7 @@ def test_an_unknown_export_shows_the_page(client, network):
     client.force_login(network.manager)
     response = client.get(reverse("dashboard:programme") + "?export=everything")
     assert response.status_code == 200
-    names = [a.get_text() for a in soup(response).select(".app-dashboard-table tbody th a")]
+    names = [a.get_text() for a in soup(response).select(COMMUNITY_LINKS)]
     assert names == ["Alpha"]
 
 

@@ -299,6 +299,19 @@ def test_the_index_lists_the_reports_each_person_may_read(client, place):
     assert client.get(url).status_code == 404
 
 
+def test_the_dashboard_and_the_evaluation_pages_link_to_the_reports(client, place):
+    client.force_login(place["network"].manager)
+    page = soup(client.get(reverse("dashboard:programme")))
+    hrefs = {a["href"] for a in page.select("a")}
+    for community in (place["falls"], place["sepsis"]):  # the private one's figures too
+        assert community_url(community) in hrefs
+    assert reverse("evaluation:report_index") in hrefs
+    page = soup(client.get(reverse("evaluation:network_map", args=[place["network"].slug])))
+    assert network_url(place["network"]) in {a["href"] for a in page.select("a")}
+    page = soup(client.get(reverse("evaluation:value_index")))
+    assert reverse("evaluation:report_index") in {a["href"] for a in page.select("a")}
+
+
 def test_each_permission_agrees_with_its_queryset(place):
     people = [AnonymousUser(), place["falls"].convener, place["sepsis"].convener]
     people += [place[k] for k in ("staff", "outsider", "other_manager")]

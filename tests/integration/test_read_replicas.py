@@ -132,7 +132,7 @@ def dashboard_names(session, site):
     response = session.get(f"{site.url}/dashboard/", timeout=30)
     assert response.status_code == 200, read_log(site.log)[-5000:]
     page = BeautifulSoup(response.text, "html.parser")
-    return [a.get_text() for a in page.select(".app-dashboard-table__name a")]
+    return [a.get_text() for a in page.select(".app-dashboard-table__name a:not(.app-report-link)")]
 
 
 def where_reads_go(site):
