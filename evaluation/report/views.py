@@ -15,6 +15,7 @@ from django_ratelimit.exceptions import Ratelimited
 from communities.permissions import communities_managed_by
 from core.access import AccessDenied
 from core.ratelimits import rate_limit
+from core.replicas import replica_reads
 from evaluation.report import pdf, permissions, selectors
 from evaluation.report.forms import PeriodForm
 
@@ -64,7 +65,10 @@ def _subject(request, kind, slug):
 def report_page(request, kind, slug):
     build, pages = _subject(request, kind, slug)
     form, period = _period_of(request)
-    report = build(period=period) if period is not None else None
+    report = None
+    if period is not None:
+        with replica_reads():  # the heavy reads: from a replica, if there are any
+            report = build(period=period)
     return _report_page(request, form=form, report=report, pages=pages)
 
 
@@ -110,7 +114,9 @@ def _report_page(request, *, form, report, pages):
 @rate_limit("pdf", method="GET")
 def _pdf_response(request, *, report, name, period):
     """`report()` drawn as a PDF: read and drawn only within the limit."""
-    html = render_to_string("evaluation/report/pdf.html", {"report": report()}, request=request)
+    with replica_reads():  # the heavy reads: from a replica, if there are any
+        drawn = report()
+    html = render_to_string("evaluation/report/pdf.html", {"report": drawn}, request=request)
     response = HttpResponse(
         pdf.pdf_bytes(html, base_url=settings.SITE_URL), content_type="application/pdf"
     )

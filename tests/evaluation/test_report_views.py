@@ -356,3 +356,21 @@ def test_the_pages_read_in_a_fixed_number_of_queries(client, place, django_asser
     for url, count in zip(urls, counts, strict=True):
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+def test_the_report_reads_its_figures_from_a_replica_and_the_reader_from_the_primary(
+    client, place, settings
+):
+    """As the dashboard's figures (tests/core/test_replica_pages.py, whose router records
+    where each read would go)."""
+    from core.replicas import unit_of_work
+    from tests.core.test_replica_pages import REPLICA, Spy
+
+    spy = Spy()
+    settings.DATABASE_REPLICAS = [REPLICA]
+    settings.DATABASE_ROUTERS = [spy]
+    client.force_login(place["network"].manager)
+    with unit_of_work():
+        assert client.get(network_url(place["network"])).status_code == 200
+    assert {"communities.Membership", "meetings.Meeting", "knowledge.Story"} <= spy.from_replica()
+    assert {"accounts.User", "communities.Network"} <= spy.from_primary()
