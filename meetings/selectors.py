@@ -1,5 +1,6 @@
 """Reads about meetings, each with its query shape decided once."""
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -36,9 +37,27 @@ def with_counts(qs):
     )
 
 
-def community_meeting_list(*, user, community):
-    qs = with_counts(community_meetings_visible(user, community)).select_related("minutes")
-    return qs.upcoming(), qs.past()
+UPCOMING_SHOWN = 50
+PAST_PER_PAGE = 20
+
+
+def community_meeting_list(*, user, community, page=None):
+    """The community's coming meetings (the first UPCOMING_SHOWN) and one page of its past
+    ones, each with its counts. The counts are taken after the page is chosen: counting
+    every past meeting's registrations and guests to keep twenty of them made a long
+    history the page's cost."""
+    visible = community_meetings_visible(user, community)
+    upcoming = _counted(visible.upcoming()[:UPCOMING_SHOWN])
+    past = Paginator(visible.past(), PAST_PER_PAGE).get_page(page)
+    past.object_list = _counted(past.object_list)
+    return upcoming, past
+
+
+def _counted(meetings):
+    """These meetings, in their order, with their counts and minutes (two queries)."""
+    ids = list(meetings.values_list("pk", flat=True))
+    counted = with_counts(Meeting.objects.filter(pk__in=ids)).select_related("minutes")
+    return sorted(counted, key=lambda meeting: ids.index(meeting.pk))
 
 
 def meeting_detail(*, meeting, user):

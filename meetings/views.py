@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,14 +39,15 @@ from meetings.models import Meeting, Registration
 @login_not_required
 def community_list(request, slug):
     community = community_permissions.community_get(request.user, slug)
-    upcoming, past = selectors.community_meeting_list(user=request.user, community=community)
-    page = Paginator(past, 20).get_page(request.GET.get("page"))
+    upcoming, page = selectors.community_meeting_list(
+        user=request.user, community=community, page=request.GET.get("page")
+    )
     return render(
         request,
         "meetings/community_list.html",
         {
             "community": community,
-            "upcoming": upcoming[:50],
+            "upcoming": upcoming,
             "page": page,
             "past": page.object_list,
             "is_member": community_permissions.is_member(request.user, community),

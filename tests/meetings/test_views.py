@@ -412,3 +412,37 @@ def test_minutes_documents_are_virus_scanned_when_a_scanner_is_set(client, setti
     settings.UPLOAD_SCANNER = None
     minutes_post(client, meeting, SimpleUploadedFile("minutes.pdf", pdf))
     assert Meeting.objects.get(pk=meeting.pk).minutes.document
+
+
+def _past_meetings(community, count):
+    for i in range(count):
+        start = timezone.now() - timedelta(days=7 * (i + 1))
+        past = MeetingFactory(community=community, title=f"Past {i}", starts_at=start)
+        for _ in range(2):
+            RegistrationFactory(
+                meeting=past, user=MembershipFactory(community=community).user, attended=True
+            )
+
+
+def test_the_meeting_list_counts_only_the_meetings_it_shows(client):
+    """The page of past meetings is chosen first and counted after: the same queries for a
+    short history as for a long one, and the right counts on each page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    community, lead, _meeting = convener_setup(client)
+    url = reverse("meetings:community_list", args=[community.slug])
+    _past_meetings(community, 3)
+    with CaptureQueriesContext(connection) as short:
+        response = client.get(url)
+    assert response.status_code == 200
+    _past_meetings(community, 40)
+    with CaptureQueriesContext(connection) as long:
+        response = client.get(url + "?page=2")
+    assert response.status_code == 200
+    assert len(long.captured_queries) == len(short.captured_queries)
+    page = response.context["page"]
+    assert page.number == 2 and len(page.object_list) == 20
+    assert all(m.attended_count == 2 for m in page.object_list)
+    starts = [m.starts_at for m in page.object_list]
+    assert starts == sorted(starts, reverse=True)
