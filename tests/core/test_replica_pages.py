@@ -146,7 +146,7 @@ def test_the_discussion_search_reads_from_a_replica(client, spy, db):
     assert "discussions.Discussion" in spy.from_replica()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_digest_reads_updates_from_a_caught_up_replica_and_its_records_from_the_primary(
     spy, mailoutbox
 ):

@@ -168,7 +168,7 @@ def test_a_caught_up_scope_waits_then_reads_from_the_primary_if_the_replica_stay
         assert read(router) in ("replica_0", "replica_1")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_caught_up_scope_reads_from_the_primary_while_its_transaction_holds_a_write(router):
     with transaction.atomic():
         with replica_reads(caught_up=True):
