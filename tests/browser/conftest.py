@@ -28,6 +28,11 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The marks of every journey: it drives the browser against the site (live_server), which
+# makes its test transactional; serialized_rollback puts back what the migrations wrote (the
+# professions list) after each, or the next journey's restore meets content types it did
+# not expect. A module adds pytest.mark.eager_tasks where its journey waits for a task.
+JOURNEY = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 VNU_JAR = (

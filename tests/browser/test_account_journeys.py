@@ -13,15 +13,10 @@ from allauth.mfa.totp.internal.auth import (
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 
-# serialized_rollback: restores the data migrations (the professions list) after each test.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 
 def link_in(message, path_fragment):

@@ -8,15 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from communities.models import Community, Membership
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 
 def offered(page, label):

@@ -4,12 +4,11 @@ and exports the table; the CSV is checked against the database. axe-core on each
 import csv
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from communities.models import CommunityRegion, Membership
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import (
     CommunityFactory,
@@ -19,10 +18,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def test_dashboard_filter_sort_export(page, tmp_path):

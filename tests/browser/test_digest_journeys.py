@@ -5,13 +5,12 @@ keyboard, to the community's page."""
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from knowledge.models import Resource
 from meetings.models import Meeting
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import (
     ActionItemFactory,
@@ -23,10 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def meeting(community, title, *, days, created=None):

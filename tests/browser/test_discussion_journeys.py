@@ -20,17 +20,13 @@ from communities.models import Community, Membership
 from core.models import AuditEntry
 from discussions import services
 from discussions.models import Discussion, Reply, ReplyAttachment
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import link_in, sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, UserFactory
 
 # eager_tasks: the notification e-mails are sent by tasks, and the journeys read them.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 NEAR_MISS = "A double dose nearly given"
 REASON = "It says which home and which night: please tell it without them."

@@ -3,19 +3,15 @@ same words, and opens the reply that answers her. axe-core and the HTML checker 
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from communities.models import Community, Membership
 from discussions import services
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def _discussed():

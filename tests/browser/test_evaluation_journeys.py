@@ -5,17 +5,13 @@ as a PDF. axe-core and the HTML checker on each page."""
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def _a_network_whose_communities_share_a_member():

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in, sign_up_and_confirm
 from tests.factories import (
     CommunityFactory,
@@ -17,11 +17,7 @@ from tests.factories import (
     meeting_recorded,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 
 def test_a_walk_in_guest_signs_up_and_finds_the_meeting(page, mailoutbox):

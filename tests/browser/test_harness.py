@@ -3,15 +3,9 @@ able to fail."""
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, assert_house_font, assert_valid_html
+from tests.browser.conftest import JOURNEY, assert_accessible, assert_house_font, assert_valid_html
 
-# The page fixture serves the site (live_server), which makes each test transactional: its
-# flush must put back what the migrations wrote, as every journey's does, or the next
-# journey's restore meets content types it did not expect.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def test_axe_reports_a_violation(page):

@@ -2,11 +2,10 @@
 by a word from its summary, opens it and records that their organisation adopted it; the
 original community's page shows where its work spread. axe-core checks every page."""
 
-import pytest
 from playwright.sync_api import expect
 
 from communities.models import Community, Membership
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import (
@@ -17,10 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def test_share_find_adopt_and_see_the_spread(page, tmp_path):

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from meetings.models import Meeting
 from meetings.tasks import send_due_reminders_task
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import (
     CommunityFactory,
@@ -23,11 +23,7 @@ from tests.factories import (
     series_every_four_weeks,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 
 def as_person(browser, live_server, email):

@@ -15,16 +15,12 @@ from accounts.inbound.server import InboundController
 from communities.models import Membership
 from tests.accounts.inbound_mail import outlook, reply_mail
 from tests.accounts.test_inbound_server import free_port
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.eager_tasks,  # the author answers the e-mail the message sent
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]  # the author answers the e-mail the message sent
 
 
 @pytest.fixture

@@ -9,16 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from communities.models import Community, Membership
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import CommunityFactory, MembershipFactory, StoryFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 TITLE = "Crushing tablets at Meadowview"
 REASON = "It names a resident and her room: please tell it without them."

@@ -1,18 +1,14 @@
 """The notification centre in Chromium: the bell, the page, opening a notification and
 marking the rest read, with an axe-core and HTML check on each page."""
 
-import pytest
 from playwright.sync_api import expect
 
 from communities import services
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def test_a_convener_hears_of_join_requests_in_the_centre(page):

@@ -2,19 +2,15 @@
 highlighted, next to the comment box; they confirm from the keyboard that it is not about a
 real patient and the comment is posted. axe-core and the HTML checker see every page."""
 
-import pytest
 from playwright.sync_api import expect
 
 from communities.models import Community
 from core.models import AuditEntry
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 def test_a_comment_with_an_nhs_number_is_confirmed_from_the_keyboard(page):

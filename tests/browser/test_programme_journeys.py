@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from conveners import services
 from meetings.models import Meeting
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.conftest import programme_create_for
 from tests.factories import (
@@ -21,11 +21,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 
 def test_programme_journey(page, browser, live_server, mailoutbox):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from communities.models import Community, CommunityRegion, Membership
 from knowledge.models import ResourceVersion
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import (
@@ -25,10 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 LONG_FILE_NAME = "medicines_optimisation_in_care_homes_structured_review_template_v12_final.pdf"
 LONG_NAME = "Northern Coastal Integrated Care Medicines Optimisation Collaborative Network"

@@ -12,16 +12,12 @@ from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import current_totp
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 from tests.oidc import PROVIDER_ID, PROVIDER_NAME, start_provider
 
-# serialized_rollback: restores the data migrations (the professions list) after each test.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = JOURNEY
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from communities.models import Community, Membership
 from knowledge.models import Resource
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.browser.test_community_journeys import sign_out
 from tests.factories import (
@@ -22,11 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.eager_tasks,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
 
 
 def falls_group():
