@@ -53,7 +53,9 @@ def _person(key):
     return User.objects.get(email=f"{key}@example.nhs.uk")
 
 
-def _open(page, title):
+def _open(page, key, title):
+    """The person `key` signs in and opens the discussion `title` from the list."""
+    sign_in(page, f"{key}@example.nhs.uk")
     page.goto("/communities/care-homes/discussions/")
     page.get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
@@ -167,8 +169,7 @@ def test_a_near_miss_in_the_safe_space(page, mailoutbox):
     # The safe space never leaves the community: not its title, not in this e-mail.
     assert NEAR_MISS not in notice.body
 
-    sign_in(page, "asker@example.nhs.uk")
-    _open(page, NEAR_MISS)
+    _open(page, "asker", NEAR_MISS)
     reply = page.locator("article", has_text="This reply was hidden by a convener.")
     expect(reply).to_be_visible()
     expect(reply).not_to_contain_text("Check the chart")
@@ -176,8 +177,7 @@ def test_a_near_miss_in_the_safe_space(page, mailoutbox):
     assert_accessible(page)
     sign_out(page)
 
-    sign_in(page, "convener@example.nhs.uk")
-    _open(page, NEAR_MISS)
+    _open(page, "convener", NEAR_MISS)
     page.get_by_role("link", name="Show again reply 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Show this reply again?")
     assert_accessible(page)
@@ -187,15 +187,13 @@ def test_a_near_miss_in_the_safe_space(page, mailoutbox):
     assert_accessible(page)
     sign_out(page)
 
-    sign_in(page, "asker@example.nhs.uk")
-    _open(page, NEAR_MISS)
+    _open(page, "asker", NEAR_MISS)
     expect(page.locator("article").first).to_contain_text("Check the chart")
     expect(page.get_by_text("This reply was hidden by a convener.")).to_have_count(0)
 
 
 def _bethan_sees_a_member_and_replies(page):
-    sign_in(page, "colleague@example.nhs.uk")
-    _open(page, NEAR_MISS)
+    _open(page, "colleague", NEAR_MISS)
     expect(page.locator("main")).to_contain_text("Started by A member")
     expect(page.locator("main")).not_to_contain_text("Asha Example")
     assert_accessible(page)
@@ -210,8 +208,7 @@ def _bethan_sees_a_member_and_replies(page):
 
 
 def _the_convener_sees_who_and_hides_the_reply(page):
-    sign_in(page, "convener@example.nhs.uk")
-    _open(page, NEAR_MISS)
+    _open(page, "convener", NEAR_MISS)
     expect(page.locator("main")).to_contain_text("Started by Asha Example")
     expect(page.locator("main")).to_contain_text("shown to conveners only")
     expect(page.locator(".app-attachments")).to_contain_text("chart.pdf")
@@ -239,6 +236,17 @@ def _the_convener_sees_who_and_hides_the_reply(page):
 # --- 3. an NHS number caught before posting ----------------------------------------------------
 
 
+def _ask(page, title, body):
+    """On the page of a new discussion: a question with `title` and `body`, posted. Returns
+    the body's box."""
+    page.get_by_label("Question").check()
+    page.get_by_label("Title").fill(title)
+    box = page.get_by_label("What do you want to discuss?")
+    box.fill(body)
+    page.get_by_role("button", name="Start the discussion").click()
+    return box
+
+
 def test_an_nhs_number_is_caught_before_a_discussion_is_posted(page):
     """Asha pastes a resident's NHS number into a question. The page quotes it next to the
     text, nothing is posted, and what she typed is still there; she takes it out and posts.
@@ -248,11 +256,11 @@ def test_an_nhs_number_is_caught_before_a_discussion_is_posted(page):
     sign_in(page, "asker@example.nhs.uk")
     page.goto("/communities/care-homes/discussions/new/")
     expect(page.get_by_label("This is not about a real patient")).to_have_count(0)
-    page.get_by_label("Question").check()
-    page.get_by_label("Title").fill("Stopping a statin")
-    body = page.get_by_label("What do you want to discuss?")
-    body.fill("Resident 943 476 5919 has stopped eating: should the statin stop?")
-    page.get_by_role("button", name="Start the discussion").click()
+    body = _ask(
+        page,
+        "Stopping a statin",
+        "Resident 943 476 5919 has stopped eating: should the statin stop?",
+    )
 
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("looks like an NHS number")
     error = page.locator("#id_body_error")
@@ -270,11 +278,7 @@ def test_an_nhs_number_is_caught_before_a_discussion_is_posted(page):
     assert Discussion.objects.get().body == "A resident has stopped eating: should the statin stop?"
 
     page.goto("/communities/care-homes/discussions/new/")
-    page.get_by_label("Question").check()
-    page.get_by_label("Title").fill("A training case")
-    body = page.get_by_label("What do you want to discuss?")
-    body.fill("In our e-learning the made-up patient is 943 476 5919.")
-    page.get_by_role("button", name="Start the discussion").click()
+    _ask(page, "A training case", "In our e-learning the made-up patient is 943 476 5919.")
     expect(page.locator("#id_body_error mark")).to_have_text("943 476 5919")
     page.get_by_label("This is not about a real patient").check()
     page.get_by_role("button", name="Start the discussion").click()
@@ -301,8 +305,7 @@ def test_a_muted_discussion_tells_nothing(page, mailoutbox):
     )
     mailoutbox.clear()
 
-    sign_in(page, "asker@example.nhs.uk")
-    _open(page, "Homely remedies")
+    _open(page, "asker", "Homely remedies")
     expect(page.locator("main")).to_contain_text("You follow this discussion.")
     page.get_by_role("button", name="Mute").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
@@ -312,16 +315,14 @@ def test_a_muted_discussion_tells_nothing(page, mailoutbox):
     assert_accessible(page)
     sign_out(page)
 
-    sign_in(page, "convener@example.nhs.uk")
-    _open(page, "Homely remedies")
+    _open(page, "convener", "Homely remedies")
     expect(page.locator("main")).to_contain_text("You do not follow this discussion.")
     page.get_by_role("button", name="Follow", exact=True).click()
     expect(page.locator("main")).to_contain_text("You follow this discussion.")
     assert_accessible(page)
     sign_out(page)
 
-    sign_in(page, "colleague@example.nhs.uk")
-    _open(page, "Homely remedies")
+    _open(page, "colleague", "Homely remedies")
     page.get_by_label("Your reply").fill("Paracetamol and senna, with the GP's list.")
     page.get_by_role("button", name="Add your reply").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Your reply has been added")

@@ -20,6 +20,23 @@ TITLE = "Crushing tablets at Meadowview"
 REASON = "It names a resident and her room: please tell it without them."
 
 
+def hide_with_a_reason(page, what, reason):
+    """On the page that asks "Hide this <what>?" (a story, a reply...): hiding with no reason
+    is refused in the error summary; with `reason` the <what> is hidden, the page says that
+    its author has been told why, and shows the reason."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hide this {what}?")
+    assert_accessible(page)
+    page.get_by_role("button", name=f"Hide the {what}").click()  # no reason yet: refused
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Give a reason")
+    assert_accessible(page)
+    page.get_by_label("Reason").fill(reason)
+    page.get_by_role("button", name=f"Hide the {what}").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
+        f"The {what} is hidden and its author has been told why."
+    )
+    expect(page.locator(".app-hidden-reason")).to_contain_text(f"Hidden by a convener: {reason}")
+
+
 def _relative(link):
     return re.sub(r"^https?://[^/]+", "", link)
 
@@ -67,17 +84,7 @@ def test_report_hide_and_read_the_reason(page, mailoutbox):
     expect(page.locator("tbody tr")).to_contain_text("Reporter Example")
     assert_accessible(page)
     page.get_by_role("link", name=f"Hide {TITLE}").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Hide this story?")
-    assert_accessible(page)
-    page.get_by_role("button", name="Hide the story").click()  # no reason yet: refused
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Give a reason")
-    assert_accessible(page)
-    page.get_by_label("Reason").fill(REASON)
-    page.get_by_role("button", name="Hide the story").click()
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
-        "The story is hidden and its author has been told why."
-    )
-    expect(page.locator(".app-hidden-reason")).to_contain_text(f"Hidden by a convener: {REASON}")
+    hide_with_a_reason(page, "story", REASON)
     assert_accessible(page)
     page.goto("/communities/care-homes/reports/")
     expect(page.get_by_text("No report is waiting.")).to_be_visible()
