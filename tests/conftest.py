@@ -256,6 +256,27 @@ def programme_create_for(*, network, manager, slug="leaders-2027", **fields):
     )
 
 
+def module_added(*, programme, manager, starts_in, title="Module 1", **fields):
+    """A one-day module (six hours) of the programme starting `starts_in` (a timedelta) from
+    now, added by its manager; `fields` (venue...) as session_add takes them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conveners import services
+
+    start = timezone.now() + starts_in
+    return services.session_add(
+        programme=programme,
+        actor=manager,
+        kind="module",
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=6),
+        **fields,
+    )
+
+
 @pytest.fixture
 def programme(db):
     """A leadership programme taking applications, with its programme manager."""

@@ -8,11 +8,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from conveners import services
 from meetings.models import Meeting
 from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
-from tests.conftest import programme_create_for
+from tests.conftest import module_added, programme_create_for
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -65,14 +64,11 @@ def _a_programme_with_a_session_and_a_convener():
     manager = UserFactory(email="pm@example.nhs.uk", name="Pat Manager")
     network.managers.add(manager)
     programme = programme_create_for(network=network, manager=manager)
-    start = timezone.now() + timedelta(days=1)
-    session = services.session_add(
+    session = module_added(
         programme=programme,
-        actor=manager,
-        kind="module",
+        manager=manager,
+        starts_in=timedelta(days=1),
         title="Module 1: Discover",
-        starts_at=start,
-        ends_at=start + timedelta(hours=6),
         venue="Example House",
     )
     community = CommunityFactory(name="Falls in Care Homes", slug="falls", network=network)

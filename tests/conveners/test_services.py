@@ -8,6 +8,7 @@ from django.utils import timezone
 from conveners import selectors, services
 from conveners.models import Application
 from meetings.models import Registration
+from tests.conftest import module_added
 from tests.conveners.conftest import application_data
 from tests.factories import (
     CommunityFactory,
@@ -102,15 +103,7 @@ def test_offers_never_exceed_the_cohort_and_a_decline_frees_a_place(
 
 def test_accepting_registers_for_sessions_and_journal_is_for_participants(programme):
     manager = programme.manager
-    start = timezone.now() + timedelta(days=10)
-    session = services.session_add(
-        programme=programme,
-        actor=manager,
-        kind="module",
-        title="Module 1",
-        starts_at=start,
-        ends_at=start + timedelta(hours=6),
-    )
+    session = module_added(programme=programme, manager=manager, starts_in=timedelta(days=10))
     application = submitted(programme)
     with pytest.raises(services.ProgrammeError):
         services.journal_add(application=application, title="x", body="y")
