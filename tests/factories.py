@@ -72,6 +72,28 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     joined_at = factory.LazyFunction(timezone.now)
 
 
+class ConvenedCommunityFactory(CommunityFactory):
+    """A community with its convener, community.lead, and `members` more members (none unless
+    told), community.members. ConvenedCommunityFactory(lead=person) makes that person the
+    convener; lead__name=... and members__role=... go to the user and the memberships."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def lead(community, create, extracted, **user_fields):
+        user = extracted or UserFactory(**user_fields)
+        MembershipFactory(community=community, user=user, role=Membership.Role.CONVENER)
+        community.lead = user
+
+    @factory.post_generation
+    def members(community, create, extracted, **membership_fields):
+        community.members = [
+            MembershipFactory(community=community, **membership_fields).user
+            for _ in range(extracted or 0)
+        ]
+
+
 # --- knowledge -------------------------------------------------------------------------------
 
 from knowledge.models import Adoption, Comment, Resource, Story  # noqa: E402

@@ -11,7 +11,7 @@ from communities.models import Membership
 from meetings import services as meeting_services
 from meetings.models import Meeting, Registration
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, meeting_scheduled
+from tests.factories import ConvenedCommunityFactory, ResourceFactory, meeting_scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,8 @@ READ_ONLY = "is archived: its record stays, but it takes nothing new."
 
 @pytest.fixture
 def archived(django_capture_on_commit_callbacks, mailoutbox):
-    community = CommunityFactory(name="Falls Group")
-    lead = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
-    member = MembershipFactory(community=community).user
+    community = ConvenedCommunityFactory(name="Falls Group", members=1)
+    lead, member = community.lead, community.members[0]
     meeting = meeting_scheduled(
         community=community,
         actor=lead,
@@ -52,8 +51,7 @@ def test_archiving_cancels_future_meetings_and_tells_who_registered(archived, ma
 def test_archiving_tells_every_member_once(archived, mailoutbox):
     community, member, _, _ = archived
     told = sorted(m.to[0] for m in mailoutbox if m.subject.endswith("has been archived"))
-    lead = community.memberships.get(role=Membership.Role.CONVENER).user
-    assert told == sorted([lead.email, member.email])
+    assert told == sorted([community.lead.email, member.email])
     assert "Our work continues." in mailoutbox[-1].body
 
 

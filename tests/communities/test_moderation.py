@@ -25,6 +25,7 @@ from tests.conftest import soup
 from tests.factories import (
     CommentFactory,
     CommunityFactory,
+    ConvenedCommunityFactory,
     MembershipFactory,
     ResourceFactory,
     StoryFactory,
@@ -36,13 +37,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def place():
-    community = CommunityFactory()
-    author = MembershipFactory(community=community).user
-    reader = MembershipFactory(community=community).user
-    conveners = [
-        MembershipFactory(community=community, role=role).user
-        for role in (Membership.Role.CONVENER, Membership.Role.CO_CONVENER)
-    ]
+    community = ConvenedCommunityFactory(members=2)
+    author, reader = community.members
+    co_convener = MembershipFactory(community=community, role=Membership.Role.CO_CONVENER).user
+    conveners = [community.lead, co_convener]
     story = StoryFactory(community=community, author=author, title="Our falls audit")
     return community, author, reader, conveners, story
 

@@ -6,19 +6,17 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from communities import services
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import ConvenedCommunityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def asked():
-    community = CommunityFactory(name="Falls", join_policy="approval")
-    lead = MembershipFactory(community=community, role="convener").user
-    MembershipFactory(community=community)  # a member, not told
-    person = UserFactory(name="Ada Example")
+    community = ConvenedCommunityFactory(name="Falls", join_policy="approval", members=1)
+    person = UserFactory(name="Ada Example")  # the member is not told; the convener is
     membership = services.membership_join(community=community, user=person, note="Please")
-    return community, lead, person, membership
+    return community, community.lead, person, membership
 
 
 def test_a_request_tells_the_conveners(asked, mailoutbox):

@@ -8,18 +8,21 @@ from accounts.models import EmailDelivery
 from communities import services
 from communities.models import Community, Invitation, Membership
 from core.models import AuditEntry
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    ConvenedCommunityFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def community():
-    c = CommunityFactory(join_policy=Community.JoinPolicy.APPROVAL)
-    MembershipFactory(
-        community=c, role=Membership.Role.CONVENER, user=UserFactory(email="lead@example.nhs.uk")
+    return ConvenedCommunityFactory(
+        join_policy=Community.JoinPolicy.APPROVAL, lead__email="lead@example.nhs.uk"
     )
-    return c
 
 
 def audit_actions(community):
@@ -92,7 +95,7 @@ def test_invitation_only_and_archived_refuse_joining(user):
 def test_decide_twice_sends_one_answer(
     community, user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    lead = community.memberships.get().user
+    lead = community.lead
     request = services.membership_join(community=community, user=user)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -155,7 +158,7 @@ def test_remove_needs_a_reason(community):
 
 @pytest.mark.eager_tasks
 def test_invitations_once_per_address(community, mailoutbox, django_capture_on_commit_callbacks):
-    lead = community.memberships.get().user
+    lead = community.lead
     member = MembershipFactory(community=community)
     with django_capture_on_commit_callbacks(execute=True):
         invited, skipped = services.invitation_create(
@@ -202,7 +205,7 @@ def test_invitation_expired_or_for_someone_else(community):
 
 
 def test_expired_invitation_can_be_sent_again(community, django_capture_on_commit_callbacks):
-    lead = community.memberships.get().user
+    lead = community.lead
     services.invitation_create(community=community, actor=lead, emails=["guest@example.org"])
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         invited, _ = services.invitation_create(
@@ -216,7 +219,7 @@ def test_expired_invitation_can_be_sent_again(community, django_capture_on_commi
 
 
 def test_charter_versions(community):
-    lead = community.memberships.get().user
+    lead = community.lead
     v1 = services.charter_save(
         community=community, actor=lead, trying_to_do="First", priorities="A\nB"
     )
@@ -256,7 +259,7 @@ def test_merge_moves_members_and_archives(community):
 
 
 def test_split_starts_a_new_community(community):
-    lead = community.memberships.get().user
+    lead = community.lead
     new = services.community_split(
         community=community,
         actor=lead,

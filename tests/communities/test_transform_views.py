@@ -15,6 +15,7 @@ from tests.conftest import field_error, soup
 from tests.factories import (
     ActionItemFactory,
     CommunityFactory,
+    ConvenedCommunityFactory,
     MeetingFactory,
     MembershipFactory,
     MinutesFactory,
@@ -33,9 +34,8 @@ def text(node):
 def falls(client):
     """Falls Group, convened by the signed-in client, with members, a future meeting, two
     resources and an open action point; and Frailty Group, which the client also convenes."""
-    community = CommunityFactory(name="Falls Group", slug="falls")
-    lead = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
-    members = [MembershipFactory(community=community).user for _ in range(3)]
+    community = ConvenedCommunityFactory(name="Falls Group", slug="falls", members=3)
+    lead = community.lead
     start = timezone.now() + timedelta(days=9)
     meeting = MeetingFactory(community=community, title="Falls huddle", starts_at=start)
     past = MeetingFactory(
@@ -46,11 +46,10 @@ def falls(client):
     )
     ActionItemFactory(community=community, meeting=past, description="Audit falls")
     resources = [ResourceFactory(community=community, title=t) for t in ("Guide", "Poster")]
-    target = CommunityFactory(name="Frailty Group", slug="frailty")
-    MembershipFactory(community=target, user=lead, role=Membership.Role.CONVENER)
+    target = ConvenedCommunityFactory(name="Frailty Group", slug="frailty", lead=lead)
     client.force_login(lead)
     client.community, client.lead, client.target = community, lead, target
-    client.members, client.meeting, client.resources = members, meeting, resources
+    client.members, client.meeting, client.resources = community.members, meeting, resources
     return client
 
 

@@ -10,19 +10,24 @@ from django.utils import timezone
 
 from communities.models import Community, Invitation, Membership
 from tests.conftest import error_summary, field_error, soup
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    ConvenedCommunityFactory,
+    MembershipFactory,
+    NetworkFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def convener_client(client):
-    community = CommunityFactory(
+    community = ConvenedCommunityFactory(
         slug="delirium", name="Delirium", join_policy=Community.JoinPolicy.APPROVAL
     )
-    lead = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
-    client.force_login(lead)
-    client.community, client.lead = community, lead
+    client.force_login(community.lead)
+    client.community, client.lead = community, community.lead
     return client
 
 

@@ -3,13 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from communities.models import Membership, Report
+from communities.models import Report
 from communities.moderation.services import content_hide, content_report
 from tests.conftest import field_error, soup
 from tests.factories import (
     CommentFactory,
     CommunityFactory,
-    MembershipFactory,
+    ConvenedCommunityFactory,
     ResourceFactory,
     StoryFactory,
     UserFactory,
@@ -20,14 +20,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def place():
-    community = CommunityFactory(visibility="public")
-    author = MembershipFactory(community=community).user
-    reader = MembershipFactory(community=community).user
-    convener = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
+    community = ConvenedCommunityFactory(visibility="public", members=2)
+    author, reader = community.members
     story = StoryFactory(
         community=community, author=author, title="Deprescribing in care homes", visibility="public"
     )
-    return community, author, reader, convener, story
+    return community, author, reader, community.lead, story
 
 
 def text(response):

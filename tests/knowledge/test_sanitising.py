@@ -1,20 +1,20 @@
 """XSS payloads in every user-written field render inert in pages and e-mails."""
 
+from datetime import date
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from communities.models import Membership
 from core.markdown import render_markdown
 from knowledge import services
 from knowledge.models import Resource
 from tests.conftest import soup
 from tests.factories import (
-    CommunityFactory,
+    ConvenedCommunityFactory,
     MembershipFactory,
     ResourceFactory,
     StoryFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +55,8 @@ def test_markdown_is_sanitised(payload):
 @pytest.mark.eager_tasks
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_pages_render_payloads_inert(client, payload, django_capture_on_commit_callbacks):
-    community = CommunityFactory()
-    convener = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
-    owner = MembershipFactory(community=community).user
+    community = ConvenedCommunityFactory(members=1)
+    convener, owner = community.lead, community.members[0]
     resource = ResourceFactory(
         community=community,
         owner=owner,
@@ -107,11 +106,8 @@ def test_pages_render_payloads_inert(client, payload, django_capture_on_commit_c
 
 @pytest.mark.eager_tasks
 def test_review_email_escapes_the_title(django_capture_on_commit_callbacks):
-    owner = UserFactory()
-    community = CommunityFactory()
-    MembershipFactory(community=community, user=owner)
-    from datetime import date
-
+    membership = MembershipFactory()
+    owner, community = membership.user, membership.community
     ResourceFactory(
         community=community,
         owner=owner,

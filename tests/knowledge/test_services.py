@@ -16,6 +16,7 @@ from tests.conftest import error_summary, field_error, soup
 from tests.factories import (
     MINIMAL_PDF,
     CommunityFactory,
+    ConvenedCommunityFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -26,10 +27,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setting():
-    community = CommunityFactory()
-    owner = MembershipFactory(community=community).user
-    convener = MembershipFactory(community=community, role=Membership.Role.CONVENER).user
-    return community, owner, convener
+    community = ConvenedCommunityFactory(members=1)
+    return community, community.members[0], community.lead
 
 
 def create(community, owner, **extra):

@@ -1,11 +1,9 @@
 import pytest
 
-from tests.factories import CommunityFactory, MembershipFactory
+from tests.factories import ConvenedCommunityFactory
 
 
 @pytest.fixture
 def community():
     """A community with its convener (community.lead)."""
-    c = CommunityFactory()
-    c.lead = MembershipFactory(community=c, role="convener").user
-    return c
+    return ConvenedCommunityFactory()

@@ -12,6 +12,7 @@ from accounts.notifications.registry import KINDS
 from meetings import services
 from tests.factories import (
     CommunityFactory,
+    ConvenedCommunityFactory,
     MeetingFactory,
     MembershipFactory,
     MinutesFactory,
@@ -23,11 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def falls():
-    community = CommunityFactory(name="Falls")
-    lead = MembershipFactory(community=community, role="convener").user
-    members = [MembershipFactory(community=community).user for _ in range(2)]
+    community = ConvenedCommunityFactory(name="Falls", members=2)
     MembershipFactory(community=CommunityFactory())  # someone else's community
-    return community, lead, members
+    return community, community.lead, community.members
 
 
 def test_the_kinds_are_registered_at_start_up():

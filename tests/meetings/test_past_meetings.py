@@ -13,7 +13,7 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Minutes, Registration
 from tests.conftest import error_summary, field_error, soup
-from tests.factories import CommunityFactory, MembershipFactory, meeting_scheduled
+from tests.factories import ConvenedCommunityFactory, MembershipFactory, meeting_scheduled
 from tests.meetings.test_views import meeting_form
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +25,8 @@ def local(moment):
 
 @pytest.fixture
 def community():
-    c = CommunityFactory(visibility="listed")
-    c.lead = MembershipFactory(community=c, role="convener").user
-    c.member = MembershipFactory(community=c).user
+    c = ConvenedCommunityFactory(visibility="listed", members=1)
+    c.member = c.members[0]
     return c
 
 

@@ -14,6 +14,7 @@ from meetings.models import Meeting, Registration, SeriesRegistration
 from tests.conftest import soup
 from tests.factories import (
     CommunityFactory,
+    ConvenedCommunityFactory,
     MembershipFactory,
     UserFactory,
     meeting_scheduled,
@@ -26,13 +27,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def monthly():
     """A monthly series of seven meetings, the third one with a single place."""
-    community = CommunityFactory(name="Falls Prevention")
-    lead = MembershipFactory(community=community, role="convener").user
+    community = ConvenedCommunityFactory(name="Falls Prevention")
     series, meetings = series_every_four_weeks(
-        community=community, actor=lead, description="every month"
+        community=community, actor=community.lead, description="every month"
     )
     Meeting.objects.filter(pk=meetings[2].pk).update(capacity=1)
-    series.lead = lead
+    series.lead = community.lead
     return series, meetings
 
 
@@ -230,13 +230,12 @@ QUERIES = 21
 def test_the_home_page_reads_series_in_a_fixed_number_of_queries(
     client, django_assert_max_num_queries, size
 ):
-    community = CommunityFactory()
-    lead = MembershipFactory(community=community, role="convener").user
-    person = MembershipFactory(community=community).user
+    community = ConvenedCommunityFactory(members=1)
+    person = community.members[0]
     for n in range(size):
         series, _ = services.series_schedule(
             community=community,
-            actor=lead,
+            actor=community.lead,
             title=f"Series {n}",
             description="every week",
             dates=[date.today() + timedelta(days=2 + 7 * i) for i in range(5)],
