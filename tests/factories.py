@@ -262,6 +262,23 @@ def meeting_recorded(*, community, actor, started_ago, hours=2, title="Monthly m
     )
 
 
+def minutes_saved(
+    *, meeting, actor, notes="", decisions="", previous_minutes_agreed=False, **options
+):
+    """The meeting's minutes as a convener saves them (meetings.services.minutes_save), empty
+    unless told; `options` (actions, closed, document...) as the service takes them."""
+    from meetings import services
+
+    return services.minutes_save(
+        meeting=meeting,
+        actor=actor,
+        notes=notes,
+        decisions=decisions,
+        previous_minutes_agreed=previous_minutes_agreed,
+        **options,
+    )
+
+
 def series_every_four_weeks(*, community, actor, description="every four weeks"):
     """(series, meetings): "Falls huddle", seven meetings from 14:00 to 15:00 every four
     weeks from three days on, scheduled as a convener does it."""

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from meetings import services
 from tests.conftest import soup
-from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    NetworkFactory,
+    UserFactory,
+    minutes_saved,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +39,9 @@ def _meeting(community, lead, *, days, visibility="public"):
 
 
 def _minutes(meeting, lead, owner, *, publish):
-    services.minutes_save(
+    minutes_saved(
         meeting=meeting,
         actor=lead,
-        notes="",
-        decisions="",
-        previous_minutes_agreed=False,
         actions=[
             {
                 "description": SECRET,

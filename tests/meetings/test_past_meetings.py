@@ -13,7 +13,12 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Minutes, Registration
 from tests.conftest import error_summary, field_error, soup
-from tests.factories import ConvenedCommunityFactory, MembershipFactory, meeting_scheduled
+from tests.factories import (
+    ConvenedCommunityFactory,
+    MembershipFactory,
+    meeting_scheduled,
+    minutes_saved,
+)
 from tests.meetings.test_views import meeting_form
 
 pytestmark = pytest.mark.django_db
@@ -196,13 +201,7 @@ def test_record_a_past_meeting_tells_nobody_and_keeps_who_came(
 
     # Its minutes are published at once, to every member.
     with django_capture_on_commit_callbacks(execute=True):
-        minutes = services.minutes_save(
-            meeting=meeting,
-            actor=community.lead,
-            notes="We met.",
-            decisions="",
-            previous_minutes_agreed=False,
-        )
+        minutes = minutes_saved(meeting=meeting, actor=community.lead, notes="We met.")
         services.minutes_publish(minutes=minutes, actor=community.lead)
     assert Minutes.objects.get().is_published
     assert EmailDelivery.objects.filter(purpose=f"minutes:{minutes.pk}").count() == 3

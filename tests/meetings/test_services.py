@@ -15,7 +15,7 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Registration
 from meetings.tasks import send_due_reminders_task
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, minutes_saved
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def test_reminders_after_an_outage_skip_meetings_that_started(community, mailout
 def test_minutes_go_to_every_member_once(community, mailoutbox, django_capture_on_commit_callbacks):
     meeting = schedule(community, community.lead, starts_at=timezone.now() - timedelta(days=1))
     others = [MembershipFactory(community=community).user for _ in range(3)]
-    minutes = services.minutes_save(
+    minutes = minutes_saved(
         meeting=meeting,
         actor=community.lead,
         notes="We met.",
@@ -197,25 +197,15 @@ def test_open_actions_carry_forward_until_closed(community):
     from meetings.selectors import open_actions_before
 
     first = schedule(community, community.lead, starts_at=timezone.now() - timedelta(days=30))
-    services.minutes_save(
+    minutes_saved(
         meeting=first,
         actor=None,
-        notes="",
-        decisions="",
-        previous_minutes_agreed=False,
         actions=[{"description": "Audit falls", "owner": None, "due_date": None}],
     )
     second = schedule(community, community.lead, starts_at=timezone.now() + timedelta(days=1))
     carried = list(open_actions_before(meeting=second, user=community.lead))
     assert [a.description for a in carried] == ["Audit falls"]
-    services.minutes_save(
-        meeting=second,
-        actor=None,
-        notes="",
-        decisions="",
-        previous_minutes_agreed=True,
-        closed=carried,
-    )
+    minutes_saved(meeting=second, actor=None, previous_minutes_agreed=True, closed=carried)
     third = schedule(community, community.lead, starts_at=timezone.now() + timedelta(days=30))
     assert list(open_actions_before(meeting=third, user=community.lead)) == []
 
