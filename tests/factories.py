@@ -279,6 +279,25 @@ def minutes_saved(
     )
 
 
+def community_split_off(*, community, actor, name="Falls group", note="", **options):
+    """A new community named `name`, split from `community` as a convener does it
+    (communities.services.community_split); `options` (members, chosen) as the service takes
+    them."""
+    from django.utils.text import slugify
+
+    from communities import services
+
+    return services.community_split(
+        community=community,
+        actor=actor,
+        name=name,
+        slug=slugify(name),
+        domain=f"What {name} cares about.",
+        note=note,
+        **options,
+    )
+
+
 def series_every_four_weeks(*, community, actor, description="every four weeks"):
     """(series, meetings): "Falls huddle", seven meetings from 14:00 to 15:00 every four
     weeks from three days on, scheduled as a convener does it."""

@@ -13,6 +13,7 @@ from tests.factories import (
     ConvenedCommunityFactory,
     MembershipFactory,
     UserFactory,
+    community_split_off,
 )
 
 pytestmark = pytest.mark.django_db
@@ -260,14 +261,7 @@ def test_merge_moves_members_and_archives(community):
 
 def test_split_starts_a_new_community(community):
     lead = community.lead
-    new = services.community_split(
-        community=community,
-        actor=lead,
-        name="Sepsis in care homes",
-        slug="sepsis-care-homes",
-        domain="Soft signs of sepsis in care homes.",
-        note="Grew too big.",
-    )
+    new = community_split_off(community=community, actor=lead, note="Grew too big.")
     assert new.split_from == community and new.memberships.get().user == lead
 
 

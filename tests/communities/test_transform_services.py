@@ -22,6 +22,7 @@ from tests.factories import (
     ResourceFactory,
     StoryFactory,
     UserFactory,
+    community_split_off,
 )
 
 pytestmark = pytest.mark.django_db
@@ -230,12 +231,10 @@ def splitting(django_capture_on_commit_callbacks, mailoutbox):
     adoption = AdoptionFactory(resource=resource_going, community=CommunityFactory())
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        new = services.community_split(
+        new = community_split_off(
             community=old,
             actor=lead,
             name="Deprescribing Group",
-            slug="deprescribing",
-            domain="Stopping medicines safely.",
             note="Deprescribing needs its own group.",
             members=[chosen, outsider],
             chosen={"meetings": [going.pk], "resources": [resource_going.pk]},
@@ -277,9 +276,7 @@ def test_a_split_tells_the_invited_and_who_registered(splitting, mailoutbox):
 def test_an_archived_community_cannot_be_split(db):
     old = CommunityFactory(status=Community.Status.ARCHIVED)
     with pytest.raises(services.CommunityArchived):
-        services.community_split(
-            community=old, actor=UserFactory(), name="N", slug="n", domain="D", note=""
-        )
+        community_split_off(community=old, actor=UserFactory())
 
 
 def test_a_merge_does_not_bring_back_someone_the_target_removed(db, mailoutbox):

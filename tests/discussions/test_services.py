@@ -9,7 +9,7 @@ from discussions import selectors, services
 from discussions.models import Discussion, Follow, Helpful, Mention, Revision
 from discussions.services import DiscussionError
 from tests.discussions.conftest import place_of, start
-from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory
+from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, community_split_off
 
 pytestmark = pytest.mark.django_db
 
@@ -264,17 +264,9 @@ def test_a_merge_brings_the_discussions_along(place):
 
 
 def test_a_split_takes_only_the_chosen_discussions(place):
-    from communities.services import community_split
-
     going, staying = start(place, title="Falls audit"), start(place, title="Sleep leaflet")
-    new = community_split(
-        community=place.community,
-        actor=place.convener,
-        name="Falls group",
-        slug="falls-group",
-        domain="Falls after medicine changes.",
-        note="",
-        chosen={"discussions": [going.pk]},
+    new = community_split_off(
+        community=place.community, actor=place.convener, chosen={"discussions": [going.pk]}
     )
     going.refresh_from_db(), staying.refresh_from_db()
     assert (going.community, staying.community) == (new, place.community)
