@@ -93,12 +93,11 @@ def test_check_value_10_is_no_number():
     assert not any(is_valid_nhs_number(f"000000006{d}") for d in range(10))
 
 
-# --- dates of birth ------------------------------------------------------------------------
+# --- dates of birth, and postcodes next to dates -------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("text", "span"),
-    [
+# What each rule finds in a text, and the span it quotes.
+FOUND = {
+    "date_of_birth": [
         ("Seen: Mrs Jane Doe, DOB 12/03/1941, on the ward", "Mrs Jane Doe, DOB 12/03/1941"),
         ("Mr J Smith d.o.b. 3.3.41 came in", "Mr J Smith d.o.b. 3.3.41"),
         ("Doris, born 3 March 1941, lives alone", "Doris, born 3 March 1941"),
@@ -107,9 +106,19 @@ def test_check_value_10_is_no_number():
         ("Mrs Doe, 12/03/1941, was discharged", "Mrs Doe, 12/03/1941"),
         ("Mr Patel b. 3rd of Mar 1950", "Mr Patel b. 3rd of Mar 1950"),
     ],
+    "postcode_and_date": [
+        ("Lives at 1 High St, SW1A 1AA. Fell on 12/03/2024.", "SW1A 1AA. Fell on 12/03/2024"),
+        ("admitted 3 March 2024 from m1 1ae", "3 March 2024 from m1 1ae"),
+        ("LS16AB 2024-03-12", "LS16AB 2024-03-12"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "span"), [(kind, *case) for kind, cases in FOUND.items() for case in cases]
 )
-def test_a_name_with_a_date_of_birth_is_found(text, span):
-    found = [f for f in find_patient_identifiers(text) if f.kind == "date_of_birth"]
+def test_a_date_of_birth_or_a_postcode_next_to_a_date_is_found(kind, text, span):
+    found = [f for f in find_patient_identifiers(text) if f.kind == kind]
     assert [f.text for f in found] == [span]
     assert text[found[0].start : found[0].end] == span
 
@@ -128,22 +137,6 @@ def test_a_name_with_a_date_of_birth_is_found(text, span):
 )
 def test_near_misses_are_not_dates_of_birth(text):
     assert "date_of_birth" not in kinds(text)
-
-
-# --- postcodes next to dates ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "span"),
-    [
-        ("Lives at 1 High St, SW1A 1AA. Fell on 12/03/2024.", "SW1A 1AA. Fell on 12/03/2024"),
-        ("admitted 3 March 2024 from m1 1ae", "3 March 2024 from m1 1ae"),
-        ("LS16AB 2024-03-12", "LS16AB 2024-03-12"),
-    ],
-)
-def test_a_postcode_next_to_a_date_is_found(text, span):
-    found = [f for f in find_patient_identifiers(text) if f.kind == "postcode_and_date"]
-    assert [f.text for f in found] == [span]
 
 
 @pytest.mark.parametrize(
