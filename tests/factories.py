@@ -247,7 +247,9 @@ def meeting_scheduled(*, community, actor, starts_in, hours=1, title="Monthly me
     )
 
 
-def meeting_recorded(*, community, actor, started_ago, hours=2, title="Monthly meeting"):
+def meeting_recorded(
+    *, community, actor, started_ago, hours=2, title="Monthly meeting", **options
+):
     """A meeting that has happened, recorded as a convener does it
     (meetings.services.meeting_record_past), which started `started_ago` (a timedelta)."""
     from meetings import services
@@ -259,7 +261,18 @@ def meeting_recorded(*, community, actor, started_ago, hours=2, title="Monthly m
         title=title,
         starts_at=start,
         ends_at=start + timedelta(hours=hours),
+        **options,
     )
+
+
+def meeting_made(*, community, actor, starts_in, **options):
+    """A meeting starting `starts_in` (a timedelta, negative once it has started) from now,
+    as a convener makes it: scheduled if it is to come, recorded if it has started (nobody
+    is told of a meeting that has happened: `announce` goes only to the scheduling)."""
+    if starts_in > timedelta(0):
+        return meeting_scheduled(community=community, actor=actor, starts_in=starts_in, **options)
+    options.pop("announce", None)
+    return meeting_recorded(community=community, actor=actor, started_ago=-starts_in, **options)
 
 
 def minutes_saved(

@@ -23,23 +23,24 @@ from tests.factories import (
     StoryFactory,
     UserFactory,
     community_split_off,
+    meeting_scheduled,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def _meeting(community, actor, *, days, title="Monthly meeting"):
-    start = timezone.now() + timedelta(days=days)
     if days > 0:
-        return meeting_services.meeting_schedule(
-            actor=actor,
+        return meeting_scheduled(
             community=community,
+            actor=actor,
+            starts_in=timedelta(days=days),
             title=title,
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
             announce=False,
         )
-    return MeetingFactory(community=community, title=title, starts_at=start)
+    return MeetingFactory(
+        community=community, title=title, starts_at=timezone.now() + timedelta(days=days)
+    )
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tests.factories import (
     MembershipFactory,
     NetworkFactory,
     UserFactory,
+    meeting_made,
     minutes_saved,
 )
 
@@ -24,18 +25,15 @@ SECRET = "CONFIDENTIAL review patient X"
 
 
 def _meeting(community, lead, *, days, visibility="public"):
-    start = timezone.now() + timedelta(days=days)
-    fields = {
-        "actor": lead,
-        "community": community,
-        "title": f"Meeting in {days} days",
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=1),
-        "visibility": visibility,
-    }
-    if days < 0:
-        return services.meeting_record_past(**fields)
-    return services.meeting_schedule(announce=False, **fields)
+    return meeting_made(
+        community=community,
+        actor=lead,
+        starts_in=timedelta(days=days),
+        hours=1,
+        title=f"Meeting in {days} days",
+        visibility=visibility,
+        announce=False,
+    )
 
 
 def _minutes(meeting, lead, owner, *, publish):

@@ -69,7 +69,7 @@ def document_name(meeting):
 
 @pytest.fixture
 def past_meeting(client, db):
-    return convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    return convener_setup(client, starts_in=-timedelta(days=1))
 
 
 @pytest.mark.django_db

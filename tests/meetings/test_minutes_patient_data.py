@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from core.models import AuditEntry
 from tests.core.guard import FLAGGED, assert_guarded
@@ -30,7 +29,7 @@ def test_saving_minutes(client, field):
 
 
 def test_the_text_is_kept_and_published_once_confirmed(client):
-    _, _, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    _, _, meeting = convener_setup(client, starts_in=-timedelta(days=1))
     url = reverse("meetings:minutes", args=[meeting.pk])
     refused = client.post(url, {"notes": FLAGGED, "publish": "1"})
     assert refused.status_code == 200

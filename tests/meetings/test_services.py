@@ -15,22 +15,15 @@ from accounts.models import EmailDelivery
 from meetings import services
 from meetings.models import Meeting, Registration
 from meetings.tasks import send_due_reminders_task
-from tests.factories import MembershipFactory, UserFactory, minutes_saved
+from tests.factories import MembershipFactory, UserFactory, meeting_made, minutes_saved
 
 pytestmark = pytest.mark.django_db
 
 
-def schedule(community, actor, **fields):
-    start = fields.pop("starts_at", timezone.now() + timedelta(days=7))
-    # A meeting that has already happened is recorded, not scheduled (and announced).
-    record = services.meeting_record_past if start <= timezone.now() else services.meeting_schedule
-    return record(
-        actor=actor,
-        community=community,
-        title=fields.pop("title", "Monthly meeting"),
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        **fields,
+def schedule(community, *, starts_in=timedelta(days=7), **fields):
+    """A two-hour meeting made by the community's convener (recorded if it has started)."""
+    return meeting_made(
+        community=community, actor=community.lead, starts_in=starts_in, hours=2, **fields
     )
 
 
@@ -41,7 +34,7 @@ def test_schedule_tells_every_member_once(
     MembershipFactory(community=community)
     MembershipFactory(community=community, user=UserFactory(meeting_announcements=False))
     with django_capture_on_commit_callbacks(execute=True):
-        meeting = schedule(community, community.lead)
+        meeting = schedule(community)
     assert len(mailoutbox) == 2  # the lead and one member; the third switched announcements off
     assert all(meeting.title in m.subject for m in mailoutbox)
 
@@ -56,7 +49,7 @@ def test_end_before_start_is_refused(community):
 
 @pytest.mark.eager_tasks
 def test_waiting_list_and_promotion(community, mailoutbox, django_capture_on_commit_callbacks):
-    meeting = schedule(community, community.lead, capacity=2)
+    meeting = schedule(community, capacity=2)
     a, b, c = (MembershipFactory(community=community).user for _ in range(3))
     assert services.registration_create(meeting=meeting, user=a).status == "registered"
     assert services.registration_create(meeting=meeting, user=b).status == "registered"
@@ -72,7 +65,7 @@ def test_waiting_list_and_promotion(community, mailoutbox, django_capture_on_com
 
 
 def test_capacity_below_registrations_is_refused(community):
-    meeting = schedule(community, community.lead, capacity=3)
+    meeting = schedule(community, capacity=3)
     for _ in range(2):
         services.registration_create(meeting=meeting, user=UserFactory())
     with pytest.raises(services.MeetingError, match="2 people are already registered"):
@@ -80,11 +73,11 @@ def test_capacity_below_registrations_is_refused(community):
 
 
 def test_no_registration_for_cancelled_or_past_meetings(community):
-    meeting = schedule(community, community.lead)
+    meeting = schedule(community)
     services.meeting_cancel(meeting=meeting, actor=None, reason="Room flooded")
     with pytest.raises(services.MeetingError, match="cancelled"):
         services.registration_create(meeting=Meeting.objects.get(pk=meeting.pk), user=UserFactory())
-    past = schedule(community, community.lead, starts_at=timezone.now() - timedelta(days=2))
+    past = schedule(community, starts_in=-timedelta(days=2))
     with pytest.raises(services.MeetingError, match="started"):
         services.registration_create(meeting=past, user=UserFactory())
 
@@ -93,7 +86,7 @@ def test_no_registration_for_cancelled_or_past_meetings(community):
 def test_moving_a_meeting_raises_sequence_and_tells_registered(
     community, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting = schedule(community, community.lead)
+    meeting = schedule(community)
     person = UserFactory()
     services.registration_create(meeting=meeting, user=person)
     mailoutbox.clear()
@@ -136,9 +129,7 @@ def test_series_second_tuesday_across_the_clock_change(community):
 def test_reminder_job_twice_and_after_a_crash_sends_one_each(
     community, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting = schedule(
-        community, community.lead, starts_at=timezone.now() + timedelta(hours=30), reminder_hours=24
-    )
+    meeting = schedule(community, starts_in=timedelta(hours=30), reminder_hours=24)
     people = [UserFactory() for _ in range(3)]
     for p in people:
         services.registration_create(meeting=meeting, user=p)
@@ -165,7 +156,7 @@ def test_reminder_job_twice_and_after_a_crash_sends_one_each(
 
 
 def test_reminders_after_an_outage_skip_meetings_that_started(community, mailoutbox):
-    meeting = schedule(community, community.lead, starts_at=timezone.now() + timedelta(hours=2))
+    meeting = schedule(community, starts_in=timedelta(hours=2))
     services.registration_create(meeting=meeting, user=UserFactory())
     with time_machine.travel(timezone.now() + timedelta(hours=3)):
         assert send_due_reminders_task() == 0
@@ -173,7 +164,7 @@ def test_reminders_after_an_outage_skip_meetings_that_started(community, mailout
 
 @pytest.mark.eager_tasks
 def test_minutes_go_to_every_member_once(community, mailoutbox, django_capture_on_commit_callbacks):
-    meeting = schedule(community, community.lead, starts_at=timezone.now() - timedelta(days=1))
+    meeting = schedule(community, starts_in=-timedelta(days=1))
     others = [MembershipFactory(community=community).user for _ in range(3)]
     minutes = minutes_saved(
         meeting=meeting,
@@ -196,24 +187,24 @@ def test_minutes_go_to_every_member_once(community, mailoutbox, django_capture_o
 def test_open_actions_carry_forward_until_closed(community):
     from meetings.selectors import open_actions_before
 
-    first = schedule(community, community.lead, starts_at=timezone.now() - timedelta(days=30))
+    first = schedule(community, starts_in=-timedelta(days=30))
     minutes_saved(
         meeting=first,
         actor=None,
         actions=[{"description": "Audit falls", "owner": None, "due_date": None}],
     )
-    second = schedule(community, community.lead, starts_at=timezone.now() + timedelta(days=1))
+    second = schedule(community, starts_in=timedelta(days=1))
     carried = list(open_actions_before(meeting=second, user=community.lead))
     assert [a.description for a in carried] == ["Audit falls"]
     minutes_saved(meeting=second, actor=None, previous_minutes_agreed=True, closed=carried)
-    third = schedule(community, community.lead, starts_at=timezone.now() + timedelta(days=30))
+    third = schedule(community, starts_in=timedelta(days=30))
     assert list(open_actions_before(meeting=third, user=community.lead)) == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_many_registrations_for_the_last_place_leave_exactly_capacity(community):
     """Concurrent requests on the real database: the row lock holds the line."""
-    meeting = schedule(community, community.lead, capacity=3)
+    meeting = schedule(community, capacity=3)
     people = [UserFactory() for _ in range(10)]
     barrier = threading.Barrier(len(people))
     errors = []
@@ -247,8 +238,12 @@ def test_a_reminder_is_the_same_as_one_drawn_for_each_person_in_their_own_time_z
     from meetings.services import reminders_queue
 
     starts = timezone.now().replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=2)
-    meeting = schedule(
-        community, community.lead, starts_at=starts, title="Falls & fractures <review>"
+    meeting = services.meeting_schedule(
+        actor=community.lead,
+        community=community,
+        title="Falls & fractures <review>",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
     )
     people = [
         UserFactory(name="Ana&<i>Jo</i> O'Neil", timezone="Europe/London"),

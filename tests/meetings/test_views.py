@@ -15,12 +15,14 @@ from tests.conftest import field_error, soup
 from tests.factories import (
     ActionItemFactory,
     CommunityFactory,
+    ConvenedCommunityFactory,
     MeetingFactory,
     MembershipFactory,
     MinutesFactory,
     NetworkFactory,
     RegistrationFactory,
     UserFactory,
+    meeting_made,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,24 +44,20 @@ def test_private_meetings_never_in_feeds_or_lists(client, world):
     assert client.get(reverse("meetings:community_feed", args=[community.slug])).status_code == 404
 
 
-def convener_setup(client, **meeting_fields):
-    community = CommunityFactory(visibility="public")
-    lead = MembershipFactory(community=community, role="convener").user
-    client.force_login(lead)
-    start = meeting_fields.pop("starts_at", timezone.now() + timedelta(days=5))
-    fields = {
-        "actor": lead,
-        "community": community,
-        "title": "Monthly meeting",
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=2),
+def convener_setup(client, *, starts_in=timedelta(days=5), **meeting_fields):
+    """(community, its convener, a two-hour meeting of it, unannounced), the client signed in
+    as the convener."""
+    community = ConvenedCommunityFactory(visibility="public")
+    client.force_login(community.lead)
+    meeting = meeting_made(
+        community=community,
+        actor=community.lead,
+        starts_in=starts_in,
+        hours=2,
+        announce=False,
         **meeting_fields,
-    }
-    if start <= timezone.now():  # one that has already happened is recorded, not scheduled
-        meeting = services.meeting_record_past(**fields)
-    else:
-        meeting = services.meeting_schedule(announce=False, **fields)
-    return community, lead, meeting
+    )
+    return community, community.lead, meeting
 
 
 def meeting_form(**overrides):
@@ -148,7 +146,7 @@ def test_register_for_cancelled_or_past_meeting_gets_a_message(client):
 
 
 def test_minutes_file_must_be_pdf_or_docx(client):
-    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    community, lead, meeting = convener_setup(client, starts_in=-timedelta(days=1))
     url = reverse("meetings:minutes", args=[meeting.pk])
     fake = SimpleUploadedFile(
         "minutes.pdf", b"MZ\x90\x00 this is an executable", content_type="application/pdf"
@@ -233,7 +231,7 @@ def test_feed_follows_changes_with_sequence_and_cancellation(client):
 
 
 def test_attended_record_csv(client):
-    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=3))
+    community, lead, meeting = convener_setup(client, starts_in=-timedelta(days=3))
     member = MembershipFactory(community=community).user
     RegistrationFactory(meeting=meeting, user=member, status="registered")
     services.attendance_record(
@@ -333,7 +331,7 @@ def test_owner_marks_an_action_done(client):
 
 
 def test_attendance_with_walk_ins(client):
-    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(hours=3))
+    community, lead, meeting = convener_setup(client, starts_in=-timedelta(hours=3))
     came = UserFactory()
     absent = UserFactory()
     for person in (came, absent):
@@ -388,7 +386,7 @@ WORD = {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}
 def test_minutes_documents_go_through_the_upload_checks(client, members, message):
     """A Word file is a zip archive: the minutes form refuses what every upload refuses
     (core.uploads), with the message next to the field, and keeps the notes."""
-    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    community, lead, meeting = convener_setup(client, starts_in=-timedelta(days=1))
     bad = SimpleUploadedFile("minutes.docx", docx(members))
     response = minutes_post(client, meeting, bad)
     assert message in field_error(soup(response), "id_document")
@@ -403,7 +401,7 @@ def refuse_every_file(data, name):
 
 
 def test_minutes_documents_are_virus_scanned_when_a_scanner_is_set(client, settings):
-    community, lead, meeting = convener_setup(client, starts_at=timezone.now() - timedelta(days=1))
+    community, lead, meeting = convener_setup(client, starts_in=-timedelta(days=1))
     pdf = b"%PDF-1.4\n%%EOF\n"
     settings.UPLOAD_SCANNER = "tests.meetings.test_views.refuse_every_file"
     response = minutes_post(client, meeting, SimpleUploadedFile("minutes.pdf", pdf))
