@@ -15,9 +15,12 @@ def confirmations():
     return AuditEntry.objects.filter(action="patient_data.confirmed")
 
 
-def assert_guarded(client, url, data, *, field, count, clean=None):
-    """`data` posts the form with FLAGGED in `field`; `count()` counts what was saved;
-    `clean` (optional) overrides the clean text posted last. Returns the audit entry."""
+def assert_guarded(client, url, data, *, field, count=None, made=None, clean=None):
+    """`data` posts the form with FLAGGED in `field`; `count()` counts what was saved. For a
+    form that makes something, `made` (the model's objects) counts instead, and the audit
+    entry must be of the one made with FLAGGED. `clean` (optional) overrides the clean text
+    posted last. Returns the audit entry."""
+    count = count or made.count
     page = soup(client.get(url))
     assert page.find(attrs={"name": CONFIRM_FIELD}) is None
     before = count()
@@ -52,4 +55,6 @@ def assert_guarded(client, url, data, *, field, count, clean=None):
     assert response.status_code == 302
     assert count() == before + 2
     assert confirmations().count() == 1
+    if made is not None:
+        assert entry.target == made.get(**{field: FLAGGED})
     return entry
