@@ -68,10 +68,8 @@ def merging(django_capture_on_commit_callbacks, mailoutbox):
     past = _meeting(old, lead, days=-30, title="Last month")
     cancelled = _meeting(old, lead, days=20, title="Cancelled one")
     meeting_services.meeting_cancel(meeting=cancelled, actor=lead, reason="Room lost.")
-    open_action = ActionItemFactory(community=old, meeting=past, description="Audit")
-    done_action = ActionItemFactory(
-        community=old, meeting=past, description="Book", status=ActionItem.Status.DONE
-    )
+    open_action = ActionItemFactory(meeting=past, description="Audit")
+    done_action = ActionItemFactory(meeting=past, description="Book", status=ActionItem.Status.DONE)
     resource = ResourceFactory(community=old, owner=member)
     adopted_elsewhere = AdoptionFactory(resource=resource, community=CommunityFactory())
     ours = ResourceFactory(community=CommunityFactory(), owner=member)

@@ -44,7 +44,7 @@ def falls(client):
         starts_at=start - timedelta(days=60),
         ends_at=start - timedelta(days=60, hours=-1),
     )
-    ActionItemFactory(community=community, meeting=past, description="Audit falls")
+    ActionItemFactory(meeting=past, description="Audit falls")
     resources = [ResourceFactory(community=community, title=t) for t in ("Guide", "Poster")]
     target = ConvenedCommunityFactory(name="Frailty Group", slug="frailty", lead=lead)
     client.force_login(lead)

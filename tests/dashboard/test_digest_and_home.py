@@ -132,7 +132,6 @@ def test_batch_query_count_is_fixed(size, django_capture_on_commit_callbacks):
     for i, person in enumerate(people):
         # Something needing each of them: an action point due, a place, a join request.
         ActionItemFactory(
-            community=community,
             meeting=meeting,
             owner=person,
             description="Send the audit form",

@@ -71,7 +71,6 @@ def busy_member():
             ("Book the room", date(2026, 12, 8), "done"),
         ):
             ActionItemFactory(
-                community=falls,
                 meeting=held,
                 owner=ada,
                 description=description,
@@ -238,7 +237,6 @@ def test_nothing_new_but_an_action_due_still_sends_a_digest(
         MembershipFactory(community=falls, user=ada, role="convener")
         held = meeting(falls, "Falls review", starts=LONG_AGO, created=LONG_AGO)
         ActionItemFactory(
-            community=falls,
             meeting=held,
             owner=ada,
             description="Chase the pharmacy",

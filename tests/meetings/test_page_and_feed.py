@@ -127,17 +127,14 @@ def test_open_actions_from_earlier_meetings_are_carried(client):
     later = meeting_in(community, "Later")
     due = timezone.localdate() + timedelta(days=3)
     ActionItemFactory(
-        community=community,
         meeting=earlier,
         description="Audit the charts",
         owner=owner,
         due_date=due,
     )
-    ActionItemFactory(community=community, meeting=earlier, description="Book a room")
-    ActionItemFactory(
-        community=community, meeting=earlier, description="Done already", status="done"
-    )
-    ActionItemFactory(community=community, meeting=later, description="Not yet carried")
+    ActionItemFactory(meeting=earlier, description="Book a room")
+    ActionItemFactory(meeting=earlier, description="Done already", status="done")
+    ActionItemFactory(meeting=later, description="Not yet carried")
     MinutesFactory(meeting=earlier, status="published", published_at=timezone.now())
     # In the order of their due dates (where a date-less one falls is the database's choice).
     carried = sorted(
@@ -170,9 +167,7 @@ def test_the_meeting_page_query_count_does_not_grow(client, django_assert_max_nu
     for i in range(size * 2):
         person = MembershipFactory(community=community).user
         services.registration_create(meeting=meeting, user=person)
-        ActionItemFactory(
-            community=community, meeting=earlier, description=f"Action {i}", owner=person
-        )
+        ActionItemFactory(meeting=earlier, description=f"Action {i}", owner=person)
     last = Registration.objects.filter(meeting=meeting, status="waiting").latest("waiting_since")
     client.force_login(last.user)
     with django_assert_max_num_queries(10):

@@ -254,7 +254,7 @@ def test_query_counts_constant(client, django_assert_max_num_queries, size):
         )
         start = timezone.now() + timedelta(days=10 + i)
         MeetingFactory(community=community, title=f"M{i}", starts_at=start)
-        ActionItemFactory(community=community, meeting=meeting, description=f"Action {i}")
+        ActionItemFactory(meeting=meeting, description=f"Action {i}")
     feed = services.calendar_feed_get(user=lead)
     services.calendar_feed_settings(user=lead, include_community_meetings=True)
     with django_assert_max_num_queries(14):
@@ -308,9 +308,7 @@ def test_programme_manager_schedules_a_network_event_for_every_community(
 def test_owner_marks_an_action_done(client):
     community, lead, meeting = convener_setup(client)
     owner = MembershipFactory(community=community).user
-    action = ActionItemFactory(
-        community=community, meeting=meeting, description="Write the leaflet", owner=owner
-    )
+    action = ActionItemFactory(meeting=meeting, description="Write the leaflet", owner=owner)
     minutes = MinutesFactory(meeting=meeting)
     # While the minutes are a draft, the action point is the conveners' alone.
     client.force_login(owner)
