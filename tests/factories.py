@@ -2,7 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from accounts.models import Organisation, Profession, Region, User
+from accounts.models import Notification, Organisation, Profession, Region, User
 from communities.models import Community, Membership, Network
 
 PASSWORD = "correct-horse-battery-staple"
@@ -42,6 +42,23 @@ class UserFactory(factory.django.DjangoModelFactory):
                 EmailAddress.objects.create(
                     user=self, email=self.email, verified=True, primary=True
                 )
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An event in a person's notification centre, stored with the channel "off" (shown in the
+    centre only) for the tests' kind "test_chatty" (tests/accounts/notification_kinds.py)."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "test_chatty"
+    dedupe = factory.Sequence(lambda n: f"event:{n}")
+    group_key = "discussion:7"
+    group_title = "Covert medication"
+    text = "Something happened"
+    url = "/communities/"
+    channel = "off"
 
 
 class NetworkFactory(factory.django.DjangoModelFactory):
@@ -247,9 +264,7 @@ def meeting_scheduled(*, community, actor, starts_in, hours=1, title="Monthly me
     )
 
 
-def meeting_recorded(
-    *, community, actor, started_ago, hours=2, title="Monthly meeting", **options
-):
+def meeting_recorded(*, community, actor, started_ago, hours=2, title="Monthly meeting", **options):
     """A meeting that has happened, recorded as a convener does it
     (meetings.services.meeting_record_past), which started `started_ago` (a timedelta)."""
     from meetings import services

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, RetentionSweep
 from accounts.retention import retention_apply
-from tests.factories import UserFactory
+from tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,22 +21,11 @@ def test_old_read_notifications_are_deleted_and_nothing_else():
     now = timezone.now()
     old, recent = now - timedelta(days=days + 1), now - timedelta(days=days - 1)
 
-    def row(n, created_at, read_at):
-        return Notification.objects.create(
-            recipient=person,
-            kind="test_chatty",
-            dedupe=f"event:{n}",
-            group_key="g",
-            group_title="G",
-            text="Something happened",
-            url="/",
-            channel="off",
-            created_at=created_at,
-            read_at=read_at,
-        )
+    def row(created_at, read_at):
+        return NotificationFactory(recipient=person, created_at=created_at, read_at=read_at)
 
-    row(1, old, old)  # old and read: goes
-    kept = [row(2, old, None), row(3, recent, recent), row(4, recent, None)]
+    row(old, old)  # old and read: goes
+    kept = [row(old, None), row(recent, recent), row(recent, None)]
     for _ in range(2):
         retention_apply()
     assert list(Notification.objects.order_by("pk")) == kept

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from accounts.notifications.selectors import unread_cache_key
 from tests.conftest import soup
-from tests.factories import UserFactory
+from tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +21,14 @@ PAGE = reverse("accounts:notifications")
 
 
 def stored(person, *, group="discussion:7", title="Covert medication", n=1, minutes_ago=0, **kw):
-    at = timezone.now() - timedelta(minutes=minutes_ago)
     cache.delete(unread_cache_key(person.pk))  # as notify() does
-    return Notification.objects.create(
+    return NotificationFactory(
         recipient=person,
-        kind="test_chatty",
         dedupe=f"{group}:{n}",
         group_key=group,
         group_title=title,
         text=kw.pop("text", f"Reply {n} in {title}"),
-        url=kw.pop("url", "/communities/"),
-        channel="off",
-        created_at=at,
+        created_at=timezone.now() - timedelta(minutes=minutes_ago),
         **kw,
     )
 
