@@ -202,6 +202,20 @@ def user_client(client, user):
     return client
 
 
+@pytest.fixture
+def get_within(client, django_assert_max_num_queries):
+    """get_within(url, queries, **params): the client's GET of `url`, answered 200 in at most
+    `queries` queries. The query-count tests read their page with it at two data sizes."""
+
+    def get(url, queries, **params):
+        with django_assert_max_num_queries(queries):
+            response = client.get(url, params)
+        assert response.status_code == 200
+        return response
+
+    return get
+
+
 def run_python(script, *, env, timeout):
     """`script` run by a new Python process in the project's folder, with the environment
     `env`: its subprocess.CompletedProcess, output captured as text."""
