@@ -1,6 +1,7 @@
 """The library's writes: versions, adoptions, useful, comments, hiding, stories, reviews."""
 
 from datetime import date
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -31,6 +32,13 @@ def setting():
     return community, community.members[0], community.lead
 
 
+@pytest.fixture
+def resource(setting):
+    """A public leaflet shared in the community by its member, the owner."""
+    community, owner, _ = setting
+    return create(community, owner)
+
+
 def create(community, owner, **extra):
     fields = {
         "title": "Falls leaflet",
@@ -48,9 +56,8 @@ def create(community, owner, **extra):
     )
 
 
-def test_new_upload_is_a_new_version_and_old_ones_stay(client, setting):
-    community, owner, _ = setting
-    resource = create(community, owner)
+def test_new_upload_is_a_new_version_and_old_ones_stay(client, setting, resource):
+    _, owner, _ = setting
     services.resource_version_add(
         resource=resource,
         actor=owner,
@@ -67,9 +74,8 @@ def test_new_upload_is_a_new_version_and_old_ones_stay(client, setting):
     assert 'filename="falls_v2.docx"' in latest["Content-Disposition"]
 
 
-def test_version_form_refuses_bad_files(client, setting):
-    community, owner, _ = setting
-    resource = create(community, owner)
+def test_version_form_refuses_bad_files(client, setting, resource):
+    _, owner, _ = setting
     client.force_login(owner)
     response = client.post(
         reverse("knowledge:version_create", args=[resource.pk]),
@@ -100,26 +106,14 @@ def test_outsider_cannot_post_to_a_community(setting):
         create(community, UserFactory())
 
 
-def test_adoption_counts_organisations_and_communities(client, setting):
+def test_adoption_counts_organisations_and_communities(client, setting, resource):
     community, owner, _ = setting
-    resource = create(community, owner)
     elsewhere = CommunityFactory(name="Sepsis Hub")
     adopter = MembershipFactory(community=elsewhere).user
-    services.adoption_record(
-        resource=resource,
-        user=adopter,
-        organisation_name="Harbour Lane Surgery",
-        community=elsewhere,
-        note="We print it for every new resident.",
-    )
-    with pytest.raises(services.KnowledgeError):
-        services.adoption_record(
-            resource=resource,
-            user=adopter,
-            organisation_name="harbour lane surgery",
-            community=elsewhere,
-            note="Again.",
-        )
+    adopt = partial(services.adoption_record, resource=resource, user=adopter, community=elsewhere)
+    adopt(organisation_name="Harbour Lane Surgery", note="We print it for every new resident.")
+    with pytest.raises(services.KnowledgeError):  # the same organisation, however written
+        adopt(organisation_name="harbour lane surgery", note="Again.")
     resource.refresh_from_db()
     assert resource.adoption_count == 1
     page = soup(client.get(reverse("knowledge:resource", args=[resource.pk])))
@@ -131,9 +125,8 @@ def test_adoption_counts_organisations_and_communities(client, setting):
     assert "Harbour Lane Surgery" in spread and "Sepsis Hub" in spread
 
 
-def test_the_audit_log_names_the_places_of_a_resource_and_an_adoption_by_key(setting):
-    community, owner, _ = setting
-    resource = create(community, owner)
+def test_the_audit_log_names_the_places_of_a_resource_and_an_adoption_by_key(setting, resource):
+    community, _owner, _ = setting
     adoption = services.adoption_record(
         resource=resource,
         user=UserFactory(),
@@ -146,9 +139,7 @@ def test_the_audit_log_names_the_places_of_a_resource_and_an_adoption_by_key(set
     assert adopted.data == {"organisation": adoption.organisation_id, "community": None}
 
 
-def test_adoption_form_errors(client, setting):
-    community, owner, _ = setting
-    resource = create(community, owner)
+def test_adoption_form_errors(client, resource):
     user = UserFactory(organisation=None)
     client.force_login(user)
     response = client.post(reverse("knowledge:adopt", args=[resource.pk]), {"note": ""})
@@ -157,9 +148,7 @@ def test_adoption_form_errors(client, setting):
     assert "Name the organisation" in field_error(page, "id_organisation_name")
 
 
-def test_useful_toggles_and_comments(client, setting):
-    community, owner, _ = setting
-    resource = create(community, owner)
+def test_useful_toggles_and_comments(client, resource):
     reader = UserFactory()
     client.force_login(reader)
     url = reverse("knowledge:useful", args=[resource.pk])
@@ -177,10 +166,9 @@ def test_useful_toggles_and_comments(client, setting):
 
 @pytest.mark.eager_tasks
 def test_hiding_tells_the_author_and_removes_from_lists(
-    client, setting, django_capture_on_commit_callbacks
+    client, setting, resource, django_capture_on_commit_callbacks
 ):
-    community, owner, convener = setting
-    resource = create(community, owner)
+    _, owner, convener = setting
     comment = services.comment_add(resource=resource, author=UserFactory(), body="Spam link")
     client.force_login(convener)
     with django_capture_on_commit_callbacks(execute=True):
@@ -225,9 +213,8 @@ def test_superseded_banner(client, setting):
         services.resource_update(resource=new, actor=owner, superseded_by=old)
 
 
-def test_story_links_to_visible_resources(client, setting):
+def test_story_links_to_visible_resources(client, setting, resource):
     community, owner, _ = setting
-    resource = create(community, owner)
     client.force_login(owner)
     response = client.post(
         reverse("knowledge:story_create", args=[community.slug]),
