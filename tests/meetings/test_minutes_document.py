@@ -44,8 +44,9 @@ COMMITS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def stored_minutes_files():
+    """The storage names of every file under minutes/ (a document's name is one of them)."""
     try:
-        return sorted(default_storage.listdir("minutes")[1])
+        return sorted(f"minutes/{name}" for name in default_storage.listdir("minutes")[1])
     except FileNotFoundError:
         return []
 
@@ -68,22 +69,23 @@ def document_name(meeting):
 
 
 @pytest.fixture
-def past_meeting(client, db):
-    return convener_setup(client, starts_in=-timedelta(days=1))
+def meeting(client, db):
+    """A meeting held yesterday; the client is signed in as its community's convener."""
+    _, _, meeting = convener_setup(client, starts_in=-timedelta(days=1))
+    return meeting
 
 
 @pytest.mark.django_db
 def test_stored_under_a_random_name_shown_and_downloaded_under_its_own(
-    client, past_meeting, django_capture_on_commit_callbacks
+    client, meeting, django_capture_on_commit_callbacks
 ):
-    _, _, meeting = past_meeting
     response = post_minutes(
         client, meeting, django_capture_on_commit_callbacks, document=pdf("pwned.pdf")
     )
     assert response.status_code == 302
     stored = document_name(meeting)
     assert RANDOM_NAME.match(stored) and "pwned" not in stored
-    assert stored_minutes_files() == [stored.removeprefix("minutes/")]
+    assert stored_minutes_files() == [stored]
 
     detail = soup(client.get(reverse("meetings:detail", args=[meeting.pk])))
     link = detail.find("a", href=reverse("meetings:minutes_document", args=[meeting.pk]))
@@ -108,9 +110,8 @@ def test_stored_under_a_random_name_shown_and_downloaded_under_its_own(
     ],
 )
 def test_any_file_name_is_taken_and_offered_made_safe(
-    client, past_meeting, django_capture_on_commit_callbacks, uploaded, offered
+    client, meeting, django_capture_on_commit_callbacks, uploaded, offered
 ):
-    _, _, meeting = past_meeting
     response = post_minutes(
         client, meeting, django_capture_on_commit_callbacks, document=pdf(uploaded)
     )
@@ -124,9 +125,8 @@ def test_any_file_name_is_taken_and_offered_made_safe(
 
 @pytest.mark.django_db
 def test_replacing_twice_leaves_only_the_current_file(
-    client, past_meeting, django_capture_on_commit_callbacks
+    client, meeting, django_capture_on_commit_callbacks
 ):
-    _, _, meeting = past_meeting
     for number in (1, 2, 3):
         post_minutes(
             client,
@@ -136,28 +136,26 @@ def test_replacing_twice_leaves_only_the_current_file(
         )
     minutes = Minutes.objects.get(meeting=meeting)
     assert minutes.document_name == "minutes-3.pdf"
-    assert stored_minutes_files() == [minutes.document.name.removeprefix("minutes/")]
+    assert stored_minutes_files() == [minutes.document.name]
     download = client.get(reverse("meetings:minutes_document", args=[meeting.pk]))
     assert b"".join(download.streaming_content) == MINIMAL_PDF + b"3"
 
 
 @pytest.mark.django_db
 def test_saving_without_a_new_file_keeps_the_document(
-    client, past_meeting, django_capture_on_commit_callbacks
+    client, meeting, django_capture_on_commit_callbacks
 ):
-    _, _, meeting = past_meeting
     post_minutes(client, meeting, django_capture_on_commit_callbacks, document=pdf("plan.pdf"))
     stored = document_name(meeting)
     post_minutes(client, meeting, django_capture_on_commit_callbacks, notes="Changed")
     assert document_name(meeting) == stored
-    assert stored_minutes_files() == [stored.removeprefix("minutes/")]
+    assert stored_minutes_files() == [stored]
 
 
 @pytest.mark.django_db
 def test_removing_the_document_deletes_its_file(
-    client, past_meeting, django_capture_on_commit_callbacks
+    client, meeting, django_capture_on_commit_callbacks
 ):
-    _, _, meeting = past_meeting
     post_minutes(client, meeting, django_capture_on_commit_callbacks, document=pdf("pwned.pdf"))
     response = post_minutes(
         client, meeting, django_capture_on_commit_callbacks, remove_document="on"
@@ -176,9 +174,8 @@ def test_removing_the_document_deletes_its_file(
 
 @pytest.mark.django_db
 def test_removing_and_uploading_at_once_is_an_error_next_to_the_field(
-    client, past_meeting, django_capture_on_commit_callbacks
+    client, meeting, django_capture_on_commit_callbacks
 ):
-    _, _, meeting = past_meeting
     post_minutes(client, meeting, django_capture_on_commit_callbacks, document=pdf("first.pdf"))
     stored = document_name(meeting)
     response = post_minutes(
@@ -194,7 +191,7 @@ def test_removing_and_uploading_at_once_is_an_error_next_to_the_field(
         == "Choose a new document or remove the current one, not both"
     )
     assert document_name(meeting) == stored
-    assert stored_minutes_files() == [stored.removeprefix("minutes/")]
+    assert stored_minutes_files() == [stored]
 
 
 @COMMITS
@@ -246,15 +243,14 @@ def test_a_save_that_fails_deletes_the_new_file_and_keeps_the_old():
             **fields,
         )
     assert document_name(meeting) == old
-    assert stored_minutes_files() == [old.removeprefix("minutes/")]
+    assert stored_minutes_files() == [old]
 
 
 @pytest.mark.django_db
 def test_a_document_stored_under_its_old_name_still_downloads_and_goes_when_replaced(
-    client, past_meeting, django_capture_on_commit_callbacks
+    client, meeting, django_capture_on_commit_callbacks
 ):
     """Documents stored before random names keep their paths (the row names them)."""
-    _, _, meeting = past_meeting
     old = default_storage.save("minutes/report.pdf", ContentFile(MINIMAL_PDF))
     MinutesFactory(meeting=meeting, document=old, document_name="report.pdf")
     download = client.get(reverse("meetings:minutes_document", args=[meeting.pk]))
@@ -263,19 +259,17 @@ def test_a_document_stored_under_its_old_name_still_downloads_and_goes_when_repl
 
     post_minutes(client, meeting, django_capture_on_commit_callbacks, document=pdf("new.pdf"))
     assert not default_storage.exists(old)
-    assert stored_minutes_files() == [document_name(meeting).removeprefix("minutes/")]
+    assert stored_minutes_files() == [document_name(meeting)]
 
 
 @pytest.mark.django_db
-def test_a_missing_file_is_not_found(client, past_meeting):
-    _, _, meeting = past_meeting
+def test_a_missing_file_is_not_found(client, meeting):
     MinutesFactory(meeting=meeting, document="minutes/gone.pdf", document_name="gone.pdf")
     assert client.get(reverse("meetings:minutes_document", args=[meeting.pk])).status_code == 404
 
 
 @pytest.mark.django_db
-def test_the_migration_makes_existing_download_names_safe(past_meeting):
-    _, _, meeting = past_meeting
+def test_the_migration_makes_existing_download_names_safe(meeting):
     minutes = MinutesFactory(
         meeting=meeting, document="minutes/Plan_final.docx", document_name="Plan (final) <v2>.docx"
     )
