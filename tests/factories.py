@@ -290,6 +290,33 @@ def meeting_made(*, community, actor, starts_in, **options):
     return meeting_recorded(community=community, actor=actor, started_ago=-starts_in, **options)
 
 
+def resource_shared(*, community, owner, **fields):
+    """A public leaflet with a file (falls.pdf), shared in the community by `owner` as a member
+    does it (knowledge.services.resource_create); `fields` replace the defaults."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from knowledge import services
+
+    defaults = {
+        "title": "Falls leaflet",
+        "summary": "Preventing falls.",
+        "body": "",
+        "kind": Resource.Kind.LEAFLET,
+        "external_url": "",
+        "licence": "",
+        "visibility": Resource.Visibility.PUBLIC,
+        "review_date": date(2030, 1, 1),
+    }
+    return services.resource_create(
+        author=owner,
+        community=community,
+        upload=SimpleUploadedFile("falls.pdf", MINIMAL_PDF),
+        **{**defaults, **fields},
+    )
+
+
 def minutes_saved(
     *, meeting, actor, notes="", decisions="", previous_minutes_agreed=False, **options
 ):

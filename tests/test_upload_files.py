@@ -4,7 +4,6 @@ account)."""
 
 import logging
 import re
-from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
@@ -18,7 +17,7 @@ from core import uploads
 from knowledge import personal_data as knowledge_personal_data
 from knowledge import services as knowledge_services
 from knowledge.models import Resource, ResourceVersion
-from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory
+from tests.factories import MINIMAL_PDF, CommunityFactory, MembershipFactory, resource_shared
 
 # Tests that commit for real (and flush afterwards) restore the migrated data, as the other
 # transactional tests do, so that tests after them find it.
@@ -132,19 +131,7 @@ def test_a_file_that_cannot_be_deleted_does_not_undo_the_commit(settings, caplog
 
 
 def resource_with_file(owner, community, title="Falls leaflet"):
-    resource = knowledge_services.resource_create(
-        author=owner,
-        community=community,
-        upload=SimpleUploadedFile("falls.pdf", MINIMAL_PDF),
-        title=title,
-        summary="Preventing falls.",
-        body="",
-        kind=Resource.Kind.LEAFLET,
-        external_url="",
-        licence="",
-        visibility=Resource.Visibility.PUBLIC,
-        review_date=date(2030, 1, 1),
-    )
+    resource = resource_shared(community=community, owner=owner, title=title)
     knowledge_services.resource_version_add(
         resource=resource,
         actor=owner,

@@ -11,15 +11,14 @@ from accounts.models import EmailDelivery
 from communities.models import Membership
 from core.models import AuditEntry
 from knowledge import services
-from knowledge.models import Resource
 from knowledge.tasks import send_review_reminders_task
 from tests.conftest import error_summary, field_error, soup
 from tests.factories import (
-    MINIMAL_PDF,
     CommunityFactory,
     ConvenedCommunityFactory,
     MembershipFactory,
     UserFactory,
+    resource_shared,
 )
 from tests.knowledge.helpers import ALLOWED, REFUSED, upload
 
@@ -36,24 +35,7 @@ def setting():
 def resource(setting):
     """A public leaflet shared in the community by its member, the owner."""
     community, owner, _ = setting
-    return create(community, owner)
-
-
-def create(community, owner, **extra):
-    fields = {
-        "title": "Falls leaflet",
-        "summary": "Preventing falls.",
-        "body": "",
-        "kind": Resource.Kind.LEAFLET,
-        "external_url": "",
-        "licence": "",
-        "visibility": Resource.Visibility.PUBLIC,
-        "review_date": date(2030, 1, 1),
-        **extra,
-    }
-    return services.resource_create(
-        author=owner, community=community, upload=upload("falls.pdf", MINIMAL_PDF), **fields
-    )
+    return resource_shared(community=community, owner=owner)
 
 
 def test_new_upload_is_a_new_version_and_old_ones_stay(client, setting, resource):
@@ -103,7 +85,7 @@ def test_create_needs_a_file_or_a_link(client, setting):
 def test_outsider_cannot_post_to_a_community(setting):
     community, _, _ = setting
     with pytest.raises(services.KnowledgeError):
-        create(community, UserFactory())
+        resource_shared(community=community, owner=UserFactory())
 
 
 def test_adoption_counts_organisations_and_communities(client, setting, resource):
@@ -191,7 +173,10 @@ def test_hiding_tells_the_author_and_removes_from_lists(
 
 def test_superseded_banner(client, setting):
     community, owner, _ = setting
-    old, new = create(community, owner), create(community, owner, title="Falls leaflet 2026")
+    old, new = (
+        resource_shared(community=community, owner=owner),
+        resource_shared(community=community, owner=owner, title="Falls leaflet 2026"),
+    )
     client.force_login(owner)
     response = client.post(
         reverse("knowledge:resource_edit", args=[old.pk]),
@@ -239,8 +224,8 @@ def test_review_reminder_is_sent_once_per_resource_and_date(
 ):
     community, owner, _ = setting
     time_machine.move_to("2030-02-01 09:00:00+00:00")
-    due = create(community, owner, review_date=date(2030, 1, 15))
-    create(community, owner, review_date=date(2030, 6, 1), title="Not yet")
+    due = resource_shared(community=community, owner=owner, review_date=date(2030, 1, 15))
+    resource_shared(community=community, owner=owner, review_date=date(2030, 6, 1), title="Not yet")
     with django_capture_on_commit_callbacks(execute=True):
         send_review_reminders_task.delay()
         send_review_reminders_task.delay()
@@ -259,7 +244,9 @@ def test_review_reminder_not_sent_to_an_owner_who_lost_access(
     setting, django_capture_on_commit_callbacks
 ):
     community, owner, _ = setting
-    create(community, owner, review_date=date(2020, 1, 1), visibility="members")
+    resource_shared(
+        community=community, owner=owner, review_date=date(2020, 1, 1), visibility="members"
+    )
     Membership.objects.filter(user=owner).update(status=Membership.Status.LEFT)
     with django_capture_on_commit_callbacks(execute=True):
         services.review_reminders_send(today=date(2020, 2, 1))
