@@ -384,7 +384,7 @@ def as_read_back(value):
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def unsaved_meeting(*, title, agenda, venue, host, on_network, cancelled):
+def unsaved_meeting(*, title, host, agenda="", venue="", on_network=False, cancelled=False):
     start = datetime(2030, 3, 31, 9, 30, tzinfo=UTC)
     if on_network:
         owner = {"network": Network(pk=1, name=host)}
@@ -466,9 +466,7 @@ def test_calendar_round_trips_and_nothing_is_injected(
 def test_community_feed_round_trips(name, titles):
     meetings = []
     for number, title in enumerate(titles):
-        meeting = unsaved_meeting(
-            title=title, agenda="", venue="", host=name, on_network=False, cancelled=False
-        )
+        meeting = unsaved_meeting(title=title, host=name)
         meeting.pk = number + 1
         meetings.append(meeting)
     ics = ical.calendar(meetings, name=name, joining_link_for={1}).decode()
@@ -481,14 +479,7 @@ def test_community_feed_round_trips(name, titles):
 
 
 def test_a_typed_backslash_n_stays_as_typed():
-    meeting = unsaved_meeting(
-        title=r"Shared drive C:\New\notes",
-        agenda="",
-        venue="",
-        host="F",
-        on_network=False,
-        cancelled=False,
-    )
+    meeting = unsaved_meeting(title=r"Shared drive C:\New\notes", host="F")
     event = Calendar.from_ical(ical.meeting_ics(meeting, with_joining_link=False)).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == r"Shared drive C:\New\notes (F)"
 
@@ -503,9 +494,7 @@ def test_a_typed_backslash_n_stays_as_typed():
     ],
 )
 def test_a_title_cannot_add_a_property_or_an_event(title):
-    meeting = unsaved_meeting(
-        title=title, agenda="", venue="", host="Falls", on_network=False, cancelled=False
-    )
+    meeting = unsaved_meeting(title=title, host="Falls")
     ics = ical.meeting_ics(meeting, with_joining_link=False)
     assert_well_formed(ics)
     lines = ics.split("\r\n")
