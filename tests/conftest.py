@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -237,6 +238,15 @@ def field_error(page_soup, field_id):
     """The text of the error message drawn next to a field, or None."""
     node = page_soup.find(id=f"{field_id}_error")
     return " ".join(node.get_text(" ").split()).replace("Error: ", "") if node else None
+
+
+def link_in(message, path_fragment):
+    """The address, from the site's root, of the link in an e-mail whose path holds
+    `path_fragment`. Links are built from SITE_URL (http://testserver in the tests); a client
+    follows the address as it is, a browser on the live server too."""
+    match = re.search(rf"https?://\S+{path_fragment}\S*", message.body)
+    assert match, message.body
+    return match.group(0).replace("http://testserver", "")
 
 
 def error_summary(page_soup):

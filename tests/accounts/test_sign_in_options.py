@@ -4,7 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from tests.conftest import soup
+from tests.conftest import link_in, soup
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +49,7 @@ def test_change_email_sends_verification_to_the_new_address(
         )
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [["new.address@example.org"]]
-    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mailoutbox[0].body).group(
-        1
-    )
+    link = link_in(mailoutbox[0], "/accounts/confirm-email/")
     user_client.post(link)
     user.refresh_from_db()
     assert user.email == "new.address@example.org"

@@ -1,8 +1,6 @@
 """The journeys a person makes with their account, end to end in Chromium, with an
 axe-core check on every page they visit."""
 
-import re
-
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
@@ -14,16 +12,10 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.browser.conftest import JOURNEY, assert_accessible
+from tests.conftest import link_in
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 
 pytestmark = [*JOURNEY, pytest.mark.eager_tasks]
-
-
-def link_in(message, path_fragment):
-    match = re.search(rf"https?://\S+{path_fragment}\S*", message.body)
-    assert match, message.body
-    # Links are built from SITE_URL (the test server's name), the browser is on the live server.
-    return match.group(0).replace("http://testserver", "")
 
 
 def sign_in(page, email, password=PASSWORD):
