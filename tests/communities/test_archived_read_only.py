@@ -26,7 +26,6 @@ def archived(django_capture_on_commit_callbacks, mailoutbox):
         community=community,
         actor=lead,
         starts_in=timedelta(days=7),
-        title="Next meeting",
         announce=False,
     )
     meeting_services.registration_create(meeting=meeting, user=member)
