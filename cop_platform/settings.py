@@ -223,9 +223,14 @@ else:
         "store_processed": False,
     }
 
-# Sessions live in the database only: losing Redis signs nobody out, and a sign-out made
-# while Redis is unreachable cannot be undone by a stale cached copy when it returns.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions: the database is the record. With Redis, each session has a copy there that
+# lives at most SESSION_CACHE_SECONDS, so that a request reads no session from the database:
+# losing Redis signs nobody out, and a sign-out made while Redis is unreachable is in force
+# within that time (core/sessions.py). Without Redis, the database alone: a copy in each
+# process's memory would give each web worker its own, and a sign-out in one would not
+# reach the others.
+SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=60)
 # Signed out after this long without a request, and this long after signing in (seconds).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
