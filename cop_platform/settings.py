@@ -362,9 +362,10 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=1000)
 
 # --- Accounts and sign-in ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, reading the person signed in with one query a request.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

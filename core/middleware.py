@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
@@ -35,7 +36,8 @@ class PermissionsPolicyMiddleware:
 
 class PrivilegedMFAMiddleware:
     """Staff and programme managers must use two-factor authentication when
-    MFA_REQUIRED_FOR_PRIVILEGED is on: until they set it up, every page leads to it."""
+    MFA_REQUIRED_FOR_PRIVILEGED is on: until they set it up, every page leads to it. What it
+    asks of the person comes with the request's one read of them (mfa_columns)."""
 
     ALLOWED_PREFIXES = (
         "/accounts/2fa/",
@@ -54,17 +56,67 @@ class PrivilegedMFAMiddleware:
             settings.MFA_REQUIRED_FOR_PRIVILEGED
             and user.is_authenticated
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and (user.is_staff or user.managed_networks.exists())
+            and _privileged(user)
+            and not _has_totp(user)
         ):
-            from allauth.mfa.models import Authenticator
-
-            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-                messages.info(
-                    request,
-                    "Your role needs two-factor authentication: set up an authenticator app to carry on.",
-                )
-                return redirect("mfa_activate_totp")
+            messages.info(
+                request,
+                "Your role needs two-factor authentication: set up an authenticator app to carry on.",
+            )
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def mfa_columns():
+    """What PrivilegedMFAMiddleware asks of the person signed in, as columns of the query
+    that reads them on each request (accounts.selectors.person_for_request), {name: (SQL,
+    parameters)}: whether they manage a network, and whether they have an authenticator app.
+    Nothing while the requirement is off."""
+    if not settings.MFA_REQUIRED_FOR_PRIVILEGED:
+        return {}
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+
+    quote = connection.ops.quote_name
+    people = get_user_model()._meta
+    person = f"{quote(people.db_table)}.{quote(people.pk.column)}"
+    # communities.Network.managers, by its relation on the person: core imports no app.
+    managers = people.model.managed_networks.through._meta
+    authenticators = Authenticator._meta
+
+    def column(meta, name):
+        return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+
+    # Our tables' names; the one value is a parameter.
+    manages = (
+        f"EXISTS (SELECT 1 FROM {quote(managers.db_table)} "  # noqa: S608  # nosec B608
+        f"WHERE {column(managers, 'user')} = {person})"
+    )
+    has_totp = (
+        f"EXISTS (SELECT 1 FROM {quote(authenticators.db_table)} "  # noqa: S608  # nosec B608
+        f"WHERE {column(authenticators, 'user')} = {person} "
+        f"AND {column(authenticators, 'type')} = %s)"
+    )
+    return {
+        "mfa_manages_network": (manages, ()),
+        "mfa_has_totp": (has_totp, (Authenticator.Type.TOTP.value,)),
+    }
+
+
+def _privileged(user):
+    if user.is_staff:
+        return True
+    known = getattr(user, "mfa_manages_network", None)
+    return known if known is not None else user.managed_networks.exists()
+
+
+def _has_totp(user):
+    known = getattr(user, "mfa_has_totp", None)
+    if known is not None:
+        return known
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class AllowedMethodsMiddleware:
