@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "communities.context_processors.site",
+                "core.context_processors.frame",
                 "accounts.notifications.context_processors.bell",
             ],
         },
