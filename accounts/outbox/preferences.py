@@ -3,11 +3,14 @@ from each: every message tied to a preference carries an unsubscribe address for
 that preference. Account-security messages that a person asks for themselves (e-mail
 verification, password reset) are `transactional`: no preference governs them."""
 
+import functools
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from accounts.models import User
 from accounts.notifications.registry import KINDS, PREFERENCE_PREFIX, kind_preference
@@ -97,7 +100,12 @@ def preference_of(key, *, transactional):
 
 
 def unsubscribe_token(*, user, preference):
-    return signing.dumps({"u": user.pk, "p": preference}, salt=UNSUBSCRIBE_SALT, compress=True)
+    # signing.dumps(..., salt=UNSUBSCRIBE_SALT, compress=True), its signer made once.
+    return _signer().sign_object({"u": user.pk, "p": preference}, compress=True)
+
+
+def _signer():
+    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token_read(token):
@@ -109,8 +117,32 @@ def unsubscribe_token_read(token):
 
 
 def unsubscribe_url(*, user, preference):
-    token = unsubscribe_token(user=user, preference=preference)
-    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
+    """The address that unsubscribes this person from this preference."""
+    return unsubscribe_url_writer()(user=user, preference=preference)
+
+
+def unsubscribe_url_writer():
+    """unsubscribe_url for the many people of a bulk mailing (a reminder to each person
+    registered): the path around the token reversed once per process, the signer made once
+    per mailing, and each token quoted into the path as reverse() would quote it
+    (tests/accounts/test_unsubscribe.py holds the two equal)."""
+    before, after = _unsubscribe_path(get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+    start, signer = settings.SITE_URL + before, _signer()
+
+    def write(*, user, preference):
+        token = signer.sign_object({"u": user.pk, "p": preference}, compress=True)
+        return start + quote(token, safe=RFC3986_SUBDELIMS + "/~:@") + after
+
+    return write
+
+
+@functools.lru_cache(maxsize=8)
+def _unsubscribe_path(prefix, urlconf):
+    """The unsubscribe path before and after its token, under this script prefix and URL
+    configuration (what reverse() writes depends on them)."""
+    marker = "MARKER"  # a token that reverse() leaves as it is
+    before, after = reverse("accounts:unsubscribe", args=[marker], urlconf=urlconf).split(marker)
+    return before, after
 
 
 def unsubscribe_headers(url):

@@ -17,6 +17,7 @@ from accounts.outbox.preferences import (
     preferences_page_url,
     unsubscribe_headers,
     unsubscribe_url,
+    unsubscribe_url_writer,
 )
 
 
@@ -132,7 +133,7 @@ def render_same(*, recipients, template, context, preference):
     templates once instead of once a person. Falls back to render_one per person when the
     templates read anything else of the recipient."""
     chosen = preference_of(preference, transactional=False)
-    links = preferences_page_url()
+    links, address_of = preferences_page_url(), unsubscribe_url_writer()
     token = uuid.uuid4().hex
     name, url = _Placeholder(token, "name"), _Placeholder(token, "unsubscribe")
     wanted = [r for r in recipients if _wants(r, chosen, transactional=False)]
@@ -163,13 +164,13 @@ def render_same(*, recipients, template, context, preference):
                 yield person, alone
             continue
         for person in people:
-            yield person, _filled(parts, person, name=name, url=url, preference=chosen)
+            address = address_of(user=person, preference=chosen.key)
+            yield person, _filled(parts, person, name=name, url=url, address=address)
 
 
-def _filled(parts, person, *, name, url, preference):
+def _filled(parts, person, *, name, url, address):
     """A shared drawing with this person's short name and unsubscribe address in it."""
     short = person.get_short_name()
-    address = unsubscribe_url(user=person, preference=preference.key)
     values = {name.escaped: escape(short), name: short, url.escaped: escape(address), url: address}
     # No form of a placeholder is part of another, and no value holds the token.
     subject, text, html = (_fill(part, values) for part in parts)

@@ -1,7 +1,9 @@
 """One-click unsubscribe: no sign-in, exactly one preference, idempotent, tamper-proof."""
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.outbox.preferences import unsubscribe_token
 from core.models import AuditEntry
@@ -72,3 +74,24 @@ def test_token_for_a_deleted_account(client, user):
     link = url(user, "digest")
     user.delete()
     assert client.post(link).status_code == 400
+
+
+@pytest.mark.parametrize("prefix", ["/", "/cop/"])
+def test_the_address_in_each_message_is_the_one_reverse_writes(settings, request, prefix):
+    """unsubscribe_url splices each token into a path reversed once: the address is the one
+    reverse() writes, for every preference and person, under the site's script prefix."""
+    from django.urls import set_script_prefix
+
+    from accounts.outbox.preferences import PREFERENCES, unsubscribe_url
+    from tests.factories import UserFactory
+
+    set_script_prefix(prefix)
+    request.addfinalizer(lambda: set_script_prefix("/"))
+    clock = time_machine.travel(timezone.now(), tick=False)  # a token carries its second
+    clock.start()
+    request.addfinalizer(clock.stop)
+    for person in UserFactory.create_batch(3):
+        for preference in PREFERENCES:
+            written = unsubscribe_url(user=person, preference=preference)
+            assert written == settings.SITE_URL + url(person, preference)
+            assert written.startswith(f"{settings.SITE_URL}{prefix}unsubscribe/")
