@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import EmailDelivery, User
+from accounts.outbox.bulk import rows_store
 from accounts.outbox.preferences import (
     PREFERENCES,
     preference_get,
@@ -139,8 +140,8 @@ def email_queue_same(*, recipients, context, purpose, template, preference, atta
 
 
 def _queue_many(rendered, *, purpose, preference, attachments, deliver_here):
-    """Store (recipient, message or None) pairs as pending rows with one insert, and send
-    them (see email_queue_many)."""
+    """Store (recipient, message or None) pairs as pending rows at once
+    (accounts.outbox.bulk), and send them (see email_queue_many)."""
     rows = []
     for recipient, message in rendered:
         if message is not None:
@@ -160,23 +161,13 @@ def _queue_many(rendered, *, purpose, preference, attachments, deliver_here):
             )
     if not rows:
         return 0
-    started = timezone.now()
-    with transaction.atomic():
-        EmailDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        new_ids = dict(
-            EmailDelivery.objects.filter(
-                purpose=purpose,
-                to_address__in=[r.to_address for r in rows],
-                created_at__gte=started,
-                status=EmailDelivery.Status.PENDING,
-            ).values_list("to_address", "pk")
-        )
+    new_ids = rows_store(rows)
     if deliver_here:
-        # The rows as built here are the rows stored (ignore_conflicts left out only those
-        # that existed already): they get their ids and are sent without reading them back.
+        # The rows as built here are the rows stored (the store left out only those that
+        # existed already): they get their ids and are sent without reading them back.
         stored = {}
         for row in rows:
-            pk = new_ids.get(row.to_address)
+            pk = new_ids.get((row.to_address, row.purpose))
             if pk is not None and pk not in stored:  # the first of one address was stored
                 row.pk = pk
                 row._state.adding = False
