@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.outbox.delivery import email_queue, email_queue_same
+from accounts.outbox.delivery import Mailing, email_queue, email_queue_mailings
 from communities.models import Membership
 from communities.services import community_writable
 from core import uploads
@@ -853,68 +853,104 @@ class ReminderRun:
     emails: int = 0
 
 
-def reminders_send(*, now=None, dry_run=False, batch_size=REMINDER_BATCH, progress=None):
-    """Queue every reminder that is due, a batch of meetings at a time (each meeting in
-    its own transaction, so an interrupted run keeps what it stored); the periodic task and
-    `manage.py send_reminders` both run this. With dry_run, count what would be queued and
-    write nothing. progress(done, total) is called after each batch."""
+def reminders_send(*, now=None, dry_run=False, batch_size=None, progress=None):
+    """Queue every reminder that is due, a batch of meetings at a time (each batch in its
+    own transaction, with a fixed number of queries: an interrupted run keeps the batches it
+    stored); the periodic task and `manage.py send_reminders` both run this. With dry_run,
+    count what would be queued and write nothing. progress(done, total) is called after each
+    batch."""
+    batch_size = batch_size or REMINDER_BATCH
     due = reminders_due(now=now)
     total = due.count()
     run, last = ReminderRun(), 0
     while True:
         # Keyset batches: a meeting queued in one batch leaves the due set, one not yet
         # queued keeps its place after the last id seen.
-        batch = list(
-            due.filter(pk__gt=last)
-            .select_related("community", "network")
-            .order_by("pk")[:batch_size]
-        )
-        if not batch:
+        ids = list(due.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
             return run
-        for meeting in batch:
-            run.meetings += 1
-            if dry_run:
-                run.emails += _reminder_recipients(meeting).count()
-            else:
-                run.emails += reminders_queue(meeting=meeting)
-        last = batch[-1].pk
+        if dry_run:
+            run.meetings += len(ids)
+            run.emails += (
+                _reminder_registrations(ids)
+                .filter(user__is_active=True, user__meeting_reminders=True)
+                .count()
+            )
+        else:
+            # Locked, and due still: a scan running beside this one may have queued some.
+            meetings, emails = reminders_queue_many(meetings=due.filter(pk__in=ids))
+            run.meetings += meetings
+            run.emails += emails
+        last = ids[-1]
         if progress:
             progress(run.meetings, total)
 
 
-def _reminder_recipients(meeting):
-    """The people a meeting's reminder goes to: registered, active, reminders on."""
-    return User.objects.filter(
-        is_active=True,
-        meeting_reminders=True,
-        registrations__meeting=meeting,
-        registrations__status=Registration.Status.REGISTERED,
+def _reminder_registrations(meeting_ids):
+    return Registration.objects.filter(
+        meeting_id__in=meeting_ids, status=Registration.Status.REGISTERED
+    )
+
+
+def _reminder_people(meeting_ids):
+    """Everyone registered for these meetings, once for each meeting (reminder_meeting),
+    with what a reminder reads of them: their address, name and time zone, and whether
+    they take reminders (accounts.outbox.render; the test of the scan's queries would
+    see a read of anything else, one query a person)."""
+    return (
+        User.objects.filter(
+            registrations__meeting_id__in=meeting_ids,
+            registrations__status=Registration.Status.REGISTERED,
+        )
+        .annotate(reminder_meeting=F("registrations__meeting_id"))
+        .only("email", "name", "timezone", "is_active", "meeting_reminders")
+        .order_by("registrations__pk")
     )
 
 
 @transaction.atomic
-def reminders_queue(*, meeting):
-    """One reminder per registered person for this start time, with the .ics attached,
-    and the meeting marked as reminded for it (so that the scan finds it no more).
-    Safe to call again: the outbox keeps one per (person, purpose)."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    ics = meeting_ics(meeting, with_joining_link=True)
-    context = {"meeting": meeting, "meeting_url": site_url("meetings:detail", meeting.pk)}
-    registered = meeting.registrations.filter(status=Registration.Status.REGISTERED).select_related(
-        "user"
+def reminders_queue_many(*, meetings):
+    """The reminders of these meetings (a queryset), whatever their number, with a fixed
+    number of queries (the outbox stores them all at once: accounts.outbox.bulk): one per
+    registered person for the meeting's start time, with the .ics attached, drawn once per
+    meeting and time zone. Each
+    meeting is locked, and marked as reminded for its start time (so that the scan finds it
+    no more) in the transaction that stores its reminders. Safe to call again: the outbox
+    keeps one per (person, purpose). Returns (meetings, reminders queued)."""
+    locked = list(
+        meetings.select_related("community", "network")
+        .select_for_update(of=("self",))
+        .order_by("pk")
     )
-    # The same message to everyone registered: drawn once per time zone, one insert for
-    # everyone, sent in batches over one connection each.
-    queued = email_queue_same(
-        recipients=[registration.user for registration in registered],
-        context=context,
-        purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
+    if not locked:
+        return 0, 0
+    registered = {}
+    for person in _reminder_people([m.pk for m in locked]):
+        registered.setdefault(person.reminder_meeting, []).append(person)
+    queued = email_queue_mailings(
+        mailings=[_reminder(meeting, registered.get(meeting.pk, [])) for meeting in locked],
         template="meeting_reminder",
         preference="meeting_reminders",
+    )
+    # Each row is locked: its start time is the one the reminders were drawn for.
+    Meeting.objects.filter(pk__in=[m.pk for m in locked]).update(reminded_for=F("starts_at"))
+    return len(locked), queued
+
+
+def _reminder(meeting, recipients):
+    """A meeting's reminder to these people: the same message to each, in their time zone."""
+    ics = meeting_ics(meeting, with_joining_link=True)
+    return Mailing(
+        recipients=recipients,
+        context={"meeting": meeting, "meeting_url": site_url("meetings:detail", meeting.pk)},
+        purpose=f"meeting-reminder:{meeting.pk}:{meeting.starts_at.isoformat()}",
         attachments=[{"filename": "meeting.ics", "content": ics, "mimetype": "text/calendar"}],
     )
-    Meeting.objects.filter(pk=meeting.pk).update(reminded_for=meeting.starts_at)
-    return queued
+
+
+def reminders_queue(*, meeting):
+    """One meeting's reminders, due or not (reminders_queue_many). Returns how many."""
+    return reminders_queue_many(meetings=Meeting.objects.filter(pk=meeting.pk))[1]
 
 
 # --- calendar feeds -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import smtplib
 import socket
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from email.utils import format_datetime
 from functools import partial
@@ -112,38 +113,53 @@ def email_queue_many(
                 preferences_url=preferences_url,
                 reply_to=reply_to(recipient) if reply_to else None,
             ),
+            purpose,
+            attachments,
         )
         for recipient, context in messages
     )
-    return _queue_many(
-        rendered,
-        purpose=purpose,
-        preference=preference,
-        attachments=attachments,
-        deliver_here=deliver_here,
-    )
+    return _queue_many(rendered, preference=preference, deliver_here=deliver_here)
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """One message to many people (a meeting's reminder to everyone registered for it)."""
+
+    recipients: list
+    context: dict
+    purpose: str
+    attachments: list = field(default_factory=list)
 
 
 def email_queue_same(*, recipients, context, purpose, template, preference, attachments=()):
-    """email_queue_many of one message to many people (a meeting's reminder): the same
-    messages, each in its recipient's time zone, with the templates rendered once per time
-    zone rather than once per person."""
-    return _queue_many(
-        render_same(
-            recipients=recipients, template=template, context=context, preference=preference
-        ),
-        purpose=purpose,
-        preference=preference,
-        attachments=attachments,
-        deliver_here=False,
+    """email_queue_many of one message to many people: the same messages, each in its
+    recipient's time zone, with the templates rendered once per time zone rather than once
+    per person."""
+    mailing = Mailing(recipients, context, purpose, list(attachments))
+    return email_queue_mailings(mailings=[mailing], template=template, preference=preference)
+
+
+def email_queue_mailings(*, mailings, template, preference):
+    """email_queue_same of several mailings at once (a batch of meetings' reminders): each
+    drawn once per time zone, and the rows of all of them stored at once."""
+    rendered = (
+        (recipient, message, mailing.purpose, mailing.attachments)
+        for mailing in mailings
+        for recipient, message in render_same(
+            recipients=mailing.recipients,
+            template=template,
+            context=mailing.context,
+            preference=preference,
+        )
     )
+    return _queue_many(rendered, preference=preference, deliver_here=False)
 
 
-def _queue_many(rendered, *, purpose, preference, attachments, deliver_here):
-    """Store (recipient, message or None) pairs as pending rows at once
+def _queue_many(rendered, *, preference, deliver_here):
+    """Store (recipient, message or None, purpose, attachments) as pending rows at once
     (accounts.outbox.bulk), and send them (see email_queue_many)."""
     rows = []
-    for recipient, message in rendered:
+    for recipient, message, purpose, attachments in rendered:
         if message is not None:
             rows.append(
                 EmailDelivery(
