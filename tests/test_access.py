@@ -253,6 +253,7 @@ TABLE = {
     "evaluation:survey_close": "network_manager",
     "evaluation:survey_answer": "member_only",
     "evaluation:survey_results": "network_manager",
+    "evaluation:survey_written_answers": "network_manager",
     "evaluation:survey_export": "network_manager",
     # --- evaluation: the report for funders (the community's conveners, the network's
     # programme managers, staff: figures only of a private community to its managers)
@@ -677,6 +678,7 @@ def _survey_args(network, people, made):
             for name in ("detail", "remind", "close", "answer", "results")
         },
         "evaluation:survey_export": [survey.pk, "csv"],
+        "evaluation:survey_written_answers": [survey.pk, survey.questions.first().pk],
     }
 
 

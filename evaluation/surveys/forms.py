@@ -2,12 +2,18 @@ from django import forms
 from django.db.models import Q
 
 from communities.models import Community, Network
-from core.patient_data import PatientDataGuardMixin
+from core.patient_data import CONFIRM_FIELD, PatientDataGuardMixin
 from evaluation.surveys import permissions
 from evaluation.surveys.models import Question, Survey
 
 NOT_APPLICABLE = "na"
 NOT_APPLICABLE_LABEL = "Does not apply to me"
+ANONYMOUS_FIELD = "anonymous"
+ANSWERS = [
+    ("named", "Named: each answer carries the person's name"),
+    ("choice", "Named, but each person may choose to answer anonymously"),
+    ("anonymous", "Anonymous: nobody, you included, can tell who gave which answer"),
+]
 
 
 class SurveyForm(forms.Form):
@@ -23,10 +29,12 @@ class SurveyForm(forms.Form):
         queryset=Survey.objects.none(),
         required=False,
     )
-    anonymous = forms.BooleanField(
-        label="Anonymous answers",
-        required=False,
-        help_text="Nobody, the survey's owners included, can tell who gave which answer.",
+    answers = forms.ChoiceField(
+        label="Whose name goes with the answers",
+        choices=ANSWERS,
+        widget=forms.RadioSelect,
+        help_text="A baseline and its follow-up are compared only for people who gave their "
+        "name to both.",
     )
     whole_network = forms.ModelChoiceField(
         label="Ask a whole network",
@@ -74,6 +82,9 @@ class SurveyForm(forms.Form):
             self.add_error("communities", "Choose communities of one network")
         if cleaned.get("template") == Survey.Template.FOLLOW_UP and not cleaned.get("baseline"):
             self.add_error("baseline", "Choose the baseline this survey follows up")
+        answers = cleaned.pop("answers", None)
+        cleaned["anonymous"] = answers == "anonymous"
+        cleaned["may_answer_anonymously"] = answers == "choice"
         return cleaned
 
 
@@ -136,6 +147,11 @@ class _AnswersForm(PatientDataGuardMixin, forms.Form):
     questions = ()
     finishing = False
 
+    @property
+    def anonymous(self):
+        """Whether the person chose to answer anonymously (where the survey offers it)."""
+        return bool(self.cleaned_data.get(ANONYMOUS_FIELD))
+
     def clean(self):
         cleaned = super().clean()
         if self.finishing:
@@ -187,15 +203,34 @@ def initial_from(draft, questions):
     return initial
 
 
-def answers_form(questions, *, finishing, **kwargs):
+CONFIRM_HELP = {
+    "anonymous": "Your answers are anonymous: nothing records that you confirmed it.",
+    "choice": "If you answer with your name, we record that you confirmed it, not what you "
+    "wrote; if you answer anonymously, nothing records it.",
+}
+
+
+def answers_form(questions, *, finishing, anonymity="named", **kwargs):
     """A form with one field for each question; `finishing` (submitting, not saving a draft)
-    requires the required ones. Free text is guarded against patient data."""
+    requires the required ones. Free text is guarded against patient data. Where the survey
+    lets each person choose (`anonymity` "choice", as Survey.anonymity), a last box answers
+    anonymously."""
     questions = list(questions)
     attrs = {_field_name(q): _question_field(q) for q in questions}
+    if anonymity == "choice":
+        attrs[ANONYMOUS_FIELD] = forms.BooleanField(
+            label="Answer anonymously",
+            required=False,
+            help_text="Your answers are stored without your name. They are shown only once "
+            "five or more people have answered anonymously.",
+        )
     attrs["guarded_fields"] = tuple(
         _field_name(q) for q in questions if q.kind == Question.Kind.TEXT
     )
     attrs["questions"] = questions
     attrs["finishing"] = finishing
     form_class = type("AnswersForm", (_AnswersForm,), attrs)
-    return form_class(**kwargs)
+    form = form_class(**kwargs)
+    if anonymity in CONFIRM_HELP:
+        form.fields[CONFIRM_FIELD].help_text = CONFIRM_HELP[anonymity]
+    return form

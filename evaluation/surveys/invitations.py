@@ -1,6 +1,8 @@
 """Telling the audience of an open survey: the invitation, and the one reminder. Each
 person is told once per event (the notification centre's dedupe key), however often it
-runs. Run by the tasks (evaluation.surveys.tasks) after a service opened or reminded."""
+runs. Run by the tasks (evaluation.surveys.tasks) after a service opened or reminded, or
+asked a newcomer. The e-mail says who will read the answers and whether they carry the
+person's name (notices)."""
 
 from django.db import transaction
 from django.urls import reverse
@@ -8,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.notifications.services import notify
+from evaluation.surveys import notices
 from evaluation.surveys.models import Survey
 
 KIND = "survey"
@@ -23,30 +26,42 @@ def _tell(survey, respondents, *, dedupe, text):
         group_title=survey.title,
         text=text,
         url=reverse("evaluation:survey_answer", args=[survey.pk]),
+        email_context={
+            "readers": notices.readers(survey),
+            "anonymity": notices.anonymity(survey),
+        },
     )
+
+
+def _open(survey):
+    survey = Survey.objects.select_related("network", "created_by").get(pk=survey.pk)
+    return survey if survey.status == Survey.Status.OPEN else None
 
 
 @transaction.atomic
-def invitations_send(*, survey):
-    """Invite every respondent, each exactly once (the centre's dedupe key), however often
-    it runs. Returns how many were told now."""
-    survey = Survey.objects.get(pk=survey.pk)
-    if survey.status != Survey.Status.OPEN:
+def invitations_send(*, survey, user_ids=None):
+    """Invite every respondent (or those of `user_ids`), each exactly once (the centre's
+    dedupe key), however often it runs. Returns how many were told now."""
+    survey = _open(survey)
+    if survey is None:
         return 0
+    respondents = survey.respondents.all()
+    if user_ids is not None:
+        respondents = respondents.filter(user_id__in=user_ids)
     told = _tell(
         survey,
-        survey.respondents.all(),
+        respondents,
         dedupe=f"survey:{survey.pk}:invite",
         text=f"Please answer the survey: {survey.title}",
     )
-    survey.respondents.filter(invited_at__isnull=True).update(invited_at=timezone.now())
+    respondents.filter(invited_at__isnull=True).update(invited_at=timezone.now())
     return told
 
 
 @transaction.atomic
 def reminders_send(*, survey):
-    survey = Survey.objects.get(pk=survey.pk)
-    if survey.status != Survey.Status.OPEN:
+    survey = _open(survey)
+    if survey is None:
         return 0
     return _tell(
         survey,

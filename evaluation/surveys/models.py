@@ -1,12 +1,22 @@
 """Surveys that show what communities give their members: built by a programme manager (for
 the network) or a convener (for their communities), sent to the members of an audience,
-answered once by each. An anonymous survey's answers carry no link to a person: who has
-answered is kept apart (Respondent), with nothing that joins it to an answer."""
+answered once by each. An anonymous answer carries no link to a person: who has answered is
+kept apart (Respondent), with nothing that joins it to an answer: no user, no time, and
+random ids (the order rows were written in says nothing). A named survey may let each person
+choose to answer anonymously.
+
+What is left is the group: anyone who can read the database knows who has answered (so that
+nobody is asked twice) and, in a named survey, whose answers are named; an anonymous answer
+is one of the rest. The results therefore never show a group of fewer than
+SMALLEST_GROUP anonymous answers."""
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+
+# Fewer anonymous answers than this in a group (the survey, a community): never shown.
+SMALLEST_GROUP = 5
 
 
 class Survey(models.Model):
@@ -31,6 +41,8 @@ class Survey(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
     anonymous = models.BooleanField("Anonymous answers", default=False)
+    # Named, but each person may choose to answer anonymously (never with `anonymous`).
+    may_answer_anonymously = models.BooleanField(default=False)
     whole_network = models.BooleanField(default=False)
     communities = models.ManyToManyField("communities.Community", related_name="surveys")
     # Built by a programme manager: the network's managers own it; otherwise its builder.
@@ -48,9 +60,22 @@ class Survey(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(anonymous=True, may_answer_anonymously=True),
+                name="survey_anonymous_or_choice",
+            )
+        ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def anonymity(self):
+        """ "anonymous", "choice" (each person chooses) or "named"."""
+        if self.anonymous:
+            return "anonymous"
+        return "choice" if self.may_answer_anonymously else "named"
 
 
 class Question(models.Model):
@@ -126,6 +151,10 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    """One question's answer. A random id, as its response's: answers listed by id come in
+    no order that says who wrote them or when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     not_applicable = models.BooleanField(default=False)

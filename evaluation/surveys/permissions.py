@@ -1,8 +1,10 @@
-"""Who builds, owns and answers a survey. Each rule has a queryset twin."""
+"""Who builds, owns and answers a survey, and whose name a reader sees beside a named
+answer. Each rule has a queryset twin."""
 
 from django.db.models import Q
 
 from communities.models import Community, Membership, Network
+from communities.permissions import communities_visible_to
 from evaluation.surveys.models import Respondent, Survey
 
 
@@ -61,3 +63,19 @@ def surveys_for(user):
 
 def can_answer(user, survey):
     return surveys_for(user).filter(pk=survey.pk).exists()
+
+
+def communities_naming_answers(user):
+    """The communities whose members' named answers this reader sees with their names: the
+    communities whose membership they may know of (communities.permissions: a private
+    community, and so who belongs to it, is known to its members alone; staff see all).
+    The twin of `may_see_name`."""
+    return communities_visible_to(user)
+
+
+def may_see_name(user, community):
+    """Whether a named answer given as a member of `community` shows its author's name to
+    this reader. An answer whose community is gone shows none."""
+    return (
+        community is not None and communities_naming_answers(user).filter(pk=community.pk).exists()
+    )

@@ -38,13 +38,15 @@ def survey_create(
     title,
     intro="",
     anonymous=False,
+    may_answer_anonymously=False,
     communities=(),
     whole_network=False,
     template=Survey.Template.CUSTOM,
     baseline=None,
 ):
     """A survey being built, with the questions of its template (a follow-up copies its
-    baseline's questions, keys included)."""
+    baseline's questions, keys included). Its answers are anonymous, named, or named unless
+    a person chooses otherwise (`may_answer_anonymously`)."""
     audience = _audience(
         actor=actor, network=network, communities=communities, whole_network=whole_network
     )
@@ -58,6 +60,7 @@ def survey_create(
         title=title,
         intro=intro,
         anonymous=anonymous,
+        may_answer_anonymously=may_answer_anonymously and not anonymous,
         whole_network=whole_network,
         template=template,
         baseline=baseline,
@@ -66,7 +69,7 @@ def survey_create(
     )
     survey.communities.set(audience)
     if template == Survey.Template.FOLLOW_UP:
-        sets = list(baseline.questions.values(*_COPIED))
+        sets = list(baseline.questions.values(*COPIED_FIELDS))
     else:
         sets = {
             Survey.Template.EVALUATION: question_sets.EVALUATION,
@@ -79,7 +82,8 @@ def survey_create(
     return survey
 
 
-_COPIED = (
+# What a follow-up copies of each of its baseline's questions.
+COPIED_FIELDS = (
     "kind",
     "text",
     "help_text",
@@ -234,10 +238,37 @@ def _given(answer):
     )
 
 
+def answer_fields(question, answer):
+    """The stored form of one answer ({"na", "choices", "value", "text"}) to `question`, or
+    None when nothing was given: "does not apply" keeps nothing else, text is trimmed."""
+    if not _given(answer):
+        return None
+    na = bool(answer.get("na"))
+    return {
+        "question_id": question.pk,
+        "not_applicable": na,
+        "choices": [] if na else list(answer.get("choices") or []),
+        "value": None if na else answer.get("value"),
+        "text": "" if na else (answer.get("text") or "").strip(),
+    }
+
+
+def answers_anonymous(survey, *, chosen):
+    """Whether a person's answers go without their name: always in an anonymous survey, by
+    their choice where the survey offers it, never otherwise."""
+    if survey.anonymous:
+        return True
+    if chosen and not survey.may_answer_anonymously:
+        raise ValidationError("This survey does not take anonymous answers")
+    return bool(chosen)
+
+
 @transaction.atomic
-def response_submit(*, survey, user, answers):
-    """Store the answers and mark the person done. In an anonymous survey the answers carry
-    no link to the person: the response has no user, no time and a random id."""
+def response_submit(*, survey, user, answers, anonymous=False):
+    """Store the answers and mark the person done. Anonymous answers (an anonymous survey,
+    or `anonymous` chosen where the survey offers it) carry no link to the person: the
+    response has no user, no time and a random id, as each answer has; the person's draft,
+    which holds their name, is emptied in the same transaction."""
     respondent = _respondent(survey, user)
     answers = {int(k): v for k, v in answers.items()}
     if missing_required(survey, answers):
@@ -245,24 +276,12 @@ def response_submit(*, survey, user, answers):
     response = Response.objects.create(
         survey=survey,
         community_id=respondent.community_id,
-        user=None if survey.anonymous else user,
+        user=None if answers_anonymous(survey, chosen=anonymous) else user,
     )
-    rows = []
-    for question in survey.questions.all():
-        answer = answers.get(question.pk)
-        if not _given(answer):
-            continue
-        rows.append(
-            Answer(
-                response=response,
-                question=question,
-                not_applicable=bool(answer.get("na")),
-                choices=[] if answer.get("na") else list(answer.get("choices") or []),
-                value=None if answer.get("na") else answer.get("value"),
-                text="" if answer.get("na") else (answer.get("text") or "").strip(),
-            )
-        )
-    Answer.objects.bulk_create(rows)
+    rows = [
+        answer_fields(question, answers.get(question.pk)) for question in survey.questions.all()
+    ]
+    Answer.objects.bulk_create(Answer(response=response, **row) for row in rows if row)
     respondent.done, respondent.draft = True, {}
     respondent.save(update_fields=["done", "draft"])
     return response

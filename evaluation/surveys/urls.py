@@ -17,5 +17,10 @@ urlpatterns = [
     path("surveys/<int:pk>/close/", views.survey_close, name="survey_close"),
     path("surveys/<int:pk>/answer/", views.survey_answer, name="survey_answer"),
     path("surveys/<int:pk>/results/", views.survey_results, name="survey_results"),
+    path(
+        "surveys/<int:pk>/results/questions/<int:question_pk>/",
+        views.survey_written_answers,
+        name="survey_written_answers",
+    ),
     path("surveys/<int:pk>/results.<str:fmt>", views.survey_export, name="survey_export"),
 ]

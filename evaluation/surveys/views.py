@@ -11,8 +11,10 @@ from core.access import get_visible_or_404
 from core.forms import ConfirmForm
 from core.http import posted, service_form_page, service_response, table_download
 from core.patient_data import audit_patient_data_confirmed
-from evaluation.surveys import forms, permissions, selectors, services
+from evaluation.surveys import forms, notices, permissions, selectors, services
 from evaluation.surveys.models import Question, Survey
+
+WRITTEN_PER_PAGE = 50
 
 
 def _owned(request, pk):
@@ -45,7 +47,9 @@ def survey_list(request):
 def survey_create(request):
     if not permissions.networks_buildable_by(request.user).exists():
         raise Http404("No network to survey")
-    form = forms.SurveyForm(posted(request), user=request.user, initial={"template": "custom"})
+    form = forms.SurveyForm(
+        posted(request), user=request.user, initial={"template": "custom", "answers": "named"}
+    )
 
     def act(data):
         network = data["whole_network"] or data["communities"][0].network
@@ -55,6 +59,7 @@ def survey_create(request):
             title=data["title"],
             intro=data["intro"],
             anonymous=data["anonymous"],
+            may_answer_anonymously=data["may_answer_anonymously"],
             communities=list(data["communities"] or []),
             whole_network=bool(data["whole_network"]),
             template=data["template"],
@@ -75,12 +80,14 @@ def survey_create(request):
 
 
 def survey_detail(request, pk):
-    survey = _owned(request, pk)
+    survey = selectors.survey_detail(survey=_owned(request, pk))
     return render(
         request,
         "evaluation/surveys/detail.html",
         {
-            "survey": selectors.survey_detail(survey=survey),
+            "survey": survey,
+            "readers": notices.readers(survey),
+            "anonymity": notices.anonymity(survey),
             "questions": survey.questions.all(),
             "audience": survey.communities.order_by("name"),
             "invited": survey.respondents.count(),
@@ -193,23 +200,36 @@ def survey_close(request, pk):
 
 
 def survey_answer(request, pk):
-    survey = get_visible_or_404(permissions.surveys_for(request.user), pk=pk)
+    survey = get_visible_or_404(
+        permissions.surveys_for(request.user).select_related("network", "created_by"), pk=pk
+    )
     respondent = selectors.respondent_of(survey=survey, user=request.user)
     if respondent.done:
-        return render(request, "evaluation/surveys/answered.html", {"survey": survey})
+        return render(
+            request,
+            "evaluation/surveys/answered.html",
+            {"survey": survey, "change": selectors.own_change(survey=survey, user=request.user)},
+        )
     questions = list(survey.questions.all())
     finishing = request.method == "POST" and "draft" not in request.POST
     form = forms.answers_form(
         questions,
         finishing=finishing,
+        anonymity=survey.anonymity,
         data=posted(request),
         initial=forms.initial_from(respondent.draft, questions),
     )
 
     def act(_data):
         if finishing:
-            services.response_submit(survey=survey, user=request.user, answers=form.answers())
-            audit_patient_data_confirmed(form, actor=request.user, target=survey)
+            anonymous = services.answers_anonymous(survey, chosen=form.anonymous)
+            services.response_submit(
+                survey=survey, user=request.user, answers=form.answers(), anonymous=anonymous
+            )
+            # An anonymous answer leaves no trace of who sent it: not even the record
+            # (who, when, from where) that they confirmed a warning about patient data.
+            if not anonymous:
+                audit_patient_data_confirmed(form, actor=request.user, target=survey)
             return redirect("evaluation:survey_answer", survey.pk)
         services.draft_save(survey=survey, user=request.user, answers=form.answers())
         messages.success(request, "Your answers are saved: come back to finish them.")
@@ -221,7 +241,14 @@ def survey_answer(request, pk):
     return render(
         request,
         "evaluation/surveys/answer.html",
-        {"survey": survey, "form": form, "crumbs": _crumbs()},
+        {
+            "survey": survey,
+            "form": form,
+            "readers": notices.readers(survey),
+            "anonymity": notices.anonymity(survey),
+            "draft_notice": notices.draft_notice(survey),
+            "crumbs": _crumbs(),
+        },
     )
 
 
@@ -232,8 +259,32 @@ def survey_results(request, pk):
         "evaluation/surveys/results.html",
         {
             "survey": survey,
-            "results": selectors.results(survey=survey),
+            "results": selectors.results(survey=survey, reader=request.user),
             "crumbs": _crumbs(survey),
+        },
+    )
+
+
+def survey_written_answers(request, pk, question_pk):
+    """Every written answer to one question, a page at a time, named as the results are."""
+    survey = _owned(request, pk)
+    question = get_visible_or_404(survey.questions.filter(kind=Question.Kind.TEXT), pk=question_pk)
+    found = selectors.written_answers(survey=survey, question=question, reader=request.user)
+    page = None
+    if found is not None:
+        rows, written = found
+        page = Paginator(rows, WRITTEN_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = [written(row) for row in page.object_list]
+    crumbs = [*_crumbs(survey), ("Results", reverse("evaluation:survey_results", args=[pk]))]
+    return render(
+        request,
+        "evaluation/surveys/written.html",
+        {
+            "survey": survey,
+            "question": question,
+            "page": page,
+            "hidden_message": selectors.HIDDEN_GROUP,
+            "crumbs": crumbs,
         },
     )
 

@@ -26,10 +26,38 @@ def network_with(sizes):
     return network, manager, communities
 
 
+def evaluation_survey(network, manager, community=None, **fields):
+    """The four evaluation questions, being built, for one community (or, without one, the
+    whole network)."""
+    audience = {"communities": [community]} if community else {"whole_network": True}
+    return services.survey_create(
+        actor=manager, network=network, title="T", template="evaluation", **audience, **fields
+    )
+
+
 def opened(survey, actor):
     services.survey_open(actor=actor, survey=survey)
     services.invitations_send(survey=survey)
     return Survey.objects.get(pk=survey.pk)
+
+
+def baseline_and_follow_up(network, manager):
+    """An open baseline of the whole network, and its follow-up being built."""
+    baseline = opened(
+        services.survey_create(
+            actor=manager, network=network, title="Start", whole_network=True, template="baseline"
+        ),
+        manager,
+    )
+    follow_up = services.survey_create(
+        actor=manager,
+        network=network,
+        title="Later",
+        whole_network=True,
+        template="follow_up",
+        baseline=baseline,
+    )
+    return baseline, follow_up
 
 
 def answer_all(survey, value=4, *, people=None):
@@ -63,17 +91,7 @@ def test_the_evaluation_template_brings_its_four_questions():
 
 def test_a_follow_up_copies_its_baseline_and_links_to_it():
     network, manager, (community,) = network_with([2])
-    baseline = services.survey_create(
-        actor=manager, network=network, title="Start", whole_network=True, template="baseline"
-    )
-    follow_up = services.survey_create(
-        actor=manager,
-        network=network,
-        title="A year on",
-        whole_network=True,
-        template="follow_up",
-        baseline=baseline,
-    )
+    baseline, follow_up = baseline_and_follow_up(network, manager)
     assert follow_up.baseline == baseline
     assert list(follow_up.questions.values_list("key", "kind")) == [
         ("needs", "text"),
@@ -141,9 +159,7 @@ def test_a_reminder_goes_once_to_those_who_have_not_answered(
     django_capture_on_commit_callbacks,
 ):
     network, manager, (community,) = network_with([3])
-    survey = services.survey_create(
-        actor=manager, network=network, title="T", communities=[community], template="evaluation"
-    )
+    survey = evaluation_survey(network, manager, community)
     survey = opened(survey, manager)
     first = survey.respondents.select_related("user").first()
     answer_all(survey, people=[first.user])
@@ -163,9 +179,7 @@ def test_opening_publishes_the_invitations_task(
     published_tasks, django_capture_on_commit_callbacks
 ):
     network, manager, (community,) = network_with([1])
-    survey = services.survey_create(
-        actor=manager, network=network, title="T", communities=[community], template="evaluation"
-    )
+    survey = evaluation_survey(network, manager, community)
     with django_capture_on_commit_callbacks(execute=True):
         services.survey_open(actor=manager, survey=survey)
     assert [(t.name, t.args) for t in published_tasks] == [
@@ -175,14 +189,7 @@ def test_opening_publishes_the_invitations_task(
 
 def test_anonymous_answers_carry_no_link_to_the_person():
     network, manager, (community,) = network_with([2])
-    survey = services.survey_create(
-        actor=manager,
-        network=network,
-        title="T",
-        communities=[community],
-        template="evaluation",
-        anonymous=True,
-    )
+    survey = evaluation_survey(network, manager, community, anonymous=True)
     survey = opened(survey, manager)
     answer_all(survey)
     assert Response.objects.filter(survey=survey).count() == 2
@@ -203,9 +210,7 @@ def test_anonymous_answers_carry_no_link_to_the_person():
 
 def test_named_answers_keep_the_person():
     network, manager, (community,) = network_with([1])
-    survey = services.survey_create(
-        actor=manager, network=network, title="T", communities=[community], template="evaluation"
-    )
+    survey = evaluation_survey(network, manager, community)
     survey = opened(survey, manager)
     answer_all(survey)
     respondent = survey.respondents.get()
@@ -214,9 +219,7 @@ def test_named_answers_keep_the_person():
 
 def test_a_draft_is_kept_then_submitted_once():
     network, manager, (community,) = network_with([1])
-    survey = services.survey_create(
-        actor=manager, network=network, title="T", communities=[community], template="evaluation"
-    )
+    survey = evaluation_survey(network, manager, community)
     survey = opened(survey, manager)
     respondent = survey.respondents.get()
     benefits, challenges, met, _ = survey.questions.all()
@@ -241,9 +244,7 @@ def test_a_draft_is_kept_then_submitted_once():
 
 def test_someone_outside_the_audience_cannot_answer():
     network, manager, (community,) = network_with([1])
-    survey = services.survey_create(
-        actor=manager, network=network, title="T", communities=[community], template="evaluation"
-    )
+    survey = evaluation_survey(network, manager, community)
     survey = opened(survey, manager)
     with pytest.raises(ValidationError):
         services.draft_save(survey=survey, user=UserFactory(), answers={})
@@ -251,14 +252,7 @@ def test_someone_outside_the_audience_cannot_answer():
 
 def test_anonymous_groups_under_five_are_not_shown():
     network, manager, (big, small) = network_with([5, 4])
-    survey = services.survey_create(
-        actor=manager,
-        network=network,
-        title="T",
-        whole_network=True,
-        template="evaluation",
-        anonymous=True,
-    )
+    survey = evaluation_survey(network, manager, anonymous=True)
     survey = opened(survey, manager)
     answer_all(survey, value=4)
     results = selectors.results(survey=survey)
@@ -272,14 +266,7 @@ def test_anonymous_groups_under_five_are_not_shown():
 
 def test_an_anonymous_survey_under_five_answers_shows_nothing():
     network, manager, (community,) = network_with([4])
-    survey = services.survey_create(
-        actor=manager,
-        network=network,
-        title="T",
-        communities=[community],
-        template="evaluation",
-        anonymous=True,
-    )
+    survey = evaluation_survey(network, manager, community, anonymous=True)
     survey = opened(survey, manager)
     answer_all(survey)
     results = selectors.results(survey=survey)
@@ -289,42 +276,58 @@ def test_an_anonymous_survey_under_five_answers_shows_nothing():
 
 
 def test_the_follow_up_compares_each_person_with_their_baseline_in_aggregate():
-    network, manager, (community,) = network_with([3])
-    baseline = opened(
-        services.survey_create(
-            actor=manager, network=network, title="Start", whole_network=True, template="baseline"
-        ),
-        manager,
-    )
+    network, manager, (community,) = network_with([7])
+    baseline, follow_up = baseline_and_follow_up(network, manager)
     answer_all(baseline, value=2)
-    follow_up = opened(
-        services.survey_create(
-            actor=manager,
-            network=network,
-            title="Later",
-            whole_network=True,
-            template="follow_up",
-            baseline=baseline,
-        ),
-        manager,
-    )
+    follow_up = opened(follow_up, manager)
     people = list(follow_up.respondents.values_list("user", flat=True))
-    answer_all(follow_up, value=4, people=people[:2])
+    answer_all(follow_up, value=4, people=people[:4])
+    answer_all(follow_up, value=2, people=people[4:5])
     (change,) = selectors.results(survey=follow_up)["change"]
     assert change == {
         "text": "How confident are you in the community's domain?",
-        "pairs": 2,
-        "average": 2.0,
-        "up": 2,
-        "same": 0,
+        "pairs": 5,
+        "hidden": False,
+        "average": 1.6,
+        "up": 4,
+        "same": 1,
         "down": 0,
     }
 
 
+def test_the_change_of_fewer_than_five_people_is_not_shown():
+    network, manager, (community,) = network_with([4])
+    baseline, follow_up = baseline_and_follow_up(network, manager)
+    answer_all(baseline, value=2)
+    follow_up = opened(follow_up, manager)
+    answer_all(follow_up, value=5)
+    (change,) = selectors.results(survey=follow_up)["change"]
+    assert change["pairs"] == 4 and change["hidden"]
+    assert (change["average"], change["up"], change["same"], change["down"]) == (None,) * 4
+
+
+def test_each_person_sees_their_own_change_and_nobody_elses():
+    network, manager, (community,) = network_with([2])
+    baseline, follow_up = baseline_and_follow_up(network, manager)
+    first, second = (r.user for r in baseline.respondents.select_related("user"))
+    answer_all(baseline, value=2, people=[first])
+    answer_all(baseline, value=5, people=[second])
+    follow_up = opened(follow_up, manager)
+    answer_all(follow_up, value=4)
+    assert selectors.own_change(survey=follow_up, user=first) == [
+        {
+            "text": "How confident are you in the community's domain?",
+            "before": 2,
+            "after": 4,
+            "change": 2,
+        }
+    ]
+    assert [row["before"] for row in selectors.own_change(survey=follow_up, user=second)] == [5]
+    assert selectors.own_change(survey=baseline, user=first) == []
+
+
 def test_respondents_are_unique_per_survey():
     network, manager, (community,) = network_with([1])
-    survey = services.survey_create(
-        actor=manager, network=network, title="T", communities=[community], template="evaluation"
-    )
+    survey = evaluation_survey(network, manager, community)
     survey = opened(survey, manager)
     assert Respondent.objects.filter(survey=survey).count() == 1

@@ -38,8 +38,9 @@ def place():
     }
 
 
-def open_survey(place, **fields):
-    survey = services.survey_create(
+def built(place, **fields):
+    """The manager's survey of the four evaluation questions for the community, being built."""
+    return services.survey_create(
         actor=place["manager"],
         network=place["network"],
         title="Year one",
@@ -47,6 +48,10 @@ def open_survey(place, **fields):
         template="evaluation",
         **fields,
     )
+
+
+def open_survey(place, **fields):
+    survey = built(place, **fields)
     services.survey_open(actor=place["manager"], survey=survey)
     return survey
 
@@ -57,7 +62,12 @@ def test_a_manager_builds_a_survey_and_adds_a_question(client, place):
     assert page.find("label", string="Falls prevention")
     response = client.post(
         reverse("evaluation:survey_create"),
-        {"title": "Our year", "template": "custom", "communities": [place["community"].pk]},
+        {
+            "title": "Our year",
+            "template": "custom",
+            "answers": "named",
+            "communities": [place["community"].pk],
+        },
     )
     survey = Survey.objects.get()
     assert response.status_code == 302
@@ -77,7 +87,8 @@ def test_a_manager_builds_a_survey_and_adds_a_question(client, place):
 def test_the_builder_must_choose_who_to_ask(client, place):
     client.force_login(place["manager"])
     response = client.post(
-        reverse("evaluation:survey_create"), {"title": "Our year", "template": "custom"}
+        reverse("evaluation:survey_create"),
+        {"title": "Our year", "template": "custom", "answers": "named"},
     )
     assert response.status_code == 200
     assert error_summary(soup(response)) == ["Choose who to ask: a whole network or communities"]
@@ -85,13 +96,7 @@ def test_the_builder_must_choose_who_to_ask(client, place):
 
 
 def test_opening_asks_for_confirmation_then_invites(client, place, published_tasks):
-    survey = services.survey_create(
-        actor=place["manager"],
-        network=place["network"],
-        title="Year one",
-        communities=[place["community"]],
-        template="evaluation",
-    )
+    survey = built(place)
     client.force_login(place["manager"])
     url = reverse("evaluation:survey_open", args=[survey.pk])
     assert "4 people will be invited" in client.get(url).content.decode()
