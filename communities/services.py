@@ -54,6 +54,11 @@ def community_writable(community):
 # apps above this one: the meetings app cancels its future meetings and tells who registered.
 community_archived = Signal()
 
+# Sent with `membership` when someone has just become an active member (joined, was
+# approved, accepted an invitation), inside that transaction, for the apps above this one:
+# evaluation asks them an open baseline survey of the community.
+membership_started = Signal()
+
 
 class LastConvener(CommunityError):
     pass
@@ -502,6 +507,7 @@ def membership_join(*, community, user, note=""):
         membership.request_note = note.strip()
         membership.save()
         _audit(user, "membership.join", community, user=user.pk, name=user.name)
+        membership_started.send(sender=Membership, membership=membership)
         return membership
     membership.status, membership.requested_at, membership.request_note = (
         Membership.Status.REQUESTED,
@@ -544,6 +550,8 @@ def membership_decide(*, membership, actor, approve, message=""):
     if approve:
         membership.role, membership.joined_at = Membership.Role.MEMBER, timezone.now()
     membership.save()
+    if approve:
+        membership_started.send(sender=Membership, membership=membership)
     community = membership.community
     _audit(
         actor,
@@ -753,13 +761,14 @@ def invitation_accept(*, invitation, user):
         Invitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
     )
     invitation_check(invitation, user)
-    membership, _ = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         community=invitation.community,
         user=user,
         defaults={"status": Membership.Status.ACTIVE, "joined_at": timezone.now()},
     )
     if invitation.status == Invitation.Status.ACCEPTED:
         return membership
+    started = created
     if membership.status != Membership.Status.ACTIVE:
         membership.status, membership.role, membership.joined_at = (
             Membership.Status.ACTIVE,
@@ -767,6 +776,9 @@ def invitation_accept(*, invitation, user):
             timezone.now(),
         )
         membership.save()
+        started = True
+    if started:
+        membership_started.send(sender=Membership, membership=membership)
     invitation.status, invitation.answered_at, invitation.answered_by = (
         Invitation.Status.ACCEPTED,
         timezone.now(),

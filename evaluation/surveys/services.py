@@ -1,5 +1,6 @@
 """Writes of surveys: build, open (invite each person of the audience once), remind once,
-keep a draft, submit. Keyword-only, each in one transaction."""
+ask a newcomer an open baseline, keep a draft, submit. Keyword-only, each in one
+transaction."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -285,3 +286,36 @@ def response_submit(*, survey, user, answers, anonymous=False):
     respondent.done, respondent.draft = True, {}
     respondent.save(update_fields=["done", "draft"])
     return response
+
+
+def baselines_open_to(community):
+    """The open baseline surveys that ask the members of this community: what a newcomer
+    is asked on joining."""
+    return Survey.objects.filter(
+        status=Survey.Status.OPEN,
+        template=Survey.Template.BASELINE,
+        communities=community,
+        communities__status=Community.Status.ACTIVE,
+    )
+
+
+@transaction.atomic
+def newcomer_ask(*, membership):
+    """Someone has just become an active member: each open baseline of their new community
+    that has not asked them yet does now (their invitation goes after the commit). Returns
+    the surveys that asked them."""
+    if membership.status != Membership.Status.ACTIVE or not membership.user.is_active:
+        return []
+    asking = list(
+        baselines_open_to(membership.community).exclude(respondents__user=membership.user_id)
+    )
+    Respondent.objects.bulk_create(
+        [
+            Respondent(survey=s, user_id=membership.user_id, community_id=membership.community_id)
+            for s in asking
+        ],
+        ignore_conflicts=True,
+    )
+    for survey in asking:
+        enqueue_on_commit(send_invitations_task, survey.pk, [membership.user_id])
+    return asking

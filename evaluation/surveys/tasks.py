@@ -6,11 +6,12 @@ from evaluation.surveys.models import Survey
 
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY_TRANSIENT)
-def send_invitations_task(survey_id):
-    """Invite the audience of an opened survey: run it again and nobody is told twice."""
+def send_invitations_task(survey_id, user_ids=None):
+    """Invite the audience of an opened survey (or the newcomers of `user_ids`): run it
+    again and nobody is told twice."""
     survey = Survey.objects.filter(pk=survey_id).first()
     if survey is not None:
-        invitations_send(survey=survey)
+        invitations_send(survey=survey, user_ids=user_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY_TRANSIENT)
