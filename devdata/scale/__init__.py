@@ -13,7 +13,8 @@ removed again without touching anything else:
 Speed comes from planning in memory and writing each table with one bulk statement:
 PostgreSQL's COPY through psycopg 3, or executemany on SQLite (loader.py). One planner a
 domain plans and writes its tables: people.py, communities.py, meetings.py, knowledge.py,
-discussions.py; seeder.py runs them in order; words.py holds the invented vocabulary.
+discussions.py, evaluation.py; seeder.py runs them in order; words.py holds the invented
+vocabulary.
 
 Rows bypass the services. What the owning apps keep is then filled in by their own code:
 the stored figures and members' names (communities.services.community_copies_rebuild),

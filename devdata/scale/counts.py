@@ -74,6 +74,13 @@ BIG_THREAD_REPLIES = 300
 MENTION_SHARE = 0.05
 HELPFUL_SHARE = 0.25
 NOTIFIED_DAYS = 7  # the notifications of the last week of replies are written
+# Surveys: the share of each survey's audience that answered (by template), the share of
+# those who chose to answer anonymously where they could, and of the others who kept a
+# draft. Stories: the share that claim a value-creation cycle.
+SURVEY_ANSWER_SHARES = {"baseline": 0.4, "follow_up": 0.3, "evaluation": 0.3}
+ANONYMOUS_CHOICE_SHARE = 0.15
+DRAFT_SHARE = 0.03
+VALUE_TAGGED_STORY_SHARE = 0.7
 
 
 def zipf_cum_weights(n, exponent=1.0, offset=1.0):

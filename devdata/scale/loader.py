@@ -64,6 +64,7 @@ class Loader:
         count = 0
         with self.connection.cursor() as cursor:
             if self.postgres:
+                rows = self._json_adapted(given, rows)
                 with cursor.copy(f"COPY {qn(opts.db_table)} ({names}) FROM STDIN") as copy:
                     write = copy.write_row
                     if tail:
@@ -88,6 +89,22 @@ class Loader:
                 )
                 count += len(batch)
         return count
+
+    def _json_adapted(self, given, rows):
+        """COPY takes most values as they are; a JSON column's (a list, a dict) goes through
+        its field, which wraps it for psycopg."""
+        json = [i for i, f in enumerate(given) if f.get_internal_type() == "JSONField"]
+        if not json:
+            return rows
+        fields = {i: given[i] for i in json}
+
+        def adapt(row):
+            row = list(row)
+            for i, f in fields.items():
+                row[i] = f.get_db_prep_save(row[i], self.connection)
+            return tuple(row)
+
+        return (adapt(row) for row in rows)
 
     def reset_sequences(self):
         """Explicit ids were written: move the id sequences past them (PostgreSQL)."""

@@ -11,6 +11,8 @@ from accounts.models import Notification, User
 from communities.models import Community, Membership, Network
 from devdata.scale.counts import EMAIL_DOMAIN, SLUG_PREFIX
 from discussions.models import Discussion, Follow, Helpful, Mention, Reply, Revision
+from evaluation.surveys.models import Answer, Question, Respondent, Response, Survey
+from evaluation.value.models import ValueTag
 from knowledge.models import Adoption, Comment, Resource, Story, UsefulMark
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
@@ -38,10 +40,16 @@ def scale_reset(using=DEFAULT_DB_ALIAS, log=None):
     ) | Meeting.objects.using(using).filter(network__in=networks)
     discussions = Discussion.objects.using(using).filter(community__in=communities)
     replies = Reply.objects.using(using).filter(discussion__in=discussions)
+    surveys = Survey.objects.using(using).filter(network__in=networks)
     # The big tables first, leaves before what they point at, so that the cascades of
     # the last deletes have little left to collect.
     steps = [
         ("notifications", Notification.objects.using(using).filter(recipient__in=users)),
+        ("survey answers", Answer.objects.using(using).filter(response__survey__in=surveys)),
+        ("survey responses", Response.objects.using(using).filter(survey__in=surveys)),
+        ("survey respondents", Respondent.objects.using(using).filter(survey__in=surveys)),
+        ("survey questions", Question.objects.using(using).filter(survey__in=surveys)),
+        ("surveys", surveys),
         ("helpful marks", Helpful.objects.using(using).filter(reply__in=replies)),
         ("mentions", Mention.objects.using(using).filter(discussion__in=discussions)),
         ("follows", Follow.objects.using(using).filter(discussion__in=discussions)),
@@ -55,6 +63,7 @@ def scale_reset(using=DEFAULT_DB_ALIAS, log=None):
         ("adoptions", Adoption.objects.using(using).filter(resource__in=resources)),
         ("useful marks", UsefulMark.objects.using(using).filter(resource__in=resources)),
         ("comments", Comment.objects.using(using).filter(resource__in=resources)),
+        ("value tags", ValueTag.objects.using(using).filter(story__community__in=communities)),
         ("stories", Story.objects.using(using).filter(community__in=communities)),
         ("resources", resources),
         ("meetings", meetings),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from devdata.scale.communities import CommunitiesPlanner
 from devdata.scale.counts import EMAIL_DOMAIN
 from devdata.scale.discussions import DiscussionsPlanner
+from devdata.scale.evaluation import EvaluationPlanner
 from devdata.scale.knowledge import KnowledgePlanner
 from devdata.scale.loader import Loader
 from devdata.scale.meetings import MeetingsPlanner
@@ -18,13 +19,18 @@ from devdata.scale.words import Words
 
 
 class ScaleSeeder(
-    PeoplePlanner, CommunitiesPlanner, MeetingsPlanner, KnowledgePlanner, DiscussionsPlanner
+    PeoplePlanner,
+    CommunitiesPlanner,
+    MeetingsPlanner,
+    KnowledgePlanner,
+    DiscussionsPlanner,
+    EvaluationPlanner,
 ):
     """Plans the data set in memory (ids, who is where, when) and writes it table by table.
 
-    Each planner (people, communities, meetings, knowledge, discussions) plans and writes
-    its domain's tables, in the order of `_steps`; what they share is on the seeder (the
-    plan).
+    Each planner (people, communities, meetings, knowledge, discussions, evaluation) plans
+    and writes its domain's tables, in the order of `_steps`; what they share is on the
+    seeder (the plan).
 
     `log(stage, counts, seconds)` is called once per stage.
     """
@@ -76,6 +82,10 @@ class ScaleSeeder(
             self.discussion_activity,
             self.discussion_notifications,
             self.discussion_search_vectors,
+            # Last of those that draw random choices: the data before them stays as it was.
+            self.value_tags,
+            self.surveys,
+            self.survey_answers,
             self.community_copies,
         ]
         for step in steps:

@@ -329,3 +329,42 @@ REPLY_TEMPLATES = [
     "The national guidance on {topic} covers this in its second section.",
     "We found {outcome} went down once {audience2} were involved.",
 ]
+
+# Survey answers (devdata/scale/evaluation.py), by the key of the question they answer.
+SURVEY_ANSWERS = {
+    "benefits": [
+        "Meeting {audience} who had already solved {topic} in {setting}.",
+        "Ideas on {topic} I could take straight back to {setting}.",
+        "Knowing who to ask about {topic}, and feeling less alone at {moment}.",
+    ],
+    "challenges": [
+        "Finding time away from {setting} at {moment}.",
+        "The meetings clash with {topic} clinics.",
+        "None, once the meetings moved online.",
+    ],
+    "practice_change": [
+        "We now {verb} {outcome} with the community's checklist on {topic}.",
+        "{Audience} in {setting} review {topic} together every week.",
+    ],
+    "needs": [
+        "Examples of how others handle {topic} in {setting}.",
+        "Help to {verb} {outcome}.",
+    ],
+    "offers": [
+        "Our audit of {topic} in {setting}.",
+        "Ten years of working with {audience} on {topic}.",
+    ],
+}
+# Value tags' evidence: what a figure measures, who is quoted, and what.
+FIGURE_UNITS = [
+    "fewer falls a month in {setting}",
+    "medicines stopped after review",
+    "hours of {audience} time saved a month",
+    "people reached in {setting}",
+]
+QUOTES = [
+    "We would never have tried it without the community.",
+    "The checklist changed how {audience} talk about {topic}.",
+    "It is now how we {verb} {outcome}.",
+]
+QUOTED = ["A ward pharmacist", "A care home manager", "A GP partner", "A carer"]

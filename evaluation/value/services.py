@@ -10,7 +10,7 @@ from evaluation.value.models import ValueTag
 EVIDENCE_FIELDS = ("figure", "figure_unit", "resource", "url", "quote", "quote_by")
 
 
-def _clean_evidence(*, evidence_kind, figure, figure_unit, resource, url, quote, quote_by):
+def evidence_kept(*, evidence_kind, figure, figure_unit, resource, url, quote, quote_by):
     """The evidence kept for its kind (what was typed for another kind is dropped), or a
     ValidationError naming the missing field."""
     kept = {
@@ -65,7 +65,7 @@ def value_tag_save(
     evidence = {name: evidence.get(name) for name in EVIDENCE_FIELDS}
     for name in ("figure_unit", "url", "quote", "quote_by"):
         evidence[name] = (evidence[name] or "").strip()
-    kept = _clean_evidence(evidence_kind=evidence_kind, **evidence)
+    kept = evidence_kept(evidence_kind=evidence_kind, **evidence)
     created = tag is None
     if created:
         tag = ValueTag(story=story, journal_entry=journal_entry, tagged_by=actor)
