@@ -9,9 +9,9 @@ What it does, in order (BENCHMARKS.md explains the method and the targets):
 2. Migrates the copy, collects the static files (the production manifest) under VAR_DIR.
 3. Picks the subjects from the data: the largest community by active members, one of its
    members (the one in most communities), the next meeting of that community, the largest
-   network and one of its programme managers, the member's personal calendar feed, a common
-   and a rare word of the library, the community's discussion with most replies, and the
-   person with most notifications. Signs the member, the manager and that person in by
+   network and one of its programme managers, the network's survey with most answers, the
+   member's personal calendar feed, a common and a rare word of the library, the community's
+   discussion with most replies, and the person with most notifications. Signs the member, the manager and that person in by
    writing sessions with the configured session engine.
 4. Runs every page in-process once through django.test.Client to count its queries, then a
    few dozen times to time it alone (no concurrency: the "server time" of one request).

@@ -99,6 +99,7 @@ def run_pages(args, env, procs, work, copy_url, results):
         "manager": f"user {subjects['manager'].pk}",
         "meeting": subjects["meeting"].pk,
         "discussion": subjects["discussion"].pk,
+        "survey": subjects["survey"].pk,
         "notified": f"user {subjects['notified']['user'].pk}",
         **{f"word_{k}": v for k, v in subjects["words"].items()},
     }

@@ -71,7 +71,7 @@ def parse_args():
         help="measure only these pages, by key, comma-separated (the floor is always measured, "
         "first, between and last): floor_signed_in, layout, directory, community, members, "
         "search_common, search_rare, meeting, home, dashboard, discussion_list, discussion, "
-        "notifications, calendar",
+        "notifications, survey_results, network_map, calendar",
     )
     p.add_argument("--skip-digest", action="store_true")
     p.add_argument("--skip-reminders", action="store_true")

@@ -67,6 +67,7 @@ def build_pages(subjects, cookies):
             FIVE,
         ),
         *_discussion_pages(s, cookies, member),
+        *evaluation_pages(s, manager),
         page(
             "calendar",
             "personal calendar feed (.ics)",
@@ -111,5 +112,26 @@ def _discussion_pages(s, cookies, member):
             "/notifications/",
             [cookies["notified"]],
             THREE,
+        ),
+    ]
+
+
+def evaluation_pages(s, manager):
+    """The largest network's survey results and its map, as one of its programme managers."""
+    network, survey = s["network"], s["survey"]
+    return [
+        page(
+            "survey_results",
+            f"survey results, largest network ({survey.answered:,} of {survey.invited:,} answered)",
+            f"/surveys/{survey.pk}/results/",
+            manager,
+            FIVE,
+        ),
+        page(
+            "network_map",
+            f"network map, largest network ({s['network_communities']} communities)",
+            f"/evaluation/network-maps/{network.slug}/",
+            manager,
+            FIVE,
         ),
     ]

@@ -1,7 +1,8 @@
 """What the pages are measured on, chosen from the data: the largest community, a typical
-member of it, a meeting, the largest network and its programme manager, a common and a rare
-word of the library, the longest discussion of the largest community and the person with
-most notifications; and the sessions of the people the pages are requested as."""
+member of it, a meeting, the largest network and its programme manager, the network's survey
+with most answers, a common and a rare word of the library, the longest discussion of the
+largest community and the person with most notifications; and the sessions of the people the
+pages are requested as."""
 
 import sys
 import time
@@ -22,6 +23,8 @@ def data_sizes():
         "discussions": "discussions_discussion",
         "replies": "discussions_reply",
         "notifications": "accounts_notification",
+        "survey answers": "evaluation_answer",
+        "value tags": "evaluation_valuetag",
     }
     sizes = {}
     with connection.cursor() as cursor:
@@ -192,6 +195,35 @@ def longest_discussion(community):
     return discussion
 
 
+def network_survey(network):
+    """The survey of `network` with most answers, those of its four evaluation questions
+    first (annotated `answered`, and `invited`)."""
+    from django.db.models import Case, Count, IntegerField, Value, When
+
+    from evaluation.surveys.models import Survey
+
+    survey = (
+        Survey.objects.filter(network=network)
+        .annotate(
+            answered=Count("responses", distinct=True),
+            invited=Count("respondents", distinct=True),
+            first=Case(
+                When(template=Survey.Template.EVALUATION, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("first", "-answered", "pk")
+        .first()
+    )
+    if survey is None:
+        sys.exit(
+            f"{network} has no survey: seed the database again "
+            "(manage.py seed_scale --reset), which now writes them."
+        )
+    return survey
+
+
 def most_notified():
     """The active person with most notifications: {"user", "n": how many, "groups": how
     many groups they make on the notifications page}."""
@@ -252,6 +284,7 @@ def pick_subjects(args):
         "member_communities": member_ms.n,
         "network": network,
         "network_communities": network.n,
+        "survey": network_survey(network),
         "manager": manager,
         "meeting": meeting,
         "feed_token": feed.token,

@@ -125,3 +125,17 @@ def test_the_pages_read_the_seeded_surveys_and_reset_removes_them(client, seeded
     scale_reset()
     assert not Survey.objects.exists() and not Answer.objects.exists()
     assert not ValueTag.objects.exists()
+
+
+def test_the_bench_measures_the_largest_networks_survey_and_map(client, seeded):
+    from scripts.bench.pages import evaluation_pages
+    from scripts.bench.subjects import largest_network, network_survey
+
+    network = largest_network()
+    survey = network_survey(network)
+    assert survey.network == network and survey.template == "evaluation"
+    assert survey.answered == survey.responses.count() > 0
+    subjects = {"network": network, "network_communities": network.n, "survey": survey}
+    client.force_login(network.managers.first())
+    for page in evaluation_pages(subjects, ["a session"]):
+        assert client.get(page["path"]).status_code == 200, page["path"]
