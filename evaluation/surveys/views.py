@@ -1,6 +1,9 @@
 """Thin views over surveys: the survey fetched through what the person may see (404
 otherwise), a form, one service."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -158,45 +161,72 @@ def _confirm(request, survey, *, act, done, heading, submit, intro=""):
     )
 
 
-def survey_open(request, pk):
-    survey = _owned(request, pk)
-    members = len(services.audience_members(survey))
+@dataclass(frozen=True)
+class _Step:
+    """One step of a survey's life its owner confirms: the service that takes it (called
+    with actor and survey), what the page says (`intro(survey)`) and what is said after."""
+
+    service: Callable
+    intro: Callable
+    heading: str
+    submit: str
+    done: str
+
+
+STEPS = {
+    "open": _Step(
+        services.survey_open,
+        lambda survey: (
+            f"{len(services.audience_members(survey))} people will be invited. "
+            "The questions cannot change once it is open."
+        ),
+        "Open the survey?",
+        "Open and send the invitations",
+        "The survey is open: the invitations are on their way.",
+    ),
+    "remind": _Step(
+        services.survey_remind,
+        lambda survey: (
+            f"{survey.respondents.filter(done=False).count()} people have not "
+            "answered yet. Each gets one reminder, once only."
+        ),
+        "Send a reminder?",
+        "Send the reminder",
+        "The reminder is on its way.",
+    ),
+    "close": _Step(
+        services.survey_close,
+        lambda survey: "Nobody can answer it once it is closed.",
+        "Close the survey?",
+        "Close the survey",
+        "The survey is closed.",
+    ),
+}
+
+
+def _step(request, pk, key):
+    survey, step = _owned(request, pk), STEPS[key]
     return _confirm(
         request,
         survey,
-        act=lambda: services.survey_open(actor=request.user, survey=survey),
-        done="The survey is open: the invitations are on their way.",
-        heading="Open the survey?",
-        intro=f"{members} people will be invited. The questions cannot change once it is open.",
-        submit="Open and send the invitations",
+        act=lambda: step.service(actor=request.user, survey=survey),
+        done=step.done,
+        heading=step.heading,
+        intro=step.intro(survey),
+        submit=step.submit,
     )
+
+
+def survey_open(request, pk):
+    return _step(request, pk, "open")
 
 
 def survey_remind(request, pk):
-    survey = _owned(request, pk)
-    waiting = survey.respondents.filter(done=False).count()
-    return _confirm(
-        request,
-        survey,
-        act=lambda: services.survey_remind(actor=request.user, survey=survey),
-        done="The reminder is on its way.",
-        heading="Send a reminder?",
-        intro=f"{waiting} people have not answered yet. Each gets one reminder, once only.",
-        submit="Send the reminder",
-    )
+    return _step(request, pk, "remind")
 
 
 def survey_close(request, pk):
-    survey = _owned(request, pk)
-    return _confirm(
-        request,
-        survey,
-        act=lambda: services.survey_close(actor=request.user, survey=survey),
-        done="The survey is closed.",
-        heading="Close the survey?",
-        intro="Nobody can answer it once it is closed.",
-        submit="Close the survey",
-    )
+    return _step(request, pk, "close")
 
 
 def survey_answer(request, pk):

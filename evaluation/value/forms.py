@@ -3,7 +3,7 @@ from django.db.models import Q
 
 from core.forms import HttpsURLField
 from core.patient_data import PatientDataGuardMixin
-from evaluation.value.models import CYCLE_HINTS, ValueTag
+from evaluation.value.models import CYCLE_HINTS, STATED, ValueTag
 from knowledge.permissions import resources_visible_to
 
 
@@ -69,17 +69,6 @@ class ValueTagForm(PatientDataGuardMixin, forms.Form):
 
     @classmethod
     def for_tag(cls, data, *, tag, **kwargs):
-        initial = {
-            name: getattr(tag, name)
-            for name in (
-                "cycle",
-                "evidence_kind",
-                "figure",
-                "figure_unit",
-                "url",
-                "quote",
-                "quote_by",
-            )
-        }
+        initial = {name: getattr(tag, name) for name in STATED}
         initial["resource"] = tag.resource_id
         return cls(data, initial=initial, **kwargs)

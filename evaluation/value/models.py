@@ -19,6 +19,11 @@ CYCLE_HINTS = {
 }
 
 
+# What a tag says, the library resource it may cite aside: the form shows these, the
+# personal-data export lists them.
+STATED = ("cycle", "evidence_kind", "figure", "figure_unit", "url", "quote", "quote_by")
+
+
 class ValueTag(models.Model):
     class Cycle(models.TextChoices):
         IMMEDIATE = "immediate", "Immediate value"

@@ -4,6 +4,7 @@ Nothing to erase here: a tag is a claim about a story or a journal entry, which 
 them; the tagger's link is cleared when the account goes (SET_NULL)."""
 
 from accounts.personal_data import Export, Part
+from evaluation.value.models import STATED
 
 export = Export(
     Part(
@@ -12,18 +13,6 @@ export = Export(
         "evidence you cited.",
         "evaluation.ValueTag",
         "tagged_by",
-        (
-            "story__title",
-            "journal_entry__title",
-            "cycle",
-            "evidence_kind",
-            "figure",
-            "figure_unit",
-            "url",
-            "quote",
-            "quote_by",
-            "created_at",
-            "updated_at",
-        ),
+        ("story__title", "journal_entry__title", *STATED, "created_at", "updated_at"),
     ),
 )

@@ -1,5 +1,8 @@
 """Tagging stories with the value they show, and the evidence gap of a community or network."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,9 +36,15 @@ def _subject_of(tag):
     return entry.title, back, entry.application.programme.network_id, None
 
 
-def _tag_page(request, form, *, subject, back, act, heading, submit):
+def _tag_page(request, form, *, subject, back, about, heading, submit="Save the tag"):
+    """The form of one tag; its valid POST saves it through the service. `about` names
+    what it tags ({"story": ...}, {"journal_entry": ...}) or the tag it changes
+    ({"tag": ...})."""
+
     def saved(data):
-        tag = act(data)
+        tag = services.value_tag_save(
+            actor=request.user, cycle=data["cycle"], **about, **_evidence(data)
+        )
         audit_patient_data_confirmed(form, actor=request.user, target=tag)
         messages.success(request, "The value tag has been saved.")
         return redirect(back)
@@ -70,11 +79,8 @@ def story_tag_new(request, pk):
         form,
         subject=story.title,
         back=story.get_absolute_url(),
-        act=lambda data: services.value_tag_save(
-            actor=request.user, story=story, cycle=data["cycle"], **_evidence(data)
-        ),
+        about={"story": story},
         heading="Tag the value this story shows",
-        submit="Save the tag",
     )
 
 
@@ -103,11 +109,8 @@ def entry_tag_new(request, pk):
         form,
         subject=entry.title,
         back=reverse("evaluation:value_entry", args=[entry.pk]),
-        act=lambda data: services.value_tag_save(
-            actor=request.user, journal_entry=entry, cycle=data["cycle"], **_evidence(data)
-        ),
+        about={"journal_entry": entry},
         heading="Tag the value this journal entry shows",
-        submit="Save the tag",
     )
 
 
@@ -123,9 +126,7 @@ def tag_edit(request, pk):
         form,
         subject=subject,
         back=back,
-        act=lambda data: services.value_tag_save(
-            actor=request.user, tag=tag, cycle=data["cycle"], **_evidence(data)
-        ),
+        about={"tag": tag},
         heading="Change the value tag",
         submit="Save the change",
     )
@@ -168,63 +169,60 @@ def value_index(request):
     )
 
 
-def _gap_page(request, *, gap, title, caption, export, per_community):
+@dataclass(frozen=True)
+class _GapOf:
+    """What an evidence gap is read for: how the place is fetched for the reader (404 if
+    not theirs), its gap, the page's title, its export's URL name."""
+
+    get: Callable
+    gap: Callable
+    title: str
+    export: str
+    per_community: bool
+
+
+GAP_OF = {
+    "community": _GapOf(
+        community_get_managed,
+        lambda community: selectors.community_gap(community=community),
+        "Evidence of the value created",
+        "evaluation:value_community_export",
+        False,
+    ),
+    "network": _GapOf(
+        permissions.network_get_for_gap,
+        lambda network: selectors.network_gap(network=network),
+        "Evidence of the value created across the network",
+        "evaluation:value_network_export",
+        True,
+    ),
+}
+
+
+@require_GET
+def gap_page(request, slug, of):
+    """The evidence gap of a community (`of` "community") or a network ("network")."""
+    found = GAP_OF[of]
+    place = found.get(request.user, slug)
     return render(
         request,
         "evaluation/value/gap.html",
         {
-            "gap": gap,
-            "title": title,
-            "caption": caption,
-            "export": export,
-            "per_community": per_community,
+            "gap": found.gap(place),
+            "title": found.title,
+            "caption": place.name,
+            "export": reverse(found.export, args=[slug]),
+            "per_community": found.per_community,
         },
     )
 
 
 @require_GET
-def community_gap(request, slug):
-    community = community_get_managed(request.user, slug)
-    return _gap_page(
-        request,
-        gap=selectors.community_gap(community=community),
-        title="Evidence of the value created",
-        caption=community.name,
-        export=reverse("evaluation:value_community_export", args=[slug]),
-        per_community=False,
-    )
-
-
-@require_GET
-def community_gap_export(request, slug):
-    community = community_get_managed(request.user, slug)
-    gap = selectors.community_gap(community=community)
+def gap_export(request, slug, of):
+    found = GAP_OF[of]
+    place = found.get(request.user, slug)
     return table_download(
-        name=f"value-{community.slug}",
+        name=f"value-{place.slug}",
         header=selectors.CSV_HEADER,
-        rows=selectors.gap_csv_rows(gap=gap, name=community.name),
-    )
-
-
-@require_GET
-def network_gap(request, slug):
-    network = permissions.network_get_for_gap(request.user, slug)
-    return _gap_page(
-        request,
-        gap=selectors.network_gap(network=network),
-        title="Evidence of the value created across the network",
-        caption=network.name,
-        export=reverse("evaluation:value_network_export", args=[slug]),
-        per_community=True,
-    )
-
-
-@require_GET
-def network_gap_export(request, slug):
-    network = permissions.network_get_for_gap(request.user, slug)
-    gap = selectors.network_gap(network=network)
-    return table_download(
-        name=f"value-{network.slug}",
-        header=selectors.CSV_HEADER,
-        rows=selectors.gap_csv_rows(gap=gap, name=network.name),
+        rows=selectors.gap_csv_rows(gap=found.gap(place), name=place.name),
     )
