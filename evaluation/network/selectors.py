@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -96,8 +96,8 @@ def network_map(*, network, viewer, now=None):
         communities=existing(then, False),
         memberships=[
             (c, u, o)
-            for c, u, o, status, start in rows
-            if start <= then and (status == "active" or (c, u) in ended_after)
+            for c, u, o, status, started in rows
+            if started and (status == "active" or (c, u) in ended_after)
         ],
         adoptions=[(s, t, n) for s, t, _, n in pairs],
     )
@@ -107,19 +107,18 @@ def network_map(*, network, viewer, now=None):
 
 
 def _memberships(ids, then):
-    """(community, person, organisation, status, start) of every membership active now, or
-    ended but started by `then`."""
+    """(community, person, organisation, status, whether it had started by `then`) of every
+    membership active now, or ended but started by `then`. Whether it had started is
+    answered by the database: tens of thousands of dates need not be read."""
+    started = Q(joined_at__lte=then) | Q(joined_at__isnull=True, created_at__lte=then)
     rows = Membership.objects.filter(community_id__in=ids).filter(
-        Q(status=Membership.Status.ACTIVE)
-        | Q(status__in=ENDED, joined_at__lte=then)
-        | Q(status__in=ENDED, joined_at__isnull=True, created_at__lte=then)
+        Q(status=Membership.Status.ACTIVE) | Q(started, status__in=ENDED)
     )
-    return [
-        (c, u, o, status, joined or created)
-        for c, u, o, status, joined, created in rows.values_list(
-            "community_id", "user_id", "user__organisation_id", "status", "joined_at", "created_at"
+    return list(
+        rows.annotate(started=ExpressionWrapper(started, BooleanField())).values_list(
+            "community_id", "user_id", "user__organisation_id", "status", "started"
         )
-    ]
+    )
 
 
 def _ended_after(ids, then):

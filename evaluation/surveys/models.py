@@ -162,5 +162,9 @@ class Answer(models.Model):
     value = models.PositiveSmallIntegerField(null=True, blank=True)  # the scale
     text = models.TextField(blank=True)
 
+    class Meta:
+        # The results read each question's first answers by id, and page through the rest.
+        indexes = [models.Index(fields=["question", "id"], name="answer_question_by_id")]
+
     def __str__(self):
         return f"Answer to question {self.question_id}"

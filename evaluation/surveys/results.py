@@ -18,19 +18,7 @@ The rules, in one place:
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Window,
-)
-from django.db.models.functions import RowNumber
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 
 from evaluation.surveys import permissions
 from evaluation.surveys.models import SMALLEST_GROUP, Answer, Question, Response
@@ -143,9 +131,11 @@ def groups_of(survey):
 
 
 def counted_answers(survey, groups):
-    """The answers the figures count: the anonymous ones only as a group of five or more."""
-    answers = Answer.objects.filter(response__survey=survey)
-    if not groups.anonymous_shown:
+    """The answers the figures count: the anonymous ones only as a group of five or more.
+    Found through their questions (an index), joined to their responses only when some are
+    left out."""
+    answers = Answer.objects.filter(question__survey=survey)
+    if groups.anonymous_left_out:
         answers = answers.filter(response__user__isnull=False)
     return answers
 
@@ -164,11 +154,20 @@ def _distributions(questions, answers, *, hidden):
     if hidden:
         return {q.pk: Distribution(question=q, hidden=True) for q in questions}
     found = {q.pk: (Distribution(question=q), Counter()) for q in questions}
-    grouped = (
-        answers.values("question_id", "not_applicable", "value", "choices")
+    choosing = [q.pk for q in questions if q.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE)]
+    grouped = list(
+        answers.exclude(question__in=choosing)
+        .values("question_id", "not_applicable", "value")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    if choosing:  # the lists of choices are grouped only where there are some
+        grouped += (
+            answers.filter(question__in=choosing)
+            .values("question_id", "not_applicable", "value", "choices")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     for row in grouped:
         dist, counts = found[row["question_id"]]
         n = row["n"]
@@ -221,13 +220,12 @@ def namer(reader, community_ids):
 
 
 def _first_written(answers, distributions, name):
-    """The first TEXTS_SHOWN written answers of each question, in one query."""
-    ranked = _written(answers).annotate(
-        rank=Window(RowNumber(), partition_by=F("question_id"), order_by=F("id").asc())
-    )
-    rows = sorted(ranked.filter(rank__lte=TEXTS_SHOWN), key=lambda row: row["id"])
-    for row in rows:
-        distributions[row["question_id"]].written.append(name(row))
+    """The first TEXTS_SHOWN written answers of each written question: one short read each,
+    along the index of answers by question and id."""
+    for dist in distributions.values():
+        if dist.question.kind == Question.Kind.TEXT and dist.written_count:
+            rows = _written(answers.filter(question=dist.question))[:TEXTS_SHOWN]
+            dist.written = [name(row) for row in rows]
 
 
 def results(*, survey, reader=None):
@@ -294,62 +292,57 @@ def _add(pair, row):
     pair[1] += row["n"]
 
 
-def _paired(survey, baseline):
-    """The follow-up's named scale answers with the same person's answer to the same
-    question (key) of the baseline, as `before`; those without one are left out."""
-    before = Answer.objects.filter(
-        response__survey=baseline,
-        response__user=OuterRef("response__user"),
-        question__key=OuterRef("question__key"),
-        not_applicable=False,
-        value__isnull=False,
-    ).values("value")[:1]
-    return (
+def _pairs(survey, baseline, user=None):
+    """{question key: [(before, after)]}: each person's named answer to a scale of the
+    baseline and to the same question (key) of its follow-up, for those who gave both (or
+    for `user` alone). One read of both surveys' named scale answers."""
+    rows = (
         Answer.objects.filter(
-            response__survey=survey,
-            response__user__isnull=False,
+            question__survey__in=[survey.pk, baseline],
             question__kind=Question.Kind.SCALE,
+            response__user__isnull=False,
             not_applicable=False,
             value__isnull=False,
         )
         .exclude(question__key="")
-        .annotate(before=Subquery(before))
-        .exclude(before=None)
-        .annotate(change=ExpressionWrapper(F("value") - F("before"), IntegerField()))
+        .values_list("question__key", "response__user_id", "question__survey_id", "value")
     )
+    if user is not None:
+        rows = rows.filter(response__user=user)
+    found = defaultdict(dict)
+    for key, person, survey_id, value in rows:
+        found[(key, person)][survey_id] = value
+    pairs = defaultdict(list)
+    for (key, _), values in found.items():
+        if len(values) == 2:
+            pairs[key].append((values[baseline], values[survey.pk]))
+    return pairs
 
 
 def _change(survey):
     """Baseline against follow-up, person by person for those who answered both with their
     name, shown only in aggregate and for five people or more: for each scale kept in both,
     how many pairs, the average change, and how many went up, stayed, went down."""
-    baseline = survey.baseline
-    if baseline is None or survey.anonymous or baseline.anonymous:
+    baseline = survey.baseline_id
+    if baseline is None or survey.anonymous or survey.baseline.anonymous:
         return None
-    grouped = {
-        row["question__key"]: row
-        for row in _paired(survey, baseline)
-        .values("question__key")
-        .annotate(
-            pairs=Count("pk"),
-            total=Sum("change"),
-            up=Count("pk", filter=Q(change__gt=0)),
-            same=Count("pk", filter=Q(change=0)),
-            down=Count("pk", filter=Q(change__lt=0)),
-        )
-        .order_by()
-    }
+    pairs = _pairs(survey, baseline)
     result = []
     for question in survey.questions.filter(kind=Question.Kind.SCALE).exclude(key=""):
-        row = grouped.get(question.key, {"pairs": 0})
-        shown = row["pairs"] >= SMALLEST_GROUP
+        changes = [after - before for before, after in pairs.get(question.key, [])]
+        shown = len(changes) >= SMALLEST_GROUP
+        counted = {
+            "up": sum(c > 0 for c in changes),
+            "same": sum(c == 0 for c in changes),
+            "down": sum(c < 0 for c in changes),
+        }
         result.append(
             {
                 "text": question.text,
-                "pairs": row["pairs"],
+                "pairs": len(changes),
                 "hidden": not shown,
-                "average": _average(row["total"], row["pairs"]) if shown else None,
-                **{k: row[k] if shown else None for k in ("up", "same", "down")},
+                "average": _average(sum(changes), len(changes)) if shown else None,
+                **{k: v if shown else None for k, v in counted.items()},
             }
         )
     return result
@@ -360,16 +353,14 @@ def own_change(*, survey, user):
     in both: [{"text", "before", "after", "change"}]; [] when there is nothing to pair."""
     if survey.baseline_id is None:
         return []
-    rows = (
-        _paired(survey, survey.baseline_id)
-        .filter(response__user=user)
-        .order_by("question__position")
-        .values_list("question__text", "before", "value", "change")
-    )
-    return [
-        {"text": text, "before": before, "after": after, "change": change}
-        for text, before, after, change in rows
-    ]
+    pairs = _pairs(survey, survey.baseline_id, user=user)
+    rows = []
+    for question in survey.questions.filter(kind=Question.Kind.SCALE).exclude(key=""):
+        for before, after in pairs.get(question.key, []):
+            rows.append(
+                {"text": question.text, "before": before, "after": after, "change": after - before}
+            )
+    return rows
 
 
 def written_answers(*, survey, question, reader):
