@@ -12,7 +12,8 @@ The rules, in one place:
 - Written answers are listed by their random id: the order says nothing of who wrote them or
   when, and one person's answers to two questions stand in no matching places.
 - The change since a baseline pairs each person with themselves and shows only totals, and
-  only for five people or more; the person alone sees their own (own_change).
+  only for five people or more (a question with fewer is in "change_hidden", not in
+  "change"); the person alone sees their own (own_change).
 """
 
 from collections import Counter, defaultdict
@@ -249,8 +250,17 @@ def results(*, survey, reader=None):
         "anonymous_left_out": 0 if groups.hidden else groups.anonymous_left_out,
         "questions": [distributions[q.pk] for q in questions],
         "communities": _by_community(survey, questions, answers, groups),
-        "change": _change(survey),
+        **_change_of(survey),
     }
+
+
+def _change_of(survey):
+    """The results' "change" (the rows shown; None without a baseline) and "change_hidden"
+    (the questions fewer than five people answered both times)."""
+    change = _change(survey)
+    if change is None:
+        return {"change": None, "change_hidden": []}
+    return {"change": change["shown"], "change_hidden": change["hidden"]}
 
 
 def _average(total, n):
@@ -321,31 +331,31 @@ def _pairs(survey, baseline, user=None):
 
 def _change(survey):
     """Baseline against follow-up, person by person for those who answered both with their
-    name, shown only in aggregate and for five people or more: for each scale kept in both,
-    how many pairs, the average change, and how many went up, stayed, went down."""
+    name, shown only in aggregate: for each scale kept in both that five people or more
+    answered both times, how many pairs, the average change, and how many went up, stayed,
+    went down. ({"shown": rows, "hidden": the texts of the questions left out}, or None
+    without a baseline.)"""
     baseline = survey.baseline_id
     if baseline is None or survey.anonymous or survey.baseline.anonymous:
         return None
     pairs = _pairs(survey, baseline)
-    result = []
+    shown, hidden = [], []
     for question in survey.questions.filter(kind=Question.Kind.SCALE).exclude(key=""):
         changes = [after - before for before, after in pairs.get(question.key, [])]
-        shown = len(changes) >= SMALLEST_GROUP
-        counted = {
-            "up": sum(c > 0 for c in changes),
-            "same": sum(c == 0 for c in changes),
-            "down": sum(c < 0 for c in changes),
-        }
-        result.append(
+        if len(changes) < SMALLEST_GROUP:
+            hidden.append(question.text)
+            continue
+        shown.append(
             {
                 "text": question.text,
                 "pairs": len(changes),
-                "hidden": not shown,
-                "average": _average(sum(changes), len(changes)) if shown else None,
-                **{k: v if shown else None for k, v in counted.items()},
+                "average": _average(sum(changes), len(changes)),
+                "up": sum(c > 0 for c in changes),
+                "same": sum(c == 0 for c in changes),
+                "down": sum(c < 0 for c in changes),
             }
         )
-    return result
+    return {"shown": shown, "hidden": hidden}
 
 
 def own_change(*, survey, user):

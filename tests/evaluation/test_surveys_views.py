@@ -38,14 +38,15 @@ def place():
     }
 
 
-def built(place, **fields):
-    """The manager's survey of the four evaluation questions for the community, being built."""
+def built(place, template="evaluation", **fields):
+    """The manager's survey for the community (the four evaluation questions unless said),
+    being built."""
     return services.survey_create(
         actor=place["manager"],
         network=place["network"],
         title="Year one",
         communities=[place["community"]],
-        template="evaluation",
+        template=template,
         **fields,
     )
 
@@ -283,3 +284,23 @@ def test_a_convener_removes_a_question_after_confirmation(client, place):
     assert survey.questions.count() == 3
     assert client.post(url).status_code == 302
     assert survey.questions.count() == 2
+
+
+def test_a_change_fewer_than_five_people_show_is_named_without_figures(client, place):
+    baseline = built(place, template="baseline")
+    services.survey_open(actor=place["manager"], survey=baseline)
+    people = [*place["members"], place["convener"]]
+    for person in people:
+        answer_as(client, baseline, person, 2)
+    follow_up = built(place, template="follow_up", baseline=baseline)
+    services.survey_open(actor=place["manager"], survey=follow_up)
+    for person in people:
+        answer_as(client, follow_up, person, 4)
+    client.force_login(place["manager"])
+    page = soup(client.get(reverse("evaluation:survey_results", args=[follow_up.pk])))
+    assert not page.select(".app-change")
+    assert (
+        page.select_one(".app-change-hidden")
+        .get_text(" ", strip=True)
+        .endswith("not shown: How confident are you in the community's domain?.")
+    )
