@@ -143,6 +143,21 @@ def test_a_network_survey_from_sending_to_its_results(page, browser, live_server
     dee = _follow_the_invitation(browser, live_server, mailoutbox, "dee", title)
     _answer(dee, "A safer handover at night.", met="4")
     _the_manager_reads_the_results(page, title)
+    _the_report_says_what_members_said(page, title)
+
+
+def _the_report_says_what_members_said(page, title):
+    """The network's report for funders carries the same figures, and no name."""
+    page.goto("/evaluation/reports/")
+    page.get_by_role("link", name=NETWORK).first.click()
+    survey = page.locator(".app-report-survey").filter(has_text=title)
+    expect(survey.locator(".app-response-rate")).to_contain_text("3 of 4 people answered (75%)")
+    table = survey.get_by_role("table", name=f"Answers to “{MET}”")
+    expect(table.get_by_role("row", name="5: Completely 1")).to_be_visible()
+    expect(survey).to_contain_text("a new falls checklist")
+    for hidden in ("Ada Member", "Dee Private", "Ideas I could not have had alone."):
+        expect(page.locator("main")).not_to_contain_text(hidden)
+    assert_accessible(page)
 
 
 def _the_manager_reads_the_results(page, title):
