@@ -66,30 +66,67 @@ def library_words(common, rare):
                 sys.exit("The library has no resources to search.")
             common = row[0]
         if not rare:
-            # The rarest lexemes of the search vectors, each turned back into a word that a
-            # resource holding it really contains (a lexeme is a stem: "sarcoidosi").
-            cursor.execute(
-                "SELECT word FROM ts_stat('SELECT search_vector FROM knowledge_resource') "
-                "WHERE word ~ '^[a-z]{5,}$' ORDER BY ndoc, word LIMIT 20"
+            rare = rare_word(
+                "knowledge_resource", "r.title || ' ' || r.summary || ' ' || r.body", hits
             )
-            for (lexeme,) in cursor.fetchall():
-                cursor.execute(
-                    "SELECT w FROM knowledge_resource r, unnest(tsvector_to_array(to_tsvector("
-                    "'simple', r.title || ' ' || r.summary || ' ' || r.body))) w "
-                    "WHERE r.search_vector @@ to_tsquery('simple', %s) AND w ~ '^[a-z]{5,}$' "
-                    "AND (ts_lexize('english_stem', w))[1] = %s LIMIT 1",
-                    [lexeme, lexeme],
-                )
-                row = cursor.fetchone()
-                if row and hits(row[0]):
-                    rare = row[0]
-                    break
-            else:
+            if rare is None:
                 sys.exit("No rare word found in the library: name one with --rare-word.")
     found = {"common": common, "common_hits": hits(common), "rare": rare, "rare_hits": hits(rare)}
     if not found["common_hits"]:
         sys.exit(f"The search finds nothing for {common!r}: are the search vectors filled?")
     return found
+
+
+def rare_word(table, text, hits):
+    """A word behind one of the rarest lexemes of `table`'s search vectors, as a row holding
+    it really spells it (a lexeme is a stem: "sarcoidosi"), that `hits` finds; or None.
+    `text` is the row's text, an SQL expression over the row `r`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT word FROM ts_stat('SELECT search_vector FROM {table}') "  # noqa: S608  # nosec B608
+            "WHERE word ~ '^[a-z]{5,}$' ORDER BY ndoc, word LIMIT 20"
+        )
+        for (lexeme,) in cursor.fetchall():
+            cursor.execute(
+                f"SELECT w FROM {table} r, unnest(tsvector_to_array(to_tsvector("  # noqa: S608  # nosec B608
+                f"'simple', {text}))) w "
+                "WHERE r.search_vector @@ to_tsquery('simple', %s) AND w ~ '^[a-z]{5,}$' "
+                "AND (ts_lexize('english_stem', w))[1] = %s LIMIT 1",
+                [lexeme, lexeme],
+            )
+            row = cursor.fetchone()
+            if row and hits(row[0]):
+                return row[0]
+    return None
+
+
+def discussion_words(words):
+    """The library's common word and the rarest word of the replies, with how many
+    discussions and replies of the whole database each matches (what the discussion search
+    looks through, before the person's communities narrow it)."""
+    from django.db import connection
+
+    def hits(word):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM discussions_discussion WHERE search_vector @@ q)"
+                " + (SELECT count(*) FROM discussions_reply WHERE search_vector @@ q) "
+                "FROM websearch_to_tsquery('english', %s) q",
+                [word],
+            )
+            return cursor.fetchone()[0]
+
+    rare = rare_word("discussions_reply", "r.body", hits)
+    if rare is None:
+        sys.exit("No rare word found in the replies: are their search vectors filled?")
+    return {
+        "common": words["common"],
+        "common_hits": hits(words["common"]),
+        "rare": rare,
+        "rare_hits": hits(rare),
+    }
 
 
 def largest_community():
@@ -198,15 +235,22 @@ def longest_discussion(community):
 def network_survey(network):
     """The survey of `network` with most answers, those of its four evaluation questions
     first (annotated `answered`, and `invited`)."""
-    from django.db.models import Case, Count, IntegerField, Value, When
+    from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
 
-    from evaluation.surveys.models import Survey
+    from evaluation.surveys.models import Respondent, Response, Survey
 
+    def count_of(model):
+        rows = model.objects.filter(survey=OuterRef("pk")).order_by().values("survey")
+        return Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+
+    # One subquery a count: two counted joins would multiply the answers by the invitations
+    # (tens of millions of rows, sorted on disk).
     survey = (
         Survey.objects.filter(network=network)
         .annotate(
-            answered=Count("responses", distinct=True),
-            invited=Count("respondents", distinct=True),
+            answered=Coalesce(count_of(Response), 0),
+            invited=Coalesce(count_of(Respondent), 0),
             first=Case(
                 When(template=Survey.Template.EVALUATION, then=Value(0)),
                 default=Value(1),
@@ -290,6 +334,7 @@ def pick_subjects(args):
         "feed_token": feed.token,
         "searchers": [member, *others],
         "words": words,
+        "discussion_words": discussion_words(words),
     }
 
 
