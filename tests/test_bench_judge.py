@@ -1,5 +1,5 @@
 """The benchmark's verdicts (scripts/bench/judge.py): each page against the floor
-measured in the same run, and, for information, signed-in pages against the layout page."""
+measured in the same run, and signed-in pages against the layout page."""
 
 import pytest
 
@@ -99,6 +99,33 @@ def test_each_page_is_judged_against_the_floor_measured_around_it():
     assert "| 20.0 | 2.75 | 5.50 |" in members_row
 
 
+def test_signed_in_pages_are_judged_against_the_layout_and_the_layout_against_the_floor():
+    pages = [
+        measured("floor", 10.0, signed_in=False),
+        measured("layout", 19.0, factor=2),
+        measured("community", 57.0, layout_factor=3),
+        measured("home", 58.0, layout_factor=3),
+        measured("search", 40.0, layout_factor=3, server_p95_ms=50, inprocess_ms={"p95": 49.0}),
+        measured("floor_end", 10.0, signed_in=False),
+    ]
+    judge_pages(pages)
+    by_key = {p["key"]: p for p in pages}
+    assert (by_key["layout"]["ratio"], by_key["layout"]["result"]) == (1.9, "pass")
+    assert (by_key["community"]["layout_ratio"], by_key["community"]["result"]) == (3.0, "pass")
+    assert by_key["home"]["result"] == "FAIL"
+    assert by_key["home"]["why"] == "3.05x the layout"  # 5.8x the floor is not held against it
+    assert by_key["search"]["result"] == "pass"
+    slow_frame = [measured("floor", 10.0, signed_in=False), measured("layout", 21.0, factor=2)]
+    judge_pages(slow_frame)
+    assert slow_frame[1]["why"] == "2.1x the floor"
+
+
+def test_a_page_judged_against_the_layout_has_no_verdict_without_it():
+    pages = [measured("floor", 10.0, signed_in=False), measured("home", 20.0, layout_factor=3)]
+    judge_pages(pages)
+    assert (pages[1]["result"], pages[1]["why"]) == ("FAIL", "no layout page to compare with")
+
+
 def test_a_run_can_measure_some_pages_with_the_floor_around_them():
     pages = [measured(key, 1.0) for key in ("floor", "layout", "dashboard", "calendar")]
     assert [p["key"] for p in only_pages(pages, "")] == [
@@ -112,5 +139,23 @@ def test_a_run_can_measure_some_pages_with_the_floor_around_them():
         "dashboard",
         "calendar",
     ]
+    pages[2]["layout_factor"] = 3  # the dashboard, judged against the layout: measured with it
+    assert [p["key"] for p in only_pages(pages, "dashboard")] == ["floor", "layout", "dashboard"]
     with pytest.raises(SystemExit, match="No such page: dashbord"):
         only_pages(pages, "dashbord")
+
+
+def test_the_sink_counts_a_second_message_to_the_same_recipient():
+    """The digest's "every recipient once" is read from the sink: a message to someone who
+    had had one already counts as repeated."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from scripts.bench.smtp_sink import CountingHandler
+
+    handler = CountingHandler()
+    for to in (["a@example.org"], ["b@example.org"], ["a@example.org"]):
+        envelope = SimpleNamespace(content=b"Subject: digest\r\n\r\nbody", rcpt_tos=to)
+        assert asyncio.run(handler.handle_DATA(None, None, envelope)).startswith("250")
+    snapshot = handler.snapshot()
+    assert (snapshot["count"], snapshot["recipients"], snapshot["repeated"]) == (3, 2, 1)

@@ -8,6 +8,9 @@ from datetime import timedelta
 from .common import log, rnd
 from .mail import Sink, sink_rate, wait_delivery
 
+# The digest's target: its rate at least this share of the pre-rendered SMTP floor's.
+DIGEST_FACTOR = 0.8
+
 
 def prepare_digest(limit):
     """In the copy: every member (or `limit` of them, spread over the membership) takes the
@@ -175,7 +178,16 @@ def run_digest(args, env, procs, port, var):
     floor_rate = result["floor"].get("rate_per_s")
     rate = result["rate_per_s"]
     result["ratio"] = rnd(rate / floor_rate, 2) if floor_rate and rate else None
-    result["target"] = "rate >= 0.5 x pre-rendered SMTP floor, every recipient delivered"
-    ok = outcome == "complete" and result["ratio"] is not None and result["ratio"] >= 0.5
+    result["target"] = (
+        f"rate >= {DIGEST_FACTOR} x pre-rendered SMTP floor, every recipient delivered once"
+    )
+    # Once: the sink counts the messages to a recipient who had had one already.
+    result["repeated"] = stats.get("repeated")
+    ok = (
+        outcome == "complete"
+        and result["repeated"] == 0
+        and result["ratio"] is not None
+        and result["ratio"] >= DIGEST_FACTOR
+    )
     result["result"] = "pass" if ok else "FAIL"
     return result

@@ -13,8 +13,9 @@ def judge_pages(pages):
     every_floor = [p["wrk"]["latency_ms"]["p50"] for p in floors]
     every_floor += pages[0].get("floors_between_ms") or []
     floor_p50 = statistics.median(every_floor)
-    # For information: how far each signed-in page is above the cheapest page in the site's
-    # layout (what every signed-in page costs at least: the session, the person, the layout).
+    # How far each signed-in page is above the cheapest page in the site's layout (what every
+    # signed-in page costs at least: the session, the person, the layout): the key pages'
+    # target (`layout_factor`).
     layout = next((p for p in pages if p["key"] == "layout" and p.get("wrk")), None)
     layout_p50 = (
         layout["wrk"]["latency_ms"]["p50"] if layout and layout["wrk"]["requests"] else None
@@ -43,13 +44,18 @@ def judge_pages(pages):
                 problems.append(f"socket errors: {errors}")
         if page.get("inprocess_status") not in (None, 200):
             problems.append(f"in-process answer {page['inprocess_status']}")
-        if "factor" not in page:
+        if "factor" not in page and "layout_factor" not in page:
             reference = page["key"] in ("floor", "floor_end")
             page["result"] = "FAIL" if problems else "reference" if reference else "info"
             page["why"] = "; ".join(problems)
             continue
-        if wrk and page["ratio"] and page["ratio"] > page["factor"]:
+        if wrk and page["ratio"] and page.get("factor") and page["ratio"] > page["factor"]:
             problems.append(f"{page['ratio']}x the floor")
+        layout_factor = page.get("layout_factor")
+        if wrk and layout_factor and page.get("layout_ratio") is None:
+            problems.append("no layout page to compare with")
+        elif wrk and layout_factor and page["layout_ratio"] > layout_factor:
+            problems.append(f"{page['layout_ratio']}x the layout")
         limit = page.get("server_p95_ms")
         if limit:
             alone = (page.get("inprocess_ms") or {}).get("p95")

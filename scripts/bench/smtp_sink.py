@@ -1,6 +1,7 @@
 """A counting SMTP sink for `make bench`: accepts every message on 127.0.0.1, keeps nothing
-but the count, the bytes and the times of the first and last message, and writes those to a
-JSON file (every 0.2 s while they change, and when stopped by SIGTERM or SIGINT).
+but the count, the bytes, the times of the first and last message and how many messages went
+to a recipient who had had one already (`repeated`: a message sent twice), and writes those
+to a JSON file (every 0.2 s while they change, and when stopped by SIGTERM or SIGINT).
 
     python scripts/bench/smtp_sink.py --port 2525 --stats /tmp/sink.json
 """
@@ -21,6 +22,8 @@ class CountingHandler:
         self.bytes = 0
         self.first = None
         self.last = None
+        self.recipients = set()
+        self.repeated = 0
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -31,6 +34,10 @@ class CountingHandler:
             if self.first is None:
                 self.first = now
             self.last = now
+            for rcpt in envelope.rcpt_tos:
+                if rcpt in self.recipients:
+                    self.repeated += 1
+                self.recipients.add(rcpt)
         return "250 Message accepted"
 
     def snapshot(self):
@@ -40,6 +47,8 @@ class CountingHandler:
                 "bytes": self.bytes,
                 "first": self.first,
                 "last": self.last,
+                "recipients": len(self.recipients),
+                "repeated": self.repeated,
             }
 
 
