@@ -12,6 +12,9 @@ action point is shown (the next meeting's page, home, "my actions", e-mails), it
 through actions_visible_to, never by community alone.
 """
 
+from functools import reduce
+from operator import or_
+
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
@@ -177,6 +180,36 @@ def actions_visible_to(user, *, among=None):
         return qs.filter(readable)
     convened = community_permissions.communities_managed_by(user).values("pk")
     return qs.filter(readable | Q(community__in=convened))
+
+
+def community_actions_visible_to(user, community):
+    """The action points of `community` this person may read: actions_visible_to(user)
+    narrowed to the community, worked out from the few communities their meetings were held
+    in (the community itself, and any merged into it since) rather than from every meeting
+    of the database. Each meeting community's part is the meeting rule above: all its
+    meetings for staff and the members of the community it merged into; for those who may
+    see it, all for its members and the public ones for anyone else; none otherwise.
+    tests/meetings/test_action_audience.py proves both rules give the same action points."""
+    actions = ActionItem.objects.filter(community=community)
+    if community_permissions.can_manage(user, community):  # conveners read drafts' too
+        return actions
+    held_in = Community.objects.filter(
+        pk__in=actions.order_by().values("meeting__community_id")
+    ).only("pk", "visibility", "merged_into_id")
+    readable = []
+    for source in held_in:
+        if _member_of_successor(user, source) or community_permissions.can_see_content(
+            user, source
+        ):
+            readable.append(Q(meeting__community=source))
+        elif community_permissions.can_view(user, source):
+            readable.append(
+                Q(meeting__community=source, meeting__visibility=Meeting.Visibility.PUBLIC)
+            )
+    if not readable:
+        return actions.none()
+    published = Minutes.objects.filter(meeting=OuterRef("meeting"), status=Minutes.Status.PUBLISHED)
+    return actions.filter(reduce(or_, readable), Exists(published))
 
 
 def action_get(user, pk):

@@ -187,3 +187,48 @@ def test_choosing_among_some_action_points_gives_the_same_answer_as_filtering_al
     assert set(
         actions_visible_to(lead, among=choices[0]).values_list("pk", flat=True)
     )  # not vacuous
+
+
+def test_a_communitys_action_points_are_read_by_the_same_rule_as_all_of_them(place):
+    """community_actions_visible_to (the meeting page's carried actions) works out the
+    meetings' audience from the communities they were held in, a merged one's included: for
+    every person and community, the same action points as the whole rule."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.services import community_merge
+    from meetings.models import ActionItem
+    from meetings.permissions import actions_visible_to, community_actions_visible_to
+
+    community, lead, owner, manager = place
+    merged = CommunityFactory(visibility="private", network=community.network)
+    merged_lead = MembershipFactory(community=merged, role="convener").user
+    closed = CommunityFactory(visibility="private")
+    closed_lead = MembershipFactory(community=closed, role="convener").user
+    listed = CommunityFactory(visibility="listed")
+    listed_lead = MembershipFactory(community=listed, role="convener").user
+    for where, by, visibility, publish in [
+        (community, lead, "members", True),
+        (community, lead, "public", True),
+        (community, lead, "public", False),
+        (merged, merged_lead, "public", True),
+        (merged, merged_lead, "members", True),
+        (closed, closed_lead, "public", True),
+        (listed, listed_lead, "public", True),
+        (listed, listed_lead, "members", True),
+    ]:
+        _minutes(_meeting(where, by, days=-30, visibility=visibility), by, owner, publish=publish)
+    community_merge(community=merged, into=community, actor=merged_lead)
+    assert ActionItem.objects.filter(community=community, meeting__community=merged).exists()
+    staff = UserFactory(is_staff=True)
+    people = [lead, owner, manager, merged_lead, closed_lead, listed_lead, staff]
+    people += [UserFactory(), AnonymousUser()]
+    seen = set()
+    for where in (community, merged, closed, listed):
+        for person in people:
+            whole = set(
+                actions_visible_to(person).filter(community=where).values_list("pk", flat=True)
+            )
+            scoped = community_actions_visible_to(person, where).values_list("pk", flat=True)
+            assert set(scoped) == whole, (person, where)
+            seen.add(len(whole))
+    assert len(seen) > 2  # people saw different numbers of action points: not vacuous

@@ -140,17 +140,19 @@ def test_open_actions_from_earlier_meetings_are_carried(client):
     carried = sorted(
         selectors.carried_actions(meeting=later, user=member), key=lambda a: a["description"]
     )
-    assert [(a["description"], a["owner_name"], a["due_date"]) for a in carried] == [
-        ("Audit the charts", "Olu Owner", due),
-        ("Book a room", None, None),
+    held = date_format(timezone.localtime(earlier.starts_at), "j M Y")
+    assert carried == [
+        {
+            "description": "Audit the charts",
+            "details": f"Olu Owner · due {date_format(due, 'j M Y')} · from {held}",
+        },
+        {"description": "Book a room", "details": f"no owner · from {held}"},
     ]
-    assert carried[0]["meeting_starts_at"] == earlier.starts_at
     client.force_login(member)
     items = soup(client.get(reverse("meetings:detail", args=[later.pk]))).select(
         ".app-carried-actions li"
     )
     texts = sorted(" ".join(li.get_text(" ").split()) for li in items)
-    held = date_format(timezone.localtime(earlier.starts_at), "j M Y")
     assert texts == [
         f"Audit the charts Olu Owner · due {date_format(due, 'j M Y')} · from {held}",
         f"Book a room no owner · from {held}",
@@ -170,7 +172,9 @@ def test_the_meeting_page_query_count_does_not_grow(client, get_within, size):
         ActionItemFactory(meeting=earlier, description=f"Action {i}", owner=person)
     last = Registration.objects.filter(meeting=meeting, status="waiting").latest("waiting_since")
     client.force_login(last.user)
-    response = get_within(reverse("meetings:detail", args=[meeting.pk]), 10)
+    # One more for a member than for the convener: the communities the carried actions'
+    # meetings were held in (the convener reads every action point of the community).
+    response = get_within(reverse("meetings:detail", args=[meeting.pk]), 11)
     page = soup(response)
     assert f"You are number {size} on the waiting list." in page.get_text()
     assert len(page.select(".app-carried-actions li")) == size * 2
