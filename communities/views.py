@@ -33,6 +33,13 @@ def _page(request, rows, count=None):
     return paginator.get_page(request.GET.get("page"))
 
 
+def _page_query(request):
+    """The query string without the page number: the pager's links keep the filters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def managed_unless_archived(*, note):
     """For a view of a community the person manages: it is called with the community in
     place of its slug (404 for anyone who does not manage it). An archived community is
@@ -101,8 +108,6 @@ def community_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     ids = selectors.community_list_ids(user=request.user, **{k: v for k, v in filters.items() if v})
     page = _page(request, ids)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "communities/list.html",
@@ -110,7 +115,7 @@ def community_list(request):
             "form": form,
             "page": page,
             "communities": selectors.communities_for_cards(ids=page.object_list),
-            "query": query.urlencode(),
+            "query": _page_query(request),
         },
     )
 
@@ -285,8 +290,6 @@ def member_list(request, slug):
     members = selectors.member_list(community=community, **filters)
     # Unfiltered, the list is every active member: the figures already hold how many.
     page = _page(request, members, count=None if filters else figures["member_count"])
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "communities/members.html",
@@ -295,7 +298,7 @@ def member_list(request, slug):
             "form": form,
             "page": page,
             "members": page.object_list,
-            "query": query.urlencode(),
+            "query": _page_query(request),
             "can_manage": permissions.can_manage(request.user, community),
         },
     )

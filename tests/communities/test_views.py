@@ -253,6 +253,15 @@ def test_directory_filters(client):
     assert names(archived="on") == ["Falls Group", "Old Group", "Sepsis Group"]
 
 
+@pytest.mark.parametrize("name", ["communities:list", "communities:members"])
+def test_pager_links_keep_the_filters_without_the_page(client, name):
+    community = CommunityFactory(slug="falls")
+    client.force_login(MembershipFactory(community=community).user)
+    url = reverse(name, args=[] if name == "communities:list" else ["falls"])
+    response = client.get(url, {"region": "london", "page": "2", "q": "a&b"})
+    assert response.context["query"] == "region=london&q=a%26b"
+
+
 def test_directory_card_counts_members_organisations_professions(client):
     community = CommunityFactory(name="Counted")
     for _ in range(3):
