@@ -1,8 +1,11 @@
 """`make bench-peer` (scripts/bench/peer/): the pairs it measures, its options, and the
 verdict of each pair from the rounds measured. Nothing here installs or starts the peer."""
 
+import sys
+
 import pytest
 
+from scripts.bench import options as bench_options
 from scripts.bench.peer.options import parse_args, selected_keys
 from scripts.bench.peer.pairs import PAIRS, build_pairs
 from scripts.bench.peer.results import report
@@ -60,6 +63,18 @@ def test_options_default_to_three_rounds_at_eight_connections_and_a_threefold_ta
         "meeting_anonymous",
         "calendar_anonymous",
     ]
+
+
+def test_options_read_the_same_database_and_redis_as_make_bench(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://bench@db.example.org:5432/cop_copy")
+    monkeypatch.delenv("BENCH_REDIS_URL", raising=False)
+    monkeypatch.setattr(sys, "argv", ["bench"])
+    ours, peer = bench_options.parse_args(), parse_args([])
+    assert (peer.database_url, peer.redis_url) == (ours.database_url, ours.redis_url)
+    assert (ours.database_url, ours.redis_url) == (
+        "postgres://bench@db.example.org:5432/cop_copy",
+        "redis://127.0.0.1:6379/5",
+    )
 
 
 @pytest.mark.parametrize("argv", [["--pairs", "meeting,home"], ["--rounds", "0"]])

@@ -20,17 +20,28 @@ def add_load_options(p):
     )
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=OVERVIEW, formatter_class=argparse.RawTextHelpFormatter)
+def add_database_url(p, help):
+    """--database-url: the seeded database (`make bench-peer` reads the same one)."""
     p.add_argument(
         "--database-url",
         default=env_default("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cop_scale"),
-        help="the seeded PostgreSQL database, only read (env DATABASE_URL)",
+        help=help,
     )
+
+
+def add_redis_url(p, help):
+    """--redis-url: our Redis database (`make bench-peer` uses the same one)."""
     p.add_argument(
-        "--redis-url",
-        default=env_default("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
-        help="cache and broker; this Redis database is emptied first unless it is 0 "
+        "--redis-url", default=env_default("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"), help=help
+    )
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=OVERVIEW, formatter_class=argparse.RawTextHelpFormatter)
+    add_database_url(p, "the seeded PostgreSQL database, only read (env DATABASE_URL)")
+    add_redis_url(
+        p,
+        "cache and broker; this Redis database is emptied first unless it is 0 "
         "(env BENCH_REDIS_URL)",
     )
     p.add_argument("--copy-name", default=env_default("BENCH_COPY_NAME", ""))

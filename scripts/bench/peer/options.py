@@ -3,17 +3,16 @@
 import argparse
 
 from ..common import env_default
-from ..options import add_load_options
+from ..options import add_database_url, add_load_options, add_redis_url
 from . import __doc__ as OVERVIEW
 from .pairs import PAIRS
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=OVERVIEW, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument(
-        "--database-url",
-        default=env_default("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cop_scale"),
-        help="our seeded PostgreSQL database, only read (env DATABASE_URL); the peer's "
+    add_database_url(
+        p,
+        "our seeded PostgreSQL database, only read (env DATABASE_URL); the peer's "
         "database is made on the same server",
     )
     p.add_argument(
@@ -21,11 +20,7 @@ def parse_args(argv=None):
         default=env_default("BENCH_PEER_DATABASE", "indico_peer"),
         help="the peer's database, kept between runs while our data is the same",
     )
-    p.add_argument(
-        "--redis-url",
-        default=env_default("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
-        help="our cache; this Redis database is emptied first unless it is 0",
-    )
+    add_redis_url(p, "our cache; this Redis database is emptied first unless it is 0")
     p.add_argument(
         "--peer-redis-url",
         default=env_default("BENCH_PEER_REDIS_URL", "redis://127.0.0.1:6379/6"),
