@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from communities.models import Community, Membership, Network
 from evaluation.report import permissions
+from evaluation.surveys import results as survey_results
 from evaluation.surveys import services as survey_services
 from evaluation.value.services import value_tag_save
 from tests.conftest import field_error, soup
@@ -207,12 +208,27 @@ def test_the_surveys_results_are_shown_to_those_who_read_them(client, place):
         .startswith("3 of 7 people answered (43%).")
     )
     assert f"Said by {place['people'][0].pk}" in survey_part.select_one(".app-free-text").text
+    assert survey_part.select(".app-answer-by") == []  # a report names nobody
     assert survey_part.select("svg[role=img] title")
     # The convener does not read the results of the manager's survey, here or elsewhere.
     client.force_login(place["falls"].convener)
     page = soup(client.get(community_url(place["falls"])))
     assert page.select(".app-report-survey") == []
     assert "None of your surveys of this community ran in this period." in page.text
+
+
+def test_only_the_results_page_links_to_all_the_written_answers(client, place, monkeypatch):
+    monkeypatch.setattr(survey_results, "TEXTS_SHOWN", 1)
+    survey = open_survey(place)
+    answer_survey(survey, place["people"][:3])
+    written = survey.questions.filter(kind="text").first()
+    link = f'a[href="{reverse("evaluation:survey_written_answers", args=[survey.pk, written.pk])}"]'
+    client.force_login(place["network"].manager)
+    results = soup(client.get(reverse("evaluation:survey_results", args=[survey.pk])))
+    assert results.select_one(link).get_text(" ", strip=True).startswith("Read all 3 written")
+    report = soup(client.get(community_url(place["falls"]))).select_one(".app-report-survey")
+    assert {len(shown.select("li")) for shown in report.select(".app-free-text")} == {1}
+    assert report.select(link) == []
 
 
 def test_a_small_group_of_an_anonymous_survey_stays_hidden(client, place):
