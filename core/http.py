@@ -42,6 +42,19 @@ def service_form_page(request, form, *, act, **page):
     return form_page(request, form, **page)
 
 
+def saved_response(request, form, target, message, to=None):
+    """After a service has saved what `form` wrote: its patient-data confirmation audited
+    on `target`, `message` shown, and on to `to` (`target`'s own page unless given)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from core.patient_data import audit_patient_data_confirmed
+
+    audit_patient_data_confirmed(form, actor=request.user, target=target)
+    messages.success(request, message)
+    return redirect(target if to is None else to)
+
+
 def site_url(name, *args):
     """The absolute address of a named URL, for e-mails and calendars (which are read away
     from the site)."""

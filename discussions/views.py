@@ -16,8 +16,7 @@ from communities.moderation.permissions import can_report
 from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied, get_visible_or_404
 from core.attachments import attachment_download, has_files
-from core.http import posted, service_response, stored_file_download
-from core.patient_data import audit_patient_data_confirmed
+from core.http import posted, saved_response, service_response, stored_file_download
 from core.ratelimits import has_query, rate_limit
 from core.search import MAX_RESULTS
 from discussions import forms, permissions, search, selectors, services
@@ -68,14 +67,6 @@ def _with_mentions(form, community):
         "discussions:people", args=[community.slug]
     )
     return form
-
-
-def _post_saved(request, form, post, message):
-    """After a post is written or changed: its patient-data confirmation audited, the
-    message, and the post."""
-    audit_patient_data_confirmed(form, actor=request.user, target=post)
-    messages.success(request, message)
-    return redirect(post)
 
 
 def _archived(request, community, heading):
@@ -155,7 +146,7 @@ def discussion_create(request, slug):
         discussion = services.discussion_start(
             community=community, author=request.user, **form.service_kwargs()
         )
-        return _post_saved(request, form, discussion, "Your discussion has started.")
+        return saved_response(request, form, discussion, "Your discussion has started.")
 
     return _service_form_page(
         request,
@@ -255,7 +246,7 @@ def _post_edit_page(request, discussion, post, *, form_class, initial, save, **p
 
     def act(data):
         save(data)
-        return _post_saved(request, form, post, "Your changes are saved.")
+        return saved_response(request, form, post, "Your changes are saved.")
 
     return _service_form_page(
         request,
@@ -310,7 +301,7 @@ def reply_create(request, pk):
             author_hidden=data.get("author_hidden", False),
             files=data["attachments"],
         )
-        return _post_saved(request, form, reply, "Your reply has been added.")
+        return saved_response(request, form, reply, "Your reply has been added.")
 
     summary = None
     if quote is not None:

@@ -15,8 +15,7 @@ from communities.moderation import views as moderation_views
 from communities.moderation.forms import HideForm
 from core import uploads
 from core.forms import ConfirmForm
-from core.http import form_page, posted, service_form_page, stored_file_download
-from core.patient_data import audit_patient_data_confirmed
+from core.http import form_page, posted, saved_response, service_form_page, stored_file_download
 from core.ratelimits import has_query, rate_limit
 from knowledge import forms, permissions, selectors, services
 
@@ -156,10 +155,9 @@ def resource_create(request):
         resource = services.resource_create(
             author=user, upload=data.get("upload"), **place, **form.service_kwargs()
         )
-        audit_patient_data_confirmed(form, actor=user, target=resource)
-        messages.success(request, f"“{resource.title}” is in the library.")
+        response = saved_response(request, form, resource, f"“{resource.title}” is in the library.")
         _say_what_was_kept(request, data.get("upload"), resource)
-        return redirect(resource)
+        return response
 
     no_place = not form.fields["destination"].choices[1:]
     return _service_form_page(
@@ -227,9 +225,7 @@ def resource_edit(request, pk):
 
     def act(data):
         services.resource_update(resource=resource, actor=request.user, **form.service_kwargs())
-        audit_patient_data_confirmed(form, actor=request.user, target=resource)
-        messages.success(request, "The resource has been saved.")
-        return redirect(resource)
+        return saved_response(request, form, resource, "The resource has been saved.")
 
     return _service_form_page(
         request,
@@ -340,9 +336,8 @@ def comment_create(request, pk):
 
     def act(data):
         comment = services.comment_add(resource=resource, author=request.user, **data)
-        audit_patient_data_confirmed(form, actor=request.user, target=comment)
-        messages.success(request, "Your comment has been added.")
-        return redirect(reverse("knowledge:resource", args=[pk]) + "#comments")
+        to = reverse("knowledge:resource", args=[pk]) + "#comments"
+        return saved_response(request, form, comment, "Your comment has been added.", to)
 
     return _service_form_page(
         request,
@@ -466,9 +461,7 @@ def story_create(request, slug):
         story = services.story_create(
             author=request.user, community=community, **form.service_kwargs()
         )
-        audit_patient_data_confirmed(form, actor=request.user, target=story)
-        messages.success(request, "Your story has been shared.")
-        return redirect(story)
+        return saved_response(request, form, story, "Your story has been shared.")
 
     return _service_form_page(
         request,

@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from communities.permissions import communities_managed_by, community_get_managed
 from core.forms import ConfirmForm
-from core.http import posted, service_form_page, table_download
-from core.patient_data import audit_patient_data_confirmed
+from core.http import posted, saved_response, service_form_page, table_download
 from evaluation.value import forms, permissions, selectors, services
 
 TAG_INTRO = (
@@ -45,9 +44,7 @@ def _tag_page(request, form, *, subject, back, about, heading, submit="Save the 
         tag = services.value_tag_save(
             actor=request.user, cycle=data["cycle"], **about, **_evidence(data)
         )
-        audit_patient_data_confirmed(form, actor=request.user, target=tag)
-        messages.success(request, "The value tag has been saved.")
-        return redirect(back)
+        return saved_response(request, form, tag, "The value tag has been saved.", back)
 
     return service_form_page(
         request,

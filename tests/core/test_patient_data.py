@@ -226,3 +226,22 @@ def test_no_audit_without_findings_even_if_ticked(user):
     assert form.is_valid()
     audit_patient_data_confirmed(form, actor=user, target=user)
     assert not AuditEntry.objects.filter(action="patient_data.confirmed").exists()
+
+
+@pytest.mark.django_db
+def test_a_saved_form_is_audited_said_and_left(user, rf):
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from core.http import saved_response
+
+    request = rf.post("/")
+    request.user = user
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    form = NoteForm({"title": "Falls", "body": "943 476 5919", CONFIRM_FIELD: "on"})
+    assert form.is_valid(), form.errors
+    response = saved_response(request, form, user, "The note has been saved.", "/notes/")
+    assert response.status_code == 302 and response["Location"] == "/notes/"
+    assert [str(m) for m in get_messages(request)] == ["The note has been saved."]
+    assert AuditEntry.objects.get(action="patient_data.confirmed").target == user
