@@ -16,7 +16,7 @@ from communities.moderation.permissions import can_report
 from communities.permissions import can_manage, community_get_managed, is_member
 from core.access import AccessDenied, get_visible_or_404
 from core.attachments import attachment_download, has_files
-from core.http import posted, saved_response, service_response, stored_file_download
+from core.http import posted, saved_response, service_form_page, stored_file_download
 from core.ratelimits import has_query, rate_limit
 from core.search import MAX_RESULTS
 from discussions import forms, permissions, search, selectors, services
@@ -31,34 +31,22 @@ def _crumbs(community):
     ]
 
 
-def _form_page(request, form, *, community, mentions=False, **kwargs):
-    """components/form_page.html, with the mentions script where a text may mention (the
-    form's "body")."""
+def _service_form_page(request, form, *, act, community, mentions=False, caption=None, **page):
+    """core.http.service_form_page in discussions/form.html: under the community's name and
+    crumbs, with its ground rules above the form (`ground_rules`) and the mentions script
+    where a text may mention (the form's "body")."""
     if mentions:
         _with_mentions(form, community)
-    context = {
-        "form": form,
-        "heading": kwargs["heading"],
-        "submit_label": kwargs["submit"],
-        "cancel_url": kwargs["cancel"],
-        "caption": kwargs.get("caption", community.name),
-        "intro": kwargs.get("intro", ""),
-        "warning": kwargs.get("warning", False),
-        "crumbs": _crumbs(community),
-        "summary": kwargs.get("summary"),
-        "mentions": mentions,
-        "ground_rules": kwargs.get("ground_rules", ""),
-    }
-    return render(request, "discussions/form.html", context)
-
-
-def _service_form_page(request, form, *, act, community, **kwargs):
-    """_form_page, whose valid POST calls a service through `act` (core.http.service_response:
-    a refusal stands next to the field and the page is shown again)."""
-    response = service_response(request, form, act)
-    if response is not None:
-        return response
-    return _form_page(request, form, community=community, **kwargs)
+    return service_form_page(
+        request,
+        form,
+        act=act,
+        caption=community.name if caption is None else caption,
+        crumbs=_crumbs(community),
+        template="discussions/form.html",
+        mentions=mentions,
+        **page,
+    )
 
 
 def _with_mentions(form, community):
