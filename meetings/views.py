@@ -19,7 +19,6 @@ from core.access import AccessDenied
 from core.forms import ConfirmForm
 from core.http import (
     TABLE_FORMATS,
-    add_service_errors,
     form_page,
     posted,
     service_form_page,
@@ -97,6 +96,19 @@ def _schedulable(request, slug):
     return community
 
 
+def _scheduling_page(request, community, form, *, act, **page):
+    """A form that adds meetings to `community`: under its name, cancelled back to its list
+    of meetings; its valid POST calls a service through `act` (core.http.service_form_page)."""
+    return service_form_page(
+        request,
+        form,
+        act=act,
+        caption=community.name,
+        cancel=reverse("meetings:community_list", args=[community.slug]),
+        **page,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def schedule(request, slug):
     community = _schedulable(request, slug)
@@ -106,14 +118,13 @@ def schedule(request, slug):
         messages.success(request, "The meeting has been scheduled and the members told.")
         return redirect("meetings:detail", meeting.pk)
 
-    return service_form_page(
+    return _scheduling_page(
         request,
+        community,
         forms.MeetingForm(posted(request)),
         act=act,
         heading="Schedule a meeting",
         submit="Schedule meeting",
-        caption=community.name,
-        cancel=reverse("meetings:community_list", args=[slug]),
     )
 
 
@@ -137,14 +148,13 @@ def record_past(request, slug):
         )
         return redirect("meetings:detail", meeting.pk)
 
-    return service_form_page(
+    return _scheduling_page(
         request,
+        community,
         form,
         act=act,
         heading="Record a past meeting",
         submit="Record the meeting",
-        caption=community.name,
-        cancel=reverse("meetings:community_list", args=[slug]),
         intro="For a meeting that has already taken place. Members are not e-mailed about it; "
         "it joins the community's past meetings, and its minutes can be published at once.",
     )
@@ -156,8 +166,8 @@ def schedule_series(request, slug):
     form = forms.SeriesForm(
         posted(request), initial={"frequency": "monthly", "ordinal": 2, "weekday": 1}
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def act(d):
         dates = services.series_dates(
             first_date=d["first_date"],
             until=d["until"],
@@ -165,42 +175,39 @@ def schedule_series(request, slug):
             weekday=d["weekday"],
             ordinal=d["ordinal"],
         )
-        try:
-            series, meetings = services.series_schedule(
-                community=community,
-                actor=request.user,
-                title=d["title"],
-                description=form.describe(),
-                dates=dates,
-                start_time=d["start_time"],
-                end_time=d["end_time"],
-                format=d["format"],
-                venue=d["venue"],
-                joining_link=d["joining_link"],
-                capacity=d["capacity"],
-                visibility=d["visibility"],
-                agenda=d["agenda"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            moved = services.series_clock_changes(
-                meetings=meetings, start_time=d["start_time"], end_time=d["end_time"]
-            )
-            messages.success(
-                request,
-                " ".join(
-                    [f"{len(meetings)} meetings have been scheduled: {series.description}.", *moved]
-                ),
-            )
-            return redirect("meetings:community_list", slug)
-    return form_page(
+        series, meetings = services.series_schedule(
+            community=community,
+            actor=request.user,
+            title=d["title"],
+            description=form.describe(),
+            dates=dates,
+            start_time=d["start_time"],
+            end_time=d["end_time"],
+            format=d["format"],
+            venue=d["venue"],
+            joining_link=d["joining_link"],
+            capacity=d["capacity"],
+            visibility=d["visibility"],
+            agenda=d["agenda"],
+        )
+        moved = services.series_clock_changes(
+            meetings=meetings, start_time=d["start_time"], end_time=d["end_time"]
+        )
+        messages.success(
+            request,
+            " ".join(
+                [f"{len(meetings)} meetings have been scheduled: {series.description}.", *moved]
+            ),
+        )
+        return redirect("meetings:community_list", slug)
+
+    return _scheduling_page(
         request,
+        community,
         form,
+        act=act,
         heading="Schedule a series of meetings",
         submit="Schedule the series",
-        caption=community.name,
-        cancel=reverse("meetings:community_list", args=[slug]),
         intro="Each meeting of the series can then be changed or cancelled on its own.",
     )
 
