@@ -269,20 +269,9 @@ MEMBERS_AND_STAFF = MEMBERS | {"staff"}
 
 
 def can_see_community(role, visibility):
-    """Who may open the community's pages. A programme manager sees a private community of
-    their network only as figures on the dashboard, never its pages."""
-    if visibility == "public":
-        return True
-    if role == "anonymous":
-        return False
-    if visibility == "listed":
-        return True
-    return role in MEMBERS_AND_STAFF
-
-
-def can_see_content(role, visibility):
-    """A public resource or story: never more visible than its community's content, so not
-    to the programme manager of a private community."""
+    """Who may open the community's pages, and its public resources and stories (never more
+    visible than its community's content). A programme manager sees a private community of
+    their network only as figures on the dashboard, never its pages or content."""
     if visibility == "public":
         return True
     if role == "anonymous":
@@ -297,10 +286,8 @@ def expected(rule, role, visibility):
     page that needs an account, before anything is looked up, so nothing leaks."""
     if rule in ("public", "token"):  # a token is the key: who holds the link may open it
         return 200
-    if rule == "see":  # the community's own pages
+    if rule in ("see", "see_content"):  # the community's own pages, its public content
         return 200 if can_see_community(role, visibility) else 404
-    if rule == "see_content":
-        return 200 if can_see_content(role, visibility) else 404
     if rule == "public_community":  # the community's calendar feed: for public ones only
         return 200 if visibility == "public" else 404
     if rule == "member_404":  # open without signing in: nothing to sign in for, nothing to see
@@ -326,9 +313,9 @@ def expected(rule, role, visibility):
     if rule == "owner":  # the resource's owner is the member
         return 200 if role in MEMBERS_AND_STAFF else 404
     if rule == "take_part":
-        return 200 if can_see_content(role, visibility) else 404
+        return 200 if can_see_community(role, visibility) else 404
     if rule == "take_part_redirect":
-        return 302 if can_see_content(role, visibility) else 404
+        return 302 if can_see_community(role, visibility) else 404
     if rule == "network_manager":  # programme managers of this network (and staff)
         return 200 if role in ("manager", "staff") else 404
     if rule == "any_manager":  # programme managers of any network (and staff)
