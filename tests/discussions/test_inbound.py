@@ -34,13 +34,17 @@ def answer_by_mail(person, address, text):
     return receive(message.as_bytes(), recipients=[address])
 
 
-@pytest.fixture
-def answered(place):
+def answered_in(place):
     """A discussion the author started and the member replied to: the author got an
     e-mail with a reply address."""
     discussion = start(place)
     services.reply_add(discussion=discussion, author=place.member, body="What do you use?")
     return discussion
+
+
+@pytest.fixture
+def answered(place):
+    return answered_in(place)
 
 
 @pytest.mark.django_db
@@ -116,8 +120,7 @@ def test_patient_details_are_held_and_posted_once_confirmed(client, place, answe
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reply_through_the_lmtp_server_is_posted():
     place = place_of()
-    discussion = start(place)
-    services.reply_add(discussion=discussion, author=place.member, body="What do you use?")
+    discussion = answered_in(place)
     address = reply_address_in_email(place.author)
     relay_by_lmtp(reply_mail(sender=place.author.email, to=address, text=shapes.outlook(ANSWER)))
     assert Reply.objects.filter(discussion=discussion).latest("pk").body == ANSWER
@@ -176,8 +179,7 @@ def test_a_file_in_a_closed_discussion_goes_nowhere(place, answered):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_files_through_the_lmtp_server_are_checked_and_kept():
     place = place_of()
-    discussion = start(place)
-    services.reply_add(discussion=discussion, author=place.member, body="What do you use?")
+    discussion = answered_in(place)
     address = reply_address_in_email(place.author)
     message = reply_mail(
         sender=place.author.email,
