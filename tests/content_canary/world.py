@@ -97,14 +97,7 @@ def _past_meetings(place):
     community, people = place.community, place.people
     convener, member = people["convener"], people["member"]
     earlier = _meeting(community, days=-14, visibility="members")
-    minutes = services.minutes_save(
-        meeting=earlier,
-        actor=convener,
-        notes=marked(),
-        decisions=marked(),
-        previous_minutes_agreed=True,
-        actions=[{"description": marked(), "owner": member}],
-    )
+    minutes = _marked_minutes(earlier, convener, member, agreed=True)
     services.minutes_publish(minutes=minutes, actor=convener)
     services.attendance_record(
         meeting=earlier, actor=convener, attended_ids=[], walk_in_users=[member]
@@ -117,15 +110,23 @@ def _past_meetings(place):
         email=marked("email"),
     )
     drafted = _meeting(community, days=-7, visibility="members")
-    services.minutes_save(
-        meeting=drafted,
+    _marked_minutes(drafted, convener, member, agreed=False)
+    return earlier, drafted
+
+
+def _marked_minutes(meeting, convener, member, *, agreed):
+    """The meeting's minutes saved by the convener, every text marked, with an action point
+    for the member."""
+    from meetings import services
+
+    return services.minutes_save(
+        meeting=meeting,
         actor=convener,
         notes=marked(),
         decisions=marked(),
-        previous_minutes_agreed=False,
+        previous_minutes_agreed=agreed,
         actions=[{"description": marked(), "owner": member}],
     )
-    return earlier, drafted
 
 
 def _coming_meetings(place):
