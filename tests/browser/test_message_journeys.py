@@ -49,6 +49,15 @@ def _signed_in(page, email):
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def _reads_unread(page, reader, writer):
+    """Whoever was signed in signs out; the reader signs in and opens the conversation with
+    the writer from the list, marked unread."""
+    sign_out(page)
+    _signed_in(page, reader.email)
+    page.goto("/messages/")
+    page.get_by_role("link", name=f"{writer.name} (unread)").click()
+
+
 def test_a_member_contacts_the_author_of_an_offer(page, inbound):
     community = CommunityFactory(name="Falls prevention")
     asker = UserFactory(name="Ada Example")
@@ -89,11 +98,7 @@ def test_a_member_contacts_the_author_of_an_offer(page, inbound):
     expect(page.get_by_role("heading", level=1)).to_have_text("Message settings")
     expect(page.locator("main")).to_contain_text("Ada Example")
     assert_accessible(page)
-    sign_out(page)
-
-    _signed_in(page, asker.email)
-    page.goto("/messages/")
-    page.get_by_role("link", name="Ben Example (unread)").click()
+    _reads_unread(page, asker, author)
     expect(page.locator("main ol")).to_contain_text("Yes, please do")
     expect(page.locator("main")).to_contain_text("You cannot send messages to this person.")
     expect(page.get_by_label("Message")).to_have_count(0)
@@ -128,11 +133,7 @@ def test_a_member_sends_a_file_and_the_other_downloads_it(page, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_have_text("Messages with Ben Example")
     expect(page.locator(".app-attachments")).to_contain_text("falls_leaflet.pdf")
     assert_accessible(page)
-    sign_out(page)
-
-    _signed_in(page, author.email)
-    page.goto("/messages/")
-    page.get_by_role("link", name="Ada Example (unread)").click()
+    _reads_unread(page, author, asker)
     with page.expect_download() as download:
         page.get_by_role("link", name="falls_leaflet.pdf").click()
     assert download.value.suggested_filename == "falls_leaflet.pdf"
