@@ -8,7 +8,7 @@ from django.template import engines
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core.text import day, details_line
+from core.text import day, details_line, moment
 
 
 @pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Auckland", "America/New_York"])
@@ -16,10 +16,14 @@ def test_a_day_reads_as_the_date_filter_writes_it_in_the_current_time_zone(zone)
     start = datetime(2026, 1, 1, 23, 30, tzinfo=UTC)
     moments = [start + timedelta(days=d, hours=h) for d in range(0, 365, 7) for h in (0, 13)]
     with timezone.override(zone):
-        for moment in moments:
-            assert day(moment) == date_format(timezone.localtime(moment), "j M Y")
-        for moment in moments:
-            assert day(moment.date()) == date_format(moment.date(), "j M Y")
+        filters = engines["django"].from_string("{% load ui %}{{ m|day }}|{{ m|moment }}")
+        for when in moments:
+            local = timezone.localtime(when)
+            assert day(when) == date_format(local, "j M Y")
+            assert day(when.date()) == date_format(when.date(), "j M Y")
+            assert moment(when) == date_format(local, "D j M Y, H:i")
+            assert filters.render({"m": when}) == f"{day(when)}|{moment(when)}"
+        assert filters.render({"m": None}) == "|"
 
 
 def test_a_details_line_leaves_out_empty_parts_as_the_details_tag_does():
