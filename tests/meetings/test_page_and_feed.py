@@ -172,9 +172,10 @@ def test_the_meeting_page_query_count_does_not_grow(client, get_within, size):
         ActionItemFactory(meeting=earlier, description=f"Action {i}", owner=person)
     last = Registration.objects.filter(meeting=meeting, status="waiting").latest("waiting_since")
     client.force_login(last.user)
-    # One more for a member than for the convener: the communities the carried actions'
-    # meetings were held in (the convener reads every action point of the community).
-    response = get_within(reverse("meetings:detail", args=[meeting.pk]), 11)
+    # Two more for a member than for the convener: the communities the carried actions'
+    # meetings were held in, and the person's memberships of them (the convener reads every
+    # action point of the community).
+    response = get_within(reverse("meetings:detail", args=[meeting.pk]), 12)
     page = soup(response)
     assert f"You are number {size} on the waiting list." in page.get_text()
     assert len(page.select(".app-carried-actions li")) == size * 2
