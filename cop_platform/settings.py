@@ -601,6 +601,9 @@ CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=30)
 # The programme dashboard's figures are cached until something in their network changes
 # (dashboard/signals.py), and at most this long (bulk updates send no signal).
 FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=600)
+# A network's map likewise (evaluation/network/caching.py); "a year ago" moves with the
+# clock, so a short lifetime.
+NETWORK_MAP_CACHE_SECONDS = env.int("NETWORK_MAP_CACHE_SECONDS", default=60)
 # `make bench` only: serves the minimal /bench/floor/ page it measures every page against.
 BENCHMARK_FLOOR = env.bool("BENCHMARK_FLOOR", default=False)
 

@@ -16,3 +16,6 @@ class EvaluationConfig(AppConfig):
         from evaluation.surveys import setup
 
         setup.ready()
+        from evaluation.network import caching
+
+        caching.connect()

@@ -1,6 +1,7 @@
 """The map as the page shows it: the figures then and now, the edges that changed, and the
 spanners, named or counted (selectors.NetworkMap decided which names the viewer may see)."""
 
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
 
 from evaluation.network import drawing, graph
@@ -36,8 +37,10 @@ def summary(found):
     return rows
 
 
-def change_rows(found):
+def change_rows(found, changes=None):
     names = found.names
+    if changes is None:
+        changes = graph.changes(found.then, found.now)
     return [
         {
             "source": names[c.source],
@@ -48,7 +51,7 @@ def change_rows(found):
             "now": c.now,
             "state": c.state,
         }
-        for c in graph.changes(found.then, found.now)
+        for c in changes
     ]
 
 
@@ -61,31 +64,35 @@ def spanner_list(found, snapshot, kind):
         if not name:
             hidden += 1
             continue
-        named.append(
+        named.append((name, spanner))
+    return {
+        "named": [
             {
                 "name": name,
                 "communities": len(spanner.communities),
                 "pairs_alone": spanner.pairs_alone,
                 "community_names": sorted(found.names[i] for i in spanner.communities),
             }
-        )
-    return {
-        "named": named[:SHOWN_SPANNERS],
+            for name, spanner in named[:SHOWN_SPANNERS]
+        ],
         "more": max(len(named) - SHOWN_SPANNERS, 0),
         "hidden": hidden,
     }
 
 
-def context(found):
+def drawn(found):
+    """What the page shows of the map that is the same for every viewer: the drawings, the
+    figures and the table of links, drawn once (evaluation/network/caching.py keeps it)."""
     now, then = found.now, found.then
     description = (
         f"{len(now.nodes)} communities; {now.count(graph.PEOPLE)} pairs share members, "
         f"{now.count(graph.ORGANISATIONS)} share organisations, {now.count(graph.ADOPTIONS)} "
         "adoption links. The table beside the map gives every figure."
     )
+    changes = graph.changes(then, now)
+    then_date = date_format(found.then_at, "j F Y")
     return {
-        "network": found.network,
-        "then_date": date_format(found.then_at, "j F Y"),
+        "then_date": then_date,
         "svg": drawing.svg(now, title=f"Map of {found.network.name} now", description=description),
         "svg_then": drawing.svg(
             then,
@@ -95,11 +102,25 @@ def context(found):
         ),
         "nodes": now.nodes,
         "summary": summary(found),
-        "changes": change_rows(found),
-        "added": sum(1 for c in graph.changes(then, now) if c.state == "added"),
-        "lost": sum(1 for c in graph.changes(then, now) if c.state == "lost"),
-        "people_now": spanner_list(found, now, "person"),
-        "people_then": spanner_list(found, then, "person"),
-        "organisations_now": spanner_list(found, now, "organisation"),
-        "organisations_then": spanner_list(found, then, "organisation"),
+        "changes_table": render_to_string(
+            "evaluation/network/_changes.html",
+            {"changes": change_rows(found, changes), "then_date": then_date},
+        ),
+        "added": sum(1 for c in changes if c.state == "added"),
+        "lost": sum(1 for c in changes if c.state == "lost"),
     }
+
+
+def spanners(found):
+    """The spanners as this viewer may see them (found: selectors.named_for)."""
+    return {
+        "network": found.network,
+        "people_now": spanner_list(found, found.now, "person"),
+        "people_then": spanner_list(found, found.then, "person"),
+        "organisations_now": spanner_list(found, found.now, "organisation"),
+        "organisations_then": spanner_list(found, found.then, "organisation"),
+    }
+
+
+def context(found):
+    return {**drawn(found), **spanners(found)}

@@ -10,7 +10,7 @@ Privacy: community names and figures are metadata a programme manager may see; a
 an organisation is named only if the viewer may see every community that makes them a
 spanner (communities.permissions.communities_visible_to). The others are counted only."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -66,6 +66,20 @@ class NetworkMap:
 
 
 def network_map(*, network, viewer, now=None):
+    return named_for(map_of(network=network, now=now), viewer)
+
+
+def named_for(found, viewer):
+    """The map with the names of the spanners this viewer may know (a copy: the map itself,
+    the same for every viewer, may be kept in the cache)."""
+    found = replace(found, visible=frozenset(), people={}, organisations={})
+    _name_spanners(found, viewer, list(found.names))
+    return found
+
+
+def map_of(*, network, now=None):
+    """The map now and a year ago, the same for every viewer: no names of people or
+    organisations yet (named_for)."""
     now = now or timezone.now()
     then = now - YEAR
     communities = list(
@@ -101,9 +115,7 @@ def network_map(*, network, viewer, now=None):
         ],
         adoptions=[(s, t, n) for s, t, _, n in pairs],
     )
-    found = NetworkMap(network, now_map, then_map, now, then, {c[0]: c[1] for c in communities})
-    _name_spanners(found, viewer, ids)
-    return found
+    return NetworkMap(network, now_map, then_map, now, then, {c[0]: c[1] for c in communities})
 
 
 def _memberships(ids, then):

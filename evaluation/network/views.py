@@ -4,7 +4,7 @@ from django.utils.text import slugify
 
 from core.access import AccessDenied
 from core.http import table_download
-from evaluation.network import exports, presentation, selectors
+from evaluation.network import caching, exports, presentation, selectors
 
 
 def network_maps(request):
@@ -18,13 +18,14 @@ def network_maps(request):
 
 def network_map(request, slug):
     network = selectors.network_get(viewer=request.user, slug=slug)
-    found = selectors.network_map(network=network, viewer=request.user)
-    return render(request, "evaluation/network/map.html", presentation.context(found))
+    found, drawn = caching.network_map(network=network, viewer=request.user)
+    context = {**drawn, **presentation.spanners(found), "network": network}
+    return render(request, "evaluation/network/map.html", context)
 
 
 def network_map_graphml(request, slug):
     network = selectors.network_get(viewer=request.user, slug=slug)
-    found = selectors.network_map(network=network, viewer=request.user)
+    found, _ = caching.network_map(network=network, viewer=request.user)
     response = HttpResponse(
         exports.graphml(found.now, network_name=network.slug),
         content_type="application/graphml+xml; charset=utf-8",
@@ -36,7 +37,7 @@ def network_map_graphml(request, slug):
 
 def network_map_csv(request, slug):
     network = selectors.network_get(viewer=request.user, slug=slug)
-    found = selectors.network_map(network=network, viewer=request.user)
+    found, _ = caching.network_map(network=network, viewer=request.user)
     return table_download(
         name=f"{slugify(network.slug)}-map-edges",
         header=exports.CSV_HEADER,

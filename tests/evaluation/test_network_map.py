@@ -21,9 +21,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community
+from communities.models import Community, Membership
 from communities.services import membership_leave, membership_remove
-from evaluation.network import graph, selectors
+from evaluation.network import graph, presentation, selectors
 from knowledge.models import Adoption
 from tests.conftest import soup
 from tests.factories import (
@@ -252,3 +252,96 @@ def test_the_page_reads_in_a_fixed_number_of_queries(client, mapped):
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def _page(client, network):
+    response = client.get(reverse("evaluation:network_map", args=[network.slug]))
+    assert response.status_code == 200
+    return response
+
+
+DRAWN = ("svg", "svg_then", "summary", "changes_table", "added", "lost")
+
+
+def test_the_map_is_computed_once_while_nothing_changes(client, mapped, monkeypatch):
+    network, *_ = mapped
+    computed = []
+    map_of = selectors.map_of
+    monkeypatch.setattr(selectors, "map_of", lambda **kw: computed.append(1) or map_of(**kw))
+    client.force_login(network.manager)
+    first = _page(client, network)
+    for name in ("network_map", "network_map_graphml", "network_map_csv"):
+        client.get(reverse(f"evaluation:{name}", args=[network.slug]))
+    again = _page(client, network)
+    assert len(computed) == 1
+    assert [again.context[k] for k in DRAWN] == [first.context[k] for k in DRAWN]
+
+
+def _join(made, people, orgs):
+    MembershipFactory(community=made["C"], user=people["p1"])
+
+
+def _leave(made, people, orgs):
+    membership_leave(membership=Membership.objects.get(community=made["A"], user=people["p1"]))
+
+
+def _adopt(made, people, orgs):
+    Adoption.objects.create(
+        resource=ResourceFactory(community=made["D"]), community=made["A"], note="Used."
+    )
+
+
+def _unadopt(made, people, orgs):
+    Adoption.objects.get(community=made["C"]).delete()
+
+
+def _move(made, people, orgs):
+    people["p4"].organisation = orgs["Z"]  # Y no longer links A and D, Z does
+    people["p4"].save()
+
+
+def _rename(made, people, orgs):
+    made["B"].name = "Group Bee"
+    made["B"].save()
+
+
+def _archive(made, people, orgs):
+    made["D"].status = Community.Status.ARCHIVED
+    made["D"].archived_at = timezone.now()
+    made["D"].save()
+
+
+@pytest.mark.parametrize(
+    "change", [_join, _leave, _adopt, _unadopt, _move, _rename, _archive], ids=lambda f: f.__name__
+)
+def test_a_change_to_the_map_shows_on_the_next_view(client, mapped, change):
+    network, made, people, orgs = mapped
+    client.force_login(network.manager)
+    before = _page(client, network)
+    change(made, people, orgs)
+    after = _page(client, network)
+    fresh = presentation.drawn(selectors.map_of(network=network))
+    assert [after.context[k] for k in DRAWN] == [fresh[k] for k in DRAWN]
+    assert [after.context[k] for k in DRAWN] != [before.context[k] for k in DRAWN]
+
+
+def test_a_renamed_network_and_person_show_on_the_next_view(client, mapped):
+    network, made, people, _ = mapped
+    client.force_login(network.manager)
+    assert "Person p4" in _page(client, network).content.decode()
+    network.name = "Remapped"
+    network.save()
+    type(people["p4"]).objects.filter(pk=people["p4"].pk).update(name="Petra Four")  # no signal
+    page = _page(client, network).content.decode()
+    assert "Map of Remapped now" in page and "Petra Four" in page  # names are read each time
+
+
+def test_writes_that_send_no_signal_show_within_the_cache_lifetime(client, mapped, settings):
+    network, made, people, _ = mapped
+    settings.NETWORK_MAP_CACHE_SECONDS = 60
+    client.force_login(network.manager)
+    _page(client, network)
+    Community.objects.filter(pk=made["A"].pk).update(name="Group Ay")  # a bulk write
+    assert "Group Ay" not in _page(client, network).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert "Group Ay" in _page(client, network).content.decode()
