@@ -35,16 +35,36 @@ def maps_changed(network_ids):
             cache.set(key, 1, None)
 
 
-def network_map(*, network, viewer):
-    """(the map with the names this viewer may know, what the page draws of it for anyone)."""
-    key = f"{PREFIX}:{network.pk}:{cache.get(_generation_key(network.pk), 0)}"
-    entry = cache.get(key)
+def _cached(network, part):
+    """One part of the network's cached map: "page" (the spanners alone, with what the page
+    draws for anyone: the drawings and the table of links are all the page needs of the
+    links, and a smaller entry is read faster) or "map" (the whole map, for the downloads).
+    Both are computed together."""
+    prefix = f"{PREFIX}:{network.pk}:{cache.get(_generation_key(network.pk), 0)}"
+    entry = cache.get(f"{prefix}:{part}")
     if entry is None:
         found = selectors.map_of(network=network)
-        entry = (found, presentation.drawn(found))
-        cache.set(key, entry, settings.NETWORK_MAP_CACHE_SECONDS)
-    found, drawn = entry
+        entries = {
+            "page": (selectors.spanners_only(found), presentation.drawn(found)),
+            "map": found,
+        }
+        cache.set_many(
+            {f"{prefix}:{name}": value for name, value in entries.items()},
+            settings.NETWORK_MAP_CACHE_SECONDS,
+        )
+        entry = entries[part]
+    return entry
+
+
+def network_page(*, network, viewer):
+    """(the spanners with the names this viewer may know, what the page draws for anyone)."""
+    found, drawn = _cached(network, "page")
     return selectors.named_for(found, viewer), drawn
+
+
+def network_map(*, network, viewer):
+    """The whole map, with the names this viewer may know."""
+    return selectors.named_for(_cached(network, "map"), viewer)
 
 
 def _community_networks(*community_ids):

@@ -77,6 +77,15 @@ def named_for(found, viewer):
     return found
 
 
+def spanners_only(found):
+    """The map without its communities and links: what a viewer's list of spanners needs."""
+    return replace(
+        found,
+        now=graph.Snapshot(nodes=[], edges=[], spanners=found.now.spanners),
+        then=graph.Snapshot(nodes=[], edges=[], spanners=found.then.spanners),
+    )
+
+
 def map_of(*, network, now=None):
     """The map now and a year ago, the same for every viewer: no names of people or
     organisations yet (named_for)."""

@@ -18,14 +18,14 @@ def network_maps(request):
 
 def network_map(request, slug):
     network = selectors.network_get(viewer=request.user, slug=slug)
-    found, drawn = caching.network_map(network=network, viewer=request.user)
+    found, drawn = caching.network_page(network=network, viewer=request.user)
     context = {**drawn, **presentation.spanners(found), "network": network}
     return render(request, "evaluation/network/map.html", context)
 
 
 def network_map_graphml(request, slug):
     network = selectors.network_get(viewer=request.user, slug=slug)
-    found, _ = caching.network_map(network=network, viewer=request.user)
+    found = caching.network_map(network=network, viewer=request.user)
     response = HttpResponse(
         exports.graphml(found.now, network_name=network.slug),
         content_type="application/graphml+xml; charset=utf-8",
@@ -37,7 +37,7 @@ def network_map_graphml(request, slug):
 
 def network_map_csv(request, slug):
     network = selectors.network_get(viewer=request.user, slug=slug)
-    found, _ = caching.network_map(network=network, viewer=request.user)
+    found = caching.network_map(network=network, viewer=request.user)
     return table_download(
         name=f"{slugify(network.slug)}-map-edges",
         header=exports.CSV_HEADER,
