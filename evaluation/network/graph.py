@@ -100,15 +100,14 @@ def build(*, communities, memberships, adoptions):
 def _links(kind, holders):
     """How many holders each pair of communities shares, and the holders who alone link at
     least one pair, most such pairs first."""
-    pairs = Counter()
-    for communities in holders.values():
-        pairs.update(combinations(sorted(communities), 2))
-    spanners = []
-    for key, communities in holders.items():
-        mine = list(combinations(sorted(communities), 2))
-        alone = sum(1 for pair in mine if pairs[pair] == 1)
-        if alone:
-            spanners.append(Spanner(kind, key, tuple(sorted(communities)), alone))
+    # A holder in one community links none: most people are, and are passed over.
+    linking = {key: sorted(c) for key, c in holders.items() if len(c) > 1}
+    pairs, holder = Counter(), {}  # holder: the last holder of each pair, the only one of some
+    for key, communities in linking.items():
+        pairs.update(combinations(communities, 2))
+        holder.update(dict.fromkeys(combinations(communities, 2), key))
+    alone = Counter(holder[pair] for pair, n in pairs.items() if n == 1)
+    spanners = [Spanner(kind, key, tuple(linking[key]), n) for key, n in alone.items()]
     spanners.sort(key=lambda s: (-s.pairs_alone, -len(s.communities), s.key))
     return pairs, spanners
 
