@@ -272,8 +272,12 @@ def _by_community(survey, questions, answers, groups):
     scale, its average beside the whole audience's."""
     scales = [q for q in questions if q.kind == Question.Kind.SCALE]
     sums = defaultdict(lambda: [0, 0])  # (question, community or None) → [total, n]
+    # Every answer's response is of the survey: saying so lets the database read the
+    # survey's responses once (its index) rather than look each answer's up in turn.
     grouped = (
-        answers.filter(question__kind=Question.Kind.SCALE, not_applicable=False)
+        answers.filter(
+            question__kind=Question.Kind.SCALE, not_applicable=False, response__survey=survey
+        )
         .exclude(value=None)
         .annotate(anonymous=ExpressionWrapper(Q(response__user__isnull=True), BooleanField()))
         .values("question_id", "response__community_id", "anonymous")
