@@ -76,25 +76,37 @@ _RENDERER = hashlib.sha256(
 ).hexdigest()[:12]
 
 
-def rendered_key(text):
+def rendered_key(text, kind="markdown"):
     digest = hashlib.sha256((text or "").encode()).hexdigest()
-    return f"markdown:{_RENDERER}:{digest}"
+    return f"{kind}:{_RENDERER}:{digest}"
 
 
-def render_markdown_many(texts):
-    """render_markdown of each text, in order, through the cache in one round trip: a page
-    of fifty replies renders only those it has not rendered before. The same text always
-    gives the same HTML, so a cached one is exactly what rendering it again would give."""
-    keys = [rendered_key(text) for text in texts]
+def _many(texts, convert, kind):
+    """convert() of each text, in order, through the cache in one round trip: only the texts
+    not converted before are converted. The same text always gives the same result, so a
+    cached one is exactly what converting it again would give."""
+    keys = [rendered_key(text, kind) for text in texts]
     found = cache.get_many(set(keys))
     fresh = {}
     for text, key in zip(texts, keys, strict=True):
         if key not in found and key not in fresh:
-            fresh[key] = str(render_markdown(text))
+            fresh[key] = str(convert(text))
     if fresh:
         cache.set_many(fresh, timeout=RENDERED_TIMEOUT)
     found.update(fresh)
-    return [mark_safe(found[key]) for key in keys]  # noqa: S308  # nosec B308, B703  # render_markdown's cleaned output
+    return [found[key] for key in keys]
+
+
+def render_markdown_many(texts):
+    """render_markdown of each text, in order, through the cache: a page of fifty replies
+    renders only those it has not rendered before."""
+    return [mark_safe(html) for html in _many(texts, render_markdown, "markdown")]  # noqa: S308  # nosec B308, B703  # render_markdown's cleaned output
+
+
+def markdown_to_text_many(texts):
+    """markdown_to_text of each text, in order, through the cache: a page of search results
+    strips the marks of only the snippets it has not seen before."""
+    return _many(texts, markdown_to_text, "markdown-text")
 
 
 def markdown_to_text(text):

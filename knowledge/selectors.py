@@ -35,7 +35,7 @@ from taggit.models import TaggedItem
 
 from communities.models import Community, Network
 from communities.permissions import communities_visible_to
-from core.markdown import markdown_to_text
+from core.markdown import markdown_to_text, markdown_to_text_many
 from core.replicas import replica_reads
 from core.search import (
     MAX_PAGES,
@@ -337,12 +337,13 @@ def _order(sort, *, searching):
     return [key.desc(), *tail]
 
 
-def snippet(resource, words):
-    """Safe HTML: the headline (PostgreSQL) or a window of the text, matches in <mark>."""
+def snippet(resource, words, *, plain=None):
+    """Safe HTML: the headline (PostgreSQL) or a window of the text, matches in <mark>.
+    `plain`: the headline without its Markdown marks, when already worked out."""
     quoted = getattr(resource, "headline", None)
     if quoted:
         # The headline quotes the stored Markdown: its marks go, the match markers stay.
-        return headline_html(markdown_to_text(quoted), markers=MARKERS)
+        return headline_html(plain or markdown_to_text(quoted), markers=MARKERS)
     text = f"{markdown_to_text(resource.summary)} {markdown_to_text(resource.body)}"
     return window_html(text, words, markers=MARKERS)
 
@@ -350,8 +351,16 @@ def snippet(resource, words):
 def with_snippets(resources, q):
     words = words_of(q)
     items = list(resources)
-    for resource in items:
-        resource.snippet_html = snippet(resource, words) if words else None
+    if not words:
+        for resource in items:
+            resource.snippet_html = None
+        return items
+    # The headlines' marks stripped through the cache, in one round trip: a search asked
+    # again (a common word, the next person) parses none of its twenty headlines again.
+    headlines = [getattr(resource, "headline", None) or "" for resource in items]
+    plain = markdown_to_text_many(headlines) if any(headlines) else [None] * len(items)
+    for resource, text in zip(items, plain, strict=True):
+        resource.snippet_html = snippet(resource, words, plain=text)
     return items
 
 

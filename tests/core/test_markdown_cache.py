@@ -58,3 +58,19 @@ def test_a_mention_reads_the_name_given_now_not_the_one_cached():
     gone = render_posts([text], {})[0]  # erased, or no longer a member
     assert "app-mention" not in gone and "@Ada Example" in gone and "@Someone" in gone
     assert all("\ue000" not in html for html in (first, again, gone))
+
+
+def test_texts_lose_their_marks_as_they_would_alone_cold_and_warm(monkeypatch):
+    from core.markdown import markdown_to_text, markdown_to_text_many
+
+    alone = [markdown_to_text(text) for text in TEXTS]
+    assert markdown_to_text_many(TEXTS) == alone
+    assert alone[0] == "Three homes tried it"
+    converted = []
+    monkeypatch.setattr(markdown, "markdown_to_text", lambda t: converted.append(t) or t)
+    assert markdown_to_text_many(TEXTS) == alone  # warm: from the cache
+    assert converted == []
+    # The two kinds never share a key: the same text's HTML is not its plain words.
+    assert [str(h) for h in render_markdown_many(TEXTS[:1])] == [
+        "<p><strong>Three homes</strong> tried it</p>"
+    ]
