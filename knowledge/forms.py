@@ -10,6 +10,7 @@ from core.patient_data import PatientDataGuardMixin
 from knowledge.models import Resource, Story
 from knowledge.permissions import (
     communities_to_post_in,
+    community_resources_visible_to,
     networks_to_post_in,
     resources_visible_to,
 )
@@ -234,9 +235,9 @@ class StoryForm(PatientDataGuardMixin, forms.ModelForm):
 
     def __init__(self, *args, user, community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resources"].queryset = (
-            resources_visible_to(user).filter(community=community).order_by("title")
-        )
+        self.fields["resources"].queryset = community_resources_visible_to(
+            user, community
+        ).order_by("title")
 
     def service_kwargs(self):
         data = {f: self.cleaned_data[f] for f in self.Meta.fields if f != "resources"}

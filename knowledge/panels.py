@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 
 from knowledge import selectors
-from knowledge.permissions import resources_visible_to
+from knowledge.permissions import community_resources_visible_to
 
 
 def community_library_panel(request, community, *, is_member, can_manage):
@@ -12,8 +12,7 @@ def community_library_panel(request, community, *, is_member, can_manage):
     # topics, community or network of each (the library page's list shape), nor the
     # stored search vector.
     recent = (
-        resources_visible_to(user)
-        .filter(community=community)
+        community_resources_visible_to(user, community)
         .only("pk", "title", "kind")
         .order_by("-created_at", "-pk")[:5]
     )

@@ -73,6 +73,33 @@ def resources_visible_to(user):
     return Resource.objects.filter(_visibility_q(user), status=Resource.Status.PUBLISHED)
 
 
+def community_resources_visible_to(user, community):
+    """resources_visible_to(user) narrowed to one community, the rule worked out here for
+    it (community_resource_rule). Building the whole rule (four subqueries) cost a community
+    page more than reading its panel; tests/test_permission_twins.py holds both to the same
+    rows."""
+    rule = community_resource_rule(user, community)
+    if rule is None:
+        return Resource.objects.none()
+    return Resource.objects.filter(rule, community=community, status=Resource.Status.PUBLISHED)
+
+
+def community_resource_rule(user, community):
+    """Which published resources of `community` this person may see, as a condition on
+    the resource (Q(): all of them), or None: none. Every one for its members and staff;
+    for anyone else, those open to signed-in people in a public or listed community, and
+    to the public in a public one."""
+    if not user.is_authenticated:
+        if community.visibility == Community.Visibility.PUBLIC:
+            return Q(visibility=Visibility.PUBLIC)
+        return None
+    if user.is_staff or active_membership(user, community) is not None:
+        return Q()
+    if community.visibility in OPEN_COMMUNITY:
+        return Q(visibility__in=OPEN_ITEM)
+    return None
+
+
 def stories_visible_to(user):
     """Every story this person may know exists: hidden ones are in no list, feed or count,
     whoever looks (their page stays open to the author, the conveners and staff)."""

@@ -54,6 +54,7 @@ from knowledge.permissions import (
     OPEN_COMMUNITY,
     OPEN_ITEM,
     can_moderate,
+    community_resource_rule,
     resources_visible_to,
     stories_visible_to,
 )
@@ -421,7 +422,15 @@ def community_spread(*, user, community, limit=10):
     # From the index on (resource's community, newest first), each candidate's resource
     # checked by primary key: the scan stops at the tenth visible one instead of joining
     # every resource of the community to every adoption.
-    visible = resources_visible_to(user).filter(pk=OuterRef("resource_id"))
+    rule = community_resource_rule(user, community)
+    if rule is None:
+        return []
+    # The adoption's copy of its resource's community already says which community: only
+    # the person's rule for it is checked (with the community too, PostgreSQL hashed every
+    # resource of the community instead of probing ten by key: 16 ms against 1).
+    visible = Resource.objects.filter(
+        rule, pk=OuterRef("resource_id"), status=Resource.Status.PUBLISHED
+    )
     return list(
         Adoption.objects.filter(resource_community=community)
         .elsewhere()

@@ -123,3 +123,17 @@ def test_the_lists_are_the_pages_less_what_is_hidden(place, role):
     assert set(knowledge_permissions.stories_visible_to(person)) == set(
         stories.filter(is_hidden=False)
     )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_communitys_resources_are_the_whole_rule_narrowed_to_it(place, role):
+    """community_resources_visible_to (a community's page and forms) works the rule out for
+    one community: for every community of the world, the same resources as the whole rule
+    narrowed to it."""
+    _network, people = place
+    person = AnonymousUser() if role == "anonymous" else people[role]
+    for community in Community.objects.all():
+        whole = knowledge_permissions.resources_visible_to(person).filter(community=community)
+        narrowed = knowledge_permissions.community_resources_visible_to(person, community)
+        assert set(narrowed) == set(whole), community
+    assert Resource.objects.filter(community__isnull=False).exists()
