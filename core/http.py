@@ -64,6 +64,21 @@ def site_url(name, *args):
     return settings.SITE_URL + reverse(name, args=args)
 
 
+def url_maker(name, *fixed, prefix="", marker="918273645"):
+    """key -> the address of the named URL with arguments `fixed` and then `key`: reversed
+    once, then only the key changes (a page of fifty replies, each with four links, or a
+    batch of digests, reversed each link of each row again). `prefix`: put before the path
+    (the site's address, for e-mails). A route the shortcut cannot follow (the marker lost
+    or repeated in the path) is reversed for each key."""
+    from django.urls import reverse
+
+    head, found, tail = reverse(name, args=[*fixed, marker]).partition(marker)
+    if not found or marker in tail:
+        return lambda key: prefix + reverse(name, args=[*fixed, key])
+    head = prefix + head
+    return lambda key: f"{head}{key}{tail}"
+
+
 def stored_file_download(open_file, *, filename, content_type=None):
     """A stored upload, as an attachment named `filename`: `open_file()` opens it (binary);
     404 when it has gone from storage. The browser may not sniff it into a page, and no

@@ -33,6 +33,7 @@ from accounts.models import EmailDelivery, Notification, User, by_zone
 from accounts.notifications.registry import DIGEST
 from accounts.outbox.delivery import TRANSIENT_DB_ERRORS, email_queue_many, worker_name
 from communities.models import Membership
+from core.http import url_maker
 from core.queue import RETRY_TRANSIENT, publish
 from core.replicas import replica_reads
 from dashboard.models import DigestBatch, DigestRun
@@ -123,11 +124,7 @@ _LINK_NAMES = {
 def _link_maker(name, marker="918273645"):
     """pk (or slug) -> the absolute address of the object: reversed once, then only the key
     changes."""
-    head, found, tail = reverse(name, args=[marker]).partition(marker)
-    if not found or marker in tail:  # a route this shortcut cannot follow: reverse each time
-        return lambda key: settings.SITE_URL + reverse(name, args=[key])
-    head = settings.SITE_URL + head
-    return lambda key: f"{head}{key}{tail}"
+    return url_maker(name, prefix=settings.SITE_URL, marker=marker)
 
 
 def _starts_label(starts_at, days):
