@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from communities.models import Membership
+from core.http import url_maker
 from core.markdown import render_markdown
 from discussions import permissions
 from discussions.mentions import mentioned_ids, post_text, render_posts
@@ -136,12 +137,16 @@ def thread(*, discussion, user, number=None):
     body_html, *htmls = render_posts(
         [discussion.body] + [r.body if r.readable else "" for r in replies], names
     )
+    links = _reply_links(discussion)
     for reply, html in zip(replies, htmls, strict=True):
+        reply.links = {name: link(reply.pk) for name, link in links.items()}
         reply.discussion = discussion
         reply.html = html if reply.readable else ""
         reply.is_answer = reply.pk == discussion.answer_id
         reply.marked_helpful = reply.pk in marked
         reply.quoted = _quoted(reply.quote, names=names, reveal=moderator)
+        if reply.quoted:
+            reply.quoted["link"] = links["reply_link"](reply.quoted["pk"])
     _with_bylines([discussion, *replies], reveal=moderator, reader_id=user.pk)
     follow = Follow.objects.filter(discussion=discussion, user=user).first()
     revealed = any(p.byline_for_conveners for p in [discussion, *replies])
@@ -154,6 +159,16 @@ def thread(*, discussion, user, number=None):
         "reveals_hidden_authors": revealed,
         "ground_rules": ground_rules_html(discussion.community) if discussion.is_safe_space else "",
     }
+
+
+# The links of each reply of a page, by their URL names (discussions:<name>).
+REPLY_LINKS = ("reply_link", "reply_history", "helpful", "answer", "reply_edit", "reply_hide")
+REPLY_LINKS += ("reply_report", "reply_unhide")
+
+
+def _reply_links(discussion):
+    """{name: reply pk -> its address}: each reversed once for the page, not once a reply."""
+    return {name: url_maker(f"discussions:{name}", discussion.pk) for name in REPLY_LINKS}
 
 
 def reply_page_number(reply):

@@ -15,6 +15,12 @@ def day(value):
 
 
 @register.filter
+def moment_long(value):
+    """{{ r.created_at|moment_long }}: as `date:"j F Y, H:i"` writes it."""
+    return text.moment_long(value) if value else ""
+
+
+@register.filter
 def moment(value):
     """{{ m.starts_at|moment }}: as `date:"D j M Y, H:i"` writes it, at a seventh of the cost."""
     return text.moment(value) if value else ""

@@ -8,7 +8,7 @@ from django.template import engines
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core.text import day, details_line, moment
+from core.text import day, details_line, moment, moment_long
 
 
 @pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Auckland", "America/New_York"])
@@ -22,6 +22,7 @@ def test_a_day_reads_as_the_date_filter_writes_it_in_the_current_time_zone(zone)
             assert day(when) == date_format(local, "j M Y")
             assert day(when.date()) == date_format(when.date(), "j M Y")
             assert moment(when) == date_format(local, "D j M Y, H:i")
+            assert moment_long(when) == date_format(local, "j F Y, H:i")
             assert filters.render({"m": when}) == f"{day(when)}|{moment(when)}"
         assert filters.render({"m": None}) == "|"
 
