@@ -301,7 +301,7 @@ def test_a_task_run_in_process_is_part_of_its_callers_work(router):
 SHOW = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'replicas': s.DATABASE_REPLICAS, 'routers': s.DATABASE_ROUTERS, "
-    "'databases': {k: {f: v.get(f) for f in ('HOST', 'PORT', 'NAME', 'TEST', 'CONN_HEALTH_CHECKS')} "
+    "'databases': {k: {f: v.get(f) for f in ('HOST', 'PORT', 'NAME', 'TEST', 'CONN_HEALTH_CHECKS', 'OPTIONS')} "
     "for k, v in s.DATABASES.items()}}))"
 )
 
@@ -312,7 +312,13 @@ def settings_with(**environment):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DATABASE_REPLICA_URLS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if k
+        not in (
+            "DATABASE_URL",
+            "DATABASE_REPLICA_URLS",
+            "DATABASE_PARALLEL_WORKERS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     env.update(DJANGO_SETTINGS_MODULE="cop_platform.settings", **environment)
     return run_python(SHOW, env=env, timeout=60)
@@ -347,3 +353,32 @@ def test_a_replica_of_a_sqlite_database_is_refused():
     result = settings_with(DATABASE_REPLICA_URLS="sqlite:////tmp/copy.sqlite3")
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS names PostgreSQL replicas" in result.stderr
+
+
+def test_each_connection_starts_no_parallel_workers_unless_told():
+    """DATABASE_PARALLEL_WORKERS (0 by default) is set on the primary's and each replica's
+    connections; empty leaves the server's own."""
+    urls = {
+        "DATABASE_URL": "postgres://cop@db.example.org:5432/cop",
+        "DATABASE_REPLICA_URLS": "postgres://cop@replica1.example.org:5432/cop",
+    }
+    shown = json.loads(settings_with(**urls).stdout)["databases"]
+    for alias in ("default", "replica_0"):
+        assert shown[alias]["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0"
+    two = json.loads(settings_with(DATABASE_PARALLEL_WORKERS="2", **urls).stdout)["databases"]
+    assert two["default"]["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=2"
+    server = json.loads(settings_with(DATABASE_PARALLEL_WORKERS="", **urls).stdout)["databases"]
+    assert "options" not in server["default"]["OPTIONS"]
+    sqlite = json.loads(settings_with(DATABASE_URL="sqlite:////tmp/x.sqlite3").stdout)
+    assert "options" not in sqlite["databases"]["default"]["OPTIONS"]
+
+
+def test_the_connection_of_this_run_has_the_setting(db):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
+    else:
+        assert "options" not in connection.settings_dict["OPTIONS"]
