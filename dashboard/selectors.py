@@ -59,8 +59,18 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
     # A series is one row, its next meeting: seven "not registered" rows of one monthly
     # series said nothing the first did not. A meeting is left out when an earlier one of
     # its series is still to come (a probe of the index on series for each candidate).
+    # Only the meetings of the candidates' series, named in a list read first: left to
+    # itself, PostgreSQL hashed every meeting of the platform still to come (a sequential
+    # scan of all of them, 12 ms) to anti-join a hundred candidates, a subquery included.
+    candidates = Q(community__in=community_ids) | Q(pk__in=list(mine))
+    their_series = list(
+        Meeting.objects.filter(candidates, ends_at__gte=now, series__isnull=False)
+        .order_by()
+        .values_list("series_id", flat=True)
+        .distinct()
+    )
     earlier_of_its_series = (
-        Meeting.objects.filter(series=OuterRef("series"), ends_at__gte=now)
+        Meeting.objects.filter(series=OuterRef("series"), ends_at__gte=now, series__in=their_series)
         .exclude(status=Meeting.Status.CANCELLED)
         .filter(
             Q(starts_at__lt=OuterRef("starts_at"))
@@ -68,7 +78,7 @@ def upcoming_meetings(*, user, now=None, community_ids=None, limit=8):
         )
     )
     soonest = (
-        Meeting.objects.filter(Q(community__in=community_ids) | Q(pk__in=list(mine)))
+        Meeting.objects.filter(candidates)
         .filter(ends_at__gte=now)
         .exclude(status=Meeting.Status.CANCELLED)
         .exclude(Exists(earlier_of_its_series))

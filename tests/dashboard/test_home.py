@@ -148,8 +148,9 @@ def test_the_home_page_query_count_does_not_grow(client, get_within, size):
         ReplyFactory(discussion=older)
     # The discussions and their replies are two queries, whatever their number; the
     # person's action points one, and the communities their meetings were held in one more
-    # (and the person's memberships of those, where they have any).
-    response = get_within("/", 22)
+    # (and the person's memberships of those, where they have any); the series of the next
+    # meetings one.
+    response = get_within("/", 23)
     assert len(soup(response).select(".app-home-meetings li")) == min(8, 3 * size)
     assert "New discussion" in soup(response).select_one(".app-home-new").get_text()
 

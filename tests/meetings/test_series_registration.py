@@ -223,7 +223,7 @@ def test_the_home_page_shows_a_series_once_with_its_next_date(client, monthly):
 # The home page reads as many with one series as with four (two of them for the series,
 # three for what needs the person: their action points, join requests and bookings, and
 # the discussions new and active in their communities).
-QUERIES = 22  # tests/dashboard/test_home.py says which
+QUERIES = 23  # tests/dashboard/test_home.py says which
 
 
 @pytest.mark.parametrize("size", [1, 4])
