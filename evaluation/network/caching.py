@@ -1,10 +1,11 @@
 """The map of a network is computed from every membership of its communities: about a second
 on a network of hundreds of communities. What is the same for every viewer (the two
-snapshots, their drawings, the table of links) is kept in the cache under a key that holds
-the network's generation; the signals below move it on whenever a row the map is computed
-from is saved or deleted (a community or the network itself, a membership, an adoption, a
-member's change of organisation), so the next view computes afresh. What depends on the
-viewer (the spanners they may name, and those names) is read on every view.
+snapshots, their drawings, every row of the table of links) is kept in the cache under a
+key that holds the network's generation; the signals below move it on whenever a row the
+map is computed from is saved or deleted (a community or the network itself, a membership,
+an adoption, a member's change of organisation), so the next view computes afresh. What
+depends on the viewer (the spanners they may name, and those names) is read on every view,
+and so is the page of links asked for: a slice of the cached rows.
 
 "A year ago" moves with the clock and bulk writes send no signal: an entry is used for
 NETWORK_MAP_CACHE_SECONDS at most. Cache bookkeeping only: no workflow happens here."""
@@ -37,9 +38,9 @@ def maps_changed(network_ids):
 
 def _cached(network, part):
     """One part of the network's cached map: "page" (the spanners alone, with what the page
-    draws for anyone: the drawings and the table of links are all the page needs of the
-    links, and a smaller entry is read faster) or "map" (the whole map, for the downloads).
-    Both are computed together."""
+    draws for anyone: the drawings and the rows of the table of links are all the page
+    needs of the links, and a smaller entry is read faster) or "map" (the whole map, for
+    the downloads). Both are computed together."""
     prefix = f"{PREFIX}:{network.pk}:{cache.get(_generation_key(network.pk), 0)}"
     entry = cache.get(f"{prefix}:{part}")
     if entry is None:

@@ -1,10 +1,10 @@
 """The map as the page shows it: the figures then and now, the edges that changed, and the
 spanners, named or counted (selectors.NetworkMap decided which names the viewer may see)."""
 
-from django.template.loader import render_to_string
+from typing import NamedTuple
+
+from django.core.paginator import Paginator
 from django.utils.formats import date_format
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from evaluation.network import drawing, graph
 
@@ -39,42 +39,39 @@ def summary(found):
     return rows
 
 
+class LinkRow(NamedTuple):
+    """One row of the table of links: the two communities' names, the kind of link, its
+    weight a year ago and now, and what became of it."""
+
+    source: str
+    target: str
+    kind: str
+    then: int
+    now: int
+    change: str
+
+
+STATES = {"added": "Added", "lost": "Lost", "kept": "Kept"}
+LINKS_PER_PAGE = 50  # rows of the table of links on one page
+
+
 def change_rows(found, changes=None):
+    """Every row of the table of links, in the order of graph.changes. Plain tuples of
+    shared strings: thousands of them stay small in the cache."""
     names = found.names
     if changes is None:
         changes = graph.changes(found.then, found.now)
     return [
-        {
-            "source": names[c.source],
-            "target": names[c.target],
-            "kind": graph.KIND_LABELS[c.kind],
-            "directed": c.kind == graph.ADOPTIONS,
-            "then": c.then,
-            "now": c.now,
-            "state": c.state,
-        }
+        LinkRow(
+            names[c.source],
+            names[c.target],
+            graph.KIND_LABELS[c.kind],
+            c.then,
+            c.now,
+            STATES[c.state],
+        )
         for c in changes
     ]
-
-
-STATES = {"added": "Added", "lost": "Lost", "kept": "Kept"}
-
-
-def change_table_rows(rows):
-    """The table of links' rows as HTML, as _changes.html's loop wrote them: thousands of
-    rows on a large network, where the template language took seconds. Every piece of text
-    is escaped; the rest is fixed markup and whole numbers."""
-    cell = '<td class="nhsuk-table__cell">'
-    number = '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">'
-    return mark_safe(  # noqa: S308  # nosec B308, B703
-        "".join(
-            f'<tr class="nhsuk-table__row">{cell}{escape(r["source"])}</td>'
-            f"{cell}{escape(r['target'])}</td>{cell}{escape(r['kind'])}</td>"
-            f"{number}{int(r['then'])}</td>{number}{int(r['now'])}</td>"
-            f"{cell}{STATES[r['state']]}</td></tr>"
-            for r in rows
-        )
-    )
 
 
 def spanner_list(found, snapshot, kind):
@@ -104,7 +101,8 @@ def spanner_list(found, snapshot, kind):
 
 def drawn(found):
     """What the page shows of the map that is the same for every viewer: the drawings, the
-    figures and the table of links, drawn once (evaluation/network/caching.py keeps it)."""
+    figures and every row of the table of links, made once (evaluation/network/caching.py
+    keeps them; the page shows one page of the rows at a time)."""
     now, then = found.now, found.then
     description = (
         f"{len(now.nodes)} communities; {now.count(graph.PEOPLE)} pairs share members, "
@@ -124,14 +122,7 @@ def drawn(found):
         ),
         "nodes": now.nodes,
         "summary": summary(found),
-        "changes_table": render_to_string(
-            "evaluation/network/_changes.html",
-            {
-                "changes": changes,
-                "rows": change_table_rows(change_rows(found, changes)),
-                "then_date": then_date,
-            },
-        ),
+        "links": change_rows(found, changes),
         "added": sum(1 for c in changes if c.state == "added"),
         "lost": sum(1 for c in changes if c.state == "lost"),
     }
@@ -146,6 +137,12 @@ def spanners(found):
         "organisations_now": spanner_list(found, found.now, "organisation"),
         "organisations_then": spanner_list(found, found.then, "organisation"),
     }
+
+
+def links_page(drawn, number):
+    """The page `number` (as the query string gave it) of the table of links: the first
+    page for one that is not a number, the last for one beyond it, as elsewhere."""
+    return Paginator(drawn["links"], LINKS_PER_PAGE).get_page(number)
 
 
 def context(found):

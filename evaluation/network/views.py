@@ -17,9 +17,16 @@ def network_maps(request):
 
 
 def network_map(request, slug):
+    """The map, its figures, its spanners and one page of its links (?page=N): the rows of
+    every page are computed and cached together, and a page is a slice of them."""
     network = selectors.network_get(viewer=request.user, slug=slug)
     found, drawn = caching.network_page(network=network, viewer=request.user)
-    context = {**drawn, **presentation.spanners(found), "network": network}
+    context = {
+        **drawn,
+        **presentation.spanners(found),
+        "network": network,
+        "links_page": presentation.links_page(drawn, request.GET.get("page")),
+    }
     return render(request, "evaluation/network/map.html", context)
 
 

@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from evaluation.network import presentation
 from tests.browser.conftest import JOURNEY, assert_accessible
 from tests.browser.test_account_journeys import sign_in
 from tests.factories import CommunityFactory, MembershipFactory, NetworkFactory, UserFactory
@@ -39,7 +40,7 @@ def _from_the_dashboard(page, *, link, listing):
     page.get_by_role("link", name="North Coast Collaborative").click()
 
 
-def test_a_manager_reads_the_map_of_their_network(page):
+def test_a_manager_reads_the_map_of_their_network(page, monkeypatch):
     _from_the_dashboard(page, link="the network map", listing="Network maps")
     expect(page.get_by_role("heading", level=1)).to_have_text("Map of North Coast Collaborative")
     expect(page.get_by_role("img", name=re.compile("^Map of North Coast")).first).to_be_visible()
@@ -47,6 +48,19 @@ def test_a_manager_reads_the_map_of_their_network(page):
     expect(links).to_be_visible()
     expect(page.locator("main")).to_contain_text("Bea Bridge")
     expect(page.get_by_role("link", name="GraphML")).to_be_visible()
+    assert_accessible(page)
+    # A page of one link at a time: its two links (members, organisations) on two pages.
+    monkeypatch.setattr(presentation, "LINKS_PER_PAGE", 1)
+    page.reload()
+    table = page.get_by_role("region", name=re.compile("^Links between communities"))
+    expect(table.get_by_role("row")).to_have_count(2)  # the header and one link
+    expect(table).to_contain_text("Shared members")
+    expect(page.locator("main")).to_contain_text("2 links in all, 1 to a page")
+    page.get_by_role("link", name=re.compile("^Next")).click()
+    expect(page).to_have_url(re.compile(r"\?page=2#links$"))
+    expect(table).to_contain_text("Shared organisations")
+    expect(table.get_by_role("row")).to_have_count(2)
+    expect(page.get_by_role("link", name=re.compile("^Previous"))).to_be_visible()
     assert_accessible(page)
 
 

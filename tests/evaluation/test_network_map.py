@@ -240,18 +240,22 @@ def _grow(network, size):
             MembershipFactory(community=there, user=person)
 
 
-def test_the_page_reads_in_a_fixed_number_of_queries(client, mapped):
+def test_the_page_reads_in_a_fixed_number_of_queries(client, mapped, monkeypatch):
     network, *_ = mapped
+    monkeypatch.setattr(presentation, "LINKS_PER_PAGE", 4)
     client.force_login(network.manager)
     url = reverse("evaluation:network_map", args=[network.slug])
     counts = []
     for size in (2, 8):
-        _grow(network, size)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        assert response.status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
+        _grow(network, size)  # the map is computed afresh on the first page, then cached
+        for query in ("", "?page=2", "?page=junk"):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url + query)
+            assert response.status_code == 200
+            counts.append(len(queries))
+        assert response.context["links_page"].paginator.num_pages > 2
+    assert counts[:3] == counts[3:], counts
+    assert counts[1] == counts[2] < counts[0]
 
 
 def _page(client, network):
@@ -260,7 +264,7 @@ def _page(client, network):
     return response
 
 
-DRAWN = ("svg", "svg_then", "summary", "changes_table", "added", "lost")
+DRAWN = ("svg", "svg_then", "summary", "links", "added", "lost")
 
 
 def test_the_map_is_computed_once_while_nothing_changes(client, mapped, monkeypatch):
@@ -272,9 +276,93 @@ def test_the_map_is_computed_once_while_nothing_changes(client, mapped, monkeypa
     first = _page(client, network)
     for name in ("network_map", "network_map_graphml", "network_map_csv"):
         client.get(reverse(f"evaluation:{name}", args=[network.slug]))
+    client.get(reverse("evaluation:network_map", args=[network.slug]), {"page": "2"})
     again = _page(client, network)
     assert len(computed) == 1
     assert [again.context[k] for k in DRAWN] == [first.context[k] for k in DRAWN]
+
+
+# The eleven links of the world, in the table's order (kind, then the communities' order).
+LINKS = [
+    ["Group A", "Group B", "Shared members", "1", "2", "Kept"],
+    ["Group A", "Group D", "Shared members", "1", "1", "Kept"],
+    ["Group B", "Group C", "Shared members", "0", "1", "Added"],
+    ["Group C", "Group D", "Shared members", "1", "0", "Lost"],
+    ["Group A", "Group B", "Shared organisations", "1", "2", "Kept"],
+    ["Group A", "Group C", "Shared organisations", "0", "1", "Added"],
+    ["Group A", "Group D", "Shared organisations", "1", "1", "Kept"],
+    ["Group B", "Group C", "Shared organisations", "0", "1", "Added"],
+    ["Group B", "Group D", "Shared organisations", "0", "1", "Added"],
+    ["Group A", "Group C", "Resources adopted", "0", "1", "Added"],
+    ["Group B", "Group D", "Resources adopted", "1", "1", "Kept"],
+]
+
+
+def _links(response):
+    """The rows of the table of links, the line that counts them and the pager's links."""
+    page = soup(response)
+    table = page.find(id="map-links").find_parent("table")
+    rows = [[td.get_text() for td in tr.select("td")] for tr in table.select("tbody tr")]
+    count = page.select_one(".app-links-count")
+    pager = {a["class"][-1]: a["href"] for a in page.select("a.nhsuk-pagination__link")}
+    return rows, " ".join(count.get_text().split()), count.a["href"], pager
+
+
+def test_every_link_on_one_page_while_they_fit(client, mapped):
+    network, *_ = mapped
+    client.force_login(network.manager)
+    rows, count, csv_url, pager = _links(_page(client, network))
+    assert rows == LINKS
+    assert count == "11 links in all. Download the links there are now as a CSV edge list."
+    assert csv_url == reverse("evaluation:network_map_csv", args=[network.slug])
+    assert pager == {}
+
+
+def test_the_links_come_a_page_at_a_time(client, mapped, monkeypatch):
+    network, *_ = mapped
+    monkeypatch.setattr(presentation, "LINKS_PER_PAGE", 4)
+    client.force_login(network.manager)
+    url = reverse("evaluation:network_map", args=[network.slug])
+    first = _links(client.get(url))
+    assert first[0] == LINKS[:4]
+    assert first[1] == (
+        "11 links in all, 4 to a page: these are 1 to 4. "
+        "Download the links there are now as a CSV edge list."
+    )
+    assert first[2] == reverse("evaluation:network_map_csv", args=[network.slug])
+    assert first[3] == {"nhsuk-pagination__link--next": "?page=2#links"}
+    response = client.get(url, {"page": "2"})
+    assert response.status_code == 200
+    second = _links(response)
+    assert second[0] == LINKS[4:8]
+    assert second[1].startswith("11 links in all, 4 to a page: these are 5 to 8.")
+    assert second[3] == {
+        "nhsuk-pagination__link--prev": "?page=1#links",
+        "nhsuk-pagination__link--next": "?page=3#links",
+    }
+    assert soup(response).find(id="links").name == "h2"  # where the pager's links lead
+    # Every page shows the whole map and the spanners, named as on the first.
+    text = response.content.decode()
+    assert "Person p4" in text and "Person p3" not in text and "Person p6" not in text
+    assert "5 links added, 1 lost." in text
+    third = _links(client.get(url, {"page": "3"}))
+    assert third[0] == LINKS[8:]
+    assert third[3] == {"nhsuk-pagination__link--prev": "?page=2#links"}
+
+
+@pytest.mark.parametrize("number, shown", [("junk", 1), ("", 1), ("99", 3), ("0", 3)])
+def test_a_page_number_out_of_range_shows_the_nearest_page(
+    client, mapped, monkeypatch, number, shown
+):
+    """As on every paginated page: not a number, the first page; beyond the pages, the
+    last."""
+    network, *_ = mapped
+    monkeypatch.setattr(presentation, "LINKS_PER_PAGE", 4)
+    client.force_login(network.manager)
+    response = client.get(reverse("evaluation:network_map", args=[network.slug]), {"page": number})
+    assert response.status_code == 200
+    assert response.context["links_page"].number == shown
+    assert _links(response)[0] == LINKS[(shown - 1) * 4 : shown * 4]
 
 
 def _join(made, people, orgs):
