@@ -188,6 +188,58 @@ def test_other_people_find_no_map(client, mapped, name):
     assert client.get(reverse("evaluation:network_maps")).status_code == 404
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+LOOKS = {  # what each kind of edge is drawn with, as the legend beside the map says
+    "shared members": {"stroke": "#005eb8"},
+    "shared organisations": {"stroke": "#4c6272", "stroke-dasharray": "6 4"},
+    "resources adopted": {"stroke": "#007f3b", "marker-end": "url(#map-arrow)"},
+}
+
+
+def _drawn_edges(svg):
+    """(title, the attributes its line or curve is drawn with, its own and those it
+    inherits from its groups) of each edge, in drawing order."""
+    root = ET.fromstring(str(svg))  # noqa: S314 (our own drawing)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    edges = []
+    for shape in root.iter():
+        if shape.tag not in (f"{SVG}line", f"{SVG}path") or shape not in parents:
+            continue
+        group = parents[shape]
+        if group.tag != f"{SVG}g":
+            continue  # the arrow's own shape, in <defs>
+        looks, element = {}, shape
+        while element is not None:
+            looks = {**element.attrib, **looks}
+            element = parents.get(element)
+        edges.append((group.find(f"{SVG}title").text, looks))
+    return edges
+
+
+def test_each_edge_is_drawn_in_the_look_of_its_kind(mapped):
+    network, *_ = mapped
+    found = selectors.map_of(network=network)
+    drawn = presentation.drawn(found)
+    edges = _drawn_edges(drawn["svg"])
+    names = found.names
+    assert [title for title, _ in edges] == [
+        f"{names[e.source]} – {names[e.target]}: {graph.KIND_LABELS[e.kind].lower()} {e.weight}"
+        for e in found.now.edges
+    ]
+    for title, looks in edges:
+        kind = title.split(": ")[1].rsplit(" ", 1)[0]
+        weight = int(title.rsplit(" ", 1)[1])
+        expected = {**LOOKS[kind], "fill": "none", "stroke-opacity": "0.7"}
+        assert {k: looks.get(k) for k in (*expected, "stroke-dasharray", "marker-end")} == {
+            "stroke-dasharray": None,
+            "marker-end": None,
+            **expected,
+        }
+        assert looks["stroke-width"] == str(1 + min(weight, 8))
+    assert len(_drawn_edges(drawn["svg_then"])) == len(found.then.edges)
+    assert 'marker-end="url(#map-then-arrow)"' in str(drawn["svg_then"])
+
+
 def test_the_graphml_parses_with_the_right_counts(client, mapped):
     network, made, people, _ = mapped
     client.force_login(network.manager)
