@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -22,6 +21,8 @@ from communities.models import Community, Membership, Network
 from communities.selectors import community_figures
 from conveners.models import Application, LeadershipProgramme
 from conveners.selectors import meetings_convened_counts, selection
+from core.generations import current as current_generations
+from core.generations import moved_on as generations_moved_on
 from core.queries import filtered
 from discussions.models import Discussion
 from knowledge.models import Adoption, Resource
@@ -58,24 +59,14 @@ def cache_prefix():
     return getattr(settings, "FIGURES_CACHE_PREFIX", "figures")
 
 
-def _generation_key(network_id):
-    return f"{cache_prefix()}:generation:{network_id}"
-
-
 def figures_changed(network_ids):
     """Forget the cached figures of these networks."""
-    for network_id in {n for n in network_ids if n is not None}:
-        key = _generation_key(network_id)
-        try:
-            cache.incr(key)
-        except ValueError:  # not in the cache yet (or evicted): any new value will do
-            cache.set(key, 1, None)
+    generations_moved_on(cache_prefix(), network_ids)
 
 
 def generations(network_ids):
     """[(network id, its current generation), ...] in the order of `network_ids`."""
-    current = cache.get_many([_generation_key(n) for n in network_ids])
-    return [(n, current.get(_generation_key(n), 0)) for n in network_ids]
+    return current_generations(cache_prefix(), network_ids)
 
 
 def networks_for(user):

@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save
 
 from communities.models import Community, CommunityRegion, Membership, Network
 from communities.services import figures_refreshed
+from core.generations import receiver_moving_on
 from dashboard.figures import figures_changed
 from discussions.models import Discussion
 from knowledge.models import Adoption, Resource
@@ -51,14 +52,6 @@ NETWORKS_FED = {
 }
 
 
-def _forget_figures_fed_by(networks_fed):
-    def forget_figures(sender, instance, raw=False, **kwargs):
-        if not raw:
-            figures_changed(networks_fed(instance))
-
-    return forget_figures
-
-
 def forget_figures_of_refreshed_communities(sender, community_ids, **kwargs):
     """Members and organisations per community come from the stored figures, which also
     move when a member changes organisation (no membership row is saved then)."""
@@ -69,7 +62,7 @@ def connect():
     """One receiver per model that feeds the figures (DashboardConfig.ready): a save of any
     other model of the project runs none of this."""
     for model, networks_fed in NETWORKS_FED.items():
-        receiver = _forget_figures_fed_by(networks_fed)
+        receiver = receiver_moving_on(figures_changed, networks_fed)
         uid = f"dashboard.figures.{model._meta.label_lower}"
         post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.save")
         post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.delete")

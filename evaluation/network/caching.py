@@ -16,24 +16,16 @@ from django.db.models.signals import post_delete, post_save
 
 from communities.models import Community, Membership, Network
 from communities.services import figures_refreshed
+from core import generations
 from evaluation.network import presentation, selectors
 from knowledge.models import Adoption
 
 PREFIX = "network-map"
 
 
-def _generation_key(network_id):
-    return f"{PREFIX}:generation:{network_id}"
-
-
 def maps_changed(network_ids):
     """Forget the cached maps of these networks."""
-    for network_id in {n for n in network_ids if n is not None}:
-        key = _generation_key(network_id)
-        try:
-            cache.incr(key)
-        except ValueError:  # not in the cache yet (or evicted): any new value will do
-            cache.set(key, 1, None)
+    generations.moved_on(PREFIX, network_ids)
 
 
 def _cached(network, part):
@@ -41,7 +33,8 @@ def _cached(network, part):
     draws for anyone: the drawings and the rows of the table of links are all the page
     needs of the links, and a smaller entry is read faster) or "map" (the whole map, for
     the downloads). Both are computed together."""
-    prefix = f"{PREFIX}:{network.pk}:{cache.get(_generation_key(network.pk), 0)}"
+    [(_, generation)] = generations.current(PREFIX, [network.pk])
+    prefix = f"{PREFIX}:{network.pk}:{generation}"
     entry = cache.get(f"{prefix}:{part}")
     if entry is None:
         found = selectors.map_of(network=network)
@@ -86,14 +79,6 @@ NETWORKS_OF = {
 }
 
 
-def _forget_maps_of(networks_of):
-    def forget_maps(sender, instance, raw=False, **kwargs):
-        if not raw:
-            maps_changed(networks_of(instance))
-
-    return forget_maps
-
-
 def forget_maps_of_refreshed_communities(sender, community_ids, **kwargs):
     """A member changed organisation: no membership row is saved then, but the stored
     figures of their communities are refreshed."""
@@ -103,7 +88,7 @@ def forget_maps_of_refreshed_communities(sender, community_ids, **kwargs):
 def connect():
     """One receiver per model the map is computed from (EvaluationConfig.ready)."""
     for model, networks_of in NETWORKS_OF.items():
-        receiver = _forget_maps_of(networks_of)
+        receiver = generations.receiver_moving_on(maps_changed, networks_of)
         uid = f"evaluation.network_map.{model._meta.label_lower}"
         post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.save")
         post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.delete")
