@@ -63,6 +63,18 @@ def place():
     return community, lead, owner, manager
 
 
+def _agreed_earlier(place, *elsewhere):
+    """Action points agreed a month ago for the place's owner: at a members-only and a
+    public meeting of its community with published minutes and a public one with draft
+    minutes, then at each (community, convener, meeting visibility, published) of
+    `elsewhere`."""
+    community, lead, owner, _ = place
+    plans = [(community, lead, "members", True), (community, lead, "public", True)]
+    plans += [(community, lead, "public", False), *elsewhere]
+    for where, by, visibility, publish in plans:
+        _minutes(_meeting(where, by, days=-30, visibility=visibility), by, owner, publish=publish)
+
+
 def _page_text(client, person, meeting):
     if person is None:
         client.logout()
@@ -163,13 +175,7 @@ def test_choosing_among_some_action_points_gives_the_same_answer_as_filtering_al
     community, lead, owner, manager = place
     other = CommunityFactory(visibility="private")
     other_lead = MembershipFactory(community=other, role="convener").user
-    for where, by, visibility, publish in [
-        (community, lead, "members", True),
-        (community, lead, "public", True),
-        (community, lead, "public", False),
-        (other, other_lead, "public", True),
-    ]:
-        _minutes(_meeting(where, by, days=-30, visibility=visibility), by, owner, publish=publish)
+    _agreed_earlier(place, (other, other_lead, "public", True))
     staff = UserFactory(is_staff=True)
     people = [lead, owner, manager, other_lead, staff, UserFactory(), AnonymousUser()]
     choices = [
@@ -206,17 +212,14 @@ def test_a_communitys_action_points_are_read_by_the_same_rule_as_all_of_them(pla
     closed_lead = MembershipFactory(community=closed, role="convener").user
     listed = CommunityFactory(visibility="listed")
     listed_lead = MembershipFactory(community=listed, role="convener").user
-    for where, by, visibility, publish in [
-        (community, lead, "members", True),
-        (community, lead, "public", True),
-        (community, lead, "public", False),
+    _agreed_earlier(
+        place,
         (merged, merged_lead, "public", True),
         (merged, merged_lead, "members", True),
         (closed, closed_lead, "public", True),
         (listed, listed_lead, "public", True),
         (listed, listed_lead, "members", True),
-    ]:
-        _minutes(_meeting(where, by, days=-30, visibility=visibility), by, owner, publish=publish)
+    )
     community_merge(community=merged, into=community, actor=merged_lead)
     assert ActionItem.objects.filter(community=community, meeting__community=merged).exists()
     staff = UserFactory(is_staff=True)
