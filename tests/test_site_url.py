@@ -19,7 +19,11 @@ sys.path.insert(0, {root!r})
 os.environ["DJANGO_SETTINGS_MODULE"] = "cop_platform.settings"
 from django.conf import settings
 records = pathlib.Path({records!r})
-(records / {name!r}).write_text(settings.SITE_URL)
+# Written whole or not at all: the recipe stops the other programs it started (the inbound
+# mail service is `python` too) once the server ends, maybe in the middle of this.
+part = records / f".{name}.{{os.getpid()}}"
+part.write_text(settings.SITE_URL)
+os.replace(part, records / {name!r})
 if {wait_for!r}:
     # The web server in the foreground: the recipe stops the worker once it ends.
     deadline = time.monotonic() + 20
@@ -62,7 +66,7 @@ def make(tmp_path, *args, site_url=None):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return {path.name: path.read_text() for path in records.iterdir()}
+    return {path.name: path.read_text() for path in records.iterdir() if path.name[0] != "."}
 
 
 @pytest.mark.parametrize(
