@@ -58,7 +58,8 @@ def pages_lines(r):
             "information. Latency is what wrk saw, at the fixed concurrency; server time is "
             "gunicorn's %(D)s for the same requests; alone is one request at a time in-process. "
             "× layout compares a signed-in page with the static page in the layout, signed in "
-            "(for information: the least any signed-in page in the layout costs).",
+            "(the least any signed-in page in the layout costs), measured in the same run: "
+            "the signed-in key pages' target.",
             "",
             "| page | p50 ms | p95 ms | req/s | floor around ms | × floor p50 | × run floor "
             "| × layout p50 | server p50 / p95 ms (under load) | alone p95 ms | queries "
