@@ -126,8 +126,11 @@ CHECKS = (
 )
 
 
-def run_checks(deadline=DEADLINE_SECONDS):
-    """{dependency: "ok" or "error: ..."}, within `deadline` seconds."""
+def run_checks(deadline=None):
+    """{dependency: "ok" or "error: ..."}, within `deadline` seconds (DEADLINE_SECONDS, read
+    when called)."""
+    if deadline is None:
+        deadline = DEADLINE_SECONDS
     started = time.monotonic()
     attempts = [(check.name, check.attempt()) for check in CHECKS]
     results = {}
