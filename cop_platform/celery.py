@@ -4,14 +4,22 @@ around each task. Tasks are queued through core.queue."""
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 from django.db import close_old_connections
+
+from core import heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 
 app = Celery("cop_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _collect_garbage_as_the_web_processes_do(**kwargs):
+    """The worker's collection thresholds, set before its pool forks (core.heap)."""
+    heap.tune()
 
 
 @task_prerun.connect

@@ -112,4 +112,8 @@ def django_setup(env):
     import django
 
     django.setup()
+    # The pages measured in this process are served as gunicorn's processes serve them.
+    from core import heap
+
+    heap.tune()
     DJANGO_READY = True

@@ -73,6 +73,9 @@ def django_setup(database_url):
     import django
 
     django.setup()
+    from core import heap
+
+    heap.tune()  # as the web processes do (cop_platform/wsgi.py)
 
 
 def sign_in(args, client):
