@@ -38,6 +38,30 @@ FIGURE_FIELDS = (
 )
 
 
+# --- what the figures count ---------------------------------------------------------------------
+# The programme dashboard (dashboard/figures.py) and the reports for funders
+# (evaluation/report/figures.py) both count members and whom they reach. Both read these
+# two, so that a figure means the same on both.
+
+
+def active_memberships(*, community_ids):
+    """The memberships that make these communities' members: the active ones (not a
+    request, a declined one, nor one that has ended)."""
+    return Membership.objects.filter(community__in=community_ids, status=Membership.Status.ACTIVE)
+
+
+def reach():
+    """Aggregates of memberships, named as the figures name them: the people they reach,
+    each once ("members"), and the distinct organisations, professions and regions of those
+    people (a blank region is none). community_figures keeps the same counts per community."""
+    return {
+        "members": Count("user", distinct=True),
+        "organisations": Count("user__organisation", distinct=True),
+        "professions": Count("user__profession", distinct=True),
+        "regions": Count("user__region", distinct=True, filter=~Q(user__region="")),
+    }
+
+
 def community_figures_compute(community_ids):
     """The figures of these communities computed from their active memberships (one query;
     the rows of every active member are read: for writes and for communities without a
@@ -45,9 +69,9 @@ def community_figures_compute(community_ids):
     `community_figures`)."""
     ids = sorted(set(community_ids))
     found = {pk: (0, set(), set(), set()) for pk in ids}
-    rows = Membership.objects.filter(
-        community__in=ids, status=Membership.Status.ACTIVE
-    ).values_list("community_id", "user__organisation_id", "user__profession_id", "user__region")
+    rows = active_memberships(community_ids=ids).values_list(
+        "community_id", "user__organisation_id", "user__profession_id", "user__region"
+    )
     counts = dict.fromkeys(ids, 0)
     for community_id, organisation_id, profession_id, region in rows.iterator(chunk_size=5000):
         counts[community_id] += 1

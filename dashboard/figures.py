@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Region
 from communities.models import Community, Membership, Network
-from communities.selectors import community_figures
+from communities.selectors import active_memberships, community_figures, reach
 from conveners.models import Application, LeadershipProgramme
 from conveners.selectors import meetings_convened_counts, selection
 from core.generations import current as current_generations
@@ -26,14 +26,13 @@ from core.generations import moved_on as generations_moved_on
 from core.queries import filtered
 from discussions.models import Discussion
 from knowledge.models import Adoption, Resource
-from meetings.models import ActionItem, Meeting, MeetingGuest, Registration
+from meetings.models import ActionItem, Registration
+from meetings.selectors import attendance, attended_count, meetings_held
 
+# What counts as a member, a meeting held, attendance and reach is defined where the data
+# lives (communities.selectors, meetings.selectors), and read from there by the reports for
+# funders too (evaluation/report/figures.py).
 ACTIVE = Membership.Status.ACTIVE
-# Attendance counts everyone who came once: people with an account (their registration
-# marked attended, walk-ins included) and guests without one. A guest who later verifies
-# their address on an account becomes a walk-in registration, so only guests not claimed
-# are counted as guests.
-UNCLAIMED_GUESTS = Q(guests__user__isnull=True)
 FLAGS = {
     "no_meeting": "No meeting for 60 days",
     "no_convener": "No active convener",
@@ -118,16 +117,8 @@ def _table_reads(ids, *, now):
         )
     }
     held = (
-        Meeting.objects.filter(
-            community__in=ids,
-            status=Meeting.Status.SCHEDULED,
-            ends_at__lte=now,
-            ends_at__gte=now - timedelta(days=365),
-        )
-        .annotate(
-            attended=Count("registrations", filter=Q(registrations__attended=True), distinct=True)
-            + Count("guests", filter=UNCLAIMED_GUESTS, distinct=True)
-        )
+        meetings_held(community_ids=ids, since=now - timedelta(days=365), now=now)
+        .annotate(attended=attended_count())
         .values("community", "ends_at", "capacity", "attended", "minutes__published_at")
         .order_by("community", "-ends_at")
     )
@@ -236,24 +227,10 @@ def _community_row(c, reads, *, now):
 
 def headline(rows, communities_qs, *, since):
     ids = [row["community"].pk for row in rows]
-    people = Membership.objects.filter(community__in=ids, status=ACTIVE)
-    reached = people.aggregate(
-        members=Count("user", distinct=True),
-        organisations=Count("user__organisation", distinct=True),
-        professions=Count("user__profession", distinct=True),
-        regions=Count("user__region", distinct=True, filter=~Q(user__region="")),
-    )
-    meetings = Meeting.objects.filter(
-        community__in=ids,
-        status=Meeting.Status.SCHEDULED,
-        ends_at__gte=since,
-        ends_at__lte=timezone.now(),
-    )
+    reached = active_memberships(community_ids=ids).aggregate(**reach())
+    meetings = meetings_held(community_ids=ids, since=since)
     held = meetings.aggregate(n=Count("pk"))["n"]
-    attended = (
-        Registration.objects.filter(meeting__in=meetings, attended=True).count()
-        + MeetingGuest.objects.filter(meeting__in=meetings, user__isnull=True).count()
-    )
+    attended = sum(people.count() for people in attendance(meeting__in=meetings))
     phases = Counter(row["community"].get_phase_display() for row in rows)
     return {
         "communities": len(rows),
@@ -287,26 +264,12 @@ def trends(ids, *, months=12, now=None):
             for row in data
         }
 
+    registrations, guests = attendance(meeting__community__in=ids)
     series = {
-        "New members": per_month(
-            Membership.objects.filter(community__in=ids, status=ACTIVE), "joined_at"
-        ),
-        "Meetings held": per_month(
-            Meeting.objects.filter(community__in=ids, status="scheduled", ends_at__lte=now),
-            "starts_at",
-        ),
-        "Attendance": Counter(
-            per_month(
-                Registration.objects.filter(meeting__community__in=ids, attended=True),
-                "meeting__starts_at",
-            )
-        )
-        + Counter(
-            per_month(
-                MeetingGuest.objects.filter(meeting__community__in=ids, user__isnull=True),
-                "meeting__starts_at",
-            )
-        ),
+        "New members": per_month(active_memberships(community_ids=ids), "joined_at"),
+        "Meetings held": per_month(meetings_held(community_ids=ids, now=now), "starts_at"),
+        "Attendance": Counter(per_month(registrations, "meeting__starts_at"))
+        + Counter(per_month(guests, "meeting__starts_at")),
         "Discussions started": per_month(
             Discussion.objects.filter(community__in=ids, is_hidden=False), "created_at"
         ),

@@ -27,15 +27,54 @@ from meetings.permissions import (
 REGISTERED = Q(registrations__status=Registration.Status.REGISTERED)
 WAITING = Q(registrations__status=Registration.Status.WAITING)
 
+# --- what the figures count -----------------------------------------------------------------
+# The meeting pages, the programme dashboard (dashboard/figures.py) and the reports for
+# funders (evaluation/report/figures.py) count meetings held and attendance from here, so
+# that a figure means the same everywhere.
+#
+# Attendance counts everyone who came, once: people with an account (their registration
+# marked attended, walk-ins included) and guests without one. A guest who later verifies
+# their address on an account becomes a walk-in registration of that person, so only the
+# guests no account has claimed count as guests (README, "How attendance is counted").
+CAME = Q(attended=True)  # a registration that counts
+UNCLAIMED = Q(user__isnull=True)  # a guest who counts
+
+
+def attendance(**filters):
+    """(registrations, guests): the two querysets whose rows, together, are the attendance
+    of the meetings that `filters` choose (`meeting__in=...`, `meeting__community__in=...`)."""
+    return (
+        Registration.objects.filter(CAME, **filters),
+        MeetingGuest.objects.filter(UNCLAIMED, **filters),
+    )
+
+
+def attended_count():
+    """A meeting's attendance, as an annotation of meetings: CAME and UNCLAIMED through
+    the meeting's relations (each side distinct: the annotation joins both)."""
+    came = Count("registrations", filter=Q(registrations__attended=True), distinct=True)
+    guests = Count("guests", filter=Q(guests__user__isnull=True), distinct=True)
+    return came + guests
+
+
+def meetings_held(*, community_ids, since=None, before=None, now=None):
+    """The meetings these communities held: not cancelled, and over by `now`; with `since`,
+    those that ended then or later, and with `before`, those that ended before it."""
+    ended = {"ends_at__lte": now or timezone.now()}
+    if since is not None:
+        ended["ends_at__gte"] = since
+    if before is not None:
+        ended["ends_at__lt"] = before
+    return Meeting.objects.filter(
+        community__in=community_ids, status=Meeting.Status.SCHEDULED, **ended
+    )
+
 
 def with_counts(qs):
     return qs.annotate(
         registered_count=Count("registrations", filter=REGISTERED, distinct=True),
         waiting_count=Count("registrations", filter=WAITING, distinct=True),
-        # Everyone who came once: people with an account (their registration) and guests
-        # not yet claimed (a claimed guest is a registration of the person now).
-        attended_count=Count("registrations", filter=Q(registrations__attended=True), distinct=True)
-        + Count("guests", filter=Q(guests__user__isnull=True), distinct=True),
+        attended_count=attended_count(),
     )
 
 
@@ -81,7 +120,7 @@ def meeting_detail(*, meeting, user):
             waiting += n
         if came:
             attended += n
-    attended += MeetingGuest.objects.filter(meeting=meeting, user__isnull=True).count()
+    attended += MeetingGuest.objects.filter(UNCLAIMED, meeting=meeting).count()
     mine = (
         Registration.objects.filter(meeting=meeting, user=user)
         .values_list("status", "waiting_since")

@@ -1,6 +1,7 @@
 """A community's or a network's figures over a period, counted as the programme dashboard
-counts them (dashboard/figures.py). The dashboard sits above evaluation, so its functions
-cannot be called from here; these are its definitions with a period's two ends, and
+counts them (dashboard/figures.py): what counts as a member, a meeting held, attendance and
+reach is defined once, where the data lives (communities.selectors, meetings.selectors),
+and both read it from there; these are the dashboard's figures with a period's two ends.
 tests/evaluation/test_report_figures.py proves that both give the same numbers for the
 same period.
 
@@ -27,8 +28,9 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from communities.models import Membership
-from meetings.models import ActionItem, Meeting, MeetingGuest, Registration
+from communities.selectors import active_memberships, reach
+from meetings.models import ActionItem, Registration
+from meetings.selectors import CAME, attendance, meetings_held
 
 REACH = ("members", "organisations", "professions", "regions")
 SUMMED = ("meetings", "registered", "attended", "actions", "actions_done")
@@ -57,11 +59,8 @@ def _midnight(day):
 
 def _reach(period):
     return {
-        "members": Count("user", distinct=True),
+        **reach(),
         "members_before": Count("user", distinct=True, filter=Q(started__lt=period.starts_at)),
-        "organisations": Count("user__organisation", distinct=True),
-        "professions": Count("user__profession", distinct=True),
-        "regions": Count("user__region", distinct=True, filter=~Q(user__region="")),
     }
 
 
@@ -76,17 +75,12 @@ def period_figures(communities, *, period, now=None):
     counted once), "rows": [the figures of each, with its community], in their order}."""
     now = now or timezone.now()
     ids = [community.pk for community in communities]
-    members = Membership.objects.filter(community__in=ids, status=Membership.Status.ACTIVE).alias(
+    members = active_memberships(community_ids=ids).alias(
         started=Coalesce("joined_at", "created_at")
     )
     members = members.filter(started__lt=period.ends_at)
-    held = Meeting.objects.filter(
-        community__in=ids,
-        status=Meeting.Status.SCHEDULED,
-        ends_at__gte=period.starts_at,
-        ends_at__lt=period.ends_at,
-        ends_at__lte=now,
-    )
+    held = meetings_held(community_ids=ids, since=period.starts_at, before=period.ends_at, now=now)
+    _, guests = attendance(meeting__in=held)
     reads = {
         "members": _grouped(members, "community", **_reach(period)),
         "meetings": _grouped(held, "community", meetings=Count("pk")),
@@ -94,13 +88,10 @@ def period_figures(communities, *, period, now=None):
             Registration.objects.filter(meeting__in=held),
             "meeting__community",
             registered=Count("pk", filter=Q(status=Registration.Status.REGISTERED, walk_in=False)),
-            attended=Count("pk", filter=Q(attended=True)),
+            # The registrations that count as attendance, read with the others.
+            attended=Count("pk", filter=CAME),
         ),
-        "guests": _grouped(
-            MeetingGuest.objects.filter(meeting__in=held, user__isnull=True),
-            "meeting__community",
-            guests=Count("pk"),
-        ),
+        "guests": _grouped(guests, "meeting__community", guests=Count("pk")),
         "actions": _grouped(
             ActionItem.objects.filter(meeting__in=held),
             "community",
