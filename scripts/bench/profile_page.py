@@ -45,6 +45,12 @@ def parse_args():
     )
     parser.add_argument("--repeat", type=int, default=3, help="requests before the profiled one")
     parser.add_argument("--functions", type=int, default=30)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="list only the functions whose file and name match this regular expression "
+        "(the project's own: --only '/(core|meetings)/')",
+    )
     parser.add_argument("--save", help="write the last warm response's body to this file")
     parser.add_argument(
         "--queries", action="store_true", help="list every query of the profiled request"
@@ -141,8 +147,9 @@ def profiled_request(args, client, path):
         for q in queries.captured_queries:
             print(f"{float(q['time']) * 1000:6.1f} ms  {q['sql'][:160]}")
     print()
+    restrictions = [args.only, args.functions] if args.only else [args.functions]
     pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
-        args.functions
+        *restrictions
     )
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
     for q in slowest[: args.explain]:
