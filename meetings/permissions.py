@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 
 from communities import permissions as community_permissions
 from communities.models import Community, Membership, Network
-from core.access import allowed_or_denied, get_visible_or_404
+from core.access import allowed_or_denied, get_allowed_or_404, get_visible_or_404
 from meetings.models import ActionItem, Meeting, Minutes, Registration
 
 
@@ -132,11 +132,11 @@ def meetings_visible_to(user):
 
 
 def meeting_get(user, pk):
-    """The meeting, if this person may see it; 404 otherwise (never 403)."""
-    visible = meetings_visible_to(user).select_related(
+    """The meeting, if this person may see it (can_view); 404 otherwise (never 403)."""
+    meetings = Meeting.objects.select_related(
         "community", "community__network", "network", "series"
     )
-    return get_visible_or_404(visible, pk=pk)
+    return get_allowed_or_404(user, meetings, can_view, pk=pk)
 
 
 def meeting_get_managed(user, pk):

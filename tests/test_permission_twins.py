@@ -1,7 +1,8 @@
 """Every yes/no permission question agrees with its queryset form.
 
-Pages fetch through the queryset (core.access.get_visible_or_404) while templates and
-services ask the yes/no form of the same rule: for every kind of person (tests/conftest.py
+Lists and most pages fetch through the queryset (core.access.get_visible_or_404), a
+meeting's page and templates and services ask the yes/no form of the same rule
+(core.access.get_allowed_or_404): for every kind of person (tests/conftest.py
 ROLES) and every community visibility, both must give the same answer for every object of
 a world with each kind of meeting, resource and story, hidden ones and a merged community's
 record included.
@@ -18,7 +19,7 @@ from communities.models import Community, Membership
 from knowledge import permissions as knowledge_permissions
 from knowledge.models import Resource, Story, Visibility
 from meetings import permissions as meeting_permissions
-from meetings.models import Meeting
+from meetings.models import Meeting, Registration
 from tests.conftest import ROLES
 from tests.factories import CommunityFactory, MembershipFactory, ResourceFactory, StoryFactory
 
@@ -45,8 +46,17 @@ def _place(world, visibility):
     for place in (community, merged):
         for meeting_visibility in Meeting.Visibility.values:
             _meeting(community=place, visibility=meeting_visibility)
+    # Network events, and people registered for them without belonging to the network: a
+    # registration or a place on the waiting list lets them see it, a cancelled one does not.
+    registered = {
+        Registration.Status.REGISTERED: people["outsider"],
+        Registration.Status.WAITING: people["other_convener"],
+        Registration.Status.CANCELLED: people["other_manager"],
+    }
     for meeting_visibility in Meeting.Visibility.values:
-        _meeting(network=network, visibility=meeting_visibility)
+        event = _meeting(network=network, visibility=meeting_visibility)
+        for status, person in registered.items():
+            Registration.objects.create(meeting=event, user=person, status=status)
     for item_visibility in Visibility.values:
         ResourceFactory(community=community, visibility=item_visibility)
         ResourceFactory(community=None, network=network, visibility=item_visibility)

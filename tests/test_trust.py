@@ -3,15 +3,18 @@ sign out everywhere, sessions ended when an account is disabled, and failed acce
 in the audit log with who, what and from where."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.passwords import BreachedPasswordValidator
 from communities import services as community_services
 from communities.models import Community
 from core.models import AuditEntry
+from meetings.models import Meeting
 from tests.conftest import error_summary, soup
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
 
@@ -213,6 +216,32 @@ def test_refused_access_is_answered_404_and_audited(client):
     assert entry.data["path"] == reverse("communities:detail", args=[private.slug])
     # A page that does not exist is just missing: nothing to record.
     assert client.get(reverse("communities:detail", args=["no-such-community"])).status_code == 404
+    assert AuditEntry.objects.filter(action="access.denied").count() == 1
+
+
+def test_a_meeting_asked_by_the_rule_is_refused_and_audited_the_same_way(client):
+    """The meeting page fetches, then asks meetings.permissions.can_view
+    (core.access.get_allowed_or_404): refused as a missing page and recorded; a meeting
+    that does not exist is only missing."""
+    start = timezone.now() + timedelta(days=2)
+    meeting = Meeting.objects.create(
+        community=CommunityFactory(visibility=Community.Visibility.LISTED),
+        title="Members only",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        visibility=Meeting.Visibility.MEMBERS,
+    )
+    outsider = UserFactory()
+    client.force_login(outsider)
+    response = client.get(reverse("meetings:detail", args=[meeting.pk]))
+    assert response.status_code == 404
+    assert "Members only" not in response.content.decode()
+    entry = AuditEntry.objects.get(action="access.denied")
+    assert entry.actor == outsider
+    assert entry.data["path"] == reverse("meetings:detail", args=[meeting.pk])
+    MembershipFactory(community=meeting.community, user=outsider)
+    assert client.get(reverse("meetings:detail", args=[meeting.pk])).status_code == 200
+    assert client.get(reverse("meetings:detail", args=[meeting.pk + 1])).status_code == 404
     assert AuditEntry.objects.filter(action="access.denied").count() == 1
 
 
