@@ -21,7 +21,7 @@ from communities.permissions import (
     communities_managed_by,
     community_get,
 )
-from core.access import allowed_or_denied, get_visible_or_404
+from core.access import allowed_or_denied, get_allowed_or_404
 from discussions.models import Discussion, Reply, ReplyAttachment
 
 
@@ -163,10 +163,12 @@ def community_get_discussions(user, slug):
 
 
 def discussion_get(user, pk):
-    visible = discussion_pages_visible_to(user).select_related(
+    """The discussion, if this person may open its page (can_view_discussion, asked after
+    reading it: core.access.get_allowed_or_404); 404 otherwise."""
+    discussions = Discussion.objects.select_related(
         "community", "community__merged_into", "author", "answer"
     )
-    return get_visible_or_404(visible, pk=pk)
+    return get_allowed_or_404(user, discussions, can_view_discussion, pk=pk)
 
 
 def discussion_get_moderated(user, pk):
