@@ -129,3 +129,39 @@ def test_the_circle_finder_finds_a_circle():
 
 def test_no_two_modules_import_each_other():
     assert circles(graph()) == []
+
+
+# A function a reader can hold in mind: none longer, migrations aside (Django writes them).
+LONGEST_FUNCTION = 80
+
+
+def long_functions(source, path="<source>"):
+    """[(name, first line, lines)] of the functions and methods of `source` longer than
+    LONGEST_FUNCTION lines, decorators and docstring included."""
+    found = []
+    for node in ast.walk(ast.parse(source, path)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            lines = node.end_lineno - first + 1
+            if lines > LONGEST_FUNCTION:
+                found.append((node.name, first, lines))
+    return found
+
+
+def test_the_length_finder_counts_a_long_function():
+    body = "".join(f"    x{n} = {n}\n" for n in range(LONGEST_FUNCTION - 1))
+    assert long_functions(f"def short():\n{body}") == []
+    assert long_functions(f"@decorated\ndef long():\n{body}") == [("long", 1, 81)]
+
+
+def test_no_function_is_longer_than_a_reader_can_hold():
+    folders = [*LEVEL, "tests", "scripts"]
+    paths = [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
+    long = [
+        f"{path.relative_to(ROOT)}:{first} {name} ({lines} lines)"
+        for path in paths
+        if "migrations" not in path.parts
+        for name, first, lines in long_functions(path.read_text(), str(path))
+    ]
+    assert len(paths) > 500
+    assert long == []
