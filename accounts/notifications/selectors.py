@@ -7,6 +7,7 @@ from django.db.models.functions import RowNumber
 
 from accounts.notifications.models import Notification, NotificationSetting
 from accounts.notifications.registry import KINDS, kind_get
+from core.http import url_maker
 
 UNREAD_CACHE_SECONDS = 300
 ROWS_PER_GROUP = 5
@@ -86,8 +87,8 @@ def notification_groups(*, user):
 
 def notification_groups_filled(*, user, groups):
     """The groups given (from notification_groups), each with its newest rows (at most
-    ROWS_PER_GROUP, newest first), how many more it holds, and its title (its newest row's),
-    read in one query."""
+    ROWS_PER_GROUP, newest first, each with `open_url`), how many more it holds, and its
+    title (its newest row's), read in one query."""
     groups = [dict(group) for group in groups]
     by_key = {group["group_key"]: group for group in groups}
     for group in groups:
@@ -105,9 +106,11 @@ def notification_groups_filled(*, user, groups):
         .filter(place__lte=ROWS_PER_GROUP)
         .order_by("-created_at", "-pk")
     )
+    open_url = url_maker("accounts:notification_open")  # reversed once for the page
     for row in rows:
         group = by_key[row.group_key]
         if not group["rows"]:
             group["title"] = row.group_title
+        row.open_url = open_url(row.pk)
         group["rows"].append(row)
     return groups

@@ -29,6 +29,7 @@ def notification_list(request):
             "groups": groups,
             "any_unread": selectors.unread_count(user=user) > 0,
             "here": request.get_full_path(),
+            "read_url": reverse("accounts:notifications_read"),
         },
     )
 

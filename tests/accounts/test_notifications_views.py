@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Notification
 from accounts.notifications.selectors import unread_cache_key
@@ -45,6 +46,15 @@ def test_groups_newest_first_rows_newest_first_unread_marked(user_client, user):
     assert [s.h2.contents[0].strip() for s in sections] == ["Falls", "Covert medication"]
     falls = [li.a.get_text(" ", strip=True) for li in sections[0].select("li")]
     assert falls == ["Reply 2 in Falls", "Reply 1 in Falls (unread)"]
+    # Each row opens itself, says when it came, and the unread one is marked read here.
+    rows = Notification.objects.filter(recipient=user, group_key="discussion:1")
+    rows = list(rows.order_by("-created_at"))
+    links = [li.a["href"] for li in sections[0].select("li")]
+    assert links == [reverse("accounts:notification_open", args=[row.pk]) for row in rows]
+    for row, li in zip(rows, sections[0].select("li"), strict=True):
+        assert date_format(timezone.localtime(row.created_at), "j F Y, H:i") in li.get_text()
+    forms = [form["action"] for form in sections[0].select("form")]
+    assert forms == [reverse("accounts:notifications_read")]
     assert "Not yours" not in page.get_text()
     assert page.find("button", string="Mark all read")
 
