@@ -2,6 +2,8 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from communities.models import Community, Membership
 from core.models import AuditEntry
@@ -88,8 +90,12 @@ def test_the_list_pins_first_filters_unanswered_and_pages(client, place):
     reply = services.reply_add(discussion=answered, author=place.member, body="Yes")
     services.answer_mark(discussion=answered, reply=reply, actor=place.author)
     services.discussion_pin(discussion=old, actor=place.convener, pinned=True)
-    titles = [a.get_text() for a in soup(client.get(url)).select(".nhsuk-card__heading a")]
+    listed = soup(client.get(url))
+    titles = [a.get_text() for a in listed.select(".nhsuk-card__heading a")]
     assert titles == ["Old but pinned", "Answered question", "An idea"]
+    answered.refresh_from_db()
+    active = date_format(timezone.localtime(answered.last_activity_at), "j F Y, H:i")
+    assert f"last activity {active}" in listed.select(".nhsuk-card")[1].get_text(" ")
     page = soup(client.get(url + "?show=unanswered"))
     assert [a.get_text() for a in page.select(".nhsuk-card__heading a")] == ["Old but pinned"]
     assert "Answered" in text(client.get(url))
