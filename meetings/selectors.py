@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities.models import Community, Membership
+from core.http import url_maker
 from core.text import day, details_line
 from meetings.models import (
     ActionItem,
@@ -95,9 +96,13 @@ def community_meeting_list(*, user, community, page=None):
 
 
 def _counted(meetings):
-    """These meetings, in their order, with their counts and minutes (two queries)."""
+    """These meetings, in their order, with their counts, minutes and `url` (two queries;
+    the address reversed once for the list)."""
     ids = list(meetings.values_list("pk", flat=True))
     counted = with_counts(Meeting.objects.filter(pk__in=ids)).select_related("minutes")
+    link = url_maker("meetings:detail")
+    for meeting in counted:
+        meeting.url = link(meeting.pk)
     return sorted(counted, key=lambda meeting: ids.index(meeting.pk))
 
 

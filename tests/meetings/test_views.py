@@ -434,3 +434,6 @@ def test_the_meeting_list_counts_only_the_meetings_it_shows(client):
     assert all(m.attended_count == 2 for m in page.object_list)
     starts = [m.starts_at for m in page.object_list]
     assert starts == sorted(starts, reverse=True)
+    # Each row links to its meeting's page.
+    links = [a["href"] for a in soup(response).select("table")[-1].select("tbody a")]
+    assert links == [reverse("meetings:detail", args=[m.pk]) for m in page.object_list]
