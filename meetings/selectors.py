@@ -37,8 +37,17 @@ WAITING = Q(registrations__status=Registration.Status.WAITING)
 # marked attended, walk-ins included) and guests without one. A guest who later verifies
 # their address on an account becomes a walk-in registration of that person, so only the
 # guests no account has claimed count as guests (README, "How attendance is counted").
-CAME = Q(attended=True)  # a registration that counts
-UNCLAIMED = Q(user__isnull=True)  # a guest who counts
+# Each said once, as lookups: CAME and UNCLAIMED filter the registrations and the guests
+# themselves, attended_count() reaches the same rows through a meeting's relations.
+_CAME = {"attended": True}  # a registration that counts
+_UNCLAIMED = {"user__isnull": True}  # a guest who counts
+CAME = Q(**_CAME)
+UNCLAIMED = Q(**_UNCLAIMED)
+
+
+def _through(relation, lookups):
+    """`lookups` of the rows of `relation`, as a condition on the object holding it."""
+    return Q(**{f"{relation}__{name}": value for name, value in lookups.items()})
 
 
 def attendance(**filters):
@@ -53,8 +62,8 @@ def attendance(**filters):
 def attended_count():
     """A meeting's attendance, as an annotation of meetings: CAME and UNCLAIMED through
     the meeting's relations (each side distinct: the annotation joins both)."""
-    came = Count("registrations", filter=Q(registrations__attended=True), distinct=True)
-    guests = Count("guests", filter=Q(guests__user__isnull=True), distinct=True)
+    came = Count("registrations", filter=_through("registrations", _CAME), distinct=True)
+    guests = Count("guests", filter=_through("guests", _UNCLAIMED), distinct=True)
     return came + guests
 
 
