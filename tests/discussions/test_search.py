@@ -3,10 +3,14 @@ space only inside its community), the vectors the services keep, snippets, the c
 constant query counts. Runs on SQLite and PostgreSQL (the vectors are checked where they
 exist)."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from communities.moderation.services import content_hide, content_unhide
 from core import search as core_search
@@ -185,10 +189,11 @@ def test_a_search_page_costs_the_same_whatever_the_matches(client, get_within, n
     for discussion in Discussion.objects.all()[:n]:
         services.reply_add(discussion=discussion, author=place.member, body="sepsis again")
     client.force_login(place.member)
-    # Session and user, the rate limit's, then: the matches (on SQLite a count and a page),
-    # its discussions, its replies.
-    queries = 6 if connection.vendor == "postgresql" else 7
-    response = get_within(URL, queries, q="sepsis")
+    # The session (from the cache when it holds it) and the person, then: on PostgreSQL the
+    # discussions' matches, the recent replies' and every reply's (the window is short
+    # here); on SQLite a count and a page of the matches; the page's discussions, its
+    # replies.
+    response = get_within(URL, 7, q="sepsis")
     assert len(soup(response).select(".app-discussion-results h2 a")) == min(2 * n, 20)
 
 
@@ -218,11 +223,62 @@ def test_search_uses_the_gin_indexes_on_postgresql_and_the_fallback_on_sqlite():
     assert [r.discussion.title for r in page.object_list] == [
         "Anticholinergic burden in care homes"
     ]
-    matches = search._matches(place.member, "anticholinergic")
-    plan, sql = matches.explain(), str(matches.query)
     if connection.vendor == "postgresql":
+        # The discussions' matches, then the replies' (the recent ones, then every one).
+        with CaptureQueriesContext(connection) as queries:
+            search._matches(place.member, "anticholinergic")
+        assert len(queries) == 3
+        sql = queries[0]["sql"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "discussions_discussion_search_gin" in plan, plan
         assert "ts_rank" in sql
     else:
+        matches = search._matches(place.member, "anticholinergic")
+        plan, sql = matches.explain(), str(matches.query)
         assert "search_vector" not in sql and "LIKE" in sql
         assert "_search_gin" not in plan
+
+
+def _replies_posted(place, days_ago):
+    """A discussion with one reply about sepsis posted that many days ago each, its last
+    activity then, as reply_add keeps it."""
+    discussion = start(place, title="Escalation", body="When do you call the outreach team?")
+    now = timezone.now()
+    for days in days_ago:
+        reply = services.reply_add(discussion=discussion, author=place.member, body="Sepsis six")
+        Reply.objects.filter(pk=reply.pk).update(created_at=now - timedelta(days=days))
+    Discussion.objects.filter(pk=discussion.pk).update(
+        last_activity_at=now - timedelta(days=min(days_ago))
+    )
+    return discussion
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window is PostgreSQL's")
+@pytest.mark.parametrize("recent", [6, 2], ids=["window-full", "window-short"])
+def test_the_recent_window_gives_exactly_the_newest_matches(monkeypatch, recent):
+    """With the window full the newest matches are all recent ones; short, every reply is
+    looked through: either way the matches are those of a search without the window."""
+    place = place_of()
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 4)
+    _replies_posted(place, [1, 2, 3, 4, 5, 6][:recent] + [40, 60, 90])
+    _replies_posted(place, [30, 200])
+    with CaptureQueriesContext(connection) as queries:
+        windowed = search._matches(place.member, "sepsis")
+    monkeypatch.setattr(search, "RECENT_REPLIES", timedelta(0))
+    assert windowed == search._matches(place.member, "sepsis")
+    assert len(queries) == (2 if recent >= 4 else 3)
+    reply_ids = [row[1] for row in windowed if row[1]]
+    newest = Reply.objects.order_by("-created_at").values_list("pk", flat=True)[:4]
+    assert sorted(reply_ids) == sorted(newest)
+
+
+def test_a_discussions_last_activity_is_never_older_than_its_replies(place):
+    """What the search's recent window relies on (RECENT_REPLIES)."""
+    discussion = start(place)
+    for _ in range(3):
+        reply = services.reply_add(discussion=discussion, author=place.member, body="Noted.")
+        discussion.refresh_from_db()
+        reply.refresh_from_db()
+        assert discussion.last_activity_at >= reply.created_at
