@@ -154,7 +154,7 @@ def profiled_request(args, client, path):
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
     for q in slowest[: args.explain]:
         print(f"--- {float(q['time']) * 1000:.1f} ms\n{q['sql'][:2000]}\n")
-        if q["sql"].lstrip().upper().startswith("SELECT"):
+        if q["sql"].lstrip("( ").upper().startswith("SELECT"):  # a union starts with "("
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
                 print("\n".join(row[0] for row in cursor.fetchall()))
