@@ -47,12 +47,14 @@ MARKERS = ("\ue002", "\ue003")
 
 # The replies' newest matches are first looked for among the recent ones: a discussion's
 # last activity is never older than its newest reply (services.reply_add), so only the
-# discussions active since then are read, and their replies from then on. When that window
-# holds SEARCH_CANDIDATES matches they are the newest of all, exactly; when it holds fewer
-# (a rarer word, a quieter person), every reply is looked through, as without the window.
-# A common word in a member of many communities: 66 → 14 ms for the replies' query on the
-# scale data (BENCHMARKS.md).
+# discussions active since then are read, and their replies from then on. When a window
+# holds SEARCH_CANDIDATES matches they are the newest of all, exactly. When the first holds
+# fewer, a second is as long as twice the rate of its matches needs (at most
+# LONGEST_WINDOW); when that too holds fewer (a rarer word, a quieter person), every reply
+# is looked through, as without a window. A common word in a member of many communities:
+# 66 -> 14 ms for the replies' query on the scale data (BENCHMARKS.md).
 RECENT_REPLIES = timedelta(days=14)
+LONGEST_WINDOW = timedelta(days=180)
 
 
 @dataclass(eq=False)
@@ -129,15 +131,10 @@ def _ranked_matches(searchable, replies, query):
     newest = searchable.filter(search_vector=query)
     rows = ranked(Discussion, newest, discussion=F("pk"), reply=_NO_REPLY)
     reply_refs = {"discussion": F("discussion_id"), "reply": F("pk")}
-    # The recent window first (RECENT_REPLIES): exact when it is full.
-    since = timezone.now() - RECENT_REPLIES
-    recent = Reply.objects.filter(
-        is_hidden=False,
-        created_at__gte=since,
-        discussion__in=searchable.filter(last_activity_at__gte=since).values("pk"),
-        search_vector=query,
-    )
-    answers = ranked(Reply, recent, **reply_refs)
+    answers = ranked(Reply, _recent_replies(searchable, query, RECENT_REPLIES), **reply_refs)
+    longer = _second_window(found=len(answers))
+    if longer:
+        answers = ranked(Reply, _recent_replies(searchable, query, longer), **reply_refs)
     if len(answers) < SEARCH_CANDIDATES:
         answers = ranked(Reply, replies.filter(search_vector=query), **reply_refs)
     rows += answers
@@ -146,12 +143,34 @@ def _ranked_matches(searchable, replies, query):
     return rows
 
 
+def _recent_replies(searchable, query, span):
+    """The replies matching `query` posted in the last `span`, of the discussions active
+    since (RECENT_REPLIES)."""
+    since = timezone.now() - span
+    return Reply.objects.filter(
+        is_hidden=False,
+        created_at__gte=since,
+        discussion__in=searchable.filter(last_activity_at__gte=since).values("pk"),
+        search_vector=query,
+    )
+
+
+def _second_window(*, found):
+    """How far back to look after the first window held `found` matches: None when they
+    are enough, when there were none, or when it would be longer than LONGEST_WINDOW."""
+    if found >= SEARCH_CANDIDATES or not found:
+        return None
+    longer = RECENT_REPLIES * 2 * SEARCH_CANDIDATES / found
+    return longer if longer <= LONGEST_WINDOW else None
+
+
 @replica_reads()
 def search_page(*, user, q, number=None):
     """Page `number` of the matches of `q` this person may be shown, as Results (in a fixed
-    number of queries: on PostgreSQL the discussions' matches, the recent replies' and, when
-    they are fewer than SEARCH_CANDIDATES, every reply's; on SQLite the matches; then the
-    page's discussions and its replies), or None when `q` holds no word to look for.
+    number of queries: on PostgreSQL the discussions' matches, the recent replies' (one or
+    two windows) and, when they are fewer than SEARCH_CANDIDATES, every reply's; on SQLite
+    the matches; then the page's discussions and its replies), or None when `q` holds no
+    word to look for.
 
     On PostgreSQL the matches are at most SEARCH_CANDIDATES of each kind, four small columns
     a row: they are read as a list and counted and paged here, where a count and a page

@@ -255,20 +255,28 @@ def _replies_posted(place, days_ago):
     return discussion
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window is PostgreSQL's")
-@pytest.mark.parametrize("recent", [6, 2], ids=["window-full", "window-short"])
-def test_the_recent_window_gives_exactly_the_newest_matches(monkeypatch, recent):
-    """With the window full the newest matches are all recent ones; short, every reply is
-    looked through: either way the matches are those of a search without the window."""
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the windows are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("first", "second", "queries"),
+    [
+        ([1, 2, 3, 4, 5, 6, 40], [30, 200], 2),  # the first window is full
+        ([1, 2, 40, 60, 90], [30, 200], 3),  # 2 of 4 in 14 days: 56 days hold 4
+        ([1, 100, 120, 150], [200, 300], 4),  # 1 in 14 days: 112 days hold 2, then all
+    ],
+    ids=["first-window", "second-window", "every-reply"],
+)
+def test_the_recent_windows_give_exactly_the_newest_matches(monkeypatch, first, second, queries):
+    """Whichever window answers, the matches are those of a search without one: the newest
+    replies (and the discussions' matches, read first)."""
     place = place_of()
     monkeypatch.setattr(search, "SEARCH_CANDIDATES", 4)
-    _replies_posted(place, [1, 2, 3, 4, 5, 6][:recent] + [40, 60, 90])
-    _replies_posted(place, [30, 200])
-    with CaptureQueriesContext(connection) as queries:
+    _replies_posted(place, first)
+    _replies_posted(place, second)
+    with CaptureQueriesContext(connection) as captured:
         windowed = search._matches(place.member, "sepsis")
+    assert len(captured) == queries
     monkeypatch.setattr(search, "RECENT_REPLIES", timedelta(0))
     assert windowed == search._matches(place.member, "sepsis")
-    assert len(queries) == (2 if recent >= 4 else 3)
     reply_ids = [row[1] for row in windowed if row[1]]
     newest = Reply.objects.order_by("-created_at").values_list("pk", flat=True)[:4]
     assert sorted(reply_ids) == sorted(newest)
