@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -148,13 +149,32 @@ def world(tmp_path_factory):
 
 class Worker:
     """`celery worker --beat` with PROCESSES prefork processes, in a process group of its
-    own (so that kill -9 reaches the processes it forked)."""
+    own (so that kill -9 reaches the processes it forked), run as the deployment runs it: a
+    service started again whenever it exits on its own (docs/deploy.md, `Restart=always`).
+    Celery's worker exits on some errors of its broker connection (kombu's Redis transport,
+    closing a connection that has already gone: "Unrecoverable error: AttributeError"); the
+    service manager, not the worker, brings it back. A worker this test kills stays dead
+    until the test starts it."""
+
+    RESTART_SECONDS = 1  # systemd's RestartSec
 
     def __init__(self, env, folder):
         self.env, self.folder, self.proc, self.started = env, folder, None, 0
         self.logs = []
+        self.restarts = 0
+        self._lock = threading.Lock()
+        self._held = True  # not to be started again: not started yet, killed or stopped
+        self._done = threading.Event()
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True)
 
     def start(self):
+        with self._lock:
+            self._launch()
+            self._held = False
+        if not self._supervisor.is_alive():
+            self._supervisor.start()
+
+    def _launch(self):
         log = self.folder / f"worker-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("w") as out:
@@ -177,16 +197,31 @@ class Worker:
         assert wait_for(lambda: "ready." in log.read_text(errors="replace"), 60), self.output()
         self.started = time.monotonic()
 
+    def _supervise(self):
+        while not self._done.wait(self.RESTART_SECONDS):
+            with self._lock:
+                if self._held or self.proc.poll() is None:
+                    continue
+                print(f"worker exited ({self.proc.returncode}): started again")
+                self.restarts += 1
+                stop_group(self.proc, sig=signal.SIGKILL)  # what it forked goes with it
+                self._launch()
+
     def kill(self):
         """kill -9 of the worker and every process it started."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        with self._lock:
+            self._held = True
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
 
     def stop(self):
         """At the end of a test: no need to wait for a warm shutdown (the beat would go on
         publishing sweeps until it is killed anyway)."""
-        if self.proc is not None and self.proc.poll() is None:
-            stop_group(self.proc, sig=signal.SIGKILL)
+        self._done.set()
+        with self._lock:
+            self._held = True
+            if self.proc is not None and self.proc.poll() is None:
+                stop_group(self.proc, sig=signal.SIGKILL)
 
     def output(self):
         return "\n".join(
@@ -283,6 +318,22 @@ def test_a_worker_killed_mid_digest_loses_nothing(world, worker):
         # by the server before its row was marked sent.
         duplicates_allowed=PROCESSES,
         fault=f"kill -9 at {delivered} delivered ({sending} rows left sending)",
+    )
+
+
+def test_a_worker_that_exits_mid_digest_is_started_again_and_loses_nothing(world, worker):
+    """The worker stops on its own (a warm shutdown, as after an unrecoverable error of
+    its broker connection): the service manager starts it again, and it finishes."""
+    _start_digest(world)
+    _at_a_third(world)
+    os.kill(worker.proc.pid, signal.SIGTERM)
+    stopped = time.monotonic()
+    assert wait_for(lambda: worker.restarts == 1, 90), worker.output()
+    _check(
+        world,
+        recovered_from=stopped,
+        duplicates_allowed=0,  # a warm shutdown finishes what it has started
+        fault="the worker exited",
     )
 
 
