@@ -24,27 +24,31 @@ REPLIES_PER_PAGE = 50
 SUGGESTIONS = 10
 
 
-# What may leave a discussion's community pages: shown, and never a safe space.
-_FOR_FEEDS = Q(is_hidden=False, is_safe_space=False)
+def _for_feeds(prefix=""):
+    """What may leave a discussion's community pages: shown, and never a safe space (of the
+    discussion at `prefix`)."""
+    return Q(**{f"{prefix}is_hidden": False, f"{prefix}is_safe_space": False})
 
 
 def discussions_for_feeds(user):
     """What feeds, digests, exports and search outside a community may carry: discussions
     this person may see, never a safe-space one."""
-    return permissions.discussions_visible_to(user).filter(_FOR_FEEDS)
+    return permissions.discussions_visible_to(user).filter(_for_feeds())
 
 
 def feed_discussions(*, community_ids):
     """discussions_for_feeds for many people at once (a digest's batch): the discussions of
     these communities that feeds may carry. The caller gives each person only those of the
     communities they are an active member of, as discussions_visible_to has it."""
-    return Discussion.objects.filter(_FOR_FEEDS, community__in=community_ids)
+    return Discussion.objects.filter(_for_feeds(), community__in=community_ids)
 
 
 def feed_replies(*, community_ids):
-    """The replies shown in feed_discussions(community_ids): none hidden."""
-    shown = feed_discussions(community_ids=community_ids)
-    return Reply.objects.filter(is_hidden=False, discussion__in=shown.values("pk"))
+    """The replies shown in feed_discussions(community_ids): none hidden. Their discussion
+    is joined (its columns may be read as "discussion__title")."""
+    return Reply.objects.filter(
+        _for_feeds("discussion__"), is_hidden=False, discussion__community__in=community_ids
+    )
 
 
 def byline(post, *, reveal, reader_id=None):
