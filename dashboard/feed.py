@@ -19,13 +19,14 @@ its title is carried, never its text."""
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Func, Max, When
+from django.db.models import Case, Count, F, Max, When
 
 from communities.models import Community, Membership
+from core.queries import EpochSeconds, from_epoch
 from discussions.selectors import feed_discussions, feed_replies
 from knowledge.models import Resource, Story
 from meetings.models import Meeting, Minutes
@@ -301,7 +302,7 @@ def _discussions(places, *, earliest, latest, until):
     one moment, as on the home page and in most batches, none is before it: a row for each
     discussion."""
     started = [
-        FeedDiscussion(pk, places.communities[community_id], title, _time(created_at))
+        FeedDiscussion(pk, places.communities[community_id], title, from_epoch(created_at))
         for pk, community_id, title, created_at in feed_discussions(community_ids=places.ids)
         .filter(created_at__gt=earliest, created_at__lte=until)
         .order_by("-created_at", "-pk")
@@ -322,7 +323,7 @@ def _discussions(places, *, earliest, latest, until):
         if pk not in replied:
             community = places.communities[community_id]
             replied[pk] = _Replied(pk, community, title, started_at.get(pk))
-        replied[pk].add(_time(moment[0]) if moment else None, n, _time(newest))
+        replied[pk].add(from_epoch(moment[0]) if moment else None, n, from_epoch(newest))
     by_community = defaultdict(list)
     for discussion in replied.values():
         discussion.early.sort()
@@ -330,24 +331,11 @@ def _discussions(places, *, earliest, latest, until):
     return started, by_community
 
 
-class _Seconds(Func):
-    """A time (with its time zone) as seconds since 1970 in UTC, a float: exact to the
-    microsecond until the year 2242, so _time makes the same time again."""
-
-    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
-    output_field = FloatField()
-
-
 def _seconds(time):
-    """A time as the discussions' reads take it: on PostgreSQL as _Seconds, since Django
+    """A time as the discussions' reads take it: on PostgreSQL as EpochSeconds, since Django
     reads a time through a loader written in Python, ten times the cost of a float (the
     discussions of a batch of 1,000 people hold some 7,000 times); elsewhere as it is."""
-    return _Seconds(time) if connection.vendor == "postgresql" else time
-
-
-def _time(value):
-    """A time read by _seconds."""
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, float) else value
+    return EpochSeconds(time) if connection.vendor == "postgresql" else time
 
 
 @dataclass(eq=False)

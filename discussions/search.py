@@ -17,14 +17,14 @@ result carries no name, so a name hidden in a safe space cannot leak through it.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchRank
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
-from django.db.models.functions import Extract
 from django.urls import reverse
 from django.utils import timezone
 
+from core.queries import EpochSeconds
 from core.replicas import replica_reads
 from core.search import (
     PAGE_SIZE,
@@ -121,7 +121,7 @@ def _ranked_matches(searchable, replies, query):
     epoch), cheaper to read for the two thousand rows than a time: the page shows the
     post's own time."""
     rank = SearchRank(F("search_vector"), query)
-    posted = Extract("created_at", "epoch", tzinfo=UTC)
+    posted = EpochSeconds("created_at")
 
     def ranked(model, newest, **refs):
         newest = newest.order_by("-created_at", "-pk").values("pk")[:SEARCH_CANDIDATES]

@@ -290,3 +290,19 @@ def test_a_discussions_last_activity_is_never_older_than_its_replies(place):
         discussion.refresh_from_db()
         reply.refresh_from_db()
         assert discussion.last_activity_at >= reply.created_at
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranks are PostgreSQL's")
+def test_equal_matches_within_one_second_come_newest_first():
+    """Two replies ranked the same, posted within one second: the newer first, whichever
+    discussion it is in (the time is read to the microsecond)."""
+    place = place_of()
+    first = start(place, title="Escalation", body="When do you call the outreach team?")
+    second = start(place, title="Handover", body="What goes in the handover?")
+    newer = services.reply_add(discussion=first, author=place.member, body="Sepsis six")
+    older = services.reply_add(discussion=second, author=place.member, body="Sepsis six")
+    moment = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    Reply.objects.filter(pk=newer.pk).update(created_at=moment.replace(microsecond=900_000))
+    Reply.objects.filter(pk=older.pk).update(created_at=moment.replace(microsecond=100_000))
+    rows = search._matches(place.member, "sepsis")
+    assert [row[1] for row in rows] == [newer.pk, older.pk]
