@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.db.models import FloatField, Func
 
 
@@ -15,8 +16,14 @@ class EpochSeconds(Func):
     output_field = FloatField()
 
 
+def read_as_seconds(expression):
+    """A time to read many of: as EpochSeconds on PostgreSQL, elsewhere as it is. Give what
+    is read to from_epoch."""
+    return EpochSeconds(expression) if connection.vendor == "postgresql" else expression
+
+
 def from_epoch(value):
-    """The time of an EpochSeconds value (a time read as it is, left as it is)."""
+    """The time of a value read_as_seconds gave (a time read as it is, left as it is)."""
     return datetime.fromtimestamp(value, UTC) if isinstance(value, float) else value
 
 

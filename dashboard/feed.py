@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from django.db import connection
 from django.db.models import Case, Count, F, Max, When
 
 from communities.models import Community, Membership
-from core.queries import EpochSeconds, from_epoch
+from core.queries import from_epoch, read_as_seconds
 from discussions.selectors import feed_discussions, feed_replies
 from knowledge.models import Resource, Story
 from meetings.models import Meeting, Minutes
@@ -306,16 +305,16 @@ def _discussions(places, *, earliest, latest, until):
         for pk, community_id, title, created_at in feed_discussions(community_ids=places.ids)
         .filter(created_at__gt=earliest, created_at__lte=until)
         .order_by("-created_at", "-pk")
-        .values_list("pk", "community_id", "title", _seconds(F("created_at")))
+        .values_list("pk", "community_id", "title", read_as_seconds(F("created_at")))
     ]
     columns = ["discussion_id", "discussion__community_id", "discussion__title"]
     if latest > earliest:  # a reply's moment if before `latest`, else NULL (counted together)
-        columns.append(Case(When(created_at__lte=latest, then=_seconds(F("created_at")))))
+        columns.append(Case(When(created_at__lte=latest, then=read_as_seconds(F("created_at")))))
     rows = (
         feed_replies(community_ids=places.ids)
         .filter(created_at__gt=earliest, created_at__lte=until, discussion__created_at__lte=until)
         .values_list(*columns)
-        .annotate(n=Count("pk"), newest=_seconds(Max("created_at")))
+        .annotate(n=Count("pk"), newest=read_as_seconds(Max("created_at")))
     )
     started_at = {item.pk: item.created_at for item in started}
     replied = {}
@@ -329,13 +328,6 @@ def _discussions(places, *, earliest, latest, until):
         discussion.early.sort()
         by_community[discussion.community.pk].append(discussion)
     return started, by_community
-
-
-def _seconds(time):
-    """A time as the discussions' reads take it: on PostgreSQL as EpochSeconds, since Django
-    reads a time through a loader written in Python, ten times the cost of a float (the
-    discussions of a batch of 1,000 people hold some 7,000 times); elsewhere as it is."""
-    return EpochSeconds(time) if connection.vendor == "postgresql" else time
 
 
 @dataclass(eq=False)

@@ -24,7 +24,7 @@ from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from core.queries import EpochSeconds
+from core.queries import read_as_seconds
 from core.replicas import replica_reads
 from core.search import (
     PAGE_SIZE,
@@ -88,7 +88,7 @@ def _matches(user, q):
     """Every match this person may be shown, best first: rows of (discussion id, reply id
     or None, when posted, rank), discussions and replies together."""
     searchable = discussions_searchable_by(user)
-    replies = Reply.objects.filter(is_hidden=False, discussion__in=searchable.values("pk"))
+    replies = _shown_replies(searchable)
     if postgres():
         return _ranked_matches(searchable, replies, websearch_query(q))
     words = words_of(q)
@@ -121,7 +121,7 @@ def _ranked_matches(searchable, replies, query):
     epoch), cheaper to read for the two thousand rows than a time: the page shows the
     post's own time."""
     rank = SearchRank(F("search_vector"), query)
-    posted = EpochSeconds("created_at")
+    posted = read_as_seconds(F("created_at"))
 
     def ranked(model, newest, **refs):
         newest = newest.order_by("-created_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
@@ -147,12 +147,13 @@ def _recent_replies(searchable, query, span):
     """The replies matching `query` posted in the last `span`, of the discussions active
     since (RECENT_REPLIES)."""
     since = timezone.now() - span
-    return Reply.objects.filter(
-        is_hidden=False,
-        created_at__gte=since,
-        discussion__in=searchable.filter(last_activity_at__gte=since).values("pk"),
-        search_vector=query,
-    )
+    recent = _shown_replies(searchable.filter(last_activity_at__gte=since))
+    return recent.filter(created_at__gte=since, search_vector=query)
+
+
+def _shown_replies(discussions):
+    """The replies of these discussions that are not hidden."""
+    return Reply.objects.filter(is_hidden=False, discussion__in=discussions.values("pk"))
 
 
 def _second_window(*, found):
