@@ -302,7 +302,9 @@ def _discussions(places, *, earliest, latest, until):
     discussion."""
     started = [
         FeedDiscussion(pk, places.communities[community_id], title, from_epoch(created_at))
-        for pk, community_id, title, created_at in feed_discussions(community_ids=places.ids)
+        for pk, community_id, title, created_at in feed_discussions(
+            community_ids=places.ids, active_after=earliest
+        )
         .filter(created_at__gt=earliest, created_at__lte=until)
         .order_by("-created_at", "-pk")
         .values_list("pk", "community_id", "title", read_as_seconds(F("created_at")))
@@ -311,7 +313,7 @@ def _discussions(places, *, earliest, latest, until):
     if latest > earliest:  # a reply's moment if before `latest`, else NULL (counted together)
         columns.append(Case(When(created_at__lte=latest, then=read_as_seconds(F("created_at")))))
     rows = (
-        feed_replies(community_ids=places.ids)
+        feed_replies(community_ids=places.ids, active_after=earliest)
         .filter(created_at__gt=earliest, created_at__lte=until, discussion__created_at__lte=until)
         .values_list(*columns)
         .annotate(n=Count("pk"), newest=read_as_seconds(Max("created_at")))

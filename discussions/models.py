@@ -55,6 +55,9 @@ class Discussion(Moderated):
     attachment_name = models.CharField(max_length=200, blank=True)
     attachment_type = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Never older than the discussion itself nor than any of its replies (services.reply_add
+    # sets it to each reply's moment): "replies since T" are among the discussions active
+    # since T, which the feeds and the search read first (the discussion_list index).
     last_activity_at = models.DateTimeField(default=timezone.now)
     reply_count = models.PositiveIntegerField(default=0)
     edited_at = models.DateTimeField(null=True, blank=True)

@@ -36,18 +36,26 @@ def discussions_for_feeds(user):
     return permissions.discussions_visible_to(user).filter(_for_feeds())
 
 
-def feed_discussions(*, community_ids):
+def feed_discussions(*, community_ids, active_after):
     """discussions_for_feeds for many people at once (a digest's batch): the discussions of
-    these communities that feeds may carry. The caller gives each person only those of the
-    communities they are an active member of, as discussions_visible_to has it."""
-    return Discussion.objects.filter(_for_feeds(), community__in=community_ids)
+    these communities that feeds may carry, active after the moment `active_after` (as are
+    all those started or replied to since: Discussion.last_activity_at). The caller gives
+    each person only those of the communities they are an active member of, as
+    discussions_visible_to has it."""
+    return Discussion.objects.filter(
+        _for_feeds(), community__in=community_ids, last_activity_at__gt=active_after
+    )
 
 
-def feed_replies(*, community_ids):
-    """The replies shown in feed_discussions(community_ids): none hidden. Their discussion
-    is joined (its columns may be read as "discussion__title")."""
+def feed_replies(*, community_ids, active_after):
+    """The replies shown in feed_discussions(community_ids, active_after): none hidden.
+    Their discussion is joined (its columns may be read as "discussion__title"). Only a
+    discussion's last activity bounds them: the caller says which of its replies."""
     return Reply.objects.filter(
-        _for_feeds("discussion__"), is_hidden=False, discussion__community__in=community_ids
+        _for_feeds("discussion__"),
+        is_hidden=False,
+        discussion__community__in=community_ids,
+        discussion__last_activity_at__gt=active_after,
     )
 
 

@@ -237,12 +237,22 @@ class DiscussionFactory(factory.django.DjangoModelFactory):
 class ReplyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reply
+        skip_postgeneration_save = True
 
     discussion = factory.SubFactory(DiscussionFactory)
     author = factory.LazyAttribute(
         lambda r: MembershipFactory(community=r.discussion.community).user
     )
     body = "We ask the pharmacist to review it every month."
+
+    @factory.post_generation
+    def discussion_active(reply, create, extracted, **kwargs):
+        """As services.reply_add keeps it: a discussion's last activity is never older than
+        its replies (the feeds and the search rely on it)."""
+        if create:
+            Discussion.objects.filter(
+                pk=reply.discussion_id, last_activity_at__lt=reply.created_at
+            ).update(last_activity_at=reply.created_at)
 
 
 # --- set-ups through the services ------------------------------------------------------------
