@@ -11,6 +11,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: for tests/
+from tests.browser.chromium import CHROMIUM_FLAGS  # noqa: E402  # the journeys' flags
+
 BASE, OUT = sys.argv[1].rstrip("/"), Path(sys.argv[2])
 OUT.mkdir(parents=True, exist_ok=True)
 PASSWORD = "demo-community-2026"  # noqa: S105  # nosec B105  # the published demo password
@@ -22,14 +25,7 @@ SHOTS = [
 with sync_playwright() as p:
     browser = p.chromium.launch(
         executable_path="/usr/bin/chromium",
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        args=CHROMIUM_FLAGS,
     )
     for name, email, path in SHOTS:
         for width, height in ((1280, 900), (390, 844)):

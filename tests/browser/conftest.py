@@ -7,7 +7,6 @@ Java, which runs the Nu HTML checker on every page the journeys visit.
 
 import hashlib
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -19,15 +18,8 @@ from urllib.parse import urldefrag
 
 import pytest
 
-CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+
 # The marks of every journey: it drives the browser against the site (live_server), which
 # makes its test transactional; serialized_rollback puts back what the migrations wrote (the
 # professions list) after each, or the next journey's restore meets content types it did
