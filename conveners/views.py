@@ -11,8 +11,14 @@ from django.views.decorators.http import require_http_methods
 from conveners import forms, permissions, selectors, services
 from conveners.models import Application
 from core.access import AccessDenied
-from core.forms import ConfirmForm
-from core.http import add_service_errors, form_page, posted, service_form_page, service_response
+from core.http import (
+    add_service_errors,
+    confirm_page,
+    form_page,
+    posted,
+    service_form_page,
+    service_response,
+)
 from core.patient_data import audit_patient_data_confirmed
 
 
@@ -129,14 +135,11 @@ def withdraw(request, slug):
     application = permissions.own_application(request.user, programme)
     if application is None:
         raise Http404("No application")
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.application_withdraw(application=application)
-        messages.success(request, "Your application has been withdrawn.")
-        return redirect("conveners:detail", slug)
-    return form_page(
+    return confirm_page(
         request,
-        form,
+        act=lambda: services.application_withdraw(application=application),
+        done="Your application has been withdrawn.",
+        to=reverse("conveners:detail", args=[slug]),
         heading="Withdraw your application?",
         submit="Withdraw",
         warning=True,

@@ -42,6 +42,24 @@ def service_form_page(request, form, *, act, **page):
     return form_page(request, form, **page)
 
 
+def confirm_page(request, *, act, done, to, **page):
+    """The page that asks "are you sure?" before a step that needs no answer but the button
+    (a ConfirmForm; `page`: form_page's arguments). Its POST calls `act()`, shows `done`
+    and goes on to `to` (what redirect() takes); a refusal (ValidationError) stands on the
+    page, as service_form_page shows it."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from core.forms import ConfirmForm
+
+    def confirmed(_data):
+        act()
+        messages.success(request, done)
+        return redirect(to)
+
+    return service_form_page(request, ConfirmForm(posted(request)), act=confirmed, **page)
+
+
 def saved_response(request, form, target, message, to=None):
     """After a service has saved what `form` wrote: its patient-data confirmation audited
     on `target`, `message` shown, and on to `to` (`target`'s own page unless given)."""

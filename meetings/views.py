@@ -16,9 +16,9 @@ from accounts.models import User
 from communities import permissions as community_permissions
 from communities import selectors as community_selectors
 from core.access import AccessDenied
-from core.forms import ConfirmForm
 from core.http import (
     TABLE_FORMATS,
+    confirm_page,
     form_page,
     posted,
     service_form_page,
@@ -336,21 +336,17 @@ def series_leave(request, pk):
     meeting = permissions.meeting_get(request.user, pk)
     if not selectors.follows_series(meeting=meeting, user=request.user):
         return redirect("meetings:detail", pk)
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.series_leave(series=meeting.series, user=request.user)
-        messages.success(
-            request, "You have left the series: your registrations for its meetings are cancelled."
-        )
-        return redirect("meetings:detail", pk)
-    return form_page(
+    back = reverse("meetings:detail", args=[pk])
+    return confirm_page(
         request,
-        form,
+        act=lambda: services.series_leave(series=meeting.series, user=request.user),
+        done="You have left the series: your registrations for its meetings are cancelled.",
+        to=back,
         heading="Leave the whole series?",
         submit="Leave the series",
         warning=True,
         caption=meeting.series.title,
-        cancel=reverse("meetings:detail", args=[pk]),
+        cancel=back,
         intro="Your registrations for every meeting of the series still to come are cancelled, "
         "and you are not registered for meetings added to it later. Where a meeting is full, "
         "your place goes to the first person on its waiting list.",
@@ -363,19 +359,17 @@ def unregister(request, pk):
     registration = selectors.registration_of(meeting=meeting, user=request.user)
     if registration is None:
         return redirect("meetings:detail", pk)
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.registration_cancel(registration=registration)
-        messages.success(request, "Your registration has been cancelled.")
-        return redirect("meetings:detail", pk)
-    return form_page(
+    back = reverse("meetings:detail", args=[pk])
+    return confirm_page(
         request,
-        form,
+        act=lambda: services.registration_cancel(registration=registration),
+        done="Your registration has been cancelled.",
+        to=back,
         heading="Cancel your registration?",
         submit="Cancel my registration",
         warning=True,
         caption=meeting.title,
-        cancel=reverse("meetings:detail", args=[pk]),
+        cancel=back,
         intro="If the meeting is full, your place goes to the first person on the waiting list.",
     )
 
@@ -445,19 +439,17 @@ def guest_new(request, pk):
 @require_http_methods(["GET", "POST"])
 def guest_remove(request, pk, guest_pk):
     guest = permissions.guest_get_managed(request.user, pk, guest_pk)
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.guest_remove(guest=guest, actor=request.user)
-        messages.success(request, f"{guest.name} has been removed from the guests.")
-        return redirect("meetings:attendance", pk)
-    return form_page(
+    back = reverse("meetings:attendance", args=[pk])
+    return confirm_page(
         request,
-        form,
+        act=lambda: services.guest_remove(guest=guest, actor=request.user),
+        done=f"{guest.name} has been removed from the guests.",
+        to=back,
         heading=f"Remove {guest.name} from the guests?",
         submit="Remove the guest",
         warning=True,
         caption=guest.meeting.title,
-        cancel=reverse("meetings:attendance", args=[pk]),
+        cancel=back,
         intro="They will no longer count in this meeting's attendance.",
     )
 

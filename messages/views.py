@@ -11,8 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import get_visible_or_404
 from core.attachments import attachment_download, has_files
-from core.forms import ConfirmForm
-from core.http import posted, service_form_page, service_response
+from core.http import confirm_page, posted, service_form_page, service_response
 from core.patient_data import audit_patient_data_confirmed
 from core.ratelimits import rate_limit
 from messages import forms, permissions, selectors, services
@@ -186,19 +185,14 @@ def _blockable(request, person_pk):
 def block(request, person_pk):
     person = _blockable(request, person_pk)
 
-    def act(data):
-        services.person_block(blocker=request.user, blocked=person)
-        flash.success(
-            request,
-            f"You have blocked {person.name}. Neither of you can send messages to the other. "
-            "You can unblock them in your message settings.",
-        )
-        return redirect("member_messages:settings")
-
-    return service_form_page(
+    return confirm_page(
         request,
-        ConfirmForm(posted(request)),
-        act=act,
+        act=lambda: services.person_block(blocker=request.user, blocked=person),
+        done=(
+            f"You have blocked {person.name}. Neither of you can send messages to the other. "
+            "You can unblock them in your message settings."
+        ),
+        to="member_messages:settings",
         heading=f"Block {person.name}?",
         submit="Block",
         cancel=reverse("member_messages:inbox"),

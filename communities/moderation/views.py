@@ -12,7 +12,7 @@ from communities.models import Report
 from communities.moderation import forms, selectors, services
 from communities.moderation.registry import kind_for
 from core.forms import ConfirmForm
-from core.http import form_page, posted, service_form_page, service_response
+from core.http import confirm_page, form_page, posted, service_response
 
 
 def _content_page(request, target, form, *, back, act, done, **page):
@@ -105,17 +105,13 @@ def dismiss(request, slug, pk):
     report = get_object_or_404(Report, community=community, pk=pk, resolved_at__isnull=True)
     back = reverse("communities:moderation", args=[community.slug])
 
-    def act(data):
-        services.report_dismiss(report=report, actor=request.user)
-        messages.success(request, "The report is dismissed; nothing was hidden.")
-        return redirect(back)
-
     target = services.report_target(report)
     what = f"“{kind_for(target).title(target)}”" if target is not None else "content since removed"
-    return service_form_page(
+    return confirm_page(
         request,
-        ConfirmForm(posted(request)),
-        act=act,
+        act=lambda: services.report_dismiss(report=report, actor=request.user),
+        done="The report is dismissed; nothing was hidden.",
+        to=back,
         heading="Dismiss this report?",
         submit="Dismiss the report",
         cancel=back,

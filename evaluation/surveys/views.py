@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.access import get_visible_or_404
-from core.forms import ConfirmForm
-from core.http import posted, service_form_page, service_response, table_download
+from core.http import confirm_page, posted, service_form_page, service_response, table_download
 from core.patient_data import audit_patient_data_confirmed
 from evaluation.surveys import forms, notices, permissions, selectors, services
 from evaluation.surveys.models import Question, Survey
@@ -141,22 +140,17 @@ def question_delete(request, pk, question_pk):
 
 def _confirm(request, survey, *, act, done, heading, submit, intro=""):
     """A confirmation page whose POST calls `act()` and goes back to the survey."""
-    form = ConfirmForm(posted(request))
-
-    def on_post(_data):
-        act()
-        messages.success(request, done)
-        return redirect("evaluation:survey_detail", survey.pk)
-
-    return service_form_page(
+    back = reverse("evaluation:survey_detail", args=[survey.pk])
+    return confirm_page(
         request,
-        form,
-        act=on_post,
+        act=act,
+        done=done,
+        to=back,
         heading=heading,
         caption=survey.title,
         intro=intro,
         submit=submit,
-        cancel=reverse("evaluation:survey_detail", args=[survey.pk]),
+        cancel=back,
         crumbs=_crumbs(survey),
     )
 

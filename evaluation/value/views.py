@@ -3,14 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from communities.permissions import communities_managed_by, community_get_managed
-from core.forms import ConfirmForm
-from core.http import posted, saved_response, service_form_page, table_download
+from core.http import confirm_page, posted, saved_response, service_form_page, table_download
 from evaluation.value import forms, permissions, selectors, services
 
 TAG_INTRO = (
@@ -133,17 +131,11 @@ def tag_edit(request, pk):
 def tag_remove(request, pk):
     tag = permissions.tag_get_editable(request.user, pk)
     subject, back, _network, _community = _subject_of(tag)
-    form = ConfirmForm(posted(request))
-
-    def act(data):
-        services.value_tag_remove(tag=tag, actor=request.user)
-        messages.success(request, "The value tag has been removed.")
-        return redirect(back)
-
-    return service_form_page(
+    return confirm_page(
         request,
-        form,
-        act=act,
+        act=lambda: services.value_tag_remove(tag=tag, actor=request.user),
+        done="The value tag has been removed.",
+        to=back,
         heading=f"Remove the tag “{tag.get_cycle_display()}”?",
         submit="Remove the tag",
         cancel=back,
