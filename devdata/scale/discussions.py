@@ -175,8 +175,11 @@ class DiscussionsPlanner:
         return counts
 
     def _plan_replies(self):
-        """Each reply: when, by whom, quoting what, hidden or not, mentioning whom. Replies
-        are numbered by discussion, then time: ids grow with time within a thread."""
+        """Each reply: when, by whom, quoting what, hidden or not, mentioning whom. Planned
+        thread by thread (r), then numbered in time order across all threads
+        (`reply_pk[r]`) and written in that order (`reply_order`), as a live database
+        numbers and stores them: the last weeks' replies share the table's last pages,
+        where planned thread by thread they were spread over all of it."""
         rng = self.rng
         self.r_disc, self.r_ts, self.r_author, self.r_quote = [], [], [], []
         self.r_hidden, self.r_author_hidden, self.r_mentions = [], [], {}
@@ -205,6 +208,10 @@ class DiscussionsPlanner:
                     self._plan_mention(r, c, known, author)
             if k:
                 self.d_last[d] = self.r_ts[-1]
+        self.reply_order = sorted(range(len(self.r_ts)), key=lambda r: (self.r_ts[r], r))
+        self.reply_pk = [0] * len(self.r_ts)
+        for position, r in enumerate(self.reply_order):
+            self.reply_pk[r] = self.reply_first + position
 
     def _plan_mention(self, r, c, known, author):
         """One or two members who had joined by then, not the replier."""
@@ -276,17 +283,17 @@ class DiscussionsPlanner:
 
     def _reply_rows(self):
         rng, first = self.rng, self.user_first
-        for r, ts in enumerate(self.r_ts):
-            d, hidden, quote = self.r_disc[r], self.r_hidden[r], self.r_quote[r]
+        for r in self.reply_order:
+            ts, d, hidden, quote = self.r_ts[r], self.r_disc[r], self.r_hidden[r], self.r_quote[r]
             body = self._sentences(REPLY_TEMPLATES, rng.randint(1, 2))
             if r in self.r_mentions:
                 body = f"{self._mention_text(self.r_mentions[r])} {body}"
             yield (
-                self.reply_first + r,
+                self.reply_pk[r],
                 self.disc_first + d,
                 first + self.r_author[r],
                 body,
-                None if quote is None else self.reply_first + quote,
+                None if quote is None else self.reply_pk[quote],
                 self.r_author_hidden[r],
                 self.r_helpful[r],
                 hidden,
@@ -320,14 +327,14 @@ class DiscussionsPlanner:
         """Answers (set once their replies exist), helpful marks, follows and mentions."""
         started = time.monotonic()
         answers = [
-            Discussion(pk=self.disc_first + d, answer_id=self.reply_first + r)
+            Discussion(pk=self.disc_first + d, answer_id=self.reply_pk[r])
             for d, r in self.d_answer.items()
         ]
         Discussion.objects.using(self.using).bulk_update(answers, ["answer"], batch_size=2_000)
         marks = self.loader.insert(
             Helpful,
             ["reply_id", "user_id", "created_at"],
-            ((self.reply_first + r, self.user_first + u, as_utc(ts)) for r, u, ts in self.helpful),
+            ((self.reply_pk[r], self.user_first + u, as_utc(ts)) for r, u, ts in self.helpful),
         )
         self._plan_follows()
         follows = self.loader.insert(
@@ -345,7 +352,7 @@ class DiscussionsPlanner:
             (
                 (
                     self.disc_first + self.r_disc[r],
-                    self.reply_first + r,
+                    self.reply_pk[r],
                     self.user_first + u,
                     as_utc(self.r_ts[r]),
                 )
@@ -388,7 +395,7 @@ class DiscussionsPlanner:
         self._channels = {
             key: kind_get(key).default for key in ("mention", "reply_to_mine", "followed_reply")
         }
-        recent = [r for r, ts in enumerate(self.r_ts) if ts >= since]
+        recent = [r for r in self.reply_order if self.r_ts[r] >= since]
         rows = (row for r in recent for row in self._told(r))
         written = self.loader.insert(Notification, NOTIFICATION_COLUMNS, rows)
         del self._names, self._community_names, self._channels
@@ -404,7 +411,7 @@ class DiscussionsPlanner:
         muted = {u for u, (_, is_muted) in followers.items() if is_muted}
         told = {*mentioned, author}
         event = (*self._notification_words(d, author), self._reply_url(r), ts)
-        rid = self.reply_first + r
+        rid = self.reply_pk[r]
         for u in mentioned:
             yield self._notification(u, "mention", f"mention:reply-{rid}", event)
         starter = self.d_author[d]
@@ -417,7 +424,7 @@ class DiscussionsPlanner:
 
     def _reply_url(self, r):
         return Reply(
-            pk=self.reply_first + r, discussion_id=self.disc_first + self.r_disc[r]
+            pk=self.reply_pk[r], discussion_id=self.disc_first + self.r_disc[r]
         ).get_absolute_url()
 
     def _notification_words(self, d, author):

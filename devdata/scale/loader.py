@@ -124,7 +124,12 @@ def search_indexes_rebuilt(connection, models):
     """Around filling the search vectors of these models' rows in bulk: their GIN indexes
     on the vector are dropped first and built again after, in one pass each, from their
     own stored definitions. They are kept with fastupdate off, so keeping them up to date
-    row by row would cost more than the UPDATE itself. Yields how many were rebuilt."""
+    row by row would cost more than the UPDATE itself. Yields how many were rebuilt.
+
+    Between the two, each table is written again in the order of its key (CLUSTER): a
+    live table holds its rows in the order they were written, each with its vector, where
+    the bulk UPDATE left every row's new copy in the order of its hash join (a week's
+    replies spread over the whole table) and the old copies as dead space."""
     qn = connection.ops.quote_name
     indexes = []
     with connection.cursor() as cursor:
@@ -140,5 +145,14 @@ def search_indexes_rebuilt(connection, models):
     yield len(indexes)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for model in models:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT indexrelid::regclass::text FROM pg_index "
+                "WHERE indrelid = %s::regclass AND indisprimary",
+                [table],
+            )
+            (key,) = cursor.fetchone()
+            cursor.execute(f"CLUSTER {qn(table)} USING {qn(key)}")
         for _, definition in indexes:
             cursor.execute(definition)

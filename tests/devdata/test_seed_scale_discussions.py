@@ -3,6 +3,7 @@ discussions services keep, who wrote, marked, followed and was mentioned, the no
 in the discussions app's own words, and the pages the benchmark opens."""
 
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -55,6 +56,24 @@ def test_counts_and_the_figures_the_services_keep(seeded):
     assert Helpful.objects.exists()
     for stage in ("discussions", "discussion activity", "discussion notifications"):
         assert f"  {stage} " in seeded
+
+
+def test_replies_are_numbered_in_time_order_across_threads(seeded):
+    """As a live database numbers them, and stores them: a search or a feed of the last
+    weeks reads the table's last pages, not pages spread over all of it."""
+    times = list(Reply.objects.order_by("pk").values_list("created_at", flat=True))
+    assert len(times) > 100
+    assert times == sorted(times)
+    # ...and not one thread after another: threads interleave.
+    threads = list(Reply.objects.order_by("pk").values_list("discussion_id", flat=True))
+    changes = sum(a != b for a, b in pairwise(threads))
+    assert changes > len(set(threads))
+    if connection.vendor == "postgresql":  # stored in that order too, after the vectors
+        with connection.cursor() as cursor:
+            for table in ("discussions_reply", "discussions_discussion"):
+                cursor.execute(f"SELECT id FROM {table} ORDER BY ctid")  # noqa: S608
+                stored = [pk for (pk,) in cursor.fetchall()]
+                assert stored == sorted(stored), table
 
 
 def test_the_long_thread_is_in_the_largest_community_and_named(seeded):
