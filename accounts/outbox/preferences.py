@@ -100,8 +100,10 @@ def preference_of(key, *, transactional):
 
 
 def unsubscribe_token(*, user, preference):
-    # signing.dumps(..., salt=UNSUBSCRIBE_SALT, compress=True), its signer made once.
-    return _signer().sign_object({"u": user.pk, "p": preference}, compress=True)
+    # signing.dumps(..., salt=UNSUBSCRIBE_SALT), its signer made once. Not compressed:
+    # zlib never shortens a payload this small, so the token is the same, a third faster
+    # (19,000 of them in a reminder scan of 1,000 meetings).
+    return _signer().sign_object({"u": user.pk, "p": preference})
 
 
 def _signer():
@@ -130,7 +132,7 @@ def unsubscribe_url_writer():
     start, signer = settings.SITE_URL + before, _signer()
 
     def write(*, user, preference):
-        token = signer.sign_object({"u": user.pk, "p": preference}, compress=True)
+        token = signer.sign_object({"u": user.pk, "p": preference})
         return start + quote(token, safe=RFC3986_SUBDELIMS + "/~:@") + after
 
     return write

@@ -95,3 +95,23 @@ def test_the_address_in_each_message_is_the_one_reverse_writes(settings, request
             written = unsubscribe_url(user=person, preference=preference)
             assert written == settings.SITE_URL + url(person, preference)
             assert written.startswith(f"{settings.SITE_URL}{prefix}unsubscribe/")
+
+
+def test_tokens_are_those_of_a_compressed_payload(request):
+    """Tokens are signed uncompressed: zlib never shortens so small a payload, so links
+    already sent (signed with compress=True) and new ones are the same for every person
+    and preference, the longest ids included."""
+    from django.core import signing
+
+    from accounts.outbox.preferences import PREFERENCES, UNSUBSCRIBE_SALT
+
+    clock = time_machine.travel(timezone.now(), tick=False)
+    clock.start()
+    request.addfinalizer(clock.stop)
+    for pk in (1, 98_765, 2**63 - 1):
+        for preference in PREFERENCES:
+            person = type("Person", (), {"pk": pk})
+            payload = {"u": pk, "p": preference}
+            assert unsubscribe_token(user=person, preference=preference) == signing.dumps(
+                payload, salt=UNSUBSCRIBE_SALT, compress=True
+            )
