@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: for tests/
-from tests.browser.chromium import CHROMIUM_FLAGS  # noqa: E402  # the journeys' flags
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  # as the journeys
 
 BASE, OUT = sys.argv[1].rstrip("/"), Path(sys.argv[2])
 OUT.mkdir(parents=True, exist_ok=True)
@@ -24,7 +24,7 @@ SHOTS = [
 ]
 with sync_playwright() as p:
     browser = p.chromium.launch(
-        executable_path="/usr/bin/chromium",
+        executable_path=CHROMIUM,
         args=CHROMIUM_FLAGS,
     )
     for name, email, path in SHOTS:
