@@ -5,7 +5,9 @@ and a community's ground rules.
 A discussion belongs to one community and is for its members (and staff) only. A safe-space
 discussion ("learning from harm") never leaves its community: every consumer outside the
 discussion pages (feeds, digests, exports, search, notification text) checks
-`is_safe_space`, and selectors.discussions_for_feeds leaves them out. A post's
+`is_safe_space`: selectors.discussions_for_feeds is the rule for one person, and
+feed_discussions and feed_replies, which the home pages and digests read for many people at
+once, carry what it allows (tests/discussions/test_services.py). A post's
 `author_hidden` hides its author's name from members; conveners and staff still see it.
 """
 

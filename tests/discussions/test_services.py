@@ -224,6 +224,37 @@ def test_feeds_never_carry_a_safe_space_discussion(place):
     assert set(selectors.discussions_for_feeds(place.staff)) == {shown}
 
 
+def test_the_batch_selectors_carry_what_the_one_person_rule_allows(place):
+    """feed_discussions and feed_replies serve the home pages and digests of many people at
+    once, given each person's active communities: for every member and outsider they carry
+    exactly what discussions_for_feeds allows that person, replies included."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    shown = start(place)
+    safe = start(place, is_safe_space=True, title="A near miss")
+    hidden = start(place, title="Hidden")
+    for discussion in (shown, safe, hidden):
+        services.reply_add(discussion=discussion, author=place.member, body="Seen it too.")
+    hidden.is_hidden = True
+    hidden.save()
+    other = place_of("public")
+    start(other)
+    long_ago = timezone.now() - timedelta(days=365)
+    for person in (place.member, place.author, place.convener, place.outsider, other.member):
+        communities = list(
+            Membership.objects.filter(user=person, status=Membership.Status.ACTIVE).values_list(
+                "community_id", flat=True
+            )
+        )
+        allowed = set(selectors.discussions_for_feeds(person))
+        carried = selectors.feed_discussions(community_ids=communities, active_after=long_ago)
+        assert set(carried) == allowed, person.name
+        replied = selectors.feed_replies(community_ids=communities, active_after=long_ago)
+        assert {reply.discussion for reply in replied} == allowed & {shown}, person.name
+
+
 def test_revealing_hidden_names_is_audited_once_a_day(place):
     discussion = start(place, is_safe_space=True, author_hidden=True)
     services.anonymous_authors_viewed(discussion=discussion, viewer=place.convener)
